@@ -1,0 +1,343 @@
+using System.Text.Json;
+
+namespace Ms5.Analytics.Events;
+
+/// <summary>
+/// Parses one contract-v1 message (UTF-8 JSON bytes) and reports <em>every</em> problem with its field,
+/// not just the first. Unknown fields are ignored. This checks the message on its own; plant-dependent
+/// rules (unknown machine, clock skew) are in <see cref="EventRules"/>.
+/// </summary>
+public static class EventParser
+{
+    /// <summary>Larger messages are rejected before parsing: no machine event needs 64 KiB.</summary>
+    public const int MaxMessageBytes = 64 * 1024;
+
+    public const int MaxMachineIdLength = 128;
+    public const int MaxReasonLength = 128;
+
+    public static EventParseResult Parse(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.IsEmpty)
+        {
+            return EventParseResult.Invalid(new EventProblem("$", "message is empty"));
+        }
+
+        if (utf8.Length > MaxMessageBytes)
+        {
+            return EventParseResult.Invalid(new EventProblem("$", $"message is {utf8.Length} bytes, more than the {MaxMessageBytes} allowed"));
+        }
+
+        var fields = new RawFields();
+        var problems = new List<EventProblem>(0);
+        try
+        {
+            ReadFields(utf8, ref fields, problems);
+        }
+        catch (JsonException ex)
+        {
+            return EventParseResult.Invalid(new EventProblem("$", $"not valid JSON: {ex.Message}"));
+        }
+
+        if (problems.Count == 1 && problems[0].Field == "$")
+        {
+            return EventParseResult.Invalid(problems[0]);
+        }
+
+        return Build(ref fields, problems);
+    }
+
+    private static void ReadFields(ReadOnlySpan<byte> utf8, ref RawFields f, List<EventProblem> problems)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            // Read the rest so that a syntax error anywhere is reported as such.
+            while (reader.Read())
+            {
+            }
+
+            problems.Add(new EventProblem("$", "must be a JSON object"));
+            return;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            if (IsKnown(name) && !seen.Add(name))
+            {
+                problems.Add(new EventProblem(name, "appears more than once"));
+                reader.Skip();
+                continue;
+            }
+
+            switch (name)
+            {
+                case "eventId": f.EventId = ReadString(ref reader, name, problems, ref f.EventIdPresent); break;
+                case "machineId": f.MachineId = ReadString(ref reader, name, problems, ref f.MachineIdPresent); break;
+                case "ts": f.Ts = ReadString(ref reader, name, problems, ref f.TsPresent); break;
+                case "type": f.Type = ReadString(ref reader, name, problems, ref f.TypePresent); break;
+                case "state": f.State = ReadString(ref reader, name, problems, ref f.StatePresent); break;
+                case "reason": f.Reason = ReadOptionalString(ref reader, name, problems); break;
+                case "good": f.Good = ReadCount(ref reader, name, problems, ref f.GoodPresent); break;
+                case "reject": f.Reject = ReadCount(ref reader, name, problems, ref f.RejectPresent); break;
+                case "goodTotal": f.GoodTotal = ReadCount(ref reader, name, problems, ref f.GoodTotalPresent); break;
+                case "rejectTotal": f.RejectTotal = ReadCount(ref reader, name, problems, ref f.RejectTotalPresent); break;
+                default: reader.Skip(); break;
+            }
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject)
+        {
+            throw new JsonException("object is not closed");
+        }
+
+        // Trailing content after the object ("{}{}", "{} x") is not one event.
+        if (reader.Read())
+        {
+            throw new JsonException($"unexpected content after the event object at byte {reader.TokenStartIndex}");
+        }
+    }
+
+    private static bool IsKnown(string name) => name is "eventId" or "machineId" or "ts" or "type" or "state" or "reason"
+        or "good" or "reject" or "goodTotal" or "rejectTotal";
+
+    private static string? ReadString(ref Utf8JsonReader reader, string name, List<EventProblem> problems, ref bool present)
+    {
+        present = true;
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        problems.Add(new EventProblem(name, $"must be a string, got {Describe(reader.TokenType)}"));
+        reader.Skip();
+        return null;
+    }
+
+    private static string? ReadOptionalString(ref Utf8JsonReader reader, string name, List<EventProblem> problems)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        var ignored = false;
+        return ReadString(ref reader, name, problems, ref ignored);
+    }
+
+    private static long? ReadCount(ref Utf8JsonReader reader, string name, List<EventProblem> problems, ref bool present)
+    {
+        present = true;
+        if (reader.TokenType != JsonTokenType.Number)
+        {
+            problems.Add(new EventProblem(name, $"must be an integer, got {Describe(reader.TokenType)}"));
+            reader.Skip();
+            return null;
+        }
+
+        if (reader.TryGetInt64(out var value))
+        {
+            if (value < 0)
+            {
+                problems.Add(new EventProblem(name, $"must not be negative, got {value}"));
+                return null;
+            }
+
+            return value;
+        }
+
+        // 10.0 is an integer written as a decimal; 1.5 and 1e30 are not counts.
+        if (reader.TryGetDecimal(out var dec) && dec == decimal.Truncate(dec) && dec is >= long.MinValue and <= long.MaxValue)
+        {
+            var whole = (long)dec;
+            if (whole < 0)
+            {
+                problems.Add(new EventProblem(name, $"must not be negative, got {whole}"));
+                return null;
+            }
+
+            return whole;
+        }
+
+        problems.Add(new EventProblem(name, $"must be a whole number between 0 and {long.MaxValue}, got {System.Text.Encoding.UTF8.GetString(reader.ValueSpan)}"));
+        return null;
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        _ => token.ToString(),
+    };
+
+    private static EventParseResult Build(ref RawFields f, List<EventProblem> problems)
+    {
+        var eventId = Guid.Empty;
+        if (!f.EventIdPresent)
+        {
+            problems.Add(new EventProblem("eventId", "is required"));
+        }
+        else if (f.EventId is not null && !Guid.TryParseExact(f.EventId, "D", out eventId))
+        {
+            problems.Add(new EventProblem("eventId", $"must be a UUID like 6f1c0a4e-8d2b-4c1e-9a57-3b0f5e2d7c11, got '{Truncate(f.EventId)}'"));
+        }
+
+        if (!f.MachineIdPresent)
+        {
+            problems.Add(new EventProblem("machineId", "is required"));
+        }
+        else if (f.MachineId is not null)
+        {
+            CheckIdentifier("machineId", f.MachineId, MaxMachineIdLength, problems);
+        }
+
+        DateTimeOffset ts = default;
+        if (!f.TsPresent)
+        {
+            problems.Add(new EventProblem("ts", "is required"));
+        }
+        else if (f.Ts is not null && !Timestamps.TryParse(f.Ts, out ts, out var tsError))
+        {
+            problems.Add(new EventProblem("ts", tsError));
+        }
+
+        EventType type = default;
+        var typeOk = false;
+        if (!f.TypePresent)
+        {
+            problems.Add(new EventProblem("type", "is required"));
+        }
+        else if (f.Type is not null)
+        {
+            typeOk = ContractNames.TryParseType(f.Type, out type);
+            if (!typeOk)
+            {
+                problems.Add(new EventProblem("type", $"must be one of {ContractNames.AllTypes}, got '{Truncate(f.Type)}'"));
+            }
+        }
+
+        MachineState? state = null;
+        string? reason = null;
+        if (typeOk)
+        {
+            switch (type)
+            {
+                case EventType.State:
+                    state = CheckState(ref f, problems);
+                    if (f.Reason is not null)
+                    {
+                        reason = f.Reason.Length == 0 ? null : f.Reason;
+                        if (reason is not null)
+                        {
+                            CheckIdentifier("reason", reason, MaxReasonLength, problems);
+                        }
+                    }
+
+                    break;
+                case EventType.Count:
+                    Require(f.GoodPresent, "good", "count", problems);
+                    Require(f.RejectPresent, "reject", "count", problems);
+                    break;
+                case EventType.Counter:
+                    Require(f.GoodTotalPresent, "goodTotal", "counter", problems);
+                    Require(f.RejectTotalPresent, "rejectTotal", "counter", problems);
+                    break;
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            return EventParseResult.Invalid(problems, f.MachineId);
+        }
+
+        var evt = type switch
+        {
+            EventType.State => new MachineEvent(eventId, f.MachineId!, ts, type, State: state, Reason: reason),
+            EventType.Count => new MachineEvent(eventId, f.MachineId!, ts, type, Good: f.Good, Reject: f.Reject),
+            _ => new MachineEvent(eventId, f.MachineId!, ts, type, GoodTotal: f.GoodTotal, RejectTotal: f.RejectTotal),
+        };
+        return EventParseResult.Valid(evt);
+    }
+
+    private static MachineState? CheckState(ref RawFields f, List<EventProblem> problems)
+    {
+        if (!f.StatePresent)
+        {
+            problems.Add(new EventProblem("state", "is required when type is 'state'"));
+            return null;
+        }
+
+        if (f.State is null)
+        {
+            return null;
+        }
+
+        if (ContractNames.TryParseState(f.State, out var s))
+        {
+            return s;
+        }
+
+        problems.Add(new EventProblem("state", $"must be one of {ContractNames.AllStates}, got '{Truncate(f.State)}'"));
+        return null;
+    }
+
+    private static void Require(bool present, string field, string type, List<EventProblem> problems)
+    {
+        if (!present)
+        {
+            problems.Add(new EventProblem(field, $"is required when type is '{type}'"));
+        }
+    }
+
+    private static void CheckIdentifier(string field, string value, int maxLength, List<EventProblem> problems)
+    {
+        if (value.Length == 0 || string.IsNullOrWhiteSpace(value))
+        {
+            problems.Add(new EventProblem(field, "must not be empty"));
+        }
+        else if (value.Length > maxLength)
+        {
+            problems.Add(new EventProblem(field, $"must be at most {maxLength} characters, got {value.Length}"));
+        }
+        else if (value.Any(char.IsControl))
+        {
+            problems.Add(new EventProblem(field, "must not contain control characters"));
+        }
+    }
+
+    internal static string Truncate(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 61), "...");
+
+    private struct RawFields
+    {
+        public string? EventId, MachineId, Ts, Type, State, Reason;
+        public long? Good, Reject, GoodTotal, RejectTotal;
+        public bool EventIdPresent, MachineIdPresent, TsPresent, TypePresent, StatePresent;
+        public bool GoodPresent, RejectPresent, GoodTotalPresent, RejectTotalPresent;
+    }
+}
+
+/// <summary>Either a valid event or the full list of problems (and the machine id if one could be read).</summary>
+public sealed class EventParseResult
+{
+    private EventParseResult(MachineEvent? evt, IReadOnlyList<EventProblem> problems, string? machineId)
+    {
+        Event = evt;
+        Problems = problems;
+        MachineId = machineId;
+    }
+
+    public MachineEvent? Event { get; }
+    public IReadOnlyList<EventProblem> Problems { get; }
+    public string? MachineId { get; }
+    public bool IsValid => Event is not null;
+
+    public static EventParseResult Valid(MachineEvent evt) => new(evt, [], evt.MachineId);
+    public static EventParseResult Invalid(EventProblem problem) => new(null, [problem], null);
+    public static EventParseResult Invalid(IReadOnlyList<EventProblem> problems, string? machineId) => new(null, problems, machineId);
+}

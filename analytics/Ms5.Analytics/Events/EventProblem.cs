@@ -1,0 +1,10 @@
+namespace Ms5.Analytics.Events;
+
+/// <summary>One thing wrong with an event: the JSON field it concerns ("$" for the whole message) and why.</summary>
+public readonly record struct EventProblem(string Field, string Message)
+{
+    public override string ToString() => $"{Field}: {Message}";
+
+    /// <summary>All problems as one line, the form used in DLQ headers and logs.</summary>
+    public static string Join(IEnumerable<EventProblem> problems) => string.Join("; ", problems);
+}

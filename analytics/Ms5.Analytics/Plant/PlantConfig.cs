@@ -1,0 +1,64 @@
+namespace Ms5.Analytics.Plant;
+
+/// <summary>A plant as configured: lines of machines, reason codes, time zone and shift calendar.</summary>
+public sealed record PlantConfig(
+    string PlantId,
+    string Name,
+    TimeZoneInfo TimeZone,
+    IReadOnlyList<ReasonCode> ReasonCodes,
+    ShiftCalendar Calendar,
+    IReadOnlyList<Line> Lines)
+{
+    public IEnumerable<Machine> Machines => Lines.SelectMany(l => l.Machines);
+
+    public ReasonCode? FindReason(string code) => ReasonCodes.FirstOrDefault(r => r.Code == code);
+}
+
+public sealed record Line(string Id, string Name, IReadOnlyList<Machine> Machines);
+
+/// <summary>
+/// A machine. <see cref="IdealCycleTime"/> is the ISO 22400 ideal (fastest sustainable) time per part.
+/// <see cref="ReasonCodes"/> limits the plant's list for this machine; empty means all apply.
+/// </summary>
+public sealed record Machine(
+    string Id,
+    string Name,
+    string LineId,
+    TimeSpan IdealCycleTime,
+    CountMode CountMode,
+    IReadOnlyList<string> ReasonCodes,
+    MachineSimulation Simulation);
+
+/// <summary>How a machine reports parts: increments ("count" events) or cumulative PLC counters ("counter").</summary>
+public enum CountMode
+{
+    Increment,
+    Cumulative,
+}
+
+/// <summary>Which loss a reason code stands for. The mapping is plant configuration, not code.</summary>
+public enum ReasonCategory
+{
+    Unplanned,
+    MicroStop,
+    Setup,
+    Planned,
+    Idle,
+    Quality,
+}
+
+public sealed record ReasonCode(string Code, ReasonCategory Category, string Description);
+
+/// <summary>Parameters the plant simulator uses for one machine; defaults give a believable 60–80 % OEE.</summary>
+public sealed record MachineSimulation(
+    double RejectRate = 0.02,
+    TimeSpan MeanTimeBetweenFailures = default,
+    TimeSpan MeanTimeToRepair = default,
+    double SpeedFactor = 0.92)
+{
+    public static readonly TimeSpan DefaultMtbf = TimeSpan.FromMinutes(45);
+    public static readonly TimeSpan DefaultMttr = TimeSpan.FromMinutes(4);
+
+    public TimeSpan Mtbf => MeanTimeBetweenFailures > TimeSpan.Zero ? MeanTimeBetweenFailures : DefaultMtbf;
+    public TimeSpan Mttr => MeanTimeToRepair > TimeSpan.Zero ? MeanTimeToRepair : DefaultMttr;
+}

@@ -1,0 +1,375 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Ms5.Analytics.Plant;
+
+/// <summary>
+/// Reads the plant file format (documented in infra/plants/README.md, schema
+/// analytics/contract/plant.v1.schema.json). Every problem is reported with its JSON path.
+/// </summary>
+public static partial class PlantConfigParser
+{
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdPattern();
+
+    public static PlantConfig Parse(string json)
+    {
+        var problems = new List<string>();
+        var config = TryParse(json, problems);
+        if (config is null || problems.Count > 0)
+        {
+            throw new PlantConfigException(problems);
+        }
+
+        return config;
+    }
+
+    public static PlantConfig? TryParse(string json, List<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            problems.Add($"$: not valid JSON: {ex.Message}");
+            return null;
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                problems.Add("$: must be a JSON object");
+                return null;
+            }
+
+            var r = new Reader(problems);
+            var plantId = r.Id(root, "plantId", "$");
+            var name = r.OptionalString(root, "name", "$") ?? plantId;
+            var tz = r.TimeZone(root, "$");
+            var reasons = r.Reasons(root);
+            var calendar = new ShiftCalendar(tz, r.Shifts(root), r.Holidays(root));
+            var lines = r.Lines(root, reasons);
+            return problems.Count > 0 ? null : new PlantConfig(plantId, name, tz, reasons, calendar, lines);
+        }
+    }
+
+    private sealed class Reader(List<string> problems)
+    {
+        public string Id(JsonElement obj, string prop, string path)
+        {
+            var s = RequiredString(obj, prop, path);
+            if (s.Length > 0 && !IdPattern().IsMatch(s))
+            {
+                problems.Add($"{path}.{prop}: '{s}' must be 1-128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+            }
+
+            return s;
+        }
+
+        public string RequiredString(JsonElement obj, string prop, string path)
+        {
+            if (!obj.TryGetProperty(prop, out var v))
+            {
+                problems.Add($"{path}.{prop}: is required");
+                return "";
+            }
+
+            if (v.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(v.GetString()))
+            {
+                problems.Add($"{path}.{prop}: must be a non-empty string");
+                return "";
+            }
+
+            return v.GetString()!;
+        }
+
+        public string? OptionalString(JsonElement obj, string prop, string path)
+        {
+            if (!obj.TryGetProperty(prop, out var v) || v.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (v.ValueKind != JsonValueKind.String)
+            {
+                problems.Add($"{path}.{prop}: must be a string");
+                return null;
+            }
+
+            return v.GetString();
+        }
+
+        public double? OptionalNumber(JsonElement obj, string prop, string path, double min, double max)
+        {
+            if (!obj.TryGetProperty(prop, out var v) || v.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || d < min || d > max)
+            {
+                problems.Add($"{path}.{prop}: must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
+                return null;
+            }
+
+            return d;
+        }
+
+        public TimeZoneInfo TimeZone(JsonElement root, string path)
+        {
+            var id = RequiredString(root, "timeZone", path);
+            if (id.Length == 0)
+            {
+                return TimeZoneInfo.Utc;
+            }
+
+            try
+            {
+                return TimeZoneInfo.FindSystemTimeZoneById(id);
+            }
+            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+            {
+                problems.Add($"{path}.timeZone: '{id}' is not a known IANA time zone (e.g. Europe/Berlin, America/Chicago)");
+                return TimeZoneInfo.Utc;
+            }
+        }
+
+        public IReadOnlyList<ReasonCode> Reasons(JsonElement root)
+        {
+            var list = new List<ReasonCode>();
+            foreach (var (item, path) in Array(root, "reasonCodes", "$", required: true))
+            {
+                var code = Id(item, "code", path);
+                var categoryText = RequiredString(item, "category", path);
+                var category = ReasonCategory.Unplanned;
+                if (categoryText.Length > 0 && !TryCategory(categoryText, out category))
+                {
+                    problems.Add($"{path}.category: must be one of unplanned, micro_stop, setup, planned, idle, quality; got '{categoryText}'");
+                }
+
+                if (list.Any(r => r.Code == code))
+                {
+                    problems.Add($"{path}.code: '{code}' is listed twice");
+                }
+
+                list.Add(new ReasonCode(code, category, OptionalString(item, "description", path) ?? code));
+            }
+
+            return list;
+        }
+
+        private static bool TryCategory(string s, out ReasonCategory c)
+        {
+            c = s switch
+            {
+                "unplanned" => ReasonCategory.Unplanned,
+                "micro_stop" => ReasonCategory.MicroStop,
+                "setup" => ReasonCategory.Setup,
+                "planned" => ReasonCategory.Planned,
+                "idle" => ReasonCategory.Idle,
+                "quality" => ReasonCategory.Quality,
+                _ => (ReasonCategory)(-1),
+            };
+            return (int)c >= 0;
+        }
+
+        public IReadOnlyList<ShiftPattern> Shifts(JsonElement root)
+        {
+            var list = new List<ShiftPattern>();
+            foreach (var (item, path) in Array(root, "shifts", "$", required: false))
+            {
+                var name = RequiredString(item, "name", path);
+                var days = new HashSet<DayOfWeek>();
+                foreach (var (d, dpath) in Array(item, "days", path, required: true))
+                {
+                    if (d.ValueKind != JsonValueKind.String || !TryDay(d.GetString()!, out var day))
+                    {
+                        problems.Add($"{dpath}: must be a weekday: Mon, Tue, Wed, Thu, Fri, Sat or Sun");
+                        continue;
+                    }
+
+                    days.Add(day);
+                }
+
+                var start = Time(item, "start", path);
+                var end = Time(item, "end", path);
+                if (start == end)
+                {
+                    problems.Add($"{path}: start and end are equal; a 24-hour shift is written as two shifts");
+                }
+
+                var breaks = new List<ShiftBreak>();
+                foreach (var (b, bpath) in Array(item, "breaks", path, required: false))
+                {
+                    breaks.Add(new ShiftBreak(Time(b, "start", bpath), Time(b, "end", bpath)));
+                }
+
+                list.Add(new ShiftPattern(name, days, start, end, breaks));
+            }
+
+            return list;
+        }
+
+        private static bool TryDay(string s, out DayOfWeek day)
+        {
+            var names = new[] { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+            var i = System.Array.FindIndex(names, n => string.Equals(n, s, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(((DayOfWeek)System.Array.IndexOf(names, n)).ToString(), s, StringComparison.OrdinalIgnoreCase));
+            day = (DayOfWeek)Math.Max(i, 0);
+            return i >= 0;
+        }
+
+        private TimeOnly Time(JsonElement obj, string prop, string path)
+        {
+            var s = RequiredString(obj, prop, path);
+            if (s.Length == 0)
+            {
+                return default;
+            }
+
+            if (!TimeOnly.TryParseExact(s, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t))
+            {
+                problems.Add($"{path}.{prop}: must be a wall-clock time HH:mm, got '{s}'");
+            }
+
+            return t;
+        }
+
+        public IReadOnlySet<DateOnly> Holidays(JsonElement root)
+        {
+            var set = new HashSet<DateOnly>();
+            foreach (var (h, path) in Array(root, "holidays", "$", required: false))
+            {
+                if (h.ValueKind != JsonValueKind.String || !DateOnly.TryParseExact(h.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+                {
+                    problems.Add($"{path}: must be a date yyyy-MM-dd");
+                    continue;
+                }
+
+                set.Add(d);
+            }
+
+            return set;
+        }
+
+        public IReadOnlyList<Line> Lines(JsonElement root, IReadOnlyList<ReasonCode> reasons)
+        {
+            var lines = new List<Line>();
+            var machineIds = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (item, path) in Array(root, "lines", "$", required: true))
+            {
+                var lineId = Id(item, "id", path);
+                if (lines.Any(l => l.Id == lineId))
+                {
+                    problems.Add($"{path}.id: line '{lineId}' is listed twice");
+                }
+
+                var machines = new List<Machine>();
+                foreach (var (m, mpath) in Array(item, "machines", path, required: true))
+                {
+                    var machine = ReadMachine(m, mpath, lineId, reasons);
+                    if (!machineIds.Add(machine.Id))
+                    {
+                        problems.Add($"{mpath}.id: machine '{machine.Id}' is listed twice in the plant");
+                    }
+
+                    machines.Add(machine);
+                }
+
+                lines.Add(new Line(lineId, OptionalString(item, "name", path) ?? lineId, machines));
+            }
+
+            return lines;
+        }
+
+        private Machine ReadMachine(JsonElement m, string path, string lineId, IReadOnlyList<ReasonCode> reasons)
+        {
+            var id = Id(m, "id", path);
+            var cycle = OptionalNumber(m, "idealCycleSeconds", path, 0.001, 86_400);
+            if (cycle is null && !m.TryGetProperty("idealCycleSeconds", out _))
+            {
+                problems.Add($"{path}.idealCycleSeconds: is required (ideal seconds per part, e.g. 2.5)");
+            }
+
+            var modeText = OptionalString(m, "countMode", path) ?? "increment";
+            var mode = CountMode.Increment;
+            if (modeText == "cumulative")
+            {
+                mode = CountMode.Cumulative;
+            }
+            else if (modeText != "increment")
+            {
+                problems.Add($"{path}.countMode: must be 'increment' (count events) or 'cumulative' (counter events), got '{modeText}'");
+            }
+
+            var codes = new List<string>();
+            foreach (var (c, cpath) in Array(m, "reasonCodes", path, required: false))
+            {
+                var code = c.ValueKind == JsonValueKind.String ? c.GetString()! : "";
+                if (!reasons.Any(r => r.Code == code))
+                {
+                    problems.Add($"{cpath}: '{code}' is not in the plant's reasonCodes");
+                    continue;
+                }
+
+                codes.Add(code);
+            }
+
+            var sim = new MachineSimulation();
+            if (m.TryGetProperty("simulation", out var s) && s.ValueKind == JsonValueKind.Object)
+            {
+                var spath = path + ".simulation";
+                sim = new MachineSimulation(
+                    RejectRate: OptionalNumber(s, "rejectRate", spath, 0, 1) ?? sim.RejectRate,
+                    MeanTimeBetweenFailures: TimeSpan.FromMinutes(OptionalNumber(s, "mtbfMinutes", spath, 0.1, 1e6) ?? 0),
+                    MeanTimeToRepair: TimeSpan.FromMinutes(OptionalNumber(s, "mttrMinutes", spath, 0.01, 1e5) ?? 0),
+                    SpeedFactor: OptionalNumber(s, "speedFactor", spath, 0.01, 1.5) ?? sim.SpeedFactor);
+            }
+
+            return new Machine(id, OptionalString(m, "name", path) ?? id, lineId, TimeSpan.FromSeconds(cycle ?? 1), mode, codes, sim);
+        }
+
+        public IEnumerable<(JsonElement Item, string Path)> Array(JsonElement obj, string prop, string path, bool required)
+        {
+            if (!obj.TryGetProperty(prop, out var arr) || arr.ValueKind == JsonValueKind.Null)
+            {
+                if (required)
+                {
+                    problems.Add($"{path}.{prop}: is required");
+                }
+
+                yield break;
+            }
+
+            if (arr.ValueKind != JsonValueKind.Array)
+            {
+                problems.Add($"{path}.{prop}: must be an array");
+                yield break;
+            }
+
+            if (required && arr.GetArrayLength() == 0)
+            {
+                problems.Add($"{path}.{prop}: must not be empty");
+            }
+
+            var i = 0;
+            foreach (var item in arr.EnumerateArray())
+            {
+                yield return (item, $"{path}.{prop}[{i++}]");
+            }
+        }
+    }
+}
+
+/// <summary>A plant file that cannot be used, with every problem found.</summary>
+public sealed class PlantConfigException(IReadOnlyList<string> problems)
+    : Exception("invalid plant configuration:\n  " + string.Join("\n  ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

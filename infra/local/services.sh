@@ -1,0 +1,580 @@
+#!/usr/bin/env bash
+# MS5 local dev stack: third-party services (PostgreSQL, InfluxDB, Prometheus, Alertmanager).
+#
+#   infra/local/services.sh up|down|status|env [SERVICE...]
+#   SERVICE ∈ postgres influxdb prometheus alertmanager   (default: all four)
+#
+# Each service runs as OUR OWN instance (not Debian's init-managed one) under $MS5_HOME
+# (default: <repo>/.ms5), bound to 127.0.0.1 only:
+#   postgres      127.0.0.1:55432   postgresql://ms5@127.0.0.1:55432/ms5   data: $MS5_HOME/pg/data
+#   influxdb      127.0.0.1:58086   (RPC 127.0.0.1:58088), database ms5    data: $MS5_HOME/influxdb
+#   prometheus    127.0.0.1:59090   config: infra/prometheus/prometheus.yml data: $MS5_HOME/prometheus
+#   alertmanager  127.0.0.1:59093   config: infra/alertmanager/alertmanager.yml data: $MS5_HOME/alertmanager
+# Logs: $MS5_HOME/logs/<service>.log (apt output: $MS5_HOME/logs/install.log). Pids: $MS5_HOME/run/<service>.pid
+#
+# External servers: setting MS5_PG / MS5_INFLUX_URL / MS5_PROMETHEUS_URL / MS5_ALERTMANAGER_URL
+# makes this script skip the matching local service (status only checks that it answers).
+#
+# Postgres refuses to run as root, so (when run as root) initdb/pg_ctl run as the `postgres`
+# OS user. That user must be able to traverse every parent directory of $MS5_HOME/pg; when it
+# cannot (e.g. the repo lives under /root, which is 0700), `up` adds o+x (search only, NOT read)
+# to exactly those parent directories and says so. Nothing else's permissions are changed.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd -P)"
+MS5_HOME="${MS5_HOME:-$REPO_ROOT/.ms5}"
+case "$MS5_HOME" in /*) ;; *) MS5_HOME="$PWD/$MS5_HOME" ;; esac
+MS5_HOME="${MS5_HOME%/}"
+LOG_DIR="$MS5_HOME/logs"
+RUN_DIR="$MS5_HOME/run"
+INSTALL_LOG="$LOG_DIR/install.log"
+
+ALL_SERVICES=(postgres influxdb prometheus alertmanager)
+HEALTH_TIMEOUT=60
+STOP_TIMEOUT=10
+
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_PORT=55432
+PG_DATA="$MS5_HOME/pg/data"
+PG_SOCK="$MS5_HOME/pg/run"
+PG_LOCAL_URI="postgresql://ms5@127.0.0.1:${PG_PORT}/ms5"
+INFLUX_CONF="$MS5_HOME/influxdb/influxdb.conf"
+INFLUX_LOCAL_URL="http://127.0.0.1:58086"
+PROM_LOCAL_URL="http://127.0.0.1:59090"
+AM_LOCAL_URL="http://127.0.0.1:59093"
+PROM_CONFIG="$REPO_ROOT/infra/prometheus/prometheus.yml"
+AM_CONFIG="$REPO_ROOT/infra/alertmanager/alertmanager.yml"
+
+say()  { printf '[ms5] %s\n' "$*"; }
+warn() { printf '[ms5] WARNING: %s\n' "$*" >&2; }
+die()  { printf '[ms5] ERROR: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  cat >&2 <<EOF
+usage: $0 up|down|status|env [SERVICE...]
+  SERVICE: ${ALL_SERVICES[*]} (default: all)
+  MS5_HOME=$MS5_HOME
+EOF
+  exit 2
+}
+
+# ---------------------------------------------------------------- per-service metadata
+package_of() {
+  case "$1" in
+    postgres) echo postgresql ;; influxdb) echo influxdb ;;
+    prometheus) echo prometheus ;; alertmanager) echo prometheus-alertmanager ;;
+  esac
+}
+binary_of() {
+  case "$1" in
+    postgres) echo "$PG_BIN/postgres" ;; influxdb) echo /usr/bin/influxd ;;
+    prometheus) echo /usr/bin/prometheus ;; alertmanager) echo /usr/bin/prometheus-alertmanager ;;
+  esac
+}
+external_var_of() {
+  case "$1" in
+    postgres) echo MS5_PG ;; influxdb) echo MS5_INFLUX_URL ;;
+    prometheus) echo MS5_PROMETHEUS_URL ;; alertmanager) echo MS5_ALERTMANAGER_URL ;;
+  esac
+}
+is_external() { local v; v="$(external_var_of "$1")"; [[ -n "${!v:-}" ]]; }
+url_of() {
+  case "$1" in
+    postgres) echo "${MS5_PG:-$PG_LOCAL_URI}" ;;
+    influxdb) local u="${MS5_INFLUX_URL:-$INFLUX_LOCAL_URL}"; echo "${u%/}" ;;
+    prometheus) local u="${MS5_PROMETHEUS_URL:-$PROM_LOCAL_URL}"; echo "${u%/}" ;;
+    alertmanager) local u="${MS5_ALERTMANAGER_URL:-$AM_LOCAL_URL}"; echo "${u%/}" ;;
+  esac
+}
+# A unique substring of OUR instance's /proc/PID/cmdline (NULs turned into spaces).
+cmdline_marker_of() {
+  case "$1" in
+    postgres) echo "-D $PG_DATA" ;;
+    influxdb) echo "-config $INFLUX_CONF" ;;
+    prometheus) echo "--storage.tsdb.path=$MS5_HOME/prometheus" ;;
+    alertmanager) echo "--storage.path=$MS5_HOME/alertmanager" ;;
+  esac
+}
+
+# ---------------------------------------------------------------- helpers
+http_code() { curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" 2>/dev/null || true; }
+
+healthy() {
+  local svc="$1" url; url="$(url_of "$svc")"
+  case "$svc" in
+    postgres)
+      if is_external postgres; then pg_isready -q -t 3 -d "$url" >/dev/null 2>&1
+      else pg_isready -q -t 3 -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; fi ;;
+    influxdb) [[ "$(http_code "$url/ping")" == 204 ]] ;;
+    prometheus|alertmanager) [[ "$(http_code "$url/-/ready")" == 200 ]] ;;
+  esac
+}
+
+pidfile_of() { echo "$RUN_DIR/$1.pid"; }
+
+# Is PID alive (not a zombie) and is it OUR instance of SERVICE?
+pid_is_ours() {
+  local svc="$1" pid="$2" cmd state
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  [[ -r "/proc/$pid/cmdline" ]] || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+  [[ "$state" != Z && -n "$state" ]] || return 1
+  cmd="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true)"
+  [[ "$cmd" == *"$(basename "$(binary_of "$svc")")"* && "$cmd" == *"$(cmdline_marker_of "$svc")"* ]]
+}
+
+# Prints the pid of our running instance (from our pid file, or postmaster.pid for postgres).
+running_pid() {
+  local svc="$1" pf pid=""
+  pf="$(pidfile_of "$svc")"
+  [[ -f "$pf" ]] && pid="$(head -n1 "$pf" 2>/dev/null || true)"
+  if ! pid_is_ours "$svc" "$pid" && [[ "$svc" == postgres && -f "$PG_DATA/postmaster.pid" ]]; then
+    pid="$(head -n1 "$PG_DATA/postmaster.pid" 2>/dev/null || true)"
+  fi
+  if ! pid_is_ours "$svc" "$pid"; then
+    # Lost/overwritten pid file: look for a process whose command line is unmistakably our instance
+    # (binary + our MS5_HOME data path). Processes of other checkouts/instances never match.
+    local p
+    pid=""
+    for p in /proc/[0-9]*; do
+      p="${p#/proc/}"
+      if pid_is_ours "$svc" "$p"; then pid="$p"; break; fi
+    done
+    [[ -n "$pid" ]] || return 1
+  fi
+  echo "$pid"
+}
+
+process_gone() { local pid="$1" s; s="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"; [[ -z "$s" || "$s" == Z ]]; }
+
+log_tail() {
+  local f="$LOG_DIR/$1.log"
+  if [[ -s "$f" ]]; then echo "----- last 25 lines of $f -----" >&2; tail -n 25 "$f" >&2; echo "-----" >&2; fi
+}
+
+is_root() { [[ "$(id -u)" == 0 ]]; }
+
+# Run a command as the postgres OS user (postgres refuses to run as root), from / so that an
+# unreadable cwd does not produce warnings.
+as_pg() {
+  if is_root; then (cd / && runuser -u postgres -- "$@")
+  else (cd / && "$@"); fi
+}
+
+write_if_changed() { # file, content on stdin; returns 0 if changed
+  local f="$1" tmp; tmp="$(mktemp "$f.XXXXXX")"
+  cat > "$tmp"
+  if [[ -f "$f" ]] && cmp -s "$tmp" "$f"; then rm -f "$tmp"; return 1; fi
+  mv -f "$tmp" "$f"; chmod 0644 "$f"; return 0
+}
+
+# ---------------------------------------------------------------- install
+pkg_installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]; }
+
+POLICY_RC=/usr/sbin/policy-rc.d
+POLICY_RC_CREATED=0
+cleanup_policy_rc() { if [[ "$POLICY_RC_CREATED" == 1 ]]; then rm -f "$POLICY_RC"; POLICY_RC_CREATED=0; fi; }
+
+ensure_packages() {
+  local -a want=("$@") missing=()
+  local p
+  for p in "${want[@]}"; do pkg_installed "$p" || missing+=("$p"); done
+  ((${#missing[@]})) || return 0
+  local SUDO=()
+  if ! is_root; then command -v sudo >/dev/null || die "packages missing (${missing[*]}) and not root / no sudo"; SUDO=(sudo); fi
+  say "installing ${missing[*]} ... (apt, log: $INSTALL_LOG)"
+  # Debian's packages would try to start their own system-wide daemons (postgres :5432, influxd :8086,
+  # prometheus :9090, ...). We do not want or rely on those: block autostart for the duration of the
+  # install unless a policy-rc.d is already in place.
+  if [[ ! -e "$POLICY_RC" ]]; then
+    trap cleanup_policy_rc EXIT
+    printf '#!/bin/sh\n# temporary, created by ms5 infra/local/services.sh\nexit 101\n' | "${SUDO[@]}" tee "$POLICY_RC" >/dev/null
+    "${SUDO[@]}" chmod 0755 "$POLICY_RC"; POLICY_RC_CREATED=1
+  fi
+  {
+    echo "=== $(date -Is) apt-get update"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+    echo "=== $(date -Is) apt-get install ${missing[*]}"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  } >> "$INSTALL_LOG" 2>&1 || { cleanup_policy_rc; tail -n 30 "$INSTALL_LOG" >&2; die "apt-get failed (full log: $INSTALL_LOG)"; }
+  if [[ "$POLICY_RC_CREATED" == 1 ]]; then "${SUDO[@]}" rm -f "$POLICY_RC"; POLICY_RC_CREATED=0; fi
+  for p in "${missing[@]}"; do pkg_installed "$p" || die "package $p still not installed (see $INSTALL_LOG)"; done
+}
+
+# ---------------------------------------------------------------- generic daemon start/stop
+# Start a daemon fully detached (own session, stdin from /dev/null, output to its log).
+# The intermediate subshell exits at once, so the daemon is re-parented away from this script:
+# the calling shell never holds it as a (potential zombie) child.
+spawn() {
+  local svc="$1"; shift
+  local log="$LOG_DIR/$svc.log" pf; pf="$(pidfile_of "$svc")"
+  printf '\n===== %s starting %s =====\n' "$(date -Is)" "$svc" >> "$log"
+  (
+    cd "$MS5_HOME" || exit 1
+    setsid "$@" < /dev/null >> "$log" 2>&1 &
+    echo $! > "$pf"
+  )
+}
+
+wait_healthy() {
+  local svc="$1" deadline=$((SECONDS + HEALTH_TIMEOUT)) pid=""
+  pid="$(head -n1 "$(pidfile_of "$svc")" 2>/dev/null || true)"
+  until healthy "$svc"; do
+    if [[ -n "$pid" ]] && process_gone "$pid"; then
+      log_tail "$svc"; rm -f "$(pidfile_of "$svc")"
+      die "$svc exited during startup (log: $LOG_DIR/$svc.log)"
+    fi
+    if ((SECONDS >= deadline)); then
+      log_tail "$svc"
+      die "$svc not healthy after ${HEALTH_TIMEOUT}s (pid ${pid:-?}, log: $LOG_DIR/$svc.log)"
+    fi
+    sleep 0.2
+  done
+}
+
+stop_pid() { # svc pid: SIGTERM, then SIGKILL after STOP_TIMEOUT
+  local svc="$1" pid="$2" i
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do process_gone "$pid" && return 0; sleep 0.1; done
+  warn "$svc (pid $pid) did not stop after ${STOP_TIMEOUT}s, sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do process_gone "$pid" && return 0; sleep 0.1; done
+  warn "$svc (pid $pid) still present after SIGKILL"
+}
+
+# Fail clearly if something that is not ours already answers on our port.
+check_port_free() {
+  local svc="$1"
+  if healthy "$svc"; then
+    die "$svc: something not started from MS5_HOME=$MS5_HOME already answers at $(url_of "$svc") — stop it (e.g. '$0 down' from the other checkout) or point $(external_var_of "$svc") at it"
+  fi
+}
+
+# ---------------------------------------------------------------- postgres
+pg_locale() {
+  if locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$'; then echo C.UTF-8; else echo C; fi
+}
+
+# Make every parent of $1 traversable by the postgres user (adds o+x only where needed).
+pg_ensure_traversable() {
+  is_root || return 0
+  local target="$1" d="" part
+  local -a parts
+  IFS=/ read -ra parts <<< "${target#/}"
+  for part in "${parts[@]}"; do
+    [[ -n "$part" ]] || continue
+    d="$d/$part"
+    [[ -d "$d" ]] || break
+    if ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
+      chmod o+x "$d"
+      say "postgres: added o+x (traverse only) to $d so the postgres user can reach its data dir"
+    fi
+  done
+}
+
+pg_conf() {
+  cat <<EOF
+# Managed by infra/local/services.sh (rewritten on every 'up'; put local overrides in postgresql.auto.conf via ALTER SYSTEM).
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCK'
+max_connections = 200
+shared_buffers = 512MB
+effective_cache_size = 2GB
+work_mem = 16MB
+maintenance_work_mem = 256MB
+max_wal_size = 2GB
+checkpoint_timeout = 15min
+checkpoint_completion_target = 0.9
+synchronous_commit = on
+logging_collector = off
+log_line_prefix = '%m [%p] %q%u@%d '
+log_min_duration_statement = 1000
+log_checkpoints = on
+timezone = 'UTC'
+log_timezone = 'UTC'
+EOF
+}
+
+pg_start() {
+  [[ -x "$PG_BIN/postgres" ]] || die "postgres binaries not found in $PG_BIN"
+  local pid
+  if pid="$(running_pid postgres)"; then
+    echo "$pid" > "$(pidfile_of postgres)"
+    # refresh config; reload is harmless if nothing changed
+    if pg_conf | write_if_changed "$PG_DATA/ms5.conf"; then
+      chown postgres: "$PG_DATA/ms5.conf" 2>/dev/null || true
+      as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null
+      say "postgres: config changed, reloaded (settings needing a restart apply after 'down'/'up')"
+    fi
+    pg_post_start; return 0
+  fi
+  rm -f "$(pidfile_of postgres)"
+  check_port_free postgres
+  ((${#PG_SOCK} + 16 < 108)) || die "unix socket path $PG_SOCK/.s.PGSQL.$PG_PORT is too long (>107 chars); use a shorter MS5_HOME"
+
+  if is_root; then id postgres >/dev/null 2>&1 || die "OS user 'postgres' missing (is the postgresql package installed?)"; fi
+  mkdir -p "$MS5_HOME/pg" "$PG_SOCK"
+  if is_root; then chown postgres: "$MS5_HOME/pg" "$PG_SOCK"; fi
+  chmod 0711 "$MS5_HOME/pg"   # others may traverse (to reach the socket dir), not list
+  pg_ensure_traversable "$MS5_HOME/pg"
+  local log="$LOG_DIR/postgres.log"
+  touch "$log"; if is_root; then chown postgres: "$log"; fi
+
+  if [[ ! -s "$PG_DATA/PG_VERSION" ]]; then
+    [[ -d "$PG_DATA" ]] && [[ -n "$(ls -A "$PG_DATA" 2>/dev/null)" ]] && die "$PG_DATA exists but is not a postgres cluster; remove it"
+    local loc; loc="$(pg_locale)"
+    say "postgres: initdb $PG_DATA (locale $loc)"
+    printf '\n===== %s initdb =====\n' "$(date -Is)" >> "$log"
+    as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U ms5 --auth=trust -E UTF8 --locale="$loc" >> "$log" 2>&1 \
+      || { log_tail postgres; die "initdb failed (log: $log)"; }
+    echo "include_if_exists = 'ms5.conf'" >> "$PG_DATA/postgresql.conf"
+  fi
+  pg_conf | write_if_changed "$PG_DATA/ms5.conf" || true
+  if is_root; then chown postgres: "$PG_DATA/ms5.conf"; fi
+
+  # A leftover postmaster.pid whose pid is a zombie (possible where PID 1 does not reap orphans,
+  # e.g. some containers) would make postgres refuse to start: kill(pid, 0) succeeds on zombies.
+  local oldpid
+  oldpid="$(head -n1 "$PG_DATA/postmaster.pid" 2>/dev/null || true)"
+  if [[ "$oldpid" =~ ^[0-9]+$ && "$(awk '{print $3}' "/proc/$oldpid/stat" 2>/dev/null || true)" == Z ]]; then
+    rm -f "$PG_DATA/postmaster.pid"
+  fi
+  printf '\n===== %s starting postgres =====\n' "$(date -Is)" >> "$log"
+  # pg_ctl daemonizes the postmaster itself (new session); -w waits until it accepts connections.
+  if ! as_pg setsid "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$log" -w -t "$HEALTH_TIMEOUT" start < /dev/null >> "$log" 2>&1; then
+    log_tail postgres; die "postgres failed to start (log: $log)"
+  fi
+  head -n1 "$PG_DATA/postmaster.pid" > "$(pidfile_of postgres)"
+  wait_healthy postgres
+  pg_post_start
+}
+
+pg_post_start() {
+  local q=(psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U ms5 -d postgres -v ON_ERROR_STOP=1 -tA)
+  if [[ "$("${q[@]}" -c "select 1 from pg_database where datname = 'ms5'")" != 1 ]]; then
+    "${q[@]}" -c 'CREATE DATABASE ms5' >/dev/null
+    say "postgres: created database ms5"
+  fi
+}
+
+pg_stop() {
+  local pid
+  if pid="$(running_pid postgres)"; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >> "$LOG_DIR/postgres.log" 2>&1 \
+      || { warn "pg_ctl stop failed, signalling postmaster"; stop_pid postgres "$pid"; }
+    say "postgres: stopped (pid $pid)"
+  fi
+  rm -f "$(pidfile_of postgres)"
+}
+
+# ---------------------------------------------------------------- influxdb
+influx_conf() {
+  local h="$MS5_HOME/influxdb"
+  cat <<EOF
+# Managed by infra/local/services.sh — regenerated on every 'up'.
+# Debian's influxdb 1.6 build renamed upstream's 'reporting-disabled = true' to 'reporting-enabled = false'.
+reporting-enabled = false
+bind-address = "127.0.0.1:58088"
+
+[meta]
+  dir = "$h/meta"
+  retention-autocreate = true
+  logging-enabled = true
+
+[data]
+  dir = "$h/data"
+  wal-dir = "$h/wal"
+  query-log-enabled = false
+  index-version = "inmem"
+
+[coordinator]
+  log-queries-after = "0s"
+
+[monitor]
+  store-enabled = false
+
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:58086"
+  auth-enabled = false
+  log-enabled = false
+  suppress-write-log = true
+  pprof-enabled = false
+  max-body-size = 0
+
+[ifql]
+  enabled = false
+
+[subscriber]
+  enabled = false
+
+[[graphite]]
+  enabled = false
+
+[[collectd]]
+  enabled = false
+
+[[opentsdb]]
+  enabled = false
+
+[[udp]]
+  enabled = false
+
+[continuous_queries]
+  enabled = true
+  log-enabled = false
+EOF
+}
+
+influx_launch() {
+  local changed=0
+  mkdir -p "$MS5_HOME/influxdb"
+  influx_conf | write_if_changed "$INFLUX_CONF" && changed=1
+  local pid
+  if pid="$(running_pid influxdb)"; then
+    ((changed)) && warn "influxdb: $INFLUX_CONF changed; restart ('down influxdb' then 'up influxdb') to apply"
+    return 0
+  fi
+  rm -f "$(pidfile_of influxdb)"
+  check_port_free influxdb
+  spawn influxdb /usr/bin/influxd -config "$INFLUX_CONF"
+}
+
+influx_post_start() {
+  local url out; url="$(url_of influxdb)"
+  out="$(curl -s -m 10 -XPOST "$url/query" --data-urlencode 'q=CREATE DATABASE ms5')" \
+    || die "influxdb: CREATE DATABASE ms5 failed"
+  [[ "$out" != *'"error"'* ]] || die "influxdb: CREATE DATABASE ms5 failed: $out"
+}
+
+# ---------------------------------------------------------------- prometheus / alertmanager
+prom_launch() {
+  running_pid prometheus >/dev/null && return 0
+  rm -f "$(pidfile_of prometheus)"
+  [[ -f "$PROM_CONFIG" ]] || die "missing $PROM_CONFIG"
+  check_port_free prometheus
+  mkdir -p "$MS5_HOME/prometheus"
+  spawn prometheus /usr/bin/prometheus \
+    --config.file="$PROM_CONFIG" \
+    --storage.tsdb.path="$MS5_HOME/prometheus" \
+    --web.listen-address=127.0.0.1:59090 \
+    --web.enable-lifecycle
+}
+
+am_launch() {
+  running_pid alertmanager >/dev/null && return 0
+  rm -f "$(pidfile_of alertmanager)"
+  [[ -f "$AM_CONFIG" ]] || die "missing $AM_CONFIG"
+  check_port_free alertmanager
+  mkdir -p "$MS5_HOME/alertmanager"
+  spawn alertmanager /usr/bin/prometheus-alertmanager \
+    --config.file="$AM_CONFIG" \
+    --storage.path="$MS5_HOME/alertmanager" \
+    --web.listen-address=127.0.0.1:59093 \
+    --cluster.listen-address=
+}
+
+# ---------------------------------------------------------------- commands
+cmd_up() {
+  local -a svcs=("$@") local_svcs=() pkgs=(curl)
+  local s
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  for s in "${svcs[@]}"; do
+    if is_external "$s"; then
+      [[ "$s" == postgres ]] && ! command -v pg_isready >/dev/null && pkgs+=(postgresql-client)
+    else
+      local_svcs+=("$s"); pkgs+=("$(package_of "$s")")
+    fi
+  done
+  ensure_packages "${pkgs[@]}"
+
+  # Launch the cheap daemons first (they start in parallel with postgres' initdb), then postgres.
+  for s in "${local_svcs[@]}"; do
+    case "$s" in influxdb) influx_launch ;; prometheus) prom_launch ;; alertmanager) am_launch ;; esac
+  done
+  for s in "${local_svcs[@]}"; do [[ "$s" == postgres ]] && pg_start; done
+  for s in "${local_svcs[@]}"; do
+    [[ "$s" == postgres ]] && continue
+    wait_healthy "$s"
+    [[ "$s" == influxdb ]] && influx_post_start
+  done
+
+  for s in "${svcs[@]}"; do
+    if is_external "$s"; then
+      if healthy "$s"; then printf '[ms5] %-13s external  %s\n' "$s" "$(url_of "$s")"
+      else warn "$s: external $(external_var_of "$s")=$(url_of "$s") is not reachable"; fi
+    else
+      printf '[ms5] %-13s up (pid %s)  %s\n' "$s" "$(running_pid "$s" || echo '?')" "$(url_of "$s")"
+    fi
+  done
+}
+
+cmd_down() {
+  local s pid pf
+  for s in "$@"; do
+    if is_external "$s"; then say "$s: external ($(external_var_of "$s")), not touched"; continue; fi
+    if [[ "$s" == postgres ]]; then pg_stop; continue; fi
+    pf="$(pidfile_of "$s")"
+    if pid="$(running_pid "$s")"; then
+      stop_pid "$s" "$pid"
+      say "$s: stopped (pid $pid)"
+    elif [[ -f "$pf" ]]; then
+      say "$s: stale pid file removed (pid $(head -n1 "$pf" 2>/dev/null) not ours / not running)"
+    fi
+    rm -f "$pf"
+  done
+}
+
+cmd_status() {
+  local s rc=0 state extra
+  for s in "$@"; do
+    extra=""
+    if is_external "$s"; then
+      if healthy "$s"; then state=external; else state=DOWN; extra=" (external, unreachable)"; rc=1; fi
+    elif healthy "$s"; then
+      state=healthy
+      local pid; if pid="$(running_pid "$s")"; then extra=" (pid $pid)"; else extra=" (not started from this MS5_HOME)"; fi
+    else
+      state=DOWN; rc=1
+    fi
+    printf '%-13s %-9s %s%s\n' "$s" "$state" "$(url_of "$s")" "$extra"
+  done
+  return "$rc"
+}
+
+cmd_env() {
+  printf 'export MS5_PG=%q\n' "$(url_of postgres)"
+  printf 'export MS5_INFLUX_URL=%q\n' "$(url_of influxdb)"
+  printf 'export MS5_INFLUX_DB=%q\n' "${MS5_INFLUX_DB:-ms5}"
+  printf 'export MS5_PROMETHEUS_URL=%q\n' "$(url_of prometheus)"
+  printf 'export MS5_ALERTMANAGER_URL=%q\n' "$(url_of alertmanager)"
+}
+
+main() {
+  (($#)) || usage
+  local cmd="$1"; shift
+  local -a svcs=()
+  local s a
+  if (($#)); then
+    for a in "$@"; do
+      case " ${ALL_SERVICES[*]} " in *" $a "*) ;; *) die "unknown service '$a' (expected: ${ALL_SERVICES[*]})" ;; esac
+    done
+    # keep canonical order, drop duplicates
+    for s in "${ALL_SERVICES[@]}"; do for a in "$@"; do [[ "$a" == "$s" ]] && { svcs+=("$s"); break; }; done; done
+  else
+    svcs=("${ALL_SERVICES[@]}")
+  fi
+  case "$cmd" in
+    up) cmd_up "${svcs[@]}" ;;
+    down) cmd_down "${svcs[@]}" ;;
+    status) cmd_status "${svcs[@]}" ;;
+    env) cmd_env ;;
+    -h|--help|help) usage ;;
+    *) usage ;;
+  esac
+}
+
+# (sourcing this file only defines the functions, for testing)
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi
