@@ -105,7 +105,7 @@ healthy() {
   case "$svc" in
     postgres)
       if is_external postgres; then pg_isready -q -t 3 -d "$url" >/dev/null 2>&1
-      else pg_isready -q -t 3 -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; fi ;;
+      else pg_isready -q -t 3 -h 127.0.0.1 -p "$PG_PORT" -U ms5 -d postgres >/dev/null 2>&1; fi ;;
     influxdb) [[ "$(http_code "$url/ping")" == 204 ]] ;;
     prometheus|alertmanager) [[ "$(http_code "$url/-/ready")" == 200 ]] ;;
   esac
@@ -115,13 +115,17 @@ pidfile_of() { echo "$RUN_DIR/$1.pid"; }
 
 # Is PID alive (not a zombie) and is it OUR instance of SERVICE?
 pid_is_ours() {
-  local svc="$1" pid="$2" cmd state
+  local svc="$1" pid="$2" cmd state stat
+  local -a argv=()
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [[ -r "/proc/$pid/cmdline" ]] || return 1
-  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-  [[ "$state" != Z && -n "$state" ]] || return 1
-  cmd="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true)"
-  [[ "$cmd" == *"$(basename "$(binary_of "$svc")")"* && "$cmd" == *"$(cmdline_marker_of "$svc")"* ]]
+  # fork-free: this runs for every process when a pid file is missing
+  { mapfile -d '' -t argv < "/proc/$pid/cmdline"; } 2>/dev/null || return 1
+  ((${#argv[@]})) || return 1
+  cmd="${argv[*]}"
+  [[ "$cmd" == *"$(cmdline_marker_of "$svc")"* && "${argv[0]##*/}" == "$(basename "$(binary_of "$svc")")" ]] || return 1
+  { read -r stat < "/proc/$pid/stat"; } 2>/dev/null || return 1
+  state="${stat##*) }"; state="${state%% *}"
+  [[ -n "$state" && "$state" != Z ]]
 }
 
 # Prints the pid of our running instance (from our pid file, or postmaster.pid for postgres).
@@ -146,7 +150,12 @@ running_pid() {
   echo "$pid"
 }
 
-process_gone() { local pid="$1" s; s="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"; [[ -z "$s" || "$s" == Z ]]; }
+process_gone() { # gone or zombie
+  local stat="" s
+  { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
+  s="${stat##*) }"; s="${s%% *}"
+  [[ -z "$s" || "$s" == Z ]]
+}
 
 log_tail() {
   local f="$LOG_DIR/$1.log"
@@ -336,11 +345,14 @@ pg_start() {
 
   # A leftover postmaster.pid whose pid is a zombie (possible where PID 1 does not reap orphans,
   # e.g. some containers) would make postgres refuse to start: kill(pid, 0) succeeds on zombies.
-  local oldpid
-  oldpid="$(head -n1 "$PG_DATA/postmaster.pid" 2>/dev/null || true)"
-  if [[ "$oldpid" =~ ^[0-9]+$ && "$(awk '{print $3}' "/proc/$oldpid/stat" 2>/dev/null || true)" == Z ]]; then
-    rm -f "$PG_DATA/postmaster.pid"
-  fi
+  # Same for the unix socket lock file.
+  local lock oldpid
+  for lock in "$PG_DATA/postmaster.pid" "$PG_SOCK/.s.PGSQL.$PG_PORT.lock"; do
+    oldpid="$(head -n1 "$lock" 2>/dev/null || true)"
+    if [[ "$oldpid" =~ ^[0-9]+$ ]] && [[ -e "/proc/$oldpid" ]] && process_gone "$oldpid"; then
+      rm -f "$lock"
+    fi
+  done
   printf '\n===== %s starting postgres =====\n' "$(date -Is)" >> "$log"
   # pg_ctl daemonizes the postmaster itself (new session); -w waits until it accepts connections.
   if ! as_pg setsid "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$log" -w -t "$HEALTH_TIMEOUT" start < /dev/null >> "$log" 2>&1; then
@@ -434,6 +446,7 @@ influx_launch() {
   influx_conf | write_if_changed "$INFLUX_CONF" && changed=1
   local pid
   if pid="$(running_pid influxdb)"; then
+    echo "$pid" > "$(pidfile_of influxdb)"
     ((changed)) && warn "influxdb: $INFLUX_CONF changed; restart ('down influxdb' then 'up influxdb') to apply"
     return 0
   fi
@@ -451,7 +464,8 @@ influx_post_start() {
 
 # ---------------------------------------------------------------- prometheus / alertmanager
 prom_launch() {
-  running_pid prometheus >/dev/null && return 0
+  local pid
+  if pid="$(running_pid prometheus)"; then echo "$pid" > "$(pidfile_of prometheus)"; return 0; fi
   rm -f "$(pidfile_of prometheus)"
   [[ -f "$PROM_CONFIG" ]] || die "missing $PROM_CONFIG"
   check_port_free prometheus
@@ -464,7 +478,8 @@ prom_launch() {
 }
 
 am_launch() {
-  running_pid alertmanager >/dev/null && return 0
+  local pid
+  if pid="$(running_pid alertmanager)"; then echo "$pid" > "$(pidfile_of alertmanager)"; return 0; fi
   rm -f "$(pidfile_of alertmanager)"
   [[ -f "$AM_CONFIG" ]] || die "missing $AM_CONFIG"
   check_port_free alertmanager

@@ -1,0 +1,100 @@
+using Confluent.Kafka;
+
+namespace Ms5.Kafka;
+
+/// <summary>
+/// Where Kafka is and how MS5 talks to it. <see cref="BootstrapServers"/> comes from MS5_KAFKA_BOOTSTRAP;
+/// when unset, from the dev broker's file <c>$MS5_HOME/kafka.bootstrap</c> written by <c>./ms5 up</c>.
+/// </summary>
+public sealed class KafkaOptions
+{
+    public string BootstrapServers { get; set; } = "";
+
+    /// <summary>Dev broker control URL (create topics with partition counts); empty against a real cluster.</summary>
+    public string? DevBrokerUrl { get; set; }
+
+    /// <summary>Producer linger: a little latency buys large batches.</summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    public static KafkaOptions FromEnvironment()
+    {
+        var bootstrap = Environment.GetEnvironmentVariable("MS5_KAFKA_BOOTSTRAP");
+        var control = Environment.GetEnvironmentVariable("MS5_KAFKA_DEVBROKER_URL");
+        if (string.IsNullOrWhiteSpace(bootstrap))
+        {
+            var file = Path.Combine(Ms5Home.Path, "kafka.bootstrap");
+            if (File.Exists(file))
+            {
+                bootstrap = File.ReadAllText(file).Trim();
+                control ??= "http://127.0.0.1:59092";
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(bootstrap))
+        {
+            throw new InvalidOperationException("MS5_KAFKA_BOOTSTRAP is not set and no dev broker is running (start it with ./ms5 up).");
+        }
+
+        return new KafkaOptions { BootstrapServers = bootstrap, DevBrokerUrl = string.IsNullOrWhiteSpace(control) ? null : control };
+    }
+
+    /// <summary>Idempotent, acks=all, keyed, batched: what every MS5 producer uses.</summary>
+    public ProducerConfig ProducerConfig(string clientId) => new()
+    {
+        BootstrapServers = BootstrapServers,
+        ClientId = clientId,
+        EnableIdempotence = true,
+        Acks = Acks.All,
+        LingerMs = Linger.TotalMilliseconds,
+        BatchNumMessages = 10_000,
+        BatchSize = 1_000_000,
+        CompressionType = CompressionType.Lz4,
+        MessageSendMaxRetries = int.MaxValue,
+        QueueBufferingMaxMessages = 500_000,
+        Partitioner = Partitioner.Murmur2Random,
+    };
+
+    /// <summary>Manual offset handling: sinks commit only after their writes are durable.</summary>
+    public ConsumerConfig ConsumerConfig(string groupId, string clientId) => new()
+    {
+        BootstrapServers = BootstrapServers,
+        GroupId = groupId,
+        ClientId = clientId,
+        EnableAutoCommit = false,
+        EnableAutoOffsetStore = false,
+        // A group with no stored offsets starts at the beginning: nothing is skipped. The same rule
+        // applies when a stored offset lies past the end (the dev broker restarted empty).
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+        FetchMaxBytes = 16 * 1024 * 1024,
+        MaxPartitionFetchBytes = 4 * 1024 * 1024,
+        QueuedMaxMessagesKbytes = 256 * 1024,
+        PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+        SessionTimeoutMs = 10_000,
+        HeartbeatIntervalMs = 1_000,
+        AllowAutoCreateTopics = false,
+    };
+}
+
+/// <summary>The local stack's data folder: MS5_HOME, else .ms5 in the repository root.</summary>
+public static class Ms5Home
+{
+    public static string Path
+    {
+        get
+        {
+            var env = Environment.GetEnvironmentVariable("MS5_HOME");
+            if (!string.IsNullOrWhiteSpace(env))
+            {
+                return env;
+            }
+
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "MS5.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            return System.IO.Path.Combine(dir?.FullName ?? Directory.GetCurrentDirectory(), ".ms5");
+        }
+    }
+}
