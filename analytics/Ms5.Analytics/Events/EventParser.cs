@@ -253,7 +253,12 @@ public static class EventParser
 
         if (problems.Count > 0)
         {
-            return EventParseResult.Invalid(problems, f.MachineId);
+            var ordered = problems.OrderBy(p => FieldOrder(p.Field)).ToList();
+            problems.Clear();
+            problems.AddRange(ordered);
+            var partialMachine = problems.Any(p => p.Field == "machineId") ? null : f.MachineId;
+            DateTimeOffset? partialTs = f.TsPresent && !problems.Any(p => p.Field == "ts") ? ts : null;
+            return EventParseResult.Invalid(problems, partialMachine ?? f.MachineId, partialMachine, partialTs);
         }
 
         var evt = type switch
@@ -264,6 +269,10 @@ public static class EventParser
         };
         return EventParseResult.Valid(evt);
     }
+
+    private static readonly string[] Order = ["$", "eventId", "machineId", "ts", "type", "state", "reason", "good", "reject", "goodTotal", "rejectTotal"];
+
+    private static int FieldOrder(string field) => Array.IndexOf(Order, field) is var i and >= 0 ? i : Order.Length;
 
     private static MachineState? CheckState(ref RawFields f, List<EventProblem> problems)
     {
@@ -325,19 +334,28 @@ public static class EventParser
 /// <summary>Either a valid event or the full list of problems (and the machine id if one could be read).</summary>
 public sealed class EventParseResult
 {
-    private EventParseResult(MachineEvent? evt, IReadOnlyList<EventProblem> problems, string? machineId)
+    private EventParseResult(MachineEvent? evt, IReadOnlyList<EventProblem> problems, string? machineId, string? validMachineId = null, DateTimeOffset? validTs = null)
     {
         Event = evt;
         Problems = problems;
         MachineId = machineId;
+        ValidMachineId = validMachineId;
+        ValidTs = validTs;
     }
 
     public MachineEvent? Event { get; }
     public IReadOnlyList<EventProblem> Problems { get; }
     public string? MachineId { get; }
+
+    /// <summary>For an invalid event: its machine id and ts when those fields themselves were fine, so that plant and clock rules can still report on them.</summary>
+    public string? ValidMachineId { get; }
+
+    public DateTimeOffset? ValidTs { get; }
+
     public bool IsValid => Event is not null;
 
     public static EventParseResult Valid(MachineEvent evt) => new(evt, [], evt.MachineId);
     public static EventParseResult Invalid(EventProblem problem) => new(null, [problem], null);
-    public static EventParseResult Invalid(IReadOnlyList<EventProblem> problems, string? machineId) => new(null, problems, machineId);
+    public static EventParseResult Invalid(IReadOnlyList<EventProblem> problems, string? machineId, string? validMachineId = null, DateTimeOffset? validTs = null) =>
+        new(null, problems, machineId, validMachineId, validTs);
 }

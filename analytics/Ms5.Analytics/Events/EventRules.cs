@@ -24,18 +24,53 @@ public sealed class EventRules
     /// <summary>Problems of a parsed event against the plant and the clock; empty when it may be stored.</summary>
     public IReadOnlyList<EventProblem> Check(MachineEvent evt, DateTimeOffset now)
     {
-        List<EventProblem>? problems = null;
-        if (!_isKnownMachine(evt.MachineId))
+        ArgumentNullException.ThrowIfNull(evt);
+        return Check(evt.MachineId, evt.Ts, now);
+    }
+
+    /// <summary>
+    /// All problems of a message: the contract's and, for the fields that were readable, the plant's
+    /// and the clock's, in contract field order.
+    /// </summary>
+    public IReadOnlyList<EventProblem> AllProblems(EventParseResult parsed, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        if (parsed.Event is { } evt)
         {
-            (problems ??= []).Add(new EventProblem("machineId", $"unknown machine '{EventParser.Truncate(evt.MachineId)}': not in the plant configuration"));
+            return Check(evt, now);
         }
 
-        if (evt.Ts > now + MaxClockSkew)
+        var extra = Check(parsed.ValidMachineId, parsed.ValidTs, now);
+        if (extra.Count == 0)
         {
-            var ahead = evt.Ts - now;
+            return parsed.Problems;
+        }
+
+        var order = new[] { "$", "eventId", "machineId", "ts" };
+        return parsed.Problems.Concat(extra)
+            .OrderBy(p => Array.IndexOf(order, p.Field) is var i and >= 0 ? i : order.Length)
+            .ToList();
+    }
+
+    private IReadOnlyList<EventProblem> Check(string? machineId, DateTimeOffset? tsOrNull, DateTimeOffset now)
+    {
+        List<EventProblem>? problems = null;
+        if (machineId is not null && !_isKnownMachine(machineId))
+        {
+            (problems ??= []).Add(new EventProblem("machineId", $"unknown machine '{EventParser.Truncate(machineId)}': not in the plant configuration"));
+        }
+
+        if (tsOrNull is not { } ts)
+        {
+            return problems ?? (IReadOnlyList<EventProblem>)[];
+        }
+
+        if (ts > now + MaxClockSkew)
+        {
+            var ahead = ts - now;
             (problems ??= []).Add(new EventProblem("ts", $"is {Durations.Describe(ahead)} in the future, beyond the clock-skew limit of {Durations.Describe(MaxClockSkew)}"));
         }
-        else if (evt.Ts < EarliestTs)
+        else if (ts < EarliestTs)
         {
             (problems ??= []).Add(new EventProblem("ts", $"is before {EarliestTs:yyyy-MM-dd}: the source clock is not set"));
         }

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Ms5.Analytics.Plant;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ms5.Postgres;
+
+/// <summary>A machine as the historian and API see it.</summary>
+public sealed record MachineInfo(string MachineId, string Name, string LineId, string LineName, string PlantId, double IdealCycleSeconds, string CountMode, bool Active);
+
+/// <summary>Stores the plant configuration and reads machines back.</summary>
+public sealed class PlantStore(NpgsqlDataSource db)
+{
+    /// <summary>Upserts the plant in one transaction; machines no longer in the file are kept but marked inactive.</summary>
+    public async Task SaveAsync(PlantConfig plant, string rawJson, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(plant);
+        // The file may carry comments and trailing commas; jsonb wants plain JSON.
+        rawJson = System.Text.Json.Nodes.JsonNode.Parse(rawJson, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!.ToJsonString();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+
+        await Exec(conn, tx, """
+            INSERT INTO plants (plant_id, name, time_zone, config, loaded_at) VALUES ($1, $2, $3, $4::jsonb, now())
+            ON CONFLICT (plant_id) DO UPDATE SET name = EXCLUDED.name, time_zone = EXCLUDED.time_zone, config = EXCLUDED.config, loaded_at = now()
+            """, ct, plant.PlantId, plant.Name, plant.TimeZone.Id, rawJson);
+        await Exec(conn, tx, "DELETE FROM reason_codes WHERE plant_id = $1", ct, plant.PlantId);
+        await Exec(conn, tx, "DELETE FROM shift_patterns WHERE plant_id = $1", ct, plant.PlantId);
+        await Exec(conn, tx, "DELETE FROM holidays WHERE plant_id = $1", ct, plant.PlantId);
+        foreach (var r in plant.ReasonCodes)
+        {
+            await Exec(conn, tx, "INSERT INTO reason_codes VALUES ($1, $2, $3, $4)", ct, plant.PlantId, r.Code, CategoryName(r.Category), r.Description);
+        }
+
+        foreach (var s in plant.Calendar.Shifts)
+        {
+            var breaks = JsonSerializer.Serialize(s.Breaks.Select(b => new { start = b.Start.ToString("HH:mm", null), end = b.End.ToString("HH:mm", null) }));
+            await Exec(conn, tx, "INSERT INTO shift_patterns VALUES ($1, $2, $3, $4, $5, $6::jsonb)", ct,
+                plant.PlantId, s.Name, s.Days.Order().Select(d => d.ToString()[..3]).ToArray(), s.Start, s.End, breaks);
+        }
+
+        foreach (var h in plant.Calendar.Holidays)
+        {
+            await Exec(conn, tx, "INSERT INTO holidays VALUES ($1, $2)", ct, plant.PlantId, h);
+        }
+
+        foreach (var line in plant.Lines)
+        {
+            await Exec(conn, tx, """
+                INSERT INTO lines VALUES ($1, $2, $3)
+                ON CONFLICT (line_id) DO UPDATE SET plant_id = EXCLUDED.plant_id, name = EXCLUDED.name
+                """, ct, line.Id, plant.PlantId, line.Name);
+        }
+
+        await Exec(conn, tx, "UPDATE machines SET active = false WHERE plant_id = $1", ct, plant.PlantId);
+        foreach (var m in plant.Machines)
+        {
+            await Exec(conn, tx, """
+                INSERT INTO machines VALUES ($1, $2, $3, $4, $5, $6, $7, true)
+                ON CONFLICT (machine_id) DO UPDATE SET line_id = EXCLUDED.line_id, plant_id = EXCLUDED.plant_id, name = EXCLUDED.name,
+                    ideal_cycle_seconds = EXCLUDED.ideal_cycle_seconds, count_mode = EXCLUDED.count_mode,
+                    reason_codes = EXCLUDED.reason_codes, active = true
+                """, ct, m.Id, m.LineId, plant.PlantId, m.Name, m.IdealCycleTime.TotalSeconds,
+                m.CountMode == CountMode.Cumulative ? "cumulative" : "increment", m.ReasonCodes.ToArray());
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Every machine of every plant (inactive ones too: their events are still accepted).</summary>
+    public async Task<IReadOnlyList<MachineInfo>> MachinesAsync(CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT m.machine_id, m.name, m.line_id, coalesce(l.name, m.line_id), m.plant_id, m.ideal_cycle_seconds, m.count_mode, m.active
+            FROM machines m LEFT JOIN lines l ON l.line_id = m.line_id ORDER BY m.line_id, m.machine_id
+            """);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<MachineInfo>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new MachineInfo(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetDouble(5), r.GetString(6), r.GetBoolean(7)));
+        }
+
+        return list;
+    }
+
+    internal static string CategoryName(ReasonCategory c) => c switch
+    {
+        ReasonCategory.MicroStop => "micro_stop",
+        _ => c.ToString().ToLowerInvariant(),
+    };
+
+    private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct, params object[] args)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        foreach (var a in args)
+        {
+            cmd.Parameters.Add(a switch
+            {
+                string[] arr => new NpgsqlParameter { Value = arr, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                _ => new NpgsqlParameter { Value = a },
+            });
+        }
+
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,88 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using Ms5.Analytics.Events;
+using Ms5.Influx;
+using Ms5.Kafka;
+using Ms5.Postgres;
+using Ms5.Stream.Sinks;
+using Npgsql;
+
+namespace Ms5.Stream.Hosting;
+
+internal static class HistorianExtensions
+{
+    /// <summary>Registers the sinks named in Stream:Sinks, their adapters and the options (validated at start).</summary>
+    public static void AddHistorian(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<StreamOptions>()
+            .Bind(builder.Configuration.GetSection(StreamOptions.Section))
+            .Validate(o => !o.Validate().Any(), "invalid Stream options")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<StreamOptions>, StreamOptionsValidator>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => KafkaOptions.FromEnvironment());
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(PgConnectionString.FromEnvironment()));
+        builder.Services.AddSingleton(sp => new PlantStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddSingleton(sp => new MachineDirectory(sp.GetRequiredService<PlantStore>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new EventRules(sp.GetRequiredService<MachineDirectory>().IsKnown, sp.GetRequiredService<IOptions<StreamOptions>>().Value.MaxClockSkew));
+
+        var sinks = builder.Configuration.GetSection(StreamOptions.Section).Get<StreamOptions>()?.SinkList() ?? new StreamOptions().SinkList();
+        if (sinks.Contains("pg"))
+        {
+            builder.Services.AddHostedService(sp =>
+            {
+                var o = sp.GetRequiredService<IOptions<StreamOptions>>().Value;
+                var kafka = sp.GetRequiredService<KafkaOptions>();
+                var time = sp.GetRequiredService<TimeProvider>();
+                var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.ProducerConfig($"{o.PgGroup}-dlq")).Build();
+                return new PgHistorianSink(kafka, o.Topic, o.DlqTopic,
+                    new HistorianWriter(sp.GetRequiredService<NpgsqlDataSource>(), o.PgGroup, kafka.BootstrapServers, time),
+                    new EventClassifier(sp.GetRequiredService<EventRules>(), time, "historian-pg"),
+                    new DlqPublisher(producer), o.MaxBatchSize, o.MaxBatchDelay, o.MaxRetryDelay,
+                    sp.GetRequiredService<ILogger<PgHistorianSink>>());
+            });
+        }
+
+        if (sinks.Contains("influx"))
+        {
+            builder.Services.AddHttpClient("influx", c => c.Timeout = TimeSpan.FromSeconds(30));
+            builder.Services.AddHostedService(sp =>
+            {
+                var o = sp.GetRequiredService<IOptions<StreamOptions>>().Value;
+                var influx = new InfluxWriter(sp.GetRequiredService<IHttpClientFactory>().CreateClient("influx"), InfluxOptions.FromEnvironment());
+                return new InfluxHistorianSink(sp.GetRequiredService<KafkaOptions>(), o.Topic, o.InfluxGroup, influx,
+                    sp.GetRequiredService<MachineDirectory>(), sp.GetRequiredService<EventRules>(), sp.GetRequiredService<TimeProvider>(),
+                    o.MaxBatchSize, o.MaxBatchDelay, o.MaxRetryDelay, sp.GetRequiredService<ILogger<InfluxHistorianSink>>());
+            });
+        }
+    }
+
+    /// <summary>Schema and topics exist before any sink starts consuming.</summary>
+    public static async Task PrepareAsync(this WebApplication app)
+    {
+        var o = app.Services.GetRequiredService<IOptions<StreamOptions>>().Value;
+        var applied = await Migrator.MigrateAsync(PgConnectionString.FromEnvironment());
+        if (applied.Count > 0)
+        {
+            app.Logger.LogInformation("Applied migrations {Migrations}", string.Join(", ", applied));
+        }
+
+        var kafka = app.Services.GetRequiredService<KafkaOptions>();
+        await TopicAdmin.EnsureAsync(kafka, new Dictionary<string, int>
+        {
+            [o.Topic] = Topics.DefaultPartitions.GetValueOrDefault(o.Topic, 12),
+            [o.DlqTopic] = Topics.DefaultPartitions.GetValueOrDefault(o.DlqTopic, 3),
+        });
+        app.Services.GetRequiredService<MachineDirectory>().Reload();
+    }
+}
+
+/// <summary>Names the failing setting in the start-up error.</summary>
+internal sealed class StreamOptionsValidator : IValidateOptions<StreamOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StreamOptions options)
+    {
+        var problems = options.Validate().ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

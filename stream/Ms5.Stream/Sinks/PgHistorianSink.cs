@@ -1,0 +1,96 @@
+using Confluent.Kafka;
+using Ms5.Kafka;
+using Ms5.Postgres;
+using Prometheus;
+
+namespace Ms5.Stream.Sinks;
+
+/// <summary>
+/// Raw events → PostgreSQL, exactly once: rows and consumed offsets commit in one transaction and
+/// the consumer starts from the stored offsets. It is also the stage that routes invalid messages:
+/// each goes to the DLQ topic (flushed before the transaction commits) and to dead_letters.
+/// </summary>
+internal sealed class PgHistorianSink(
+    KafkaOptions kafka,
+    string topic,
+    string dlqTopic,
+    HistorianWriter writer,
+    EventClassifier classifier,
+    DlqPublisher dlq,
+    int maxBatch,
+    TimeSpan maxDelay,
+    TimeSpan maxRetryDelay,
+    ILogger<PgHistorianSink> logger)
+    : BatchConsumer(kafka, topic, writer.ConsumerGroup, maxBatch, maxDelay, maxRetryDelay, logger)
+{
+    private static readonly Counter Events = Metrics.CreateCounter("ms5_historian_pg_events_total", "Messages by outcome.", "outcome");
+
+    private readonly HistorianBatch _batch = new(topic);
+
+    // DLQ records already sent for the pending batch: a retried write must not send them again.
+    private readonly HashSet<(int Partition, long Offset)> _dlqSent = [];
+
+    protected override IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
+    {
+        var stored = writer.LoadOffsetsAsync(Topic).GetAwaiter().GetResult();
+        foreach (var tp in partitions)
+        {
+            if (!stored.TryGetValue(tp.Partition.Value, out var next))
+            {
+                yield return new TopicPartitionOffset(tp, Offset.Beginning);
+                continue;
+            }
+
+            // The dev broker forgets its topics on restart: an offset past the end means "start over"
+            // (rows already stored are recognised by their event id).
+            var high = SafeHigh(consumer, tp);
+            if (high is { } h && next > h)
+            {
+                Logger.LogWarning("{Group} stored offset {Offset} of {Partition} is past the end ({High}); starting from the beginning", GroupId, next, tp, h);
+                yield return new TopicPartitionOffset(tp, Offset.Beginning);
+                continue;
+            }
+
+            yield return new TopicPartitionOffset(tp, next);
+        }
+    }
+
+    private long? SafeHigh(IConsumer<byte[]?, byte[]?> consumer, TopicPartition tp)
+    {
+        try
+        {
+            return consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value;
+        }
+        catch (KafkaException ex)
+        {
+            Logger.LogWarning("{Group} could not read the end offset of {Partition}: {Reason}", GroupId, tp, ex.Error.Reason);
+            return null;
+        }
+    }
+
+    protected override void OnBatchCompleted() => _dlqSent.Clear();
+
+    protected override async Task WriteAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct)
+    {
+        _batch.Clear();
+        classifier.Classify(messages, _batch);
+        var unsent = _batch.DeadLetters.Where(d => !_dlqSent.Contains((d.Partition, d.Offset))).ToList();
+        if (unsent.Count > 0)
+        {
+            await dlq.PublishAsync(dlqTopic, messages, unsent, ct);
+            _dlqSent.UnionWith(unsent.Select(d => (d.Partition, d.Offset)));
+        }
+
+        var result = await writer.WriteAsync(_batch, ct);
+        Events.WithLabels("stored").Inc(result.Inserted);
+        Events.WithLabels("duplicate").Inc(result.Duplicates);
+        Events.WithLabels("rejected").Inc(result.DeadLetters);
+        if (result.DeadLetters > 0)
+        {
+            foreach (var d in _batch.DeadLetters.Take(5))
+            {
+                Logger.LogWarning("Rejected {Topic}/{Partition}@{Offset} machine={Machine}: {Reason}", d.Topic, d.Partition, d.Offset, d.MachineId, d.Reason);
+            }
+        }
+    }
+}
