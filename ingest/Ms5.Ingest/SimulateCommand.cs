@@ -58,12 +58,17 @@ internal static partial class SimulateCommand
         using var server = new KestrelMetricServer("127.0.0.1", port);
         server.Start();
         using var cts = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        // SIGTERM/SIGINT end the loop; what was produced is flushed before exit.
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
         {
-            e.Cancel = true;
+            ctx.Cancel = true;
             cts.Cancel();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => cts.Cancel();
+        });
+        using var intr = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, ctx =>
+        {
+            ctx.Cancel = true;
+            cts.Cancel();
+        });
 
         Console.WriteLine($"[ms5] simulating plant '{plant.PlantId}' ({plant.Machines.Count()} machines, seed {seed}) to {topic}");
         while (!cts.IsCancellationRequested)
