@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Ms5.Analytics.Events;
 using Ms5.Influx;
 using Ms5.Kafka;
+using Ms5.Postgres;
 using Prometheus;
 
 namespace Ms5.Stream.Sinks;

@@ -1,12 +1,10 @@
-using Ms5.Postgres;
-
-namespace Ms5.Stream.Sinks;
+namespace Ms5.Postgres;
 
 /// <summary>
 /// The plant's machines (id → line) from PostgreSQL, cached. An id not in the cache triggers a reload
 /// (at most every 2 s) before it is declared unknown, so a freshly loaded plant is picked up at once.
 /// </summary>
-internal sealed class MachineDirectory(PlantStore store, TimeProvider time)
+public sealed class MachineDirectory(PlantStore store, TimeProvider time)
 {
     private static readonly TimeSpan MinReloadInterval = TimeSpan.FromSeconds(2);
     private volatile Dictionary<string, string> _lines = new(StringComparer.Ordinal);

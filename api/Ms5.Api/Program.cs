@@ -1,0 +1,21 @@
+using Ms5.Api;
+using Ms5.Api.Apis;
+using Prometheus;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.UseUrls(Environment.GetEnvironmentVariable("MS5_API_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080");
+builder.AddMs5Api();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseHttpMetrics();
+app.MapHealthApi();
+app.MapMachinesApi();
+app.MapEventsApi();
+app.MapIngestApi();
+app.MapMetrics();
+app.Run();
+
+/// <summary>Entry point; public so integration tests can host it with WebApplicationFactory.</summary>
+public partial class Program;
