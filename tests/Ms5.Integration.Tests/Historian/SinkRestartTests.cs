@@ -1,0 +1,65 @@
+using Ms5.Integration.Tests.Support;
+using Ms5.Kafka;
+
+namespace Ms5.Integration.Tests.Historian;
+
+[Collection("stack")]
+public sealed class SinkRestartTests(StackFixture stack)
+{
+    [Fact]
+    public async Task KillingThePgSinkMidStream_NeitherLosesNorDuplicatesEvents()
+    {
+        var topic = $"test.{stack.RunId}.restart";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 6 });
+        const int Total = 30_000;
+        var t0 = Some.Now.AddHours(-3);
+        string[] machines = ["press-01", "press-02", "press-03", "press-04", "weld-01", "weld-02", "weld-03", "weld-04", "asm-01", "asm-02", "asm-03", "asm-04"];
+        var ids = Enumerable.Range(0, Total).Select(_ => Guid.CreateVersion7()).ToArray();
+
+        var sink = stack.StartStream("restart", topic, sinks: "pg");
+        try
+        {
+            await StackFixture.WaitForAssignmentAsync(sink, 1);
+            var producing = Task.Run(async () =>
+            {
+                for (var chunk = 0; chunk < 30; chunk++)
+                {
+                    var batch = Enumerable.Range(chunk * 1000, 1000).Select(i =>
+                    {
+                        var m = machines[i % machines.Length];
+                        return ((string?)m, i % 50 == 0
+                            ? Some.State(ids[i], m, t0.AddMilliseconds(i * 100), i % 100 == 0 ? "down" : "running", i % 100 == 0 ? "jam" : null)
+                            : Some.Count(ids[i], m, t0.AddMilliseconds(i * 100), 1, 0));
+                    });
+                    await stack.ProduceAsync(topic, batch);
+                    await Task.Delay(100);
+                }
+            });
+
+            await stack.WaitUntilAsync(async () => Math.Min(await stack.ScalarAsync("SELECT count(*) FROM raw_events WHERE event_id = ANY($1)", ids), 3000), 3000, "first rows stored");
+            sink.Kill();
+            var storedAtKill = await stack.ScalarAsync("SELECT count(*) FROM raw_events WHERE event_id = ANY($1)", ids);
+            Assert.True(storedAtKill < Total, $"the sink was killed after it had finished ({storedAtKill} rows)");
+
+            await producing;
+            sink.Dispose();
+            sink = stack.StartStream("restart", topic, sinks: "pg");
+            await stack.WaitForDrainAsync($"test.{stack.RunId}.restart.pg", topic, TimeSpan.FromSeconds(120));
+
+            Assert.Equal(Total, await stack.ScalarAsync("SELECT count(*) FROM raw_events WHERE event_id = ANY($1)", ids));
+            Assert.Equal(Total, await stack.ScalarAsync("SELECT count(DISTINCT event_id) FROM raw_events WHERE event_id = ANY($1)", ids));
+            Assert.Equal(Total / 50, await stack.ScalarAsync("SELECT count(*) FROM state_intervals WHERE event_id = ANY($1)", ids));
+            // Every interval but each machine's last is closed, and closed by the next state of that machine.
+            Assert.Equal(0, await stack.ScalarAsync("""
+                SELECT count(*) FROM (
+                  SELECT end_ts, lead(start_ts) OVER (PARTITION BY machine_id ORDER BY start_ts, event_id) AS next
+                  FROM state_intervals WHERE event_id = ANY($1)) x
+                WHERE end_ts IS DISTINCT FROM next
+                """, ids));
+        }
+        finally
+        {
+            sink.Dispose();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Ms5.Integration.Tests.Support;
+
+/// <summary>An MS5 host run as a real OS process (so a test can kill -9 it), output captured for diagnostics.</summary>
+internal sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ChildProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static ChildProcess Start(string dll, IReadOnlyDictionary<string, string> env, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Repo.Root,
+        };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        var p = new Process { StartInfo = psi };
+        var child = new ChildProcess(p);
+        p.OutputDataReceived += (_, e) => child.Append(e.Data);
+        p.ErrorDataReceived += (_, e) => child.Append(e.Data);
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Runs to completion and returns the exit code.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string dll, IReadOnlyDictionary<string, string> env, TimeSpan timeout, params string[] args)
+    {
+        using var child = Start(dll, env, args);
+        using var cts = new CancellationTokenSource(timeout);
+        await child._process.WaitForExitAsync(cts.Token);
+        child._process.WaitForExit();
+        return (child._process.ExitCode, child.Output);
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flush; what was not committed is lost by the process.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}

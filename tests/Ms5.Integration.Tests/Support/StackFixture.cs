@@ -1,0 +1,222 @@
+using System.Text;
+using Confluent.Kafka;
+using Ms5.Analytics.Plant;
+using Ms5.Influx;
+using Ms5.Kafka;
+using Ms5.Postgres;
+using Npgsql;
+
+namespace Ms5.Integration.Tests.Support;
+
+/// <summary>
+/// The real local stack with per-run names: database ms5_test_RUN, Influx database ms5_test_RUN,
+/// topics test.RUN.*, consumer groups test.RUN.*. A stream host (historian sinks) runs as a child process.
+/// </summary>
+public sealed class StackFixture : IAsyncLifetime
+{
+    public string RunId { get; } = Guid.NewGuid().ToString("N")[..10];
+    public string DbName => $"ms5_test_{RunId}";
+    public string Topic => $"test.{RunId}.events";
+    public string DlqTopic => $"test.{RunId}.dlq";
+    public string Pg { get; private set; } = "";
+    public NpgsqlDataSource Db { get; private set; } = null!;
+    public KafkaOptions Kafka { get; private set; } = null!;
+    public InfluxWriter Influx { get; private set; } = null!;
+    internal ChildProcess? Stream { get; private set; }
+    private string _adminPg = "";
+    private readonly HttpClient _http = new();
+    private IProducer<byte[]?, byte[]?>? _producer;
+
+    public async Task InitializeAsync()
+    {
+        _adminPg = PgConnectionString.FromEnvironment();
+        await using (var admin = new NpgsqlConnection(_adminPg))
+        {
+            await admin.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {DbName}", admin);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        Pg = PgConnectionString.WithDatabase(_adminPg, DbName);
+        Db = NpgsqlDataSource.Create(Pg);
+        await Migrator.MigrateAsync(Pg);
+        var json = await File.ReadAllTextAsync(Repo.DemoPlant);
+        await new PlantStore(Db).SaveAsync(PlantConfigParser.Parse(json), json);
+
+        Kafka = KafkaOptions.FromEnvironment();
+        await TopicAdmin.EnsureAsync(Kafka, new Dictionary<string, int> { [Topic] = 6, [DlqTopic] = 2 });
+        _producer = new ProducerBuilder<byte[]?, byte[]?>(Kafka.ProducerConfig($"test-{RunId}")).Build();
+
+        var influxOptions = InfluxOptions.FromEnvironment();
+        influxOptions.Database = DbName;
+        Influx = new InfluxWriter(_http, influxOptions);
+        await Influx.QueryAsync($"CREATE DATABASE {DbName}");
+
+        Stream = StartStream("shared");
+        await WaitForAssignmentAsync(Stream, 2);
+    }
+
+    /// <summary>Environment of a stream host bound to this run's database, topics and groups.</summary>
+    public Dictionary<string, string> StreamEnv(string groupSuffix, string? topic = null, string sinks = "pg,influx") => new()
+    {
+        ["MS5_PG"] = Pg,
+        ["MS5_INFLUX_DB"] = DbName,
+        ["MS5_KAFKA_BOOTSTRAP"] = Kafka.BootstrapServers,
+        ["MS5_KAFKA_DEVBROKER_URL"] = Kafka.DevBrokerUrl ?? "",
+        ["Stream__Topic"] = topic ?? Topic,
+        ["Stream__DlqTopic"] = DlqTopic,
+        ["Stream__PgGroup"] = $"test.{RunId}.{groupSuffix}.pg",
+        ["Stream__InfluxGroup"] = $"test.{RunId}.{groupSuffix}.influx",
+        ["Stream__Sinks"] = sinks,
+        ["Stream__MetricsPort"] = "0",
+        ["Stream__MaxBatchDelay"] = "00:00:00.100",
+        ["Stream__MaxRetryDelay"] = "00:00:02",
+    };
+
+    internal ChildProcess StartStream(string groupSuffix, string? topic = null, string sinks = "pg,influx") =>
+        ChildProcess.Start(Repo.Dll("stream/Ms5.Stream", "Ms5.Stream"), StreamEnv(groupSuffix, topic, sinks));
+
+    /// <summary>Waits until the host logged partition assignment for <paramref name="groups"/> consumer groups.</summary>
+    internal static async Task WaitForAssignmentAsync(ChildProcess process, int groups)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (CountOf(process.Output, " assigned ") < groups)
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException("stream host did not get its partitions:\n" + process.Output);
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static int CountOf(string text, string what)
+    {
+        int n = 0, i = 0;
+        while ((i = text.IndexOf(what, i, StringComparison.Ordinal)) >= 0)
+        {
+            n++;
+            i += what.Length;
+        }
+
+        return n;
+    }
+
+    public async Task ProduceAsync(string topic, IEnumerable<(string? Key, string Value)> messages)
+    {
+        var sends = messages.Select(m => _producer!.ProduceAsync(topic, new Message<byte[]?, byte[]?>
+        {
+            Key = m.Key is null ? null : Encoding.UTF8.GetBytes(m.Key),
+            Value = Encoding.UTF8.GetBytes(m.Value),
+        })).ToList();
+        await Task.WhenAll(sends);
+    }
+
+    public Task ProduceRawAsync(string topic, byte[]? key, byte[]? value) =>
+        _producer!.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = key, Value = value });
+
+    public async Task<long> ScalarAsync(string sql, params object[] args)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        foreach (var a in args)
+        {
+            cmd.Parameters.AddWithValue(a);
+        }
+
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Polls until the condition holds; fails with the last observed value and the stream host's log.</summary>
+    public async Task WaitUntilAsync(Func<Task<long>> observe, long expected, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        long last;
+        while ((last = await observe()) != expected)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{what}: expected {expected}, still {last}.\nstream log:\n{Stream?.Output}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Reads every message of a topic from the beginning (all partitions) until it has been idle briefly.</summary>
+    public List<ConsumeResult<byte[]?, byte[]?>> ReadAll(string topic, int expectedAtLeast, TimeSpan timeout)
+    {
+        var config = Kafka.ConsumerConfig($"test.{RunId}.reader.{Guid.NewGuid():N}", "test-reader");
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        consumer.Subscribe(topic);
+        var results = new List<ConsumeResult<byte[]?, byte[]?>>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var cr = consumer.Consume(TimeSpan.FromMilliseconds(500));
+            if (cr is null || cr.IsPartitionEOF)
+            {
+                if (results.Count >= expectedAtLeast && cr is null)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            results.Add(cr);
+        }
+
+        consumer.Close();
+        return results;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Stream?.Dispose();
+        _producer?.Dispose();
+        await Db.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using (var admin = new NpgsqlConnection(_adminPg))
+        {
+            await admin.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DbName} WITH (FORCE)", admin);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            await Influx.QueryAsync($"DROP DATABASE {DbName}");
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        _http.Dispose();
+    }
+}
+
+[CollectionDefinition("stack")]
+public sealed class StackCollection : ICollectionFixture<StackFixture>;
+
+/// <summary>Waiting for a PostgreSQL consumer group to catch up with a topic.</summary>
+public static class DrainExtensions
+{
+    /// <summary>Waits until the group's offsets stored in PostgreSQL reach the end of every partition.</summary>
+    public static async Task WaitForDrainAsync(this StackFixture stack, string group, string topic, TimeSpan? timeout = null)
+    {
+        var high = stack.HighWatermarks(topic);
+        await stack.WaitUntilAsync(
+            () => stack.ScalarAsync("SELECT coalesce(sum(next_offset), 0) FROM kafka_offsets WHERE consumer_group = $1 AND topic = $2", group, topic),
+            high, $"{group} offsets on {topic}", timeout);
+    }
+
+    public static long HighWatermarks(this StackFixture stack, string topic)
+    {
+        using var admin = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig { BootstrapServers = stack.Kafka.BootstrapServers }).Build();
+        var meta = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(stack.Kafka.ConsumerConfig($"test.{stack.RunId}.wm", "wm")).Build();
+        return meta.Topics[0].Partitions.Sum(p => consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p.PartitionId), TimeSpan.FromSeconds(10)).High.Value);
+    }
+}
