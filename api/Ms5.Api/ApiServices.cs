@@ -53,6 +53,7 @@ internal static class ApiServices
             return new InfluxWriter(sp.GetRequiredService<IHttpClientFactory>().CreateClient("influx"), new InfluxOptions { Url = new Uri(o.InfluxUrl), Database = o.InfluxDb });
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
     }
 }
 

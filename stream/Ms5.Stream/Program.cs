@@ -13,6 +13,8 @@ if (args.Length > 0 && args[0] == "migrate")
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddHistorian();
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 var port = builder.Configuration.GetValue("Stream:MetricsPort", 59464);
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 var app = builder.Build();

@@ -401,7 +401,7 @@ public class EventParserTests
     [Fact]
     public void Parse_WhenKnownFieldAppearsTwiceWithBadSecondValue_ReportsDuplicateOnce()
     {
-        var json = $$"""{"eventId":"{{Some.EventId}}","machineId":"a","ts":"{{Some.TsText}}","type":"count","good":1,"reject":0,"good":{"x":[1,2]}}""";
+        var json = Some.Count()[..^1] + ""","good":{"x":[1,2]}}""";
 
         var result = Some.Parse(json);
 
@@ -573,7 +573,7 @@ public class EventParserTests
         Assert.Null(result.ValidTs);
     }
 
-    [Fact(Skip = "BUG: Timestamps.cs regex ends with '$', which also matches before a final '\\n', so 'ts' with a trailing newline is accepted as RFC 3339 (use '\\z').")]
+    [Fact]
     public void Parse_WhenTsHasTrailingNewline_ReportsTs()
     {
         var result = Some.Parse(Some.Count(o => o["ts"] = "2026-11-26T06:00:00.000Z\n"));

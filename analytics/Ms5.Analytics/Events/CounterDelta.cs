@@ -35,13 +35,18 @@ public sealed class CounterTracker
         long good, reject;
         if (prev is { } pr)
         {
+            // A PLC clears all its counters together: when either went down, both restarted from zero.
             if (CounterDelta.IsReset(pr.Item1, goodTotal) || CounterDelta.IsReset(pr.Item2, rejectTotal))
             {
                 Resets++;
+                good = goodTotal;
+                reject = rejectTotal;
             }
-
-            good = CounterDelta.Increment(pr.Item1, goodTotal);
-            reject = CounterDelta.Increment(pr.Item2, rejectTotal);
+            else
+            {
+                good = goodTotal - pr.Item1;
+                reject = rejectTotal - pr.Item2;
+            }
         }
         else
         {

@@ -6,7 +6,7 @@ namespace Ms5.Analytics.Events;
 /// <summary>RFC 3339 timestamps as the contract requires: date, time and an explicit UTC offset ("Z" or ±hh:mm).</summary>
 public static partial class Timestamps
 {
-    [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})\z", RegexOptions.CultureInvariant)]
     private static partial Regex Rfc3339();
 
     public static bool TryParse(string value, out DateTimeOffset ts, out string error)

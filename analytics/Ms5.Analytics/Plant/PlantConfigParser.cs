@@ -10,7 +10,7 @@ namespace Ms5.Analytics.Plant;
 /// </summary>
 public static partial class PlantConfigParser
 {
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
     public static PlantConfig Parse(string json)
@@ -292,7 +292,7 @@ public static partial class PlantConfigParser
         {
             var id = Id(m, "id", path);
             var cycle = OptionalNumber(m, "idealCycleSeconds", path, 0.001, 86_400);
-            if (cycle is null && !m.TryGetProperty("idealCycleSeconds", out _))
+            if (cycle is null && (!m.TryGetProperty("idealCycleSeconds", out var cycleElement) || cycleElement.ValueKind == JsonValueKind.Null))
             {
                 problems.Add($"{path}.idealCycleSeconds: is required (ideal seconds per part, e.g. 2.5)");
             }

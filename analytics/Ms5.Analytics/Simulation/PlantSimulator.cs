@@ -94,6 +94,7 @@ public sealed class PlantSimulator
         private long _goodTotal;
         private long _rejectTotal;
         private string? _incidentReason;
+        private string? _plannedReason;
 
         public MachineSim(Machine m, PlantConfig plant, SimulatorOptions o, int seed)
         {
@@ -117,7 +118,8 @@ public sealed class PlantSimulator
             }
             else
             {
-                Enter(MachineState.PlannedStop, PlannedReason(status), DateTimeOffset.MaxValue, now, events);
+                _plannedReason = PlannedReason(status);
+                Enter(MachineState.PlannedStop, _plannedReason, DateTimeOffset.MaxValue, now, events);
             }
 
             if (_m.CountMode == CountMode.Cumulative)
@@ -160,8 +162,9 @@ public sealed class PlantSimulator
             if (status != PlannedStatus.Production)
             {
                 var reason = PlannedReason(status);
-                if (_state != MachineState.PlannedStop)
+                if (_state != MachineState.PlannedStop || _plannedReason != reason)
                 {
+                    _plannedReason = reason;
                     Enter(MachineState.PlannedStop, reason, DateTimeOffset.MaxValue, now, events);
                 }
 

@@ -22,11 +22,15 @@ public sealed class InfluxSinkTests(StackFixture stack)
         messages.Add(("weld-03", "garbage"));
         await stack.ProduceAsync(stack.Topic, messages);
 
-        await stack.WaitUntilAsync(() => InfluxCount("SELECT count(good) FROM machine_count WHERE machine = 'weld-03'"), 25, "count points");
-        await stack.WaitUntilAsync(() => InfluxCount("SELECT count(reason) FROM machine_state WHERE machine = 'weld-03' AND line = 'line-2' AND state = 'down'"), 1, "state point");
-        await stack.WaitUntilAsync(() => InfluxCount("SELECT count(good_total) FROM machine_counter WHERE machine = 'asm-03' AND line = 'line-3'"), 1, "counter point");
-        Assert.Equal(325, await InfluxCount("SELECT sum(good) FROM machine_count WHERE machine = 'weld-03'"));
+        await stack.WaitUntilAsync(() => InfluxCount($"SELECT count(good) FROM machine_count WHERE machine = 'weld-03' AND {Window(ts)}"), 25, "count points");
+        await stack.WaitUntilAsync(() => InfluxCount($"SELECT count(reason) FROM machine_state WHERE machine = 'weld-03' AND line = 'line-2' AND state = 'down' AND {Window(ts)}"), 1, "state point");
+        await stack.WaitUntilAsync(() => InfluxCount($"SELECT count(good_total) FROM machine_counter WHERE machine = 'asm-03' AND line = 'line-3' AND {Window(ts)}"), 1, "counter point");
+        Assert.Equal(325, await InfluxCount($"SELECT sum(good) FROM machine_count WHERE machine = 'weld-03' AND {Window(ts)}"));
     }
+
+    /// <summary>The millisecond of <paramref name="ts"/>: points of other tests never fall in it.</summary>
+    private static string Window(DateTimeOffset ts) =>
+        $"time >= '{Some.Ts(ts)}' AND time < '{Some.Ts(ts.AddMilliseconds(1))}'";
 
     private async Task<long> InfluxCount(string q)
     {

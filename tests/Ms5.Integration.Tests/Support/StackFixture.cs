@@ -121,7 +121,9 @@ public sealed class StackFixture : IAsyncLifetime
         await using var cmd = Db.CreateCommand(sql);
         foreach (var a in args)
         {
-            cmd.Parameters.AddWithValue(a);
+            cmd.Parameters.Add(a is byte[][] blobs
+                ? new NpgsqlParameter { Value = blobs, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bytea }
+                : new NpgsqlParameter { Value = a });
         }
 
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
