@@ -74,6 +74,15 @@ internal sealed class MockCluster : IDisposable
         }
     }
 
+    public void DeleteTopic(string name)
+    {
+        var err = rd_kafka_mock_topic_delete(_cluster, name);
+        if (err != 0)
+        {
+            throw new InvalidOperationException($"mock cluster could not delete topic {name}: error {err}");
+        }
+    }
+
     public void Dispose() => _host.Dispose();
 
     [DllImport(Lib)]
@@ -81,6 +90,9 @@ internal sealed class MockCluster : IDisposable
 
     [DllImport(Lib)]
     private static extern IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr mcluster);
+
+    [DllImport(Lib, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern int rd_kafka_mock_topic_delete(IntPtr mcluster, string topic);
 
     [DllImport(Lib, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     private static extern int rd_kafka_mock_topic_create(IntPtr mcluster, string topic, int partitionCnt, int replicationFactor);

@@ -10,6 +10,19 @@ namespace Ms5.Kafka;
 /// </summary>
 public static class TopicAdmin
 {
+    /// <summary>Deletes a topic (dev broker only; against a real cluster, topics are an operator's decision).</summary>
+    public static async Task DeleteDevTopicAsync(KafkaOptions options, string topic, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.DevBrokerUrl is not { } url)
+        {
+            return;
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+        using var resp = await http.DeleteAsync(new Uri("/topics/" + Uri.EscapeDataString(topic), UriKind.Relative), ct);
+    }
+
     public static async Task EnsureAsync(KafkaOptions options, IReadOnlyDictionary<string, int> topics, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -7,7 +7,7 @@ namespace Ms5.Postgres;
 /// Creates the monthly raw_events partitions that a batch needs before it is written (native
 /// partitioning only; a TimescaleDB hypertable makes its own chunks).
 /// </summary>
-internal sealed class PartitionManager(NpgsqlDataSource db)
+public sealed class PartitionManager(NpgsqlDataSource db)
 {
     private readonly HashSet<DateOnly> _known = [];
     private readonly SemaphoreSlim _lock = new(1, 1);

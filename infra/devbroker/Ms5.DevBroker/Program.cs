@@ -45,6 +45,23 @@ app.MapPost("/topics", (TopicRequest req) =>
     topicsGauge.Set(created.Count);
     return Results.Created($"/topics/{req.Name}", req);
 });
+app.MapDelete("/topics/{name}", (string name) =>
+{
+    if (Topics.DefaultPartitions.ContainsKey(name))
+    {
+        return Results.Problem(title: "fixed topic", detail: $"{name} is one of MS5's fixed topics and is not deleted", statusCode: 409);
+    }
+
+    if (!created.TryRemove(name, out _))
+    {
+        return Results.Problem(title: "unknown topic", detail: $"{name} was not created through this broker", statusCode: 404);
+    }
+
+    // Frees the topic's memory: tests and benchmarks create large per-run topics.
+    cluster.DeleteTopic(name);
+    topicsGauge.Set(created.Count);
+    return Results.NoContent();
+});
 app.MapMetrics();
 
 var home = Ms5Home.Path;

@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Globalization;
+using Confluent.Kafka;
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Plant;
+using Ms5.Analytics.Simulation;
+using Ms5.Kafka;
+using Ms5.Postgres;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ms5.Benchmarks;
+
+/// <summary>
+/// Simulated events → Kafka → the real PostgreSQL historian process, against the raw Npgsql binary
+/// COPY rate into the same table in the same run. Sized for the dev broker: each partition keeps at
+/// most 5 MiB, so the topic gets enough partitions to hold every event before the sink starts.
+/// </summary>
+internal static class IngestBenchmark
+{
+    private const int BatchSize = 20_000;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var total = int.Parse(Value(args, "--events") ?? "1000000", CultureInfo.InvariantCulture);
+        var partitions = int.Parse(Value(args, "--partitions") ?? "64", CultureInfo.InvariantCulture);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var dbName = $"ms5_bench_{run}";
+        var topic = $"bench.{run}.events";
+        var adminCs = PgConnectionString.FromEnvironment();
+        var cs = PgConnectionString.WithDatabase(adminCs, dbName);
+        var kafka = KafkaOptions.FromEnvironment();
+        var root = FindRoot();
+
+        Console.WriteLine($"[bench ingest] {total:N0} simulated events, topic {topic} ({partitions} partitions), database {dbName}");
+        await ExecAsync(adminCs, $"CREATE DATABASE {dbName}");
+        try
+        {
+            await Migrator.MigrateAsync(cs);
+            var plantJson = await File.ReadAllTextAsync(Path.Combine(root, "infra", "plants", "demo-plant.json"));
+            var plant = PlantConfigParser.Parse(plantJson);
+            await using var db = NpgsqlDataSource.Create(cs);
+            await new PlantStore(db).SaveAsync(plant, plantJson);
+
+            var sw = Stopwatch.StartNew();
+            var events = Simulate(plant, total);
+            var payloads = events.Select(e => (Key: System.Text.Encoding.UTF8.GetBytes(e.MachineId), Value: EventJson.ToUtf8(e))).ToList();
+            var avgBytes = payloads.Average(p => p.Value.Length);
+            Console.WriteLine($"[bench ingest] simulated {events.Count:N0} events ({avgBytes:0} bytes each as JSON) in {sw.Elapsed.TotalSeconds:0.0}s");
+
+            // 1. Raw Npgsql binary COPY into raw_events, same batch size, one transaction per batch.
+            await new PartitionManager(db).EnsureAsync(events.Select(e => e.Ts), CancellationToken.None);
+            var copyRate = await CopyBaselineAsync(db, events);
+            Console.WriteLine($"[bench ingest] raw binary COPY into raw_events: {copyRate:N0} rows/s");
+            await ExecAsync(cs, "TRUNCATE raw_events, state_intervals, kafka_offsets; VACUUM ANALYZE raw_events");
+
+            // 2. Pre-fill the topic (the sink is not running yet).
+            var perPartitionMiB = avgBytes * total / partitions / (1024.0 * 1024.0);
+            Console.WriteLine($"[bench ingest] ~{perPartitionMiB:0.0} MiB per partition (dev broker keeps 5 MiB per partition: nothing is evicted)");
+            await TopicAdmin.EnsureAsync(kafka, new Dictionary<string, int> { [topic] = partitions });
+            sw.Restart();
+            using (var producer = new EventProducer(kafka, "ms5-bench"))
+            {
+                foreach (var (key, value) in payloads)
+                {
+                    producer.ProduceRaw(topic, key, value);
+                }
+
+                producer.Flush(TimeSpan.FromMinutes(5));
+                if (producer.Failed > 0)
+                {
+                    throw new InvalidOperationException($"{producer.Failed} events not delivered: {producer.LastError}");
+                }
+            }
+
+            var produceSeconds = sw.Elapsed.TotalSeconds;
+            Console.WriteLine($"[bench ingest] produced {total:N0} events to Kafka (idempotent, acks=all) in {produceSeconds:0.00}s = {total / produceSeconds:N0} events/s");
+
+            // 3. The real historian process drains the topic into PostgreSQL.
+            var (sinkRate, sinkSeconds) = await RunSinkAsync(root, kafka, cs, topic, run, total);
+            var stored = await ScalarAsync(cs, "SELECT count(*) FROM raw_events");
+            Console.WriteLine($"[bench ingest] historian-pg stored {stored:N0} rows in {sinkSeconds:0.00}s: sustained {sinkRate:N0} events/s (Kafka consume + parse + validate + COPY + state intervals + offsets, one transaction per batch)");
+            Console.WriteLine($"[bench ingest] end to end (produce + drain): {total / (produceSeconds + sinkSeconds):N0} events/s");
+            Console.WriteLine();
+            Console.WriteLine($"  raw COPY rate      {copyRate,12:N0} rows/s");
+            Console.WriteLine($"  pipeline rate      {sinkRate,12:N0} events/s");
+            Console.WriteLine($"  ratio              {sinkRate / copyRate,12:P0}   (goal: at least 50%)");
+            return stored == total ? 0 : 1;
+        }
+        finally
+        {
+            await TopicAdmin.DeleteDevTopicAsync(kafka, topic);
+            NpgsqlConnection.ClearAllPools();
+            await ExecAsync(adminCs, $"DROP DATABASE IF EXISTS {dbName} WITH (FORCE)");
+        }
+    }
+
+    private static List<MachineEvent> Simulate(PlantConfig plant, int total)
+    {
+        // A busy plant: counts every second, around the clock, ending before now (no future events).
+        var always = plant with { Calendar = ShiftCalendar.AlwaysOn(plant.TimeZone) };
+        var machines = always.Machines.Count();
+        var span = TimeSpan.FromSeconds((double)total / machines * 1.05 + 60);
+        var sim = new PlantSimulator(always, DateTimeOffset.UtcNow.AddMinutes(-1) - span, new SimulatorOptions { CountInterval = TimeSpan.FromSeconds(1), Seed = 7 });
+        var events = new List<MachineEvent>(total + 1000);
+        var clock = sim.Clock;
+        while (events.Count < total)
+        {
+            clock += TimeSpan.FromMinutes(10);
+            events.AddRange(sim.AdvanceTo(clock));
+        }
+
+        events.RemoveRange(total, events.Count - total);
+        return events;
+    }
+
+    private static async Task<double> CopyBaselineAsync(NpgsqlDataSource db, List<MachineEvent> events)
+    {
+        var received = DateTime.UtcNow;
+        var sw = Stopwatch.StartNew();
+        for (var start = 0; start < events.Count; start += BatchSize)
+        {
+            await using var conn = await db.OpenConnectionAsync();
+            await using var tx = await conn.BeginTransactionAsync();
+            await using (var w = await conn.BeginBinaryImportAsync("COPY raw_events (event_id, machine_id, ts, type, state, reason, good, reject, good_total, reject_total, kafka_partition, kafka_offset, received_at) FROM STDIN (FORMAT BINARY)"))
+            {
+                for (var i = start; i < Math.Min(start + BatchSize, events.Count); i++)
+                {
+                    var e = events[i];
+                    await w.StartRowAsync();
+                    await w.WriteAsync(e.EventId, NpgsqlDbType.Uuid);
+                    await w.WriteAsync(e.MachineId, NpgsqlDbType.Text);
+                    await w.WriteAsync(e.Ts.UtcDateTime, NpgsqlDbType.TimestampTz);
+                    await w.WriteAsync(ContractNames.Of(e.Type), NpgsqlDbType.Text);
+                    await WriteAsync(w, e.State is { } s ? ContractNames.Of(s) : null);
+                    await WriteAsync(w, e.Reason);
+                    await WriteAsync(w, e.Good);
+                    await WriteAsync(w, e.Reject);
+                    await WriteAsync(w, e.GoodTotal);
+                    await WriteAsync(w, e.RejectTotal);
+                    await w.WriteAsync(0, NpgsqlDbType.Integer);
+                    await w.WriteAsync((long)i, NpgsqlDbType.Bigint);
+                    await w.WriteAsync(received, NpgsqlDbType.TimestampTz);
+                }
+
+                await w.CompleteAsync();
+            }
+
+            await tx.CommitAsync();
+        }
+
+        return events.Count / sw.Elapsed.TotalSeconds;
+    }
+
+    private static async Task WriteAsync(NpgsqlBinaryImporter w, string? v)
+    {
+        if (v is null)
+        {
+            await w.WriteNullAsync();
+        }
+        else
+        {
+            await w.WriteAsync(v, NpgsqlDbType.Text);
+        }
+    }
+
+    private static async Task WriteAsync(NpgsqlBinaryImporter w, long? v)
+    {
+        if (v is { } x)
+        {
+            await w.WriteAsync(x, NpgsqlDbType.Bigint);
+        }
+        else
+        {
+            await w.WriteNullAsync();
+        }
+    }
+
+    private static async Task<(double Rate, double Seconds)> RunSinkAsync(string root, KafkaOptions kafka, string cs, string topic, string run, int total)
+    {
+        var dll = Path.Combine(root, "stream", "Ms5.Stream", "bin", "Release", "net10.0", "Ms5.Stream.dll");
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(dll);
+        psi.Environment["MS5_PG"] = cs;
+        psi.Environment["MS5_KAFKA_BOOTSTRAP"] = kafka.BootstrapServers;
+        psi.Environment["MS5_KAFKA_DEVBROKER_URL"] = kafka.DevBrokerUrl ?? "";
+        psi.Environment["Stream__Topic"] = topic;
+        psi.Environment["Stream__DlqTopic"] = Topics.MachineEventsDlq;
+        psi.Environment["Stream__PgGroup"] = $"bench.{run}.pg";
+        psi.Environment["Stream__Sinks"] = "pg";
+        psi.Environment["Stream__MetricsPort"] = "0";
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        using var sink = Process.Start(psi)!;
+        sink.OutputDataReceived += (_, _) => { };
+        sink.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine("  sink: " + e.Data);
+            }
+        };
+        sink.BeginOutputReadLine();
+        sink.BeginErrorReadLine();
+        try
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(15);
+            Stopwatch? clock = null;
+            long first = 0;
+            while (DateTime.UtcNow < deadline && !sink.HasExited)
+            {
+                var done = await ScalarAsync(cs, "SELECT coalesce(sum(next_offset), 0) FROM kafka_offsets");
+                if (done > 0 && clock is null)
+                {
+                    clock = Stopwatch.StartNew();
+                    first = done;
+                }
+
+                if (done >= total)
+                {
+                    var secs = clock!.Elapsed.TotalSeconds;
+                    return ((done - first) / Math.Max(secs, 0.001), secs);
+                }
+
+                await Task.Delay(20);
+            }
+
+            throw new TimeoutException("the historian did not drain the topic in 15 minutes");
+        }
+        finally
+        {
+            sink.Kill(entireProcessTree: true);
+            await sink.WaitForExitAsync();
+        }
+    }
+
+    private static async Task ExecAsync(string cs, string sql)
+    {
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 600 };
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> ScalarAsync(string cs, string sql)
+    {
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private static string? Value(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MS5.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? Directory.GetCurrentDirectory();
+    }
+}
