@@ -49,11 +49,19 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
         await using var tx = await conn.BeginTransactionAsync(ct);
         var receivedAt = time.GetUtcNow();
 
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         var inserted = batch.Events.Count == 0 ? 0 : await InsertEventsAsync(conn, tx, batch.Events, receivedAt, ct);
+        var t1 = sw.Elapsed.TotalMilliseconds;
         await UpdateStateIntervalsAsync(conn, tx, batch.Events, ct);
+        var t2 = sw.Elapsed.TotalMilliseconds;
         await InsertDeadLettersAsync(conn, tx, batch.DeadLetters, ct);
         await SaveOffsetsAsync(conn, tx, batch, ct);
+        var t3 = sw.Elapsed.TotalMilliseconds;
         await tx.CommitAsync(ct);
+        if (Environment.GetEnvironmentVariable("MS5_TRACE_BATCHES") == "1")
+        {
+            Console.Error.WriteLine($"  copy {t1:0}ms intervals {t2 - t1:0}ms offsets {t3 - t2:0}ms commit {sw.Elapsed.TotalMilliseconds - t3:0}ms");
+        }
         return new HistorianWriteResult(inserted, batch.Events.Count - inserted, batch.DeadLetters.Count);
     }
 
@@ -180,23 +188,26 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
 
     private static async Task InsertDeadLettersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<DeadLetter> letters, CancellationToken ct)
     {
-        foreach (var d in letters)
+        if (letters.Count == 0)
         {
-            await using var cmd = new NpgsqlCommand("""
-                INSERT INTO dead_letters (stage, source_topic, source_partition, source_offset, machine_id, reason, problems, payload)
-                VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
-                ON CONFLICT (stage, source_topic, source_partition, source_offset) DO NOTHING
-                """, conn, tx);
-            cmd.Parameters.AddWithValue(d.Stage);
-            cmd.Parameters.AddWithValue(d.Topic);
-            cmd.Parameters.AddWithValue(d.Partition);
-            cmd.Parameters.AddWithValue(d.Offset);
-            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)d.MachineId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            cmd.Parameters.AddWithValue(d.Reason);
-            cmd.Parameters.AddWithValue(ProblemsJson(d.Problems));
-            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)d.Payload ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
-            await cmd.ExecuteNonQueryAsync(ct);
+            return;
         }
+
+        // One statement for the whole batch: a flood of bad messages must not slow the sink to a crawl.
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO dead_letters (stage, source_topic, source_partition, source_offset, machine_id, reason, problems, payload)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::jsonb[], $8::bytea[])
+            ON CONFLICT (stage, source_topic, source_partition, source_offset) DO NOTHING
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(letters.Select(d => d.Stage).ToArray());
+        cmd.Parameters.AddWithValue(letters.Select(d => d.Topic).ToArray());
+        cmd.Parameters.AddWithValue(letters.Select(d => d.Partition).ToArray());
+        cmd.Parameters.AddWithValue(letters.Select(d => d.Offset).ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter { Value = letters.Select(d => (object?)d.MachineId ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.AddWithValue(letters.Select(d => d.Reason).ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter { Value = letters.Select(d => ProblemsJson(d.Problems)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = letters.Select(d => (object?)d.Payload ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public static string ProblemsJson(IReadOnlyList<EventProblem> problems) =>

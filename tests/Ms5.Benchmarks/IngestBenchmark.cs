@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Confluent.Kafka;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Plant;
 using Ms5.Analytics.Simulation;
@@ -23,7 +22,9 @@ internal static class IngestBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var total = int.Parse(Value(args, "--events") ?? "1000000", CultureInfo.InvariantCulture);
-        var partitions = int.Parse(Value(args, "--partitions") ?? "64", CultureInfo.InvariantCulture);
+        var partitions = int.Parse(Value(args, "--partitions") ?? "128", CultureInfo.InvariantCulture);
+        var copies = int.Parse(Value(args, "--plant-copies") ?? "40", CultureInfo.InvariantCulture);
+        var sinkBatch = Value(args, "--sink-batch") ?? "20000";
         var run = Guid.NewGuid().ToString("N")[..8];
         var dbName = $"ms5_bench_{run}";
         var topic = $"bench.{run}.events";
@@ -37,8 +38,12 @@ internal static class IngestBenchmark
         try
         {
             await Migrator.MigrateAsync(cs);
-            var plantJson = await File.ReadAllTextAsync(Path.Combine(root, "infra", "plants", "demo-plant.json"));
+            // Events are keyed by machine, so a plant of 12 machines would fill only 12 partitions (and
+            // overflow the dev broker's 5 MiB per partition). The bench plant repeats the demo plant's
+            // lines: 40 copies × (3 lines × 4 machines) = 480 machines spread over the partitions.
+            var plantJson = BenchPlant(await File.ReadAllTextAsync(Path.Combine(root, "infra", "plants", "demo-plant.json")), copies);
             var plant = PlantConfigParser.Parse(plantJson);
+            Console.WriteLine($"[bench ingest] bench plant: {plant.Lines.Count} lines, {plant.Machines.Count()} machines");
             await using var db = NpgsqlDataSource.Create(cs);
             await new PlantStore(db).SaveAsync(plant, plantJson);
 
@@ -52,7 +57,8 @@ internal static class IngestBenchmark
             await new PartitionManager(db).EnsureAsync(events.Select(e => e.Ts), CancellationToken.None);
             var copyRate = await CopyBaselineAsync(db, events);
             Console.WriteLine($"[bench ingest] raw binary COPY into raw_events: {copyRate:N0} rows/s");
-            await ExecAsync(cs, "TRUNCATE raw_events, state_intervals, kafka_offsets; VACUUM ANALYZE raw_events");
+            await ExecAsync(cs, "TRUNCATE raw_events, state_intervals, kafka_offsets");
+            await ExecAsync(cs, "VACUUM ANALYZE raw_events");
 
             // 2. Pre-fill the topic (the sink is not running yet).
             var perPartitionMiB = avgBytes * total / partitions / (1024.0 * 1024.0);
@@ -74,11 +80,19 @@ internal static class IngestBenchmark
             }
 
             var produceSeconds = sw.Elapsed.TotalSeconds;
+            var (low, high) = Watermarks(kafka, topic, partitions);
+            Console.WriteLine($"[bench ingest] topic holds offsets {low:N0}..{high:N0} summed over partitions ({(low == 0 ? "nothing evicted" : $"{low:N0} EVICTED by the dev broker's retention")})");
             Console.WriteLine($"[bench ingest] produced {total:N0} events to Kafka (idempotent, acks=all) in {produceSeconds:0.00}s = {total / produceSeconds:N0} events/s");
 
             // 3. The real historian process drains the topic into PostgreSQL.
-            var (sinkRate, sinkSeconds) = await RunSinkAsync(root, kafka, cs, topic, run, total);
+            var (sinkRate, sinkSeconds) = await RunSinkAsync(root, kafka, cs, topic, run, total, sinkBatch);
             var stored = await ScalarAsync(cs, "SELECT count(*) FROM raw_events");
+            var rejected = await ScalarAsync(cs, "SELECT count(*) FROM dead_letters");
+            if (rejected > 0)
+            {
+                Console.WriteLine($"[bench ingest] {rejected:N0} events were dead-lettered; first reason: {await TextAsync(cs, "SELECT reason FROM dead_letters ORDER BY id LIMIT 1")}");
+            }
+
             Console.WriteLine($"[bench ingest] historian-pg stored {stored:N0} rows in {sinkSeconds:0.00}s: sustained {sinkRate:N0} events/s (Kafka consume + parse + validate + COPY + state intervals + offsets, one transaction per batch)");
             Console.WriteLine($"[bench ingest] end to end (produce + drain): {total / (produceSeconds + sinkSeconds):N0} events/s");
             Console.WriteLine();
@@ -91,19 +105,51 @@ internal static class IngestBenchmark
         {
             await TopicAdmin.DeleteDevTopicAsync(kafka, topic);
             NpgsqlConnection.ClearAllPools();
-            await ExecAsync(adminCs, $"DROP DATABASE IF EXISTS {dbName} WITH (FORCE)");
+            if (args.Contains("--keep"))
+            {
+                Console.WriteLine($"[bench ingest] kept database {dbName}");
+            }
+            else
+            {
+                await ExecAsync(adminCs, $"DROP DATABASE IF EXISTS {dbName} WITH (FORCE)");
+            }
         }
+    }
+
+    private static string BenchPlant(string demoJson, int copies)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(demoJson)!.AsObject();
+        var demoLines = root["lines"]!.AsArray();
+        var lines = new System.Text.Json.Nodes.JsonArray();
+        for (var c = 0; c < copies; c++)
+        {
+            foreach (var line in demoLines)
+            {
+                var copy = line!.DeepClone().AsObject();
+                copy["id"] = $"{copy["id"]}-{c:00}";
+                foreach (var m in copy["machines"]!.AsArray())
+                {
+                    m!["id"] = $"{m["id"]}-{c:00}";
+                }
+
+                lines.Add(copy);
+            }
+        }
+
+        root["lines"] = lines;
+        root["shifts"] = new System.Text.Json.Nodes.JsonArray();
+        return root.ToJsonString();
     }
 
     private static List<MachineEvent> Simulate(PlantConfig plant, int total)
     {
-        // A busy plant: counts every second, around the clock, ending before now (no future events).
+        // A busy plant around the clock, counting every second; then shifted so that the last event
+        // lies a minute in the past (the historian refuses events from the future).
         var always = plant with { Calendar = ShiftCalendar.AlwaysOn(plant.TimeZone) };
-        var machines = always.Machines.Count();
-        var span = TimeSpan.FromSeconds((double)total / machines * 1.05 + 60);
-        var sim = new PlantSimulator(always, DateTimeOffset.UtcNow.AddMinutes(-1) - span, new SimulatorOptions { CountInterval = TimeSpan.FromSeconds(1), Seed = 7 });
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var sim = new PlantSimulator(always, start, new SimulatorOptions { CountInterval = TimeSpan.FromSeconds(1), Seed = 7 });
         var events = new List<MachineEvent>(total + 1000);
-        var clock = sim.Clock;
+        var clock = start;
         while (events.Count < total)
         {
             clock += TimeSpan.FromMinutes(10);
@@ -111,7 +157,9 @@ internal static class IngestBenchmark
         }
 
         events.RemoveRange(total, events.Count - total);
-        return events;
+        var shift = DateTimeOffset.UtcNow.AddMinutes(-1) - events[^1].Ts;
+        shift = TimeSpan.FromSeconds(Math.Floor(shift.TotalSeconds));
+        return events.Select(e => e with { Ts = e.Ts + shift }).ToList();
     }
 
     private static async Task<double> CopyBaselineAsync(NpgsqlDataSource db, List<MachineEvent> events)
@@ -122,28 +170,28 @@ internal static class IngestBenchmark
         {
             await using var conn = await db.OpenConnectionAsync();
             await using var tx = await conn.BeginTransactionAsync();
-            await using (var w = await conn.BeginBinaryImportAsync("COPY raw_events (event_id, machine_id, ts, type, state, reason, good, reject, good_total, reject_total, kafka_partition, kafka_offset, received_at) FROM STDIN (FORMAT BINARY)"))
+            await using (var w = conn.BeginBinaryImport("COPY raw_events (event_id, machine_id, ts, type, state, reason, good, reject, good_total, reject_total, kafka_partition, kafka_offset, received_at) FROM STDIN (FORMAT BINARY)"))
             {
                 for (var i = start; i < Math.Min(start + BatchSize, events.Count); i++)
                 {
                     var e = events[i];
-                    await w.StartRowAsync();
-                    await w.WriteAsync(e.EventId, NpgsqlDbType.Uuid);
-                    await w.WriteAsync(e.MachineId, NpgsqlDbType.Text);
-                    await w.WriteAsync(e.Ts.UtcDateTime, NpgsqlDbType.TimestampTz);
-                    await w.WriteAsync(ContractNames.Of(e.Type), NpgsqlDbType.Text);
-                    await WriteAsync(w, e.State is { } s ? ContractNames.Of(s) : null);
-                    await WriteAsync(w, e.Reason);
-                    await WriteAsync(w, e.Good);
-                    await WriteAsync(w, e.Reject);
-                    await WriteAsync(w, e.GoodTotal);
-                    await WriteAsync(w, e.RejectTotal);
-                    await w.WriteAsync(0, NpgsqlDbType.Integer);
-                    await w.WriteAsync((long)i, NpgsqlDbType.Bigint);
-                    await w.WriteAsync(received, NpgsqlDbType.TimestampTz);
+                    w.StartRow();
+                    w.Write(e.EventId, NpgsqlDbType.Uuid);
+                    w.Write(e.MachineId, NpgsqlDbType.Text);
+                    w.Write(e.Ts.UtcDateTime, NpgsqlDbType.TimestampTz);
+                    w.Write(ContractNames.Of(e.Type), NpgsqlDbType.Text);
+                    WriteNullable(w, e.State is { } s ? ContractNames.Of(s) : null);
+                    WriteNullable(w, e.Reason);
+                    WriteNullable(w, e.Good);
+                    WriteNullable(w, e.Reject);
+                    WriteNullable(w, e.GoodTotal);
+                    WriteNullable(w, e.RejectTotal);
+                    w.Write(0, NpgsqlDbType.Integer);
+                    w.Write((long)i, NpgsqlDbType.Bigint);
+                    w.Write(received, NpgsqlDbType.TimestampTz);
                 }
 
-                await w.CompleteAsync();
+                w.Complete();
             }
 
             await tx.CommitAsync();
@@ -152,31 +200,31 @@ internal static class IngestBenchmark
         return events.Count / sw.Elapsed.TotalSeconds;
     }
 
-    private static async Task WriteAsync(NpgsqlBinaryImporter w, string? v)
+    private static void WriteNullable(NpgsqlBinaryImporter w, string? v)
     {
         if (v is null)
         {
-            await w.WriteNullAsync();
+            w.WriteNull();
         }
         else
         {
-            await w.WriteAsync(v, NpgsqlDbType.Text);
+            w.Write(v, NpgsqlDbType.Text);
         }
     }
 
-    private static async Task WriteAsync(NpgsqlBinaryImporter w, long? v)
+    private static void WriteNullable(NpgsqlBinaryImporter w, long? v)
     {
         if (v is { } x)
         {
-            await w.WriteAsync(x, NpgsqlDbType.Bigint);
+            w.Write(x, NpgsqlDbType.Bigint);
         }
         else
         {
-            await w.WriteNullAsync();
+            w.WriteNull();
         }
     }
 
-    private static async Task<(double Rate, double Seconds)> RunSinkAsync(string root, KafkaOptions kafka, string cs, string topic, string run, int total)
+    private static async Task<(double Rate, double Seconds)> RunSinkAsync(string root, KafkaOptions kafka, string cs, string topic, string run, int total, string batch)
     {
         var dll = Path.Combine(root, "stream", "Ms5.Stream", "bin", "Release", "net10.0", "Ms5.Stream.dll");
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -189,6 +237,7 @@ internal static class IngestBenchmark
         psi.Environment["Stream__PgGroup"] = $"bench.{run}.pg";
         psi.Environment["Stream__Sinks"] = "pg";
         psi.Environment["Stream__MetricsPort"] = "0";
+        psi.Environment["Stream__MaxBatchSize"] = batch;
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         using var sink = Process.Start(psi)!;
         sink.OutputDataReceived += (_, _) => { };
@@ -247,6 +296,28 @@ internal static class IngestBenchmark
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private static (long Low, long High) Watermarks(KafkaOptions kafka, string topic, int partitions)
+    {
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(kafka.ConsumerConfig("bench-watermarks", "bench")).Build();
+        long low = 0, high = 0;
+        for (var p = 0; p < partitions; p++)
+        {
+            var w = consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p), TimeSpan.FromSeconds(10));
+            low += w.Low.Value;
+            high += w.High.Value;
+        }
+
+        return (low, high);
+    }
+
+    private static async Task<string?> TextAsync(string cs, string sql)
+    {
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return (string?)await cmd.ExecuteScalarAsync();
     }
 
     private static string? Value(string[] args, string name)

@@ -60,30 +60,38 @@ public static class EventParser
             return;
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Hot path (every consumed message): property names are matched as UTF-8 bytes and duplicates
+        // tracked in a bit mask, so a valid event allocates only its own strings.
+        var seen = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString()!;
+            var field = FieldOf(ref reader);
             reader.Read();
-            if (IsKnown(name) && !seen.Add(name))
+            if (field >= 0)
             {
-                problems.Add(new EventProblem(name, "appears more than once"));
-                reader.Skip();
-                continue;
+                var bit = 1 << field;
+                if ((seen & bit) != 0)
+                {
+                    problems.Add(new EventProblem(Names[field], "appears more than once"));
+                    reader.Skip();
+                    continue;
+                }
+
+                seen |= bit;
             }
 
-            switch (name)
+            switch (field)
             {
-                case "eventId": f.EventId = ReadString(ref reader, name, problems, ref f.EventIdPresent); break;
-                case "machineId": f.MachineId = ReadString(ref reader, name, problems, ref f.MachineIdPresent); break;
-                case "ts": f.Ts = ReadString(ref reader, name, problems, ref f.TsPresent); break;
-                case "type": f.Type = ReadString(ref reader, name, problems, ref f.TypePresent); break;
-                case "state": f.State = ReadString(ref reader, name, problems, ref f.StatePresent); break;
-                case "reason": f.Reason = ReadOptionalString(ref reader, name, problems); break;
-                case "good": f.Good = ReadCount(ref reader, name, problems, ref f.GoodPresent); break;
-                case "reject": f.Reject = ReadCount(ref reader, name, problems, ref f.RejectPresent); break;
-                case "goodTotal": f.GoodTotal = ReadCount(ref reader, name, problems, ref f.GoodTotalPresent); break;
-                case "rejectTotal": f.RejectTotal = ReadCount(ref reader, name, problems, ref f.RejectTotalPresent); break;
+                case 0: f.EventId = ReadString(ref reader, Names[0], problems, ref f.EventIdPresent); break;
+                case 1: f.MachineId = ReadString(ref reader, Names[1], problems, ref f.MachineIdPresent); break;
+                case 2: f.Ts = ReadString(ref reader, Names[2], problems, ref f.TsPresent); break;
+                case 3: f.Type = ReadString(ref reader, Names[3], problems, ref f.TypePresent); break;
+                case 4: f.State = ReadString(ref reader, Names[4], problems, ref f.StatePresent); break;
+                case 5: f.Reason = ReadOptionalString(ref reader, Names[5], problems); break;
+                case 6: f.Good = ReadCount(ref reader, Names[6], problems, ref f.GoodPresent); break;
+                case 7: f.Reject = ReadCount(ref reader, Names[7], problems, ref f.RejectPresent); break;
+                case 8: f.GoodTotal = ReadCount(ref reader, Names[8], problems, ref f.GoodTotalPresent); break;
+                case 9: f.RejectTotal = ReadCount(ref reader, Names[9], problems, ref f.RejectTotalPresent); break;
                 default: reader.Skip(); break;
             }
         }
@@ -100,8 +108,32 @@ public static class EventParser
         }
     }
 
-    private static bool IsKnown(string name) => name is "eventId" or "machineId" or "ts" or "type" or "state" or "reason"
-        or "good" or "reject" or "goodTotal" or "rejectTotal";
+    private static readonly string[] Names = ["eventId", "machineId", "ts", "type", "state", "reason", "good", "reject", "goodTotal", "rejectTotal"];
+
+    /// <summary>Index of the contract field the reader is on, -1 for an unknown (ignored) field.</summary>
+    private static int FieldOf(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped)
+        {
+            return Array.IndexOf(Names, reader.GetString());
+        }
+
+        var name = reader.ValueSpan;
+        return name switch
+        {
+            _ when name.SequenceEqual("eventId"u8) => 0,
+            _ when name.SequenceEqual("machineId"u8) => 1,
+            _ when name.SequenceEqual("ts"u8) => 2,
+            _ when name.SequenceEqual("type"u8) => 3,
+            _ when name.SequenceEqual("state"u8) => 4,
+            _ when name.SequenceEqual("reason"u8) => 5,
+            _ when name.SequenceEqual("good"u8) => 6,
+            _ when name.SequenceEqual("reject"u8) => 7,
+            _ when name.SequenceEqual("goodTotal"u8) => 8,
+            _ when name.SequenceEqual("rejectTotal"u8) => 9,
+            _ => -1,
+        };
+    }
 
     private static string? ReadString(ref Utf8JsonReader reader, string name, List<EventProblem> problems, ref bool present)
     {

@@ -11,6 +11,13 @@ public static partial class Timestamps
 
     public static bool TryParse(string value, out DateTimeOffset ts, out string error)
     {
+        ArgumentNullException.ThrowIfNull(value);
+        if (TryParseFast(value, out ts))
+        {
+            error = "";
+            return true;
+        }
+
         ts = default;
         var m = Rfc3339().Match(value);
         if (!m.Success)
@@ -36,6 +43,73 @@ public static partial class Timestamps
 
         ts = parsed.ToUniversalTime();
         error = "";
+        return true;
+    }
+
+    /// <summary>
+    /// The common shape "yyyy-MM-ddTHH:mm:ss[.fraction]Z" parsed digit by digit (the historian parses
+    /// every event's ts); anything else, offsets included, takes the general path above.
+    /// </summary>
+    private static bool TryParseFast(string v, out DateTimeOffset ts)
+    {
+        ts = default;
+        if (v.Length < 20 || v[4] != '-' || v[7] != '-' || v[10] != 'T' || v[13] != ':' || v[16] != ':' || v[^1] != 'Z')
+        {
+            return false;
+        }
+
+        if (!Digits(v, 0, 4, out var year) || !Digits(v, 5, 2, out var month) || !Digits(v, 8, 2, out var day)
+            || !Digits(v, 11, 2, out var hour) || !Digits(v, 14, 2, out var minute) || !Digits(v, 17, 2, out var second))
+        {
+            return false;
+        }
+
+        long fractionTicks = 0;
+        var end = v.Length - 1;
+        if (end > 19)
+        {
+            if (v[19] != '.' || end - 20 is < 1 or > 9)
+            {
+                return false;
+            }
+
+            var scale = 1_000_000L;
+            for (var i = 20; i < end; i++)
+            {
+                var d = v[i] - '0';
+                if ((uint)d > 9)
+                {
+                    return false;
+                }
+
+                fractionTicks += d * scale;
+                scale /= 10;
+            }
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        ts = new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(fractionTicks));
+        return true;
+    }
+
+    private static bool Digits(string s, int start, int count, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var d = s[i] - '0';
+            if ((uint)d > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + d;
+        }
+
         return true;
     }
 

@@ -7,10 +7,14 @@ namespace Ms5.Stream.Sinks;
 /// <summary>
 /// A consumer-group loop that gathers messages into batches (size or age), hands each batch to
 /// <see cref="WriteAsync"/> until it is durable (retrying with backoff, never skipping), and only
-/// then commits the offsets. Messages of revoked partitions are dropped from the pending batch:
-/// their new owner reads them from the last durable offset.
+/// then commits the offsets. One batch is written while the next is consumed, so the database and
+/// the consumer work at the same time; at most one write is in flight, so batches stay in order.
+/// <see cref="Prepare"/> (parsing, validation) runs on the consuming thread, so it overlaps the write
+/// of the previous batch too. On revocation the in-flight write finishes and is committed before the partitions go; messages
+/// of revoked partitions still pending are dropped: their new owner reads them from the last
+/// durable offset.
 /// </summary>
-internal abstract class BatchConsumer(KafkaOptions kafka, string topic, string groupId, int maxBatch, TimeSpan maxDelay, TimeSpan maxRetryDelay, ILogger logger)
+internal abstract class BatchConsumer<TBatch>(KafkaOptions kafka, string topic, string groupId, int maxBatch, TimeSpan maxDelay, TimeSpan maxRetryDelay, ILogger logger)
     : BackgroundService
 {
     private static readonly Counter Consumed = Metrics.CreateCounter("ms5_sink_messages_total", "Messages consumed and durably handled.", "group");
@@ -21,14 +25,18 @@ internal abstract class BatchConsumer(KafkaOptions kafka, string topic, string g
         Buckets = Histogram.ExponentialBuckets(0.001, 2, 16),
     });
 
-    private readonly List<ConsumeResult<byte[]?, byte[]?>> _pending = [];
+    private List<ConsumeResult<byte[]?, byte[]?>> _pending = [];
+    private (Task Write, List<ConsumeResult<byte[]?, byte[]?>> Messages)? _inflight;
 
     protected ILogger Logger => logger;
     protected string GroupId => groupId;
     protected string Topic => topic;
 
+    /// <summary>Turns consumed messages into what <see cref="WriteAsync"/> stores (pure CPU: parse, validate, encode).</summary>
+    protected abstract TBatch Prepare(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages);
+
     /// <summary>Makes the batch durable or throws; called again with the same batch after a failure.</summary>
-    protected abstract Task WriteAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> batch, CancellationToken ct);
+    protected abstract Task WriteAsync(TBatch batch, CancellationToken ct);
 
     /// <summary>Where to start newly assigned partitions; Unset means the group's committed offset.</summary>
     protected virtual IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions) =>
@@ -56,8 +64,17 @@ internal abstract class BatchConsumer(KafkaOptions kafka, string topic, string g
                 logger.LogInformation("{Group} assigned {Partitions}", groupId, string.Join(", ", offsets.Select(o => $"{o.Partition.Value}@{o.Offset}")));
                 return offsets;
             })
-            .SetPartitionsRevokedHandler((_, parts) => DropPending(parts.Select(p => p.Partition.Value).ToHashSet(), "revoked"))
-            .SetPartitionsLostHandler((_, parts) => DropPending(parts.Select(p => p.Partition.Value).ToHashSet(), "lost"))
+            .SetPartitionsRevokedHandler((c, parts) =>
+            {
+                // Finish and commit what is being written before the partitions change hands.
+                CompleteInflightAsync(c).GetAwaiter().GetResult();
+                DropPending(parts.Select(p => p.Partition.Value).ToHashSet(), "revoked");
+            })
+            .SetPartitionsLostHandler((c, parts) =>
+            {
+                CompleteInflightAsync(c).GetAwaiter().GetResult();
+                DropPending(parts.Select(p => p.Partition.Value).ToHashSet(), "lost");
+            })
             .SetErrorHandler((_, e) => logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "{Group} Kafka error {Code}: {Reason}", groupId, e.Code, e.Reason))
             .Build();
         consumer.Subscribe(topic);
@@ -67,16 +84,17 @@ internal abstract class BatchConsumer(KafkaOptions kafka, string topic, string g
             while (!ct.IsCancellationRequested)
             {
                 Fill(consumer, ct);
+                await CompleteInflightAsync(consumer);
                 if (_pending.Count == 0)
                 {
                     continue;
                 }
 
-                await WriteDurablyAsync(backoff, ct);
-                Commit(consumer);
-                Consumed.WithLabels(groupId).Inc(_pending.Count);
-                _pending.Clear();
-                OnBatchCompleted();
+                var messages = _pending;
+                _pending = [];
+                var batch = Prepare(messages);
+                await CompleteInflightAsync(consumer);
+                _inflight = (Task.Run(() => WriteDurablyAsync(batch, messages.Count, backoff, ct), ct), messages);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -86,6 +104,21 @@ internal abstract class BatchConsumer(KafkaOptions kafka, string topic, string g
         {
             consumer.Close();
         }
+    }
+
+    /// <summary>Waits for the batch being written, then commits its offsets (never before it is durable).</summary>
+    private async Task CompleteInflightAsync(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        if (_inflight is not { } inflight)
+        {
+            return;
+        }
+
+        _inflight = null;
+        await inflight.Write;
+        Commit(consumer, inflight.Messages);
+        Consumed.WithLabels(groupId).Inc(inflight.Messages.Count);
+        OnBatchCompleted();
     }
 
     private void Fill(IConsumer<byte[]?, byte[]?> consumer, CancellationToken ct)
@@ -126,14 +159,14 @@ internal abstract class BatchConsumer(KafkaOptions kafka, string topic, string g
         }
     }
 
-    private async Task WriteDurablyAsync(Backoff backoff, CancellationToken ct)
+    private async Task WriteDurablyAsync(TBatch batch, int count, Backoff backoff, CancellationToken ct)
     {
         while (true)
         {
             using var timer = BatchSeconds.WithLabels(groupId).NewTimer();
             try
             {
-                await WriteAsync(_pending, ct);
+                await WriteAsync(batch, ct);
                 backoff.Reset();
                 return;
             }
@@ -141,15 +174,15 @@ internal abstract class BatchConsumer(KafkaOptions kafka, string topic, string g
             {
                 WriteFailures.WithLabels(groupId).Inc();
                 var delay = backoff.NextDelay();
-                logger.LogError(ex, "{Group} could not write a batch of {Count} (attempt {Attempt}); retrying in {Delay}", groupId, _pending.Count, backoff.Failures, delay);
+                logger.LogError(ex, "{Group} could not write a batch of {Count} (attempt {Attempt}); retrying in {Delay}", groupId, count, backoff.Failures, delay);
                 await Task.Delay(delay, ct);
             }
         }
     }
 
-    private void Commit(IConsumer<byte[]?, byte[]?> consumer)
+    private void Commit(IConsumer<byte[]?, byte[]?> consumer, List<ConsumeResult<byte[]?, byte[]?>> batch)
     {
-        var offsets = _pending.GroupBy(m => m.TopicPartition)
+        var offsets = batch.GroupBy(m => m.TopicPartition)
             .Select(g => new TopicPartitionOffset(g.Key, g.Max(m => m.Offset.Value) + 1))
             .ToList();
         try

@@ -25,15 +25,13 @@ internal sealed class InfluxHistorianSink(
     TimeSpan maxDelay,
     TimeSpan maxRetryDelay,
     ILogger<InfluxHistorianSink> logger)
-    : BatchConsumer(kafka, topic, groupId, maxBatch, maxDelay, maxRetryDelay, logger)
+    : BatchConsumer<InfluxBatch>(kafka, topic, groupId, maxBatch, maxDelay, maxRetryDelay, logger)
 {
     private static readonly Counter Points = Metrics.CreateCounter("ms5_historian_influx_events_total", "Messages by outcome.", "outcome");
 
-    private readonly StringBuilder _lines = new(1 << 20);
-
-    protected override async Task WriteAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct)
+    protected override InfluxBatch Prepare(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages)
     {
-        _lines.Clear();
+        var lines = new StringBuilder(messages.Count * 160);
         var now = time.GetUtcNow();
         int written = 0, skipped = 0;
         foreach (var m in messages)
@@ -45,32 +43,38 @@ internal sealed class InfluxHistorianSink(
                 continue;
             }
 
-            LineProtocol.Append(_lines, evt, line);
+            LineProtocol.Append(lines, evt, line);
             written++;
         }
 
+        return new InfluxBatch(lines.ToString(), written, skipped);
+    }
+
+    protected override async Task WriteAsync(InfluxBatch batch, CancellationToken ct)
+    {
+        var written = batch.Points;
         if (written > 0)
         {
             try
             {
-                await influx.WriteAsync(_lines.ToString(), ct);
+                await influx.WriteAsync(batch.Lines, ct);
             }
             catch (InfluxWriteException ex) when (ex.IsPermanent)
             {
                 // A refused batch would block the partition forever; write point by point to keep
                 // every acceptable point and log the refused ones.
-                written = await WriteOneByOneAsync(ct);
+                written = await WriteOneByOneAsync(batch.Lines, ct);
             }
         }
 
         Points.WithLabels("written").Inc(written);
-        Points.WithLabels("skipped_invalid").Inc(skipped);
+        Points.WithLabels("skipped_invalid").Inc(batch.Skipped);
     }
 
-    private async Task<int> WriteOneByOneAsync(CancellationToken ct)
+    private async Task<int> WriteOneByOneAsync(string lines, CancellationToken ct)
     {
         var ok = 0;
-        foreach (var point in _lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var point in lines.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             try
             {
@@ -87,3 +91,6 @@ internal sealed class InfluxHistorianSink(
         return ok;
     }
 }
+
+/// <summary>Line protocol for one batch: the points and how many messages were skipped as invalid.</summary>
+internal sealed record InfluxBatch(string Lines, int Points, int Skipped);

@@ -21,11 +21,9 @@ internal sealed class PgHistorianSink(
     TimeSpan maxDelay,
     TimeSpan maxRetryDelay,
     ILogger<PgHistorianSink> logger)
-    : BatchConsumer(kafka, topic, writer.ConsumerGroup, maxBatch, maxDelay, maxRetryDelay, logger)
+    : BatchConsumer<(HistorianBatch Batch, IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> Messages)>(kafka, topic, writer.ConsumerGroup, maxBatch, maxDelay, maxRetryDelay, logger)
 {
     private static readonly Counter Events = Metrics.CreateCounter("ms5_historian_pg_events_total", "Messages by outcome.", "outcome");
-
-    private readonly HistorianBatch _batch = new(topic);
 
     // DLQ records already sent for the pending batch: a retried write must not send them again.
     private readonly HashSet<(int Partition, long Offset)> _dlqSent = [];
@@ -70,27 +68,30 @@ internal sealed class PgHistorianSink(
 
     protected override void OnBatchCompleted() => _dlqSent.Clear();
 
-    protected override async Task WriteAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct)
+    protected override (HistorianBatch Batch, IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> Messages) Prepare(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages)
     {
-        _batch.Clear();
-        classifier.Classify(messages, _batch);
-        var unsent = _batch.DeadLetters.Where(d => !_dlqSent.Contains((d.Partition, d.Offset))).ToList();
+        var batch = new HistorianBatch(Topic);
+        classifier.Classify(messages, batch);
+        return (batch, messages);
+    }
+
+    protected override async Task WriteAsync((HistorianBatch Batch, IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> Messages) prepared, CancellationToken ct)
+    {
+        var (batch, messages) = prepared;
+        var unsent = batch.DeadLetters.Where(d => !_dlqSent.Contains((d.Partition, d.Offset))).ToList();
         if (unsent.Count > 0)
         {
             await dlq.PublishAsync(dlqTopic, messages, unsent, ct);
             _dlqSent.UnionWith(unsent.Select(d => (d.Partition, d.Offset)));
         }
 
-        var result = await writer.WriteAsync(_batch, ct);
+        var result = await writer.WriteAsync(batch, ct);
         Events.WithLabels("stored").Inc(result.Inserted);
         Events.WithLabels("duplicate").Inc(result.Duplicates);
         Events.WithLabels("rejected").Inc(result.DeadLetters);
-        if (result.DeadLetters > 0)
+        foreach (var d in batch.DeadLetters.Take(5))
         {
-            foreach (var d in _batch.DeadLetters.Take(5))
-            {
-                Logger.LogWarning("Rejected {Topic}/{Partition}@{Offset} machine={Machine}: {Reason}", d.Topic, d.Partition, d.Offset, d.MachineId, d.Reason);
-            }
+            Logger.LogWarning("Rejected {Topic}/{Partition}@{Offset} machine={Machine}: {Reason}", d.Topic, d.Partition, d.Offset, d.MachineId, d.Reason);
         }
     }
 }
