@@ -6,6 +6,13 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseUrls(Environment.GetEnvironmentVariable("MS5_API_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080");
 builder.AddMs5Api();
 
+// Structured logs: one JSON object per line, scopes and state fields kept.
+builder.Logging.ClearProviders();
+builder.Logging.AddJsonConsole(o =>
+{
+    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+    o.UseUtcTimestamp = true;
+});
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -49,19 +49,11 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
         await using var tx = await conn.BeginTransactionAsync(ct);
         var receivedAt = time.GetUtcNow();
 
-        var sw = System.Diagnostics.Stopwatch.StartNew();
         var inserted = batch.Events.Count == 0 ? 0 : await InsertEventsAsync(conn, tx, batch.Events, receivedAt, ct);
-        var t1 = sw.Elapsed.TotalMilliseconds;
         await UpdateStateIntervalsAsync(conn, tx, batch.Events, ct);
-        var t2 = sw.Elapsed.TotalMilliseconds;
         await InsertDeadLettersAsync(conn, tx, batch.DeadLetters, ct);
         await SaveOffsetsAsync(conn, tx, batch, ct);
-        var t3 = sw.Elapsed.TotalMilliseconds;
         await tx.CommitAsync(ct);
-        if (Environment.GetEnvironmentVariable("MS5_TRACE_BATCHES") == "1")
-        {
-            Console.Error.WriteLine($"  copy {t1:0}ms intervals {t2 - t1:0}ms offsets {t3 - t2:0}ms commit {sw.Elapsed.TotalMilliseconds - t3:0}ms");
-        }
         return new HistorianWriteResult(inserted, batch.Events.Count - inserted, batch.DeadLetters.Count);
     }
 

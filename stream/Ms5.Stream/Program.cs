@@ -17,6 +17,13 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 var port = builder.Configuration.GetValue("Stream:MetricsPort", 59464);
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+// Structured logs: one JSON object per line, scopes and state fields kept.
+builder.Logging.ClearProviders();
+builder.Logging.AddJsonConsole(o =>
+{
+    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+    o.UseUtcTimestamp = true;
+});
 var app = builder.Build();
 app.MapGet("/healthz", () => Results.Text("ok"));
 app.MapMetrics();

@@ -19,6 +19,13 @@ foreach (var (name, partitions) in Topics.DefaultPartitions)
 var topicsGauge = Metrics.CreateGauge("ms5_devbroker_topics", "Topics created through the dev broker.");
 topicsGauge.Set(created.Count);
 
+// Structured logs: one JSON object per line, scopes and state fields kept.
+builder.Logging.ClearProviders();
+builder.Logging.AddJsonConsole(o =>
+{
+    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+    o.UseUtcTimestamp = true;
+});
 var app = builder.Build();
 app.MapGet("/healthz", () => Results.Text("ok"));
 app.MapGet("/bootstrap", () => Results.Text(cluster.BootstrapServers));
