@@ -27,8 +27,16 @@ public sealed class ApiOptions
     /// <summary>Most events one POST /api/ingest/events may carry.</summary>
     public int MaxIngestBatch { get; set; } = 10_000;
 
+    /// <summary>How long POST /api/ingest/events waits for Kafka to take an event before answering "failed".</summary>
+    public TimeSpan IngestDeliveryTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     public IEnumerable<string> Validate()
     {
+        if (IngestDeliveryTimeout < TimeSpan.FromSeconds(1))
+        {
+            yield return "Ms5:IngestDeliveryTimeout must be at least 1 second";
+        }
+
         if (string.IsNullOrWhiteSpace(Pg))
         {
             yield return "Ms5:Pg must be set (or MS5_PG)";

@@ -13,6 +13,8 @@ internal sealed class KafkaConnection(ApiOptions options) : IDisposable
     private readonly Lazy<(KafkaOptions Options, EventProducer Producer)> _kafka = new(() =>
     {
         var o = string.IsNullOrWhiteSpace(options.KafkaBootstrap) ? KafkaOptions.FromEnvironment() : new KafkaOptions { BootstrapServers = options.KafkaBootstrap };
+        // A gateway waits for the answer: report "failed, retry" after this long rather than hang.
+        o.DeliveryTimeout = options.IngestDeliveryTimeout;
         return (o, new EventProducer(o, "ms5-api"));
     });
 

@@ -13,6 +13,9 @@ public sealed class KafkaOptions
     /// <summary>Dev broker control URL (create topics with partition counts); empty against a real cluster.</summary>
     public string? DevBrokerUrl { get; set; }
 
+    /// <summary>How long a producer keeps retrying one message before reporting it failed (librdkafka message.timeout.ms).</summary>
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Producer linger: a little latency buys large batches.</summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(5);
 
@@ -50,6 +53,7 @@ public sealed class KafkaOptions
         BatchSize = 1_000_000,
         CompressionType = CompressionType.Lz4,
         MessageSendMaxRetries = int.MaxValue,
+        MessageTimeoutMs = (int)DeliveryTimeout.TotalMilliseconds,
         QueueBufferingMaxMessages = 500_000,
         Partitioner = Partitioner.Murmur2Random,
     };

@@ -5,12 +5,13 @@ using Ms5.Integration.Tests.Support;
 namespace Ms5.Integration.Tests.Api;
 
 /// <summary>The real API (Program) on the test server, wired to this run's database and topics.</summary>
-public sealed class ApiFactory(StackFixture stack, string? pgOverride = null) : WebApplicationFactory<Program>
+public sealed class ApiFactory(StackFixture stack, string? pgOverride = null, string? kafkaOverride = null) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Ms5:Pg", pgOverride ?? stack.Pg);
-        builder.UseSetting("Ms5:KafkaBootstrap", stack.Kafka.BootstrapServers);
+        builder.UseSetting("Ms5:KafkaBootstrap", kafkaOverride ?? stack.Kafka.BootstrapServers);
+        builder.UseSetting("Ms5:IngestDeliveryTimeout", "00:00:03");
         builder.UseSetting("Ms5:InfluxDb", stack.DbName);
         builder.UseSetting("Ms5:EventsTopic", stack.Topic);
         builder.UseSetting("Ms5:DlqTopic", stack.DlqTopic);

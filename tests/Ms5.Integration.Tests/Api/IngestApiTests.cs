@@ -94,4 +94,27 @@ public sealed class IngestApiTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, resp.StatusCode);
         Assert.Contains("at most 500", await resp.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Post_WhenKafkaIsUnreachable_Is503_AndEachEventIsMarkedFailed()
+    {
+        await using var api = new ApiFactory(stack, kafkaOverride: "127.0.0.1:1");
+        var body = $"[{Some.Count(Guid.CreateVersion7(), "asm-02", Some.Now.AddSeconds(-1), 1, 0)}]";
+        var resp = await api.CreateClient().PostAsync(new Uri("/api/ingest/events", UriKind.Relative), Json(body));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, resp.StatusCode);
+        var result = JsonDocument.Parse(await resp.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(1, result.GetProperty("failed").GetInt32());
+        Assert.Equal("failed", result.GetProperty("results")[0].GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Readyz_WhenKafkaIsUnreachable_Is503NamingKafka()
+    {
+        await using var api = new ApiFactory(stack, kafkaOverride: "127.0.0.1:1");
+        var resp = await api.CreateClient().GetAsync(new Uri("/readyz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, resp.StatusCode);
+        var checks = JsonDocument.Parse(await resp.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
+        Assert.Equal("down", checks.GetProperty("kafka").GetProperty("status").GetString());
+        Assert.Equal("up", checks.GetProperty("postgres").GetProperty("status").GetString());
+    }
 }
