@@ -66,7 +66,7 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
         await Exec(conn, tx, "SAVEPOINT copy_direct", ct);
         try
         {
-            Copy(conn, $"COPY raw_events ({Columns}) FROM STDIN (FORMAT BINARY)", events, receivedAt);
+            CopyRaw(conn, events, receivedAt);
             await Exec(conn, tx, "RELEASE SAVEPOINT copy_direct", ct);
             return events.Count;
         }
@@ -85,8 +85,14 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
         return await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static void Copy(NpgsqlConnection conn, string copySql, List<SourcedEvent> events, DateTimeOffset receivedAt)
+    /// <summary>Plain binary COPY of events into raw_events: the historian's fast path, and the benchmark's baseline.</summary>
+    public static void CopyRaw(NpgsqlConnection conn, IReadOnlyList<SourcedEvent> events, DateTimeOffset receivedAt) =>
+        Copy(conn, $"COPY raw_events ({Columns}) FROM STDIN (FORMAT BINARY)", events, receivedAt);
+
+    private static void Copy(NpgsqlConnection conn, string copySql, IReadOnlyList<SourcedEvent> events, DateTimeOffset receivedAt)
     {
+        ArgumentNullException.ThrowIfNull(conn);
+        ArgumentNullException.ThrowIfNull(events);
         using var w = conn.BeginBinaryImport(copySql);
         foreach (var s in events)
         {

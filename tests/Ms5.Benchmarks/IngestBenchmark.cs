@@ -6,7 +6,6 @@ using Ms5.Analytics.Simulation;
 using Ms5.Kafka;
 using Ms5.Postgres;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Ms5.Benchmarks;
 
@@ -164,64 +163,18 @@ internal static class IngestBenchmark
 
     private static async Task<double> CopyBaselineAsync(NpgsqlDataSource db, List<MachineEvent> events)
     {
-        var received = DateTime.UtcNow;
+        // The same COPY code the historian uses, nothing else: one COPY and one transaction per batch.
+        var sourced = events.Select((e, i) => new SourcedEvent(e, 0, i)).ToList();
         var sw = Stopwatch.StartNew();
-        for (var start = 0; start < events.Count; start += BatchSize)
+        for (var start = 0; start < sourced.Count; start += BatchSize)
         {
             await using var conn = await db.OpenConnectionAsync();
             await using var tx = await conn.BeginTransactionAsync();
-            await using (var w = conn.BeginBinaryImport("COPY raw_events (event_id, machine_id, ts, type, state, reason, good, reject, good_total, reject_total, kafka_partition, kafka_offset, received_at) FROM STDIN (FORMAT BINARY)"))
-            {
-                for (var i = start; i < Math.Min(start + BatchSize, events.Count); i++)
-                {
-                    var e = events[i];
-                    w.StartRow();
-                    w.Write(e.EventId, NpgsqlDbType.Uuid);
-                    w.Write(e.MachineId, NpgsqlDbType.Text);
-                    w.Write(e.Ts.UtcDateTime, NpgsqlDbType.TimestampTz);
-                    w.Write(ContractNames.Of(e.Type), NpgsqlDbType.Text);
-                    WriteNullable(w, e.State is { } s ? ContractNames.Of(s) : null);
-                    WriteNullable(w, e.Reason);
-                    WriteNullable(w, e.Good);
-                    WriteNullable(w, e.Reject);
-                    WriteNullable(w, e.GoodTotal);
-                    WriteNullable(w, e.RejectTotal);
-                    w.Write(0, NpgsqlDbType.Integer);
-                    w.Write((long)i, NpgsqlDbType.Bigint);
-                    w.Write(received, NpgsqlDbType.TimestampTz);
-                }
-
-                w.Complete();
-            }
-
+            HistorianWriter.CopyRaw(conn, sourced.GetRange(start, Math.Min(BatchSize, sourced.Count - start)), DateTimeOffset.UtcNow);
             await tx.CommitAsync();
         }
 
         return events.Count / sw.Elapsed.TotalSeconds;
-    }
-
-    private static void WriteNullable(NpgsqlBinaryImporter w, string? v)
-    {
-        if (v is null)
-        {
-            w.WriteNull();
-        }
-        else
-        {
-            w.Write(v, NpgsqlDbType.Text);
-        }
-    }
-
-    private static void WriteNullable(NpgsqlBinaryImporter w, long? v)
-    {
-        if (v is { } x)
-        {
-            w.Write(x, NpgsqlDbType.Bigint);
-        }
-        else
-        {
-            w.WriteNull();
-        }
     }
 
     private static async Task<(double Rate, double Seconds)> RunSinkAsync(string root, KafkaOptions kafka, string cs, string topic, string run, int total, string batch)
