@@ -7,7 +7,7 @@ namespace Ms5.Integration.Tests.Historian;
 public sealed class SinkRestartTests(StackFixture stack)
 {
     [Fact]
-    public async Task KillingThePgSinkMidStream_NeitherLosesNorDuplicatesEvents()
+    public async Task KillingTheSinksMidStream_NeitherLosesNorDuplicatesEvents_InPostgresOrInflux()
     {
         var topic = $"test.{stack.RunId}.restart";
         await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 6 });
@@ -16,10 +16,10 @@ public sealed class SinkRestartTests(StackFixture stack)
         string[] machines = ["press-01", "press-02", "press-03", "press-04", "weld-01", "weld-02", "weld-03", "weld-04", "asm-01", "asm-02", "asm-03", "asm-04"];
         var ids = Enumerable.Range(0, Total).Select(_ => Guid.CreateVersion7()).ToArray();
 
-        var sink = stack.StartStream("restart", topic, sinks: "pg");
+        var sink = stack.StartStream("restart", topic);
         try
         {
-            await StackFixture.WaitForAssignmentAsync(sink, 1);
+            await StackFixture.WaitForAssignmentAsync(sink, 2);
             var producing = Task.Run(async () =>
             {
                 for (var chunk = 0; chunk < 30; chunk++)
@@ -43,7 +43,7 @@ public sealed class SinkRestartTests(StackFixture stack)
 
             await producing;
             sink.Dispose();
-            sink = stack.StartStream("restart", topic, sinks: "pg");
+            sink = stack.StartStream("restart", topic);
             await stack.WaitForDrainAsync($"test.{stack.RunId}.restart.pg", topic, TimeSpan.FromSeconds(120));
 
             Assert.Equal(Total, await stack.ScalarAsync("SELECT count(*) FROM raw_events WHERE event_id = ANY($1)", ids));
@@ -56,10 +56,22 @@ public sealed class SinkRestartTests(StackFixture stack)
                   FROM state_intervals WHERE event_id = ANY($1)) x
                 WHERE end_ts IS DISTINCT FROM next
                 """, ids));
+
+            // InfluxDB: one point per event in the test's time range, none lost, none doubled.
+            var window = $"time >= '{Some.Ts(t0)}' AND time < '{Some.Ts(t0.AddMilliseconds(Total * 100))}'";
+            await stack.WaitUntilAsync(() => InfluxCountAsync($"SELECT count(good) FROM machine_count WHERE {window}"), Total - (Total / 50), "Influx count points");
+            Assert.Equal(Total / 50, await InfluxCountAsync($"SELECT count(reason) FROM machine_state WHERE {window}"));
         }
         finally
         {
             sink.Dispose();
         }
+    }
+
+    private async Task<long> InfluxCountAsync(string q)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(await stack.Influx.QueryAsync(q));
+        var result = doc.RootElement.GetProperty("results")[0];
+        return result.TryGetProperty("series", out var series) ? series[0].GetProperty("values")[0][1].GetInt64() : 0;
     }
 }
