@@ -85,3 +85,108 @@ public sealed class ShiftCalendar
     private static bool InWindow(TimeOnly start, TimeOnly end, TimeOnly t) =>
         end > start ? t >= start && t < end : t >= start || t < end;
 }
+
+/// <summary>A stretch of time with one planned status, [Start, End).</summary>
+public readonly record struct CalendarSegment(DateTimeOffset Start, DateTimeOffset End, PlannedStatus Status)
+{
+    public TimeSpan Duration => End - Start;
+}
+
+public static class ShiftCalendarTimeline
+{
+    /// <summary>
+    /// The calendar over [from, to) as consecutive segments of one status each. Every wall-clock
+    /// boundary (shift and break starts and ends) is turned into every UTC instant it can mean —
+    /// both for an hour repeated in autumn, the first valid instant for one skipped in spring — and
+    /// the status of each piece is read with <see cref="ShiftCalendar.StatusAt"/>, so DST needs no
+    /// special case here. Adjacent pieces with the same status are merged.
+    /// </summary>
+    public static IReadOnlyList<CalendarSegment> Timeline(this ShiftCalendar calendar, DateTimeOffset from, DateTimeOffset to)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        if (to <= from)
+        {
+            return [];
+        }
+
+        var cuts = new SortedSet<DateTimeOffset> { from, to };
+        var tz = calendar.TimeZone;
+        var firstDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(from, tz).DateTime).AddDays(-1);
+        var lastDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(to, tz).DateTime).AddDays(1);
+        var times = calendar.Shifts.SelectMany(s => new[] { s.Start, s.End }.Concat(s.Breaks.SelectMany(b => new[] { b.Start, b.End }))).Distinct().ToList();
+        for (var day = firstDay; day <= lastDay; day = day.AddDays(1))
+        {
+            foreach (var t in times)
+            {
+                foreach (var instant in UtcInstants(day.ToDateTime(t), tz))
+                {
+                    if (instant > from && instant < to)
+                    {
+                        cuts.Add(instant);
+                    }
+                }
+            }
+
+            // Midnight matters too: holidays and weekdays change there.
+            foreach (var instant in UtcInstants(day.ToDateTime(TimeOnly.MinValue), tz))
+            {
+                if (instant > from && instant < to)
+                {
+                    cuts.Add(instant);
+                }
+            }
+        }
+
+        var segments = new List<CalendarSegment>();
+        DateTimeOffset? prev = null;
+        foreach (var cut in cuts)
+        {
+            if (prev is { } start)
+            {
+                var status = calendar.StatusAt(start);
+                if (segments.Count > 0 && segments[^1].Status == status && segments[^1].End == start)
+                {
+                    segments[^1] = segments[^1] with { End = cut };
+                }
+                else
+                {
+                    segments.Add(new CalendarSegment(start, cut, status));
+                }
+            }
+
+            prev = cut;
+        }
+
+        return segments;
+    }
+
+    /// <summary>Every UTC instant a local wall-clock time can mean: one, two (repeated hour) or the end of a skipped hour.</summary>
+    internal static IEnumerable<DateTimeOffset> UtcInstants(DateTime local, TimeZoneInfo tz)
+    {
+        local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        if (tz.IsInvalidTime(local))
+        {
+            // Skipped by the spring change: the wall clock jumps past it; the first valid minute after it.
+            var probe = local;
+            while (tz.IsInvalidTime(probe))
+            {
+                probe = probe.AddMinutes(1);
+            }
+
+            yield return new DateTimeOffset(probe, tz.GetUtcOffset(probe)).ToUniversalTime();
+            yield break;
+        }
+
+        if (tz.IsAmbiguousTime(local))
+        {
+            foreach (var offset in tz.GetAmbiguousTimeOffsets(local))
+            {
+                yield return new DateTimeOffset(local, offset).ToUniversalTime();
+            }
+
+            yield break;
+        }
+
+        yield return new DateTimeOffset(local, tz.GetUtcOffset(local)).ToUniversalTime();
+    }
+}

@@ -1,0 +1,201 @@
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Plant;
+
+namespace Ms5.Analytics.Oee;
+
+/// <summary>
+/// Computes one machine's OEE components per event-time minute, exactly, from its raw events: the
+/// reference ("from scratch") computation that streaming results are checked against and late data
+/// is corrected with.
+/// <list type="bullet">
+/// <item>A state holds from its ts until the machine's next state event (half-open). Before the first
+/// known state, and while a running machine is silent for longer than
+/// <see cref="OeeSettings.OfflineAfterSilence"/>, the machine is offline (unplanned loss).</item>
+/// <item>Time is split exactly at minute boundaries and at shift, break and holiday boundaries.</item>
+/// <item>Planned busy time is calendar production time minus planned stops, plus any time the machine
+/// runs outside it (overtime is production: otherwise its parts would push performance over 100 %).</item>
+/// <item>Counts go to the minute of their ts; cumulative counters become increments (reset-aware);
+/// ideal seconds = ideal cycle time × produced parts. Duplicate event ids count once.</item>
+/// </list>
+/// </summary>
+public static class BucketCalculator
+{
+    public static SortedDictionary<DateTimeOffset, OeeComponents> MinuteBuckets(
+        IEnumerable<MachineEvent> events,
+        TimeSpan idealCycleTime,
+        ShiftCalendar calendar,
+        LossClassifier losses,
+        DateTimeOffset from,
+        DateTimeOffset to)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(calendar);
+        ArgumentNullException.ThrowIfNull(losses);
+        if (from.Ticks % TimeSpan.TicksPerMinute != 0 || to.Ticks % TimeSpan.TicksPerMinute != 0 || to < from)
+        {
+            throw new ArgumentException("from and to must be whole minutes with from <= to");
+        }
+
+        var ordered = events.DistinctBy(e => e.EventId).OrderBy(e => e.Ts).ThenBy(e => e.EventId).ToList();
+        var buckets = new SortedDictionary<DateTimeOffset, OeeComponents>();
+        for (var m = from; m < to; m = m.AddMinutes(1))
+        {
+            buckets[m] = default;
+        }
+
+        var timeline = calendar.Timeline(from, to);
+        foreach (var span in StateSpans(ordered, losses.Settings.OfflineAfterSilence, from, to))
+        {
+            var category = losses.Classify(span.State, span.Reason, span.FullDuration);
+            AddTime(buckets, timeline, span.Start, span.End, category);
+        }
+
+        AddCounts(buckets, ordered, idealCycleTime, from, to);
+        return buckets;
+    }
+
+    /// <summary>One stretch of a single state, clipped to [from, to); FullDuration is the whole stop's length (null if still open at <c>to</c>).</summary>
+    internal readonly record struct Span(DateTimeOffset Start, DateTimeOffset End, MachineState State, string? Reason, TimeSpan? FullDuration);
+
+    internal static IEnumerable<Span> StateSpans(List<MachineEvent> ordered, TimeSpan silence, DateTimeOffset from, DateTimeOffset to)
+    {
+        var states = ordered.Where(e => e.Type == EventType.State).ToList();
+        var activity = ordered.Select(e => e.Ts).ToList();
+
+        // Before the first state event the machine's state is unknown: offline.
+        var firstKnown = states.Count > 0 ? states[0].Ts : to;
+        if (firstKnown > from)
+        {
+            yield return new Span(from, Min(firstKnown, to), MachineState.Offline, null, null);
+        }
+
+        for (var i = 0; i < states.Count; i++)
+        {
+            var s = states[i];
+            DateTimeOffset? next = i + 1 < states.Count ? states[i + 1].Ts : null;
+            var end = next ?? to;
+            if (end <= from || s.Ts >= to)
+            {
+                continue;
+            }
+
+            var full = next is { } n ? n - s.Ts : (TimeSpan?)null;
+            if (s.State != MachineState.Running)
+            {
+                yield return Clip(new Span(s.Ts, end, s.State ?? MachineState.Offline, s.Reason, full), from, to);
+                continue;
+            }
+
+            // Running: any silence longer than the limit turns into offline from (last sign of life + limit).
+            var cursor = s.Ts;
+            var lastSeen = s.Ts;
+            foreach (var t in activity.Where(t => t > s.Ts && t < end).Append(end))
+            {
+                if (t - lastSeen > silence)
+                {
+                    var offlineFrom = lastSeen + silence;
+                    if (offlineFrom > cursor)
+                    {
+                        yield return Clip(new Span(cursor, offlineFrom, MachineState.Running, null, null), from, to);
+                    }
+
+                    yield return Clip(new Span(offlineFrom, t, MachineState.Offline, null, null), from, to);
+                    cursor = t;
+                }
+
+                lastSeen = t;
+            }
+
+            if (end > cursor)
+            {
+                yield return Clip(new Span(cursor, end, MachineState.Running, null, full), from, to);
+            }
+        }
+    }
+
+    private static Span Clip(Span s, DateTimeOffset from, DateTimeOffset to) => s with { Start = Max(s.Start, from), End = Min(s.End, to) };
+
+    private static void AddTime(SortedDictionary<DateTimeOffset, OeeComponents> buckets, IReadOnlyList<CalendarSegment> timeline, DateTimeOffset start, DateTimeOffset end, LossCategory category)
+    {
+        foreach (var seg in timeline)
+        {
+            var a = Max(start, seg.Start);
+            var b = Min(end, seg.End);
+            if (a >= b)
+            {
+                continue;
+            }
+
+            var planned = seg.Status == PlannedStatus.Production;
+            for (var minute = Floor(a); minute < b; minute = minute.AddMinutes(1))
+            {
+                var pieceStart = Max(a, minute);
+                var pieceEnd = Min(b, minute.AddMinutes(1));
+                var seconds = (pieceEnd - pieceStart).TotalSeconds;
+                if (seconds > 0)
+                {
+                    buckets[minute] = Add(buckets[minute], seconds, category, planned);
+                }
+            }
+        }
+    }
+
+    internal static OeeComponents Add(OeeComponents c, double seconds, LossCategory category, bool calendarPlanned)
+    {
+        c = c with { CalendarSeconds = c.CalendarSeconds + seconds };
+        if (category == LossCategory.PlannedStop || (!calendarPlanned && category != LossCategory.Run))
+        {
+            return c with { PlannedStopSeconds = c.PlannedStopSeconds + seconds };
+        }
+
+        c = c with { PlannedSeconds = c.PlannedSeconds + seconds };
+        return category switch
+        {
+            LossCategory.Run => c with { RunSeconds = c.RunSeconds + seconds },
+            LossCategory.MicroStop => c with { RunSeconds = c.RunSeconds + seconds, MicroStopSeconds = c.MicroStopSeconds + seconds },
+            LossCategory.Setup => c with { SetupSeconds = c.SetupSeconds + seconds },
+            _ => c with { UnplannedStopSeconds = c.UnplannedStopSeconds + seconds },
+        };
+    }
+
+    private static void AddCounts(SortedDictionary<DateTimeOffset, OeeComponents> buckets, List<MachineEvent> ordered, TimeSpan ideal, DateTimeOffset from, DateTimeOffset to)
+    {
+        var counters = new CounterTracker();
+        foreach (var e in ordered)
+        {
+            long good, reject;
+            switch (e.Type)
+            {
+                case EventType.Count:
+                    (good, reject) = (e.Good!.Value, e.Reject!.Value);
+                    break;
+                case EventType.Counter:
+                    // Counter events before `from` only set the baseline.
+                    (good, reject) = counters.Next(e.MachineId, e.GoodTotal!.Value, e.RejectTotal!.Value);
+                    break;
+                default:
+                    continue;
+            }
+
+            if (e.Ts < from || e.Ts >= to)
+            {
+                continue;
+            }
+
+            var minute = Floor(e.Ts);
+            var c = buckets[minute];
+            buckets[minute] = c with
+            {
+                GoodCount = c.GoodCount + good,
+                RejectCount = c.RejectCount + reject,
+                IdealSeconds = c.IdealSeconds + ((good + reject) * ideal.TotalSeconds),
+            };
+        }
+    }
+
+    internal static DateTimeOffset Floor(DateTimeOffset t) => new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+}

@@ -1,0 +1,221 @@
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Oee;
+using Ms5.Analytics.Plant;
+
+namespace Ms5.Analytics.Tests;
+
+public sealed class BucketCalculatorTests
+{
+    private static readonly DateTimeOffset Day = new(2026, 11, 26, 0, 0, 0, TimeSpan.Zero);
+    private static readonly HashSet<DayOfWeek> AllDays = [.. Enum.GetValues<DayOfWeek>()];
+
+    private static readonly PlantConfig Plant = PlantConfigParser.Parse("""
+        { "plantId": "p", "timeZone": "UTC",
+          "reasonCodes": [ { "code": "jam", "category": "unplanned" }, { "code": "break", "category": "planned" },
+                           { "code": "changeover", "category": "setup" }, { "code": "no_shift", "category": "planned" } ],
+          "shifts": [ { "name": "early", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "06:00", "end": "14:00",
+                        "breaks": [ { "start": "09:00", "end": "09:30" }, { "start": "12:00", "end": "12:30" } ] } ],
+          "lines": [ { "id": "l1", "machines": [ { "id": "m1", "idealCycleSeconds": 1.0 } ] } ] }
+        """);
+
+    private static readonly LossClassifier Losses = LossClassifier.For(Plant);
+
+    private static MachineEvent State(DateTimeOffset ts, MachineState s, string? reason = null) => MachineEvent.StateChange(Guid.NewGuid(), "m1", ts, s, reason);
+
+    private static MachineEvent Count(DateTimeOffset ts, long good, long reject) => MachineEvent.Counts(Guid.NewGuid(), "m1", ts, good, reject);
+
+    private static OeeComponents Total(IEnumerable<MachineEvent> events, DateTimeOffset from, DateTimeOffset to, ShiftCalendar? calendar = null, LossClassifier? losses = null) =>
+        OeeComponents.Sum(BucketCalculator.MinuteBuckets(events, TimeSpan.FromSeconds(1), calendar ?? Plant.Calendar, losses ?? Losses, from, to).Values);
+
+    /// <summary>480-minute shift, 60 minutes of breaks, 47 minutes down, ideal 1.0 s, 19,271 made, 423 rejected.</summary>
+    internal static List<MachineEvent> WorkedExampleEvents()
+    {
+        var t = Day.AddHours(6);
+        var events = new List<MachineEvent>
+        {
+            State(t, MachineState.Running),
+            State(t.AddHours(1), MachineState.Down, "jam"),
+            State(t.AddMinutes(107), MachineState.Running),
+            State(t.AddHours(3), MachineState.PlannedStop, "break"),
+            State(t.AddMinutes(210), MachineState.Running),
+            State(t.AddHours(6), MachineState.PlannedStop, "break"),
+            State(t.AddMinutes(390), MachineState.Running),
+            State(t.AddHours(8), MachineState.PlannedStop, "no_shift"),
+        };
+
+        // One count per running minute: 373 minutes carry 19,271 parts, 423 of them rejects.
+        var runningMinutes = Enumerable.Range(0, 480).Select(m => t.AddMinutes(m))
+            .Where(m => !(m >= t.AddHours(1) && m < t.AddMinutes(107)) && !(m >= t.AddHours(3) && m < t.AddMinutes(210)) && !(m >= t.AddHours(6) && m < t.AddMinutes(390)))
+            .ToList();
+        Assert.Equal(373, runningMinutes.Count);
+        for (var i = 0; i < runningMinutes.Count; i++)
+        {
+            var total = 51 + (i < 248 ? 1 : 0);
+            var reject = 1 + (i < 50 ? 1 : 0);
+            events.Add(Count(runningMinutes[i].AddSeconds(30), total - reject, reject));
+        }
+
+        return events;
+    }
+
+    [Fact]
+    public void WorkedExample_FromRawEvents_GivesTheTextbookOee()
+    {
+        var c = Total(WorkedExampleEvents(), Day.AddHours(6), Day.AddHours(14));
+        Assert.Equal(420 * 60, c.PlannedSeconds);
+        Assert.Equal(373 * 60, c.RunSeconds);
+        Assert.Equal(47 * 60, c.UnplannedStopSeconds);
+        Assert.Equal(60 * 60, c.PlannedStopSeconds);
+        Assert.Equal(19_271, c.ProducedCount);
+        Assert.Equal(423, c.RejectCount);
+        var k = OeeKpis.From(c);
+        Assert.Equal(88.81, Math.Round(k.Availability!.Value * 100, 2));
+        Assert.Equal(86.11, Math.Round(k.Performance!.Value * 100, 2));
+        Assert.Equal(97.80, Math.Round(k.Quality!.Value * 100, 2));
+        Assert.Equal(74.79, Math.Round(k.Oee!.Value * 100, 2));
+    }
+
+    [Fact]
+    public void AnyPermutationAndDuplicates_GiveIdenticalBuckets()
+    {
+        var events = WorkedExampleEvents();
+        var expected = BucketCalculator.MinuteBuckets(events, TimeSpan.FromSeconds(1), Plant.Calendar, Losses, Day.AddHours(6), Day.AddHours(14));
+        var rng = new Random(3);
+        for (var round = 0; round < 5; round++)
+        {
+            var shuffled = events.Concat(events.Take(40)).OrderBy(_ => rng.Next()).ToList();
+            var actual = BucketCalculator.MinuteBuckets(shuffled, TimeSpan.FromSeconds(1), Plant.Calendar, Losses, Day.AddHours(6), Day.AddHours(14));
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
+    public void MinuteBuckets_SplitAStateExactlyAtMinuteBoundaries()
+    {
+        var t = Day.AddHours(7);
+        var buckets = BucketCalculator.MinuteBuckets(
+            [State(t, MachineState.Running), State(t.AddSeconds(30), MachineState.Down, "jam"), State(t.AddSeconds(255), MachineState.Running), Count(t.AddSeconds(10), 9, 1)],
+            TimeSpan.FromSeconds(1), Plant.Calendar, Losses, t, t.AddMinutes(5));
+        Assert.Equal((30.0, 30.0), (buckets[t].RunSeconds, buckets[t].UnplannedStopSeconds));
+        Assert.Equal((0.0, 60.0), (buckets[t.AddMinutes(1)].RunSeconds, buckets[t.AddMinutes(1)].UnplannedStopSeconds));
+        Assert.Equal((0.0, 60.0), (buckets[t.AddMinutes(2)].RunSeconds, buckets[t.AddMinutes(2)].UnplannedStopSeconds));
+        Assert.Equal((45.0, 15.0), (buckets[t.AddMinutes(4)].RunSeconds, buckets[t.AddMinutes(4)].UnplannedStopSeconds));
+        Assert.Equal((9L, 1L, 10.0), (buckets[t].GoodCount, buckets[t].RejectCount, buckets[t].IdealSeconds));
+        Assert.All(buckets.Values, b => Assert.Equal(60, b.CalendarSeconds));
+    }
+
+    [Fact]
+    public void StopShorterThanThreshold_IsAMicroStop_CountedInRunTime()
+    {
+        var t = Day.AddHours(7);
+        var c = Total([State(t, MachineState.Running), State(t.AddMinutes(1), MachineState.Down, "jam"), State(t.AddSeconds(150), MachineState.Running),
+                       State(t.AddMinutes(5), MachineState.Idle), State(t.AddMinutes(8), MachineState.Running), Count(t.AddMinutes(9), 1, 0)], t, t.AddMinutes(10));
+        Assert.Equal(90, c.MicroStopSeconds);
+        Assert.Equal(180, c.UnplannedStopSeconds);
+        Assert.Equal(420, c.RunSeconds);
+        Assert.Equal(600, c.PlannedSeconds);
+    }
+
+    [Fact]
+    public void DownSpanningTheShiftEnd_IsUnplannedInsideTheShift_AndPlannedStopAfter()
+    {
+        var t = Day.AddHours(13);
+        var events = new List<MachineEvent> { State(t, MachineState.Running), State(t.AddMinutes(30), MachineState.Down, "jam"), State(t.AddMinutes(90), MachineState.Idle) };
+        events.AddRange(Enumerable.Range(0, 30).Select(i => Count(t.AddMinutes(i), 5, 0)));
+        var c = Total(events, t, t.AddHours(2));
+        Assert.Equal(30 * 60, c.RunSeconds);
+        Assert.Equal(30 * 60, c.UnplannedStopSeconds);
+        Assert.Equal(60 * 60, c.PlannedStopSeconds);
+        Assert.Equal(60 * 60, c.PlannedSeconds);
+    }
+
+    [Fact]
+    public void RunningOutsideTheShift_CountsAsPlannedRunTime_SoPerformanceStaysHonest()
+    {
+        var t = Day.AddHours(15);
+        var c = Total([State(t, MachineState.Running), Count(t.AddMinutes(1), 60, 0), Count(t.AddMinutes(4), 60, 0)], t, t.AddMinutes(5));
+        Assert.Equal(300, c.PlannedSeconds);
+        Assert.Equal(300, c.RunSeconds);
+        Assert.Equal(0.4, OeeKpis.From(c).Performance!.Value, 12);
+    }
+
+    [Fact]
+    public void SetupCanBePlannedTime_WhenThePlantSaysSo()
+    {
+        var t = Day.AddHours(7);
+        var events = new[] { State(t, MachineState.Setup, "changeover"), State(t.AddMinutes(10), MachineState.Running), Count(t.AddMinutes(11), 1, 0) };
+        var against = Total(events, t, t.AddMinutes(15));
+        Assert.Equal((600.0, 900.0), (against.SetupSeconds, against.PlannedSeconds));
+        var planned = Total(events, t, t.AddMinutes(15), losses: LossClassifier.For(Plant, new OeeSettings { SetupCountsAgainstAvailability = false }));
+        Assert.Equal((0.0, 300.0, 600.0), (planned.SetupSeconds, planned.PlannedSeconds, planned.PlannedStopSeconds));
+    }
+
+    [Fact]
+    public void RunningMachineThatGoesSilent_IsOfflineAfterTheSilenceLimit()
+    {
+        var t = Day.AddHours(7);
+        var events = new List<MachineEvent> { State(t, MachineState.Running) };
+        events.AddRange(Enumerable.Range(1, 10).Select(i => Count(t.AddMinutes(i), 1, 0)));
+        var c = Total(events, t, t.AddHours(1));
+        Assert.Equal(15 * 60, c.RunSeconds);
+        Assert.Equal(45 * 60, c.UnplannedStopSeconds);
+    }
+
+    [Fact]
+    public void BeforeTheFirstStateEvent_TheMachineIsOffline()
+    {
+        var t = Day.AddHours(7);
+        var c = Total([State(t.AddMinutes(2), MachineState.Running), Count(t.AddMinutes(3), 1, 0)], t, t.AddMinutes(4));
+        Assert.Equal(120, c.UnplannedStopSeconds);
+        Assert.Equal(120, c.RunSeconds);
+    }
+
+    [Fact]
+    public void CounterEvents_BecomeIncrements_WithResetAndABaselineBeforeTheRange()
+    {
+        var t = Day.AddHours(7);
+        MachineEvent Counter(int min, long good, long reject) => MachineEvent.Counters(Guid.NewGuid(), "m1", t.AddMinutes(min), good, reject);
+        var c = Total([State(t.AddMinutes(-5), MachineState.Running), Counter(-1, 1000, 10), Counter(1, 1100, 12), Counter(2, 50, 1), Counter(3, 80, 1)], t, t.AddMinutes(4));
+        // 1000→1100: +100; reset to 50: +50; 50→80: +30. Rejects 10→12: +2; reset to 1: +1; then +0.
+        Assert.Equal(180, c.GoodCount);
+        Assert.Equal(3, c.RejectCount);
+        Assert.Equal(183, c.IdealSeconds);
+    }
+
+    [Theory]
+    [InlineData("2026-10-24", 9)]
+    [InlineData("2026-03-28", 7)]
+    public void NightShiftAcrossADstChange_HasItsRealLength(string startDay, int hours)
+    {
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+        var calendar = new ShiftCalendar(berlin, [new ShiftPattern("night", AllDays, new TimeOnly(22, 0), new TimeOnly(6, 0), [])], new HashSet<DateOnly>());
+        var localStart = DateTime.Parse(startDay, System.Globalization.CultureInfo.InvariantCulture).AddHours(22);
+        var from = new DateTimeOffset(localStart, berlin.GetUtcOffset(localStart)).ToUniversalTime();
+        var to = from.AddHours(hours);
+        var events = new List<MachineEvent> { State(from, MachineState.Running) };
+        events.AddRange(Enumerable.Range(1, (hours * 60) - 1).Select(i => Count(from.AddMinutes(i), 1, 0)));
+        var c = Total(events, from.AddHours(-1), to.AddHours(1), calendar);
+        // The shift's real length, plus 4 minutes of running past its end until the silence limit made the machine offline.
+        Assert.Equal((hours * 3600) + 240, c.PlannedSeconds);
+        Assert.Equal(hours * 3600, calendar.Timeline(from.AddHours(-1), to.AddHours(1)).Where(s => s.Status == PlannedStatus.Production).Sum(s => s.Duration.TotalSeconds));
+    }
+
+    [Fact]
+    public void SumOfMinuteBuckets_EqualsTheWholeRange_ForEverySplit()
+    {
+        var events = WorkedExampleEvents();
+        var whole = Total(events, Day.AddHours(6), Day.AddHours(14));
+        var parts = Total(events, Day.AddHours(6), Day.AddHours(9)) + Total(events, Day.AddHours(9), Day.AddHours(14));
+        Assert.Equal(whole, parts);
+    }
+
+    [Fact]
+    public void SixBigLosses_AddUpToPlannedTime()
+    {
+        var c = Total(WorkedExampleEvents(), Day.AddHours(6), Day.AddHours(14));
+        var l = SixBigLosses.From(c);
+        Assert.Equal(47 * 60, l.Breakdowns);
+        Assert.Equal(c.PlannedSeconds, l.Breakdowns + l.Setup + l.MicroStops + l.ReducedSpeed + l.ProcessDefects + l.StartupRejects + l.ValueAdding, 6);
+        Assert.Equal(423, l.ProcessDefects, 6);
+    }
+}
