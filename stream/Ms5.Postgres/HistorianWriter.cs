@@ -18,23 +18,8 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
     public string ConsumerGroup => consumerGroup;
 
     /// <summary>Stored offsets per partition for this group and topic; empty when none or when they belong to another Kafka cluster.</summary>
-    public async Task<IReadOnlyDictionary<int, long>> LoadOffsetsAsync(string topic, CancellationToken ct = default)
-    {
-        await using var cmd = db.CreateCommand("SELECT partition, next_offset, cluster_key FROM kafka_offsets WHERE consumer_group = $1 AND topic = $2");
-        cmd.Parameters.AddWithValue(consumerGroup);
-        cmd.Parameters.AddWithValue(topic);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        var offsets = new Dictionary<int, long>();
-        while (await r.ReadAsync(ct))
-        {
-            if (r.GetString(2) == clusterKey)
-            {
-                offsets[r.GetInt32(0)] = r.GetInt64(1);
-            }
-        }
-
-        return offsets;
-    }
+    public Task<IReadOnlyDictionary<int, long>> LoadOffsetsAsync(string topic, CancellationToken ct = default) =>
+        OffsetStore.LoadAsync(db, consumerGroup, topic, clusterKey, ct);
 
     public async Task<HistorianWriteResult> WriteAsync(HistorianBatch batch, CancellationToken ct = default)
     {
@@ -211,21 +196,8 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
     public static string ProblemsJson(IReadOnlyList<EventProblem> problems) =>
         JsonSerializer.Serialize(problems.Select(p => new Dictionary<string, string> { ["field"] = p.Field, ["message"] = p.Message }));
 
-    private async Task SaveOffsetsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, HistorianBatch batch, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("""
-            INSERT INTO kafka_offsets (consumer_group, topic, partition, next_offset, cluster_key, updated_at)
-            SELECT $1, $2, p, o, $5, now() FROM unnest($3::int[], $4::bigint[]) AS x(p, o)
-            ON CONFLICT (consumer_group, topic, partition) DO UPDATE
-              SET next_offset = EXCLUDED.next_offset, cluster_key = EXCLUDED.cluster_key, updated_at = now()
-            """, conn, tx);
-        cmd.Parameters.AddWithValue(consumerGroup);
-        cmd.Parameters.AddWithValue(batch.Topic);
-        cmd.Parameters.AddWithValue(batch.NextOffsets.Keys.ToArray());
-        cmd.Parameters.AddWithValue(batch.NextOffsets.Values.ToArray());
-        cmd.Parameters.AddWithValue(clusterKey);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+    private Task SaveOffsetsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, HistorianBatch batch, CancellationToken ct) =>
+        OffsetStore.SaveAsync(conn, tx, consumerGroup, batch.Topic, batch.NextOffsets, clusterKey, ct);
 
     private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
     {

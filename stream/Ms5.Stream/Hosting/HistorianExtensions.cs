@@ -43,6 +43,11 @@ internal static class HistorianExtensions
             });
         }
 
+        if (sinks.Contains("oee"))
+        {
+            AddOeeEngine(builder);
+        }
+
         if (sinks.Contains("influx"))
         {
             builder.Services.AddHttpClient("influx", c => c.Timeout = TimeSpan.FromSeconds(30));
@@ -55,6 +60,20 @@ internal static class HistorianExtensions
                     o.MaxBatchSize, o.MaxBatchDelay, o.MaxRetryDelay, sp.GetRequiredService<ILogger<InfluxHistorianSink>>());
             });
         }
+    }
+
+    private static void AddOeeEngine(WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(sp => new PlantDirectory(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<StreamOptions>>().Value;
+            return new OeeEngine(sp.GetRequiredService<KafkaOptions>(), o.Topic, o.OeeGroup, sp.GetRequiredService<NpgsqlDataSource>(),
+                sp.GetRequiredService<PlantDirectory>(), sp.GetRequiredService<EventRules>(), sp.GetRequiredService<TimeProvider>(), o.OeeGrace,
+                o.MaxBatchSize, o.MaxBatchDelay, o.MaxRetryDelay, sp.GetRequiredService<ILogger<OeeEngine>>());
+        });
+        builder.Services.AddHostedService(sp => new OeeTicker(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<PlantDirectory>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTickInterval, sp.GetRequiredService<ILogger<OeeTicker>>()));
     }
 
     /// <summary>Schema and topics exist before any sink starts consuming.</summary>

@@ -8,13 +8,20 @@ public sealed class StreamOptions
 {
     public const string Section = "Stream";
 
-    /// <summary>Which sinks this process runs: "pg", "influx" or both (comma-separated).</summary>
+    /// <summary>Which consumers this process runs: "pg", "influx", "oee" (the OEE engine; opt-in while it is being built), comma-separated.</summary>
     public string Sinks { get; set; } = "pg,influx";
 
     public string Topic { get; set; } = Kafka.Topics.MachineEvents;
     public string DlqTopic { get; set; } = Kafka.Topics.MachineEventsDlq;
     public string PgGroup { get; set; } = "ms5.historian-pg";
     public string InfluxGroup { get; set; } = "ms5.historian-influx";
+    public string OeeGroup { get; set; } = "ms5.oee-engine";
+
+    /// <summary>Events older than now − this are late: still applied (buckets are recomputed), and counted.</summary>
+    public TimeSpan OeeGrace { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often the OEE engine closes finished minutes for every machine.</summary>
+    public TimeSpan OeeTickInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Events stamped later than now + this are refused (DLQ): a wrong source clock.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
@@ -34,9 +41,9 @@ public sealed class StreamOptions
     public IEnumerable<string> Validate()
     {
         var sinks = SinkList();
-        if (sinks.Count == 0 || sinks.Any(s => s is not ("pg" or "influx")))
+        if (sinks.Count == 0 || sinks.Any(s => s is not ("pg" or "influx" or "oee")))
         {
-            yield return $"Stream:Sinks must list pg and/or influx, got '{Sinks}'";
+            yield return $"Stream:Sinks must list pg, influx and/or oee, got '{Sinks}'";
         }
 
         if (string.IsNullOrWhiteSpace(Topic))
@@ -52,6 +59,11 @@ public sealed class StreamOptions
         if (MaxBatchSize is < 1 or > 1_000_000)
         {
             yield return "Stream:MaxBatchSize must be 1-1000000";
+        }
+
+        if (OeeGrace < TimeSpan.Zero || OeeTickInterval < TimeSpan.FromMilliseconds(100))
+        {
+            yield return "Stream:OeeGrace must not be negative and Stream:OeeTickInterval must be at least 100 ms";
         }
 
         if (MaxBatchDelay <= TimeSpan.Zero || MaxRetryDelay <= TimeSpan.Zero)

@@ -29,6 +29,7 @@ internal abstract class BatchConsumer<TBatch>(KafkaOptions kafka, string topic, 
     private (Task Write, List<ConsumeResult<byte[]?, byte[]?>> Messages)? _inflight;
 
     protected ILogger Logger => logger;
+    protected KafkaOptions Kafka => kafka;
     protected string GroupId => groupId;
     protected string Topic => topic;
 

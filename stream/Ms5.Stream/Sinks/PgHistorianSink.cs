@@ -28,43 +28,8 @@ internal sealed class PgHistorianSink(
     // DLQ records already sent for the pending batch: a retried write must not send them again.
     private readonly HashSet<(int Partition, long Offset)> _dlqSent = [];
 
-    protected override IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
-    {
-        var stored = writer.LoadOffsetsAsync(Topic).GetAwaiter().GetResult();
-        foreach (var tp in partitions)
-        {
-            if (!stored.TryGetValue(tp.Partition.Value, out var next))
-            {
-                yield return new TopicPartitionOffset(tp, Offset.Beginning);
-                continue;
-            }
-
-            // The dev broker forgets its topics on restart: an offset past the end means "start over"
-            // (rows already stored are recognised by their event id).
-            var high = SafeHigh(consumer, tp);
-            if (high is { } h && next > h)
-            {
-                Logger.LogWarning("{Group} stored offset {Offset} of {Partition} is past the end ({High}); starting from the beginning", GroupId, next, tp, h);
-                yield return new TopicPartitionOffset(tp, Offset.Beginning);
-                continue;
-            }
-
-            yield return new TopicPartitionOffset(tp, next);
-        }
-    }
-
-    private long? SafeHigh(IConsumer<byte[]?, byte[]?> consumer, TopicPartition tp)
-    {
-        try
-        {
-            return consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value;
-        }
-        catch (KafkaException ex)
-        {
-            Logger.LogWarning("{Group} could not read the end offset of {Partition}: {Reason}", GroupId, tp, ex.Error.Reason);
-            return null;
-        }
-    }
+    protected override IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions) =>
+        StoredOffsets.Assign(consumer, partitions, writer.LoadOffsetsAsync(Topic).GetAwaiter().GetResult(), GroupId, Logger);
 
     protected override void OnBatchCompleted() => _dlqSent.Clear();
 
