@@ -45,6 +45,7 @@ internal static class ApiServices
         builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(PgConnectionString.Convert(sp.GetRequiredService<ApiOptions>().Pg)));
         builder.Services.AddSingleton(sp => new PlantStore(sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton(sp => new EventQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddSingleton(sp => new OeeQueries(sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton(sp => new MachineDirectory(sp.GetRequiredService<PlantStore>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new EventRules(sp.GetRequiredService<MachineDirectory>().IsKnown, sp.GetRequiredService<ApiOptions>().MaxClockSkew));
         builder.Services.AddSingleton<KafkaConnection>();

@@ -21,6 +21,7 @@ app.MapHealthApi();
 app.MapMachinesApi();
 app.MapEventsApi();
 app.MapIngestApi();
+app.MapOeeApi();
 app.MapMetrics();
 app.Run();
 

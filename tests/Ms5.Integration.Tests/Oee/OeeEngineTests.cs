@@ -1,5 +1,8 @@
+using System.Net;
+using System.Text.Json;
 using Ms5.Analytics.Oee;
 using Ms5.Analytics.Plant;
+using Ms5.Integration.Tests.Api;
 using Ms5.Integration.Tests.Support;
 using Ms5.Kafka;
 using Ms5.Postgres;
@@ -102,5 +105,51 @@ public sealed class OeeEngineTests(StackFixture stack)
         Assert.Equal(97.80, Math.Round(k.Quality!.Value * 100, 2));
         Assert.Equal(74.79, Math.Round(k.Oee!.Value * 100, 2));
         Assert.Equal(events.Count, await stack.ScalarAsync("SELECT count(*) FROM oee_events WHERE machine_id = $1", Machine));
+
+        // The same numbers through the API, for the machine and for its line, whole and by hour.
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+        var range = $"from={Some.Ts(ShiftStart)}&to={Some.Ts(ShiftStart.AddHours(8))}";
+        foreach (var scope in new[] { $"machine={Machine}", "line=oee-line", "plant=oee-test" })
+        {
+            var whole = JsonDocument.Parse(await client.GetStringAsync(new Uri($"/api/oee?{scope}&{range}", UriKind.Relative))).RootElement.GetProperty("groups");
+            var g = Assert.Single(whole.EnumerateArray());
+            Assert.Equal(74.79, Math.Round(g.GetProperty("oee").GetDouble() * 100, 2));
+            Assert.Equal(88.81, Math.Round(g.GetProperty("availability").GetDouble() * 100, 2));
+            Assert.Equal(25200, g.GetProperty("plannedSeconds").GetDouble());
+            Assert.Equal(2820, g.GetProperty("stopSeconds").GetProperty("unplanned").GetDouble());
+            Assert.True(g.GetProperty("complete").GetBoolean());
+        }
+
+        var hours = JsonDocument.Parse(await client.GetStringAsync(new Uri($"/api/oee?machine={Machine}&{range}&groupBy=hour", UriKind.Relative))).RootElement.GetProperty("groups");
+        Assert.Equal(8, hours.GetArrayLength());
+        var first = hours[0];
+        Assert.Equal("2026-11-02T06:00:00+00:00", first.GetProperty("from").GetString());
+        Assert.Equal((3600.0, 3600.0), (first.GetProperty("plannedSeconds").GetDouble(), first.GetProperty("runSeconds").GetDouble()));
+        Assert.Equal((3010L, 110L), (first.GetProperty("goodCount").GetInt64(), first.GetProperty("rejectCount").GetInt64()));
+        Assert.Equal(2820, hours[1].GetProperty("stopSeconds").GetProperty("unplanned").GetDouble());
+    }
+
+    [Theory]
+    [InlineData("from=2026-11-02T06:00:00Z&to=2026-11-02T07:00:00Z", "scope")]
+    [InlineData("machine=oee-m1&line=oee-line&from=2026-11-02T06:00:00Z&to=2026-11-02T07:00:00Z", "scope")]
+    [InlineData("machine=oee-m1&to=2026-11-02T07:00:00Z", "from")]
+    [InlineData("machine=oee-m1&from=2026-11-02T06:00:30Z&to=2026-11-02T07:00:00Z", "from")]
+    [InlineData("machine=oee-m1&from=2026-11-02T07:00:00Z&to=2026-11-02T06:00:00Z", "to")]
+    [InlineData("machine=oee-m1&from=2026-11-02T06:00:00Z&to=2026-11-02T07:00:00Z&groupBy=week", "groupBy")]
+    public async Task Oee_WithBadQuery_Is400ProblemNamingTheParameter(string query, string field)
+    {
+        await using var api = new ApiFactory(stack);
+        var resp = await api.CreateClient().GetAsync(new Uri("/api/oee?" + query, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, resp.StatusCode);
+        Assert.True(JsonDocument.Parse(await resp.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task Oee_ForUnknownLine_Is404()
+    {
+        await using var api = new ApiFactory(stack);
+        var resp = await api.CreateClient().GetAsync(new Uri("/api/oee?line=nope&from=2026-11-02T06:00:00Z&to=2026-11-02T07:00:00Z", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, resp.StatusCode);
     }
 }

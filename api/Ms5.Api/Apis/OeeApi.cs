@@ -1,0 +1,122 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Oee;
+using Ms5.Postgres;
+
+namespace Ms5.Api.Apis;
+
+public sealed record StopSeconds(double Unplanned, double Setup, double MicroStop, double Planned);
+
+/// <summary>One group of an OEE answer: the KPIs (fractions 0..1, null when undefined) and the components they come from.</summary>
+public sealed record OeeGroupResponse(
+    DateTimeOffset From,
+    DateTimeOffset To,
+    double? Availability,
+    double? Performance,
+    double? Quality,
+    double? Oee,
+    double? Teep,
+    double PlannedSeconds,
+    double RunSeconds,
+    long GoodCount,
+    long RejectCount,
+    double IdealSeconds,
+    StopSeconds StopSeconds,
+    bool Complete);
+
+public sealed record OeeResponse(string Scope, string Id, DateTimeOffset From, DateTimeOffset To, string GroupBy, IReadOnlyList<OeeGroupResponse> Groups);
+
+/// <summary>
+/// GET /api/oee?machine=ID|line=ID|plant=ID&amp;from=&amp;to=[&amp;groupBy=hour|day]: OEE from the engine's
+/// minute buckets, as ratios of sums (never averages). from/to are whole minutes, [from, to).
+/// A group is complete when every machine's buckets are computed past its end.
+/// </summary>
+internal static class OeeApi
+{
+    public static void MapOeeApi(this IEndpointRouteBuilder app) =>
+        app.MapGet("/api/oee", GetAsync)
+            .WithName("GetOee").WithTags("oee")
+            .WithSummary("OEE, TEEP and their components for a machine, line or plant over a range.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+    private static async Task<Results<Ok<OeeResponse>, ValidationProblem, ProblemHttpResult>> GetAsync(HttpRequest request, OeeQueries queries, CancellationToken ct)
+    {
+        var q = request.Query;
+        var errors = new Dictionary<string, string[]>();
+        var scopes = new[] { ("machine", OeeScope.Machine), ("line", OeeScope.Line), ("plant", OeeScope.Plant) }
+            .Where(s => q[s.Item1].ToString().Length > 0).ToList();
+        if (scopes.Count != 1)
+        {
+            errors["scope"] = ["give exactly one of machine, line or plant"];
+        }
+
+        var from = Minute(q["from"].ToString(), "from", errors);
+        var to = Minute(q["to"].ToString(), "to", errors);
+        if (from is { } f && to is { } t && f >= t)
+        {
+            errors["to"] = ["must be later than from; the range is [from, to)"];
+        }
+
+        var groupByText = q["groupBy"].ToString();
+        var grouping = groupByText switch
+        {
+            "" => OeeGrouping.None,
+            "hour" => OeeGrouping.Hour,
+            "day" => OeeGrouping.Day,
+            _ => (OeeGrouping)(-1),
+        };
+        if ((int)grouping < 0)
+        {
+            errors["groupBy"] = [$"must be hour or day (shift grouping comes with the shift calendar API), got '{groupByText}'"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid query for /api/oee");
+        }
+
+        var (name, scope) = scopes[0];
+        var id = q[name].ToString();
+        if (await queries.TimeZoneAsync(scope, id, ct) is not { } tz)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Unknown {name}", detail: $"{name} '{id}' is not in the plant configuration");
+        }
+
+        var groups = await queries.GroupsAsync(scope, id, from!.Value, to!.Value, grouping, tz, ct);
+        var completeUntil = await queries.CompleteUntilAsync(scope, id, ct);
+        var body = groups.Select(g =>
+        {
+            var k = OeeKpis.From(g.Components);
+            var c = g.Components;
+            return new OeeGroupResponse(g.Start, g.End, k.Availability, k.Performance, k.Quality, k.Oee, k.Teep,
+                c.PlannedSeconds, c.RunSeconds, c.GoodCount, c.RejectCount, c.IdealSeconds,
+                new StopSeconds(c.UnplannedStopSeconds, c.SetupSeconds, c.MicroStopSeconds, c.PlannedStopSeconds),
+                completeUntil is { } cu && cu >= g.End);
+        }).ToList();
+        return TypedResults.Ok(new OeeResponse(name, id, from.Value, to.Value, grouping.ToString().ToLowerInvariant(), body));
+    }
+
+    private static DateTimeOffset? Minute(string text, string name, Dictionary<string, string[]> errors)
+    {
+        if (text.Length == 0)
+        {
+            errors[name] = ["is required (ISO-8601 UTC, whole minutes)"];
+            return null;
+        }
+
+        if (!Timestamps.TryParse(text, out var ts, out var error))
+        {
+            errors[name] = [error];
+            return null;
+        }
+
+        if (ts.UtcTicks % TimeSpan.TicksPerMinute != 0)
+        {
+            errors[name] = ["must be a whole minute: OEE is kept in minute buckets"];
+            return null;
+        }
+
+        return ts;
+    }
+}
