@@ -124,8 +124,9 @@ public sealed class PlantSimulator
 
             if (_m.CountMode == CountMode.Cumulative)
             {
-                // A PLC reports where its counters stand as soon as it connects.
-                _goodTotal = _rng.Next(10_000, 1_000_000);
+                // The simulated PLC powers up with (nearly) cleared counters. Starting from a large random
+                // reading would look like a huge jump to MS5 whenever the simulator restarts.
+                _goodTotal = _rng.Next(0, 50);
                 _rejectTotal = _goodTotal / 50;
                 events.Add(MachineEvent.Counters(NewId(now), _m.Id, now, _goodTotal, _rejectTotal));
             }
