@@ -56,7 +56,7 @@ public sealed class OeeQueries(NpgsqlDataSource db)
         await using var cmd = db.CreateCommand($"""
             SELECT {bucket} AS g, count(DISTINCT b.minute),
                    sum(b.calendar_seconds), sum(b.planned_seconds), sum(b.run_seconds), sum(b.unplanned_stop_seconds), sum(b.setup_seconds),
-                   sum(b.micro_stop_seconds), sum(b.planned_stop_seconds), sum(b.good_count), sum(b.reject_count), sum(b.ideal_seconds)
+                   sum(b.micro_stop_seconds), sum(b.planned_stop_seconds), sum(b.good_count), sum(b.reject_count), sum(b.ideal_seconds), sum(b.failure_count)
             FROM oee_minute b JOIN machines m ON m.machine_id = b.machine_id
             WHERE {filter} AND b.minute >= $2 AND b.minute < $3
             GROUP BY 1 ORDER BY 1
@@ -88,6 +88,7 @@ public sealed class OeeQueries(NpgsqlDataSource db)
                 GoodCount = r.GetInt64(9),
                 RejectCount = r.GetInt64(10),
                 IdealSeconds = r.GetDouble(11),
+                FailureCount = r.GetInt64(12),
             };
             groups.Add(new OeeGroup(start < from ? from : start, end > to ? to : end, c, (int)r.GetInt64(1)));
         }

@@ -94,13 +94,14 @@ public static class OeeStore
         var rows = buckets.ToList();
         await using var cmd = new NpgsqlCommand("""
             INSERT INTO oee_minute (machine_id, minute, calendar_seconds, planned_seconds, run_seconds, unplanned_stop_seconds, setup_seconds,
-                                    micro_stop_seconds, planned_stop_seconds, good_count, reject_count, ideal_seconds, updated_at)
-            SELECT $1, * , now() FROM unnest($2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::bigint[], $11::bigint[], $12::float8[])
+                                    micro_stop_seconds, planned_stop_seconds, good_count, reject_count, ideal_seconds, failure_count, updated_at)
+            SELECT $1, * , now() FROM unnest($2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::bigint[], $11::bigint[], $12::float8[], $13::bigint[])
             ON CONFLICT (machine_id, minute) DO UPDATE SET
                 calendar_seconds = EXCLUDED.calendar_seconds, planned_seconds = EXCLUDED.planned_seconds, run_seconds = EXCLUDED.run_seconds,
                 unplanned_stop_seconds = EXCLUDED.unplanned_stop_seconds, setup_seconds = EXCLUDED.setup_seconds,
                 micro_stop_seconds = EXCLUDED.micro_stop_seconds, planned_stop_seconds = EXCLUDED.planned_stop_seconds,
-                good_count = EXCLUDED.good_count, reject_count = EXCLUDED.reject_count, ideal_seconds = EXCLUDED.ideal_seconds, updated_at = now()
+                good_count = EXCLUDED.good_count, reject_count = EXCLUDED.reject_count, ideal_seconds = EXCLUDED.ideal_seconds,
+                failure_count = EXCLUDED.failure_count, updated_at = now()
             """, conn, tx);
         cmd.Parameters.AddWithValue(machine);
         cmd.Parameters.AddWithValue(rows.Select(r => r.Key.UtcDateTime).ToArray());
@@ -114,6 +115,7 @@ public static class OeeStore
         cmd.Parameters.AddWithValue(rows.Select(r => r.Value.GoodCount).ToArray());
         cmd.Parameters.AddWithValue(rows.Select(r => r.Value.RejectCount).ToArray());
         cmd.Parameters.AddWithValue(rows.Select(r => r.Value.IdealSeconds).ToArray());
+        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.FailureCount).ToArray());
         await cmd.ExecuteNonQueryAsync(ct);
 
         await using var progress = new NpgsqlCommand("""

@@ -68,7 +68,10 @@ public sealed class BucketCalculatorTests
         Assert.Equal(60 * 60, c.PlannedStopSeconds);
         Assert.Equal(19_271, c.ProducedCount);
         Assert.Equal(423, c.RejectCount);
+        Assert.Equal(1, c.FailureCount);
         var k = OeeKpis.From(c);
+        Assert.Equal(373 * 60, k.MtbfSeconds);
+        Assert.Equal(47 * 60, k.MttrSeconds);
         Assert.Equal(88.81, Math.Round(k.Availability!.Value * 100, 2));
         Assert.Equal(86.11, Math.Round(k.Performance!.Value * 100, 2));
         Assert.Equal(97.80, Math.Round(k.Quality!.Value * 100, 2));
@@ -112,6 +115,7 @@ public sealed class BucketCalculatorTests
                        State(t.AddMinutes(5), MachineState.Idle), State(t.AddMinutes(8), MachineState.Running), Count(t.AddMinutes(9), 1, 0)], t, t.AddMinutes(10));
         Assert.Equal(90, c.MicroStopSeconds);
         Assert.Equal(180, c.UnplannedStopSeconds);
+        Assert.Equal(1, c.FailureCount);
         Assert.Equal(420, c.RunSeconds);
         Assert.Equal(600, c.PlannedSeconds);
     }

@@ -48,14 +48,25 @@ public static class BucketCalculator
         {
             var category = losses.Classify(span.State, span.Reason, span.FullDuration);
             AddTime(buckets, timeline, span.Start, span.End, category);
+            if (span.IsStart && category == LossCategory.Unplanned && span.Start < span.End && IsPlanned(timeline, span.Start))
+            {
+                var minute = Floor(span.Start);
+                buckets[minute] = buckets[minute] with { FailureCount = buckets[minute].FailureCount + 1 };
+            }
         }
 
         AddCounts(buckets, ordered, idealCycleTime, from, to);
         return buckets;
     }
 
-    /// <summary>One stretch of a single state, clipped to [from, to); FullDuration is the whole stop's length (null if still open at <c>to</c>).</summary>
-    internal readonly record struct Span(DateTimeOffset Start, DateTimeOffset End, MachineState State, string? Reason, TimeSpan? FullDuration);
+    /// <summary>
+    /// One stretch of a single state, clipped to [from, to); FullDuration is the whole stop's length (null
+    /// if still open at <c>to</c>); IsStart says the stop really begins at Start (a failure to count for MTBF).
+    /// </summary>
+    internal readonly record struct Span(DateTimeOffset Start, DateTimeOffset End, MachineState State, string? Reason, TimeSpan? FullDuration, bool IsStart = false);
+
+    private static bool IsPlanned(IReadOnlyList<CalendarSegment> timeline, DateTimeOffset t) =>
+        timeline.Any(s => s.Start <= t && t < s.End && s.Status == PlannedStatus.Production);
 
     internal static IEnumerable<Span> StateSpans(List<MachineEvent> ordered, TimeSpan silence, DateTimeOffset from, DateTimeOffset to)
     {
@@ -82,7 +93,7 @@ public static class BucketCalculator
             var full = next is { } n ? n - s.Ts : (TimeSpan?)null;
             if (s.State != MachineState.Running)
             {
-                yield return Clip(new Span(s.Ts, end, s.State ?? MachineState.Offline, s.Reason, full), from, to);
+                yield return Clip(new Span(s.Ts, end, s.State ?? MachineState.Offline, s.Reason, full, IsStart: s.Ts >= from), from, to);
                 continue;
             }
 
@@ -99,7 +110,7 @@ public static class BucketCalculator
                         yield return Clip(new Span(cursor, offlineFrom, MachineState.Running, null, null), from, to);
                     }
 
-                    yield return Clip(new Span(offlineFrom, t, MachineState.Offline, null, null), from, to);
+                    yield return Clip(new Span(offlineFrom, t, MachineState.Offline, null, null, IsStart: offlineFrom >= from), from, to);
                     cursor = t;
                 }
 

@@ -36,6 +36,9 @@ public readonly record struct OeeComponents
 
     public double IdealSeconds { get; init; }
 
+    /// <summary>Unplanned stops (not micro-stops) that began in this span: the basis of MTBF and MTTR.</summary>
+    public long FailureCount { get; init; }
+
     public long ProducedCount => GoodCount + RejectCount;
 
     public static OeeComponents operator +(OeeComponents a, OeeComponents b) => new()
@@ -51,6 +54,7 @@ public readonly record struct OeeComponents
         RejectCount = a.RejectCount + b.RejectCount,
         StartupRejectCount = a.StartupRejectCount + b.StartupRejectCount,
         IdealSeconds = a.IdealSeconds + b.IdealSeconds,
+        FailureCount = a.FailureCount + b.FailureCount,
     };
 
     public static OeeComponents Sum(IEnumerable<OeeComponents> parts)

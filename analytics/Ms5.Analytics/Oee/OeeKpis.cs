@@ -11,7 +11,9 @@ public sealed record OeeKpis(
     double? Oee,
     double? Teep,
     double? ScrapRatio,
-    double? SetupRatio)
+    double? SetupRatio,
+    double? MtbfSeconds,
+    double? MttrSeconds)
 {
     public static OeeKpis From(OeeComponents c)
     {
@@ -29,7 +31,10 @@ public sealed record OeeKpis(
         var teep = oee * Ratio(c.PlannedSeconds, c.CalendarSeconds);
         return new OeeKpis(availability, performance, quality, oee, teep,
             Ratio(c.RejectCount, c.ProducedCount),
-            Ratio(c.SetupSeconds, c.PlannedSeconds));
+            Ratio(c.SetupSeconds, c.PlannedSeconds),
+            // MTBF = operating time / failures; MTTR = unplanned stop time / failures
+            Ratio(c.RunSeconds, c.FailureCount),
+            Ratio(c.UnplannedStopSeconds, c.FailureCount));
     }
 
     private static double? Ratio(double numerator, double denominator) => denominator > 0 ? numerator / denominator : null;

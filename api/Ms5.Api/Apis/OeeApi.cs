@@ -22,6 +22,11 @@ public sealed record OeeGroupResponse(
     long RejectCount,
     double IdealSeconds,
     StopSeconds StopSeconds,
+    long FailureCount,
+    double? MtbfSeconds,
+    double? MttrSeconds,
+    double? ScrapRatio,
+    double? SetupRatio,
     bool Complete);
 
 public sealed record OeeResponse(string Scope, string Id, DateTimeOffset From, DateTimeOffset To, string GroupBy, IReadOnlyList<OeeGroupResponse> Groups);
@@ -92,6 +97,7 @@ internal static class OeeApi
             return new OeeGroupResponse(g.Start, g.End, k.Availability, k.Performance, k.Quality, k.Oee, k.Teep,
                 c.PlannedSeconds, c.RunSeconds, c.GoodCount, c.RejectCount, c.IdealSeconds,
                 new StopSeconds(c.UnplannedStopSeconds, c.SetupSeconds, c.MicroStopSeconds, c.PlannedStopSeconds),
+                c.FailureCount, k.MtbfSeconds, k.MttrSeconds, k.ScrapRatio, k.SetupRatio,
                 completeUntil is { } cu && cu >= g.End);
         }).ToList();
         return TypedResults.Ok(new OeeResponse(name, id, from.Value, to.Value, grouping.ToString().ToLowerInvariant(), body));

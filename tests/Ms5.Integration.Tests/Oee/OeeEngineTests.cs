@@ -119,6 +119,8 @@ public sealed class OeeEngineTests(StackFixture stack)
             Assert.Equal(25200, g.GetProperty("plannedSeconds").GetDouble());
             Assert.Equal(2820, g.GetProperty("stopSeconds").GetProperty("unplanned").GetDouble());
             Assert.True(g.GetProperty("complete").GetBoolean());
+            Assert.Equal(1, g.GetProperty("failureCount").GetInt64());
+            Assert.Equal(47 * 60, g.GetProperty("mttrSeconds").GetDouble());
         }
 
         var hours = JsonDocument.Parse(await client.GetStringAsync(new Uri($"/api/oee?machine={Machine}&{range}&groupBy=hour", UriKind.Relative))).RootElement.GetProperty("groups");
