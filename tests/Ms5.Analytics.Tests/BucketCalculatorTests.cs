@@ -223,3 +223,45 @@ public sealed class BucketCalculatorTests
         Assert.Equal(423, l.ProcessDefects, 6);
     }
 }
+
+public sealed class PlantOeeSettingsTests
+{
+    [Fact]
+    public void PlantFile_OeeSection_SetsThresholdsAndSetupRule_ThatTheClassifierUses()
+    {
+        var plant = PlantConfigParser.Parse("""
+            { "plantId": "p", "timeZone": "UTC", "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+              "oee": { "microStopSeconds": 30, "offlineAfterSeconds": 600, "setupCountsAgainstAvailability": false },
+              "lines": [ { "id": "l", "machines": [ { "id": "m", "idealCycleSeconds": 1 } ] } ] }
+            """);
+        Assert.Equal(TimeSpan.FromSeconds(30), plant.Oee.MicroStopThreshold);
+        Assert.Equal(TimeSpan.FromMinutes(10), plant.Oee.OfflineAfterSilence);
+        var losses = LossClassifier.For(plant);
+        Assert.Equal(LossCategory.Unplanned, losses.Classify(MachineState.Down, "jam", TimeSpan.FromSeconds(45)));
+        Assert.Equal(LossCategory.MicroStop, losses.Classify(MachineState.Down, "jam", TimeSpan.FromSeconds(20)));
+        Assert.Equal(LossCategory.PlannedStop, losses.Classify(MachineState.Setup, null, null));
+    }
+
+    [Fact]
+    public void PlantFile_BadOeeSection_IsReportedWithItsPath()
+    {
+        var problems = new List<string>();
+        PlantConfigParser.TryParse("""
+            { "plantId": "p", "timeZone": "UTC", "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+              "oee": { "microStopSeconds": -1, "setupCountsAgainstAvailability": "yes" },
+              "lines": [ { "id": "l", "machines": [ { "id": "m", "idealCycleSeconds": 1 } ] } ] }
+            """, problems);
+        Assert.Contains(problems, p => p.StartsWith("$.oee.microStopSeconds:", StringComparison.Ordinal));
+        Assert.Contains("$.oee.setupCountsAgainstAvailability: must be true or false", problems);
+    }
+
+    [Fact]
+    public void PlantFile_WithoutOeeSection_UsesTheDefaults()
+    {
+        var plant = PlantConfigParser.Parse("""
+            { "plantId": "p", "timeZone": "UTC", "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+              "lines": [ { "id": "l", "machines": [ { "id": "m", "idealCycleSeconds": 1 } ] } ] }
+            """);
+        Assert.Equal(OeeSettings.Default, plant.Oee);
+    }
+}

@@ -16,7 +16,7 @@ public sealed class LossClassifier(IReadOnlyDictionary<string, ReasonCategory> r
     public static LossClassifier For(PlantConfig plant, OeeSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(plant);
-        return new LossClassifier(plant.ReasonCodes.ToDictionary(r => r.Code, r => r.Category, StringComparer.Ordinal), settings ?? OeeSettings.Default);
+        return new LossClassifier(plant.ReasonCodes.ToDictionary(r => r.Code, r => r.Category, StringComparer.Ordinal), settings ?? plant.Oee);
     }
 
     /// <param name="state">The machine state of the interval.</param>

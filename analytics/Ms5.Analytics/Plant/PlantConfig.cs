@@ -9,6 +9,9 @@ public sealed record PlantConfig(
     ShiftCalendar Calendar,
     IReadOnlyList<Line> Lines)
 {
+    /// <summary>How this plant counts losses (micro-stop threshold, setup, offline silence).</summary>
+    public Oee.OeeSettings Oee { get; init; } = Analytics.Oee.OeeSettings.Default;
+
     public IEnumerable<Machine> Machines => Lines.SelectMany(l => l.Machines);
 
     public ReasonCode? FindReason(string code) => ReasonCodes.FirstOrDefault(r => r.Code == code);

@@ -55,7 +55,8 @@ public static partial class PlantConfigParser
             var reasons = r.Reasons(root);
             var calendar = new ShiftCalendar(tz, r.Shifts(root), r.Holidays(root));
             var lines = r.Lines(root, reasons);
-            return problems.Count > 0 ? null : new PlantConfig(plantId, name, tz, reasons, calendar, lines);
+            var oee = r.OeeSettings(root);
+            return problems.Count > 0 ? null : new PlantConfig(plantId, name, tz, reasons, calendar, lines) { Oee = oee };
         }
     }
 
@@ -119,6 +120,45 @@ public static partial class PlantConfigParser
             }
 
             return d;
+        }
+
+        public Oee.OeeSettings OeeSettings(JsonElement root)
+        {
+            var settings = Oee.OeeSettings.Default;
+            if (!root.TryGetProperty("oee", out var o) || o.ValueKind == JsonValueKind.Null)
+            {
+                return settings;
+            }
+
+            if (o.ValueKind != JsonValueKind.Object)
+            {
+                problems.Add("$.oee: must be an object");
+                return settings;
+            }
+
+            if (OptionalNumber(o, "microStopSeconds", "$.oee", 0, 3600) is { } micro)
+            {
+                settings = settings with { MicroStopThreshold = TimeSpan.FromSeconds(micro) };
+            }
+
+            if (OptionalNumber(o, "offlineAfterSeconds", "$.oee", 10, 86_400) is { } offline)
+            {
+                settings = settings with { OfflineAfterSilence = TimeSpan.FromSeconds(offline) };
+            }
+
+            if (o.TryGetProperty("setupCountsAgainstAvailability", out var setup))
+            {
+                if (setup.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                {
+                    settings = settings with { SetupCountsAgainstAvailability = setup.GetBoolean() };
+                }
+                else
+                {
+                    problems.Add("$.oee.setupCountsAgainstAvailability: must be true or false");
+                }
+            }
+
+            return settings;
         }
 
         public TimeZoneInfo TimeZone(JsonElement root, string path)
