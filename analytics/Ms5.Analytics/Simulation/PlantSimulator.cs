@@ -124,9 +124,9 @@ public sealed class PlantSimulator
 
             if (_m.CountMode == CountMode.Cumulative)
             {
-                // The simulated PLC powers up with (nearly) cleared counters. Starting from a large random
-                // reading would look like a huge jump to MS5 whenever the simulator restarts.
-                _goodTotal = _rng.Next(0, 50);
+                // The simulated PLC powers up with cleared counters. Starting from a random reading
+                // would look like a jump in production to MS5 whenever the simulator restarts.
+                _goodTotal = 0;
                 _rejectTotal = _goodTotal / 50;
                 events.Add(MachineEvent.Counters(NewId(now), _m.Id, now, _goodTotal, _rejectTotal));
             }
