@@ -22,6 +22,7 @@ app.MapMachinesApi();
 app.MapEventsApi();
 app.MapIngestApi();
 app.MapOeeApi();
+app.MapOeeLiveApi();
 app.MapMetrics();
 app.Run();
 

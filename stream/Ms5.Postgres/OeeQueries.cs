@@ -96,6 +96,39 @@ public sealed class OeeQueries(NpgsqlDataSource db)
         return groups;
     }
 
+    /// <summary>Summed components per machine over [from, to).</summary>
+    public async Task<Dictionary<string, OeeComponents>> ByMachineAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT machine_id, sum(calendar_seconds), sum(planned_seconds), sum(run_seconds), sum(unplanned_stop_seconds), sum(setup_seconds),
+                   sum(micro_stop_seconds), sum(planned_stop_seconds), sum(good_count), sum(reject_count), sum(ideal_seconds), sum(failure_count)
+            FROM oee_minute WHERE minute >= $1 AND minute < $2 GROUP BY machine_id
+            """);
+        cmd.Parameters.AddWithValue(from.UtcDateTime);
+        cmd.Parameters.AddWithValue(to.UtcDateTime);
+        var result = new Dictionary<string, OeeComponents>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            result[r.GetString(0)] = new OeeComponents
+            {
+                CalendarSeconds = r.GetDouble(1),
+                PlannedSeconds = r.GetDouble(2),
+                RunSeconds = r.GetDouble(3),
+                UnplannedStopSeconds = r.GetDouble(4),
+                SetupSeconds = r.GetDouble(5),
+                MicroStopSeconds = r.GetDouble(6),
+                PlannedStopSeconds = r.GetDouble(7),
+                GoodCount = r.GetInt64(8),
+                RejectCount = r.GetInt64(9),
+                IdealSeconds = r.GetDouble(10),
+                FailureCount = r.GetInt64(11),
+            };
+        }
+
+        return result;
+    }
+
     /// <summary>The earliest point up to which every machine of the scope has complete buckets.</summary>
     public async Task<DateTimeOffset?> CompleteUntilAsync(OeeScope scope, string id, CancellationToken ct = default)
     {

@@ -265,3 +265,39 @@ public sealed class PlantOeeSettingsTests
         Assert.Equal(OeeSettings.Default, plant.Oee);
     }
 }
+
+public sealed class ShiftInstanceTests
+{
+    private static readonly TimeZoneInfo Berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+    private static readonly HashSet<DayOfWeek> AllDays = [.. Enum.GetValues<DayOfWeek>()];
+
+    [Theory]
+    [InlineData(2026, 10, 24, 9)]
+    [InlineData(2026, 3, 28, 7)]
+    [InlineData(2026, 11, 26, 8)]
+    public void NightShift_HasItsRealLengthAcrossDst(int y, int m, int d, int hours)
+    {
+        var calendar = new ShiftCalendar(Berlin, [new ShiftPattern("night", AllDays, new TimeOnly(22, 0), new TimeOnly(6, 0), [])], new HashSet<DateOnly>());
+        var local = new DateTime(y, m, d, 23, 0, 0);
+        var at = new DateTimeOffset(local, Berlin.GetUtcOffset(local));
+        var shift = calendar.At(at);
+        Assert.NotNull(shift);
+        Assert.Equal("night", shift.Name);
+        Assert.Equal(new DateOnly(y, m, d), shift.Day);
+        Assert.Equal(TimeSpan.FromHours(hours), shift.End - shift.Start);
+    }
+
+    [Fact]
+    public void Between_ListsEachOccurrenceOnce_InOrder()
+    {
+        var calendar = new ShiftCalendar(TimeZoneInfo.Utc,
+            [new ShiftPattern("early", AllDays, new TimeOnly(6, 0), new TimeOnly(14, 0), []), new ShiftPattern("late", AllDays, new TimeOnly(14, 0), new TimeOnly(22, 0), [])],
+            new HashSet<DateOnly>());
+        var from = new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero);
+        var shifts = calendar.Between(from, from.AddDays(1));
+        Assert.Equal(["early", "late"], shifts.Select(s => s.Name).ToArray());
+        Assert.Equal(from.AddHours(6), shifts[0].Start);
+        Assert.Equal(from.AddHours(22), shifts[1].End);
+        Assert.Null(calendar.At(from.AddHours(23)));
+    }
+}

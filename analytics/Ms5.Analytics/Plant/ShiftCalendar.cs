@@ -190,3 +190,38 @@ public static class ShiftCalendarTimeline
         yield return new DateTimeOffset(local, tz.GetUtcOffset(local)).ToUniversalTime();
     }
 }
+
+/// <summary>One occurrence of a shift pattern: its name, the local day it starts on, and its UTC bounds [Start, End).</summary>
+public sealed record ShiftInstance(string Name, DateOnly Day, DateTimeOffset Start, DateTimeOffset End);
+
+public static class ShiftInstances
+{
+    /// <summary>The shift occurrences overlapping [from, to), in start order, with real (DST-aware) UTC bounds.</summary>
+    public static IReadOnlyList<ShiftInstance> Between(this ShiftCalendar calendar, DateTimeOffset from, DateTimeOffset to)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        var tz = calendar.TimeZone;
+        var first = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(from, tz).DateTime).AddDays(-1);
+        var last = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(to, tz).DateTime);
+        var result = new List<ShiftInstance>();
+        for (var day = first; day <= last; day = day.AddDays(1))
+        {
+            foreach (var shift in calendar.Shifts.Where(s => s.Days.Contains(day.DayOfWeek)))
+            {
+                var start = ShiftCalendarTimeline.UtcInstants(day.ToDateTime(shift.Start), tz).First();
+                var endDay = shift.CrossesMidnight ? day.AddDays(1) : day;
+                var end = ShiftCalendarTimeline.UtcInstants(endDay.ToDateTime(shift.End), tz).Last();
+                if (start < to && end > from)
+                {
+                    result.Add(new ShiftInstance(shift.Name, day, start, end));
+                }
+            }
+        }
+
+        return result.OrderBy(s => s.Start).ToList();
+    }
+
+    /// <summary>The shift running at <paramref name="instant"/>, if any.</summary>
+    public static ShiftInstance? At(this ShiftCalendar calendar, DateTimeOffset instant) =>
+        calendar.Between(instant, instant.AddTicks(1)).FirstOrDefault(s => s.Start <= instant && instant < s.End);
+}

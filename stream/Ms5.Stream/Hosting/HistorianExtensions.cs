@@ -72,8 +72,16 @@ internal static class HistorianExtensions
                 sp.GetRequiredService<PlantDirectory>(), sp.GetRequiredService<EventRules>(), sp.GetRequiredService<TimeProvider>(), o.OeeGrace,
                 o.MaxBatchSize, o.MaxBatchDelay, o.MaxRetryDelay, sp.GetRequiredService<ILogger<OeeEngine>>());
         });
+        builder.Services.AddSingleton(sp => new OeeQueries(sp.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddSingleton(sp => new LiveOee(sp.GetRequiredService<OeeQueries>(), sp.GetRequiredService<PlantDirectory>()));
+        builder.Services.AddSingleton(sp =>
+        {
+            var producer = new ProducerBuilder<byte[]?, byte[]?>(sp.GetRequiredService<KafkaOptions>().ProducerConfig("ms5-oee-publisher")).Build();
+            return new OeePublisher(producer, sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTopic, sp.GetRequiredService<LiveOee>(), sp.GetRequiredService<TimeProvider>());
+        });
         builder.Services.AddHostedService(sp => new OeeTicker(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<PlantDirectory>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTickInterval, sp.GetRequiredService<ILogger<OeeTicker>>()));
+            sp.GetRequiredService<OeePublisher>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTickInterval,
+            sp.GetRequiredService<ILogger<OeeTicker>>()));
     }
 
     /// <summary>Schema and topics exist before any sink starts consuming.</summary>
@@ -91,6 +99,7 @@ internal static class HistorianExtensions
         {
             [o.Topic] = Topics.DefaultPartitions.GetValueOrDefault(o.Topic, 12),
             [o.DlqTopic] = Topics.DefaultPartitions.GetValueOrDefault(o.DlqTopic, 3),
+            [o.OeeTopic] = Topics.DefaultPartitions.GetValueOrDefault(o.OeeTopic, 12),
         });
         app.Services.GetRequiredService<MachineDirectory>().Reload();
     }

@@ -17,6 +17,9 @@ public sealed class StreamOptions
     public string InfluxGroup { get; set; } = "ms5.historian-influx";
     public string OeeGroup { get; set; } = "ms5.oee-engine";
 
+    /// <summary>Where the engine publishes rolling OEE (15 min, 1 h, current shift per machine, line, plant).</summary>
+    public string OeeTopic { get; set; } = Kafka.Topics.Oee;
+
     /// <summary>Events older than now − this are late: still applied (buckets are recomputed), and counted.</summary>
     public TimeSpan OeeGrace { get; set; } = TimeSpan.FromMinutes(2);
 

@@ -105,7 +105,7 @@ internal sealed class OeeEngine(
 /// Safe with several engine instances: work on a machine is serialised by an advisory lock and a
 /// recomputation replaces the same rows with the same values.
 /// </summary>
-internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
+internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeePublisher publisher, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -143,5 +143,7 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, Time
             await OeeEngine.RecomputeAsync(conn, tx, ctx, from, to, ct);
             await tx.CommitAsync(ct);
         }
+
+        await publisher.PublishAsync(to, ct);
     }
 }

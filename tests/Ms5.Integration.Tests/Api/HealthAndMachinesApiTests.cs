@@ -47,8 +47,10 @@ public sealed class HealthAndMachinesApiTests(StackFixture stack)
     {
         await using var api = new ApiFactory(stack);
         var body = JsonDocument.Parse(await api.CreateClient().GetStringAsync(new Uri("/api/machines", UriKind.Relative))).RootElement;
-        Assert.Equal(12, body.GetProperty("count").GetInt32());
-        var machines = body.GetProperty("machines").EnumerateArray().ToList();
+        // Other tests of this run may load more plants into the same database: look at the demo plant's.
+        var machines = body.GetProperty("machines").EnumerateArray().Where(m => m.GetProperty("plantId").GetString() == "demo").ToList();
+        Assert.Equal(12, machines.Count);
+        Assert.True(body.GetProperty("count").GetInt32() >= 12);
         Assert.Equal(4, machines.Count(m => m.GetProperty("lineId").GetString() == "line-2"));
         var press3 = machines.Single(m => m.GetProperty("machineId").GetString() == "press-03");
         Assert.Equal(2.5, press3.GetProperty("idealCycleSeconds").GetDouble());

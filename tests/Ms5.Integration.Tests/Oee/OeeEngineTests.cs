@@ -24,6 +24,15 @@ public sealed class OeeEngineTests(StackFixture stack)
           "lines": [ { "id": "oee-line", "machines": [ { "id": "oee-m1", "idealCycleSeconds": 1.0 } ] } ] }
         """;
 
+    /// <summary>Two 12-hour shifts, so a current shift exists whenever the test runs.</summary>
+    private const string LivePlantJson = """
+        { "plantId": "oee-live", "timeZone": "UTC",
+          "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+          "shifts": [ { "name": "day", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "00:00", "end": "12:00" },
+                      { "name": "night", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "12:00", "end": "00:00" } ],
+          "lines": [ { "id": "live-line", "machines": [ { "id": "oee-m2", "idealCycleSeconds": 30.0 } ] } ] }
+        """;
+
     /// <summary>480-minute shift, 60 minutes of breaks, 47 minutes down, ideal 1.0 s, 19,271 made, 423 rejected.</summary>
     private static List<(string?, string)> WorkedExample()
     {
@@ -130,6 +139,44 @@ public sealed class OeeEngineTests(StackFixture stack)
         Assert.Equal((3600.0, 3600.0), (first.GetProperty("plannedSeconds").GetDouble(), first.GetProperty("runSeconds").GetDouble()));
         Assert.Equal((3010L, 110L), (first.GetProperty("goodCount").GetInt64(), first.GetProperty("rejectCount").GetInt64()));
         Assert.Equal(2820, hours[1].GetProperty("stopSeconds").GetProperty("unplanned").GetDouble());
+    }
+
+    [Fact]
+    public async Task LiveWindows_ArePublishedToTheOeeTopic_AndServedByTheApi()
+    {
+        await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(LivePlantJson), LivePlantJson);
+        var topic = $"test.{stack.RunId}.oee-live";
+        var outTopic = $"test.{stack.RunId}.oee-out";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2, [outTopic] = 2 });
+
+        // A machine running through the last ten minutes, one part a minute.
+        var start = BucketCalculator.Floor(Some.Now).AddMinutes(-10);
+        var events = new List<(string?, string)> { ("oee-m2", Some.State(Guid.NewGuid(), "oee-m2", start, "running")) };
+        events.AddRange(Enumerable.Range(0, 10).Select(i => ((string?)"oee-m2", Some.Count(Guid.NewGuid(), "oee-m2", start.AddMinutes(i).AddSeconds(20), 1, 0))));
+        using var engine = stack.StartStream("live", topic, sinks: "oee");
+        await StackFixture.WaitForAssignmentAsync(engine, 1);
+        await stack.ProduceAsync(topic, events);
+        await stack.WaitForDrainAsync($"test.{stack.RunId}.live.oee", topic);
+
+        var published = stack.ReadAll(outTopic, 3, TimeSpan.FromSeconds(30))
+            .Where(m => m.Message.Key is { } k && System.Text.Encoding.UTF8.GetString(k) == "machine:oee-m2")
+            .Select(m => JsonDocument.Parse(m.Message.Value!).RootElement)
+            .ToList();
+        Assert.Contains(published, m => m.GetProperty("window").GetString() == "15m" && m.GetProperty("runSeconds").GetDouble() > 0);
+        Assert.Contains(published, m => m.GetProperty("window").GetString() == "shift");
+
+        await using var api = new ApiFactory(stack);
+        var live = JsonDocument.Parse(await api.CreateClient().GetStringAsync(new Uri("/api/oee/live?machine=oee-m2", UriKind.Relative))).RootElement;
+        var scope = Assert.Single(live.GetProperty("scopes").EnumerateArray());
+        Assert.Equal(["15m", "1h", "shift"], scope.GetProperty("windows").EnumerateArray().Select(w => w.GetProperty("window").GetString()!).ToArray());
+        var quarter = scope.GetProperty("windows")[0];
+        Assert.Equal(1.0, quarter.GetProperty("quality").GetDouble());
+        Assert.True(quarter.GetProperty("goodCount").GetInt64() >= 9, quarter.ToString());
+
+        var bad = await api.CreateClient().GetAsync(new Uri("/api/oee/live?machine=oee-m2&line=oee-line", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var missing = await api.CreateClient().GetAsync(new Uri("/api/oee/live?machine=nope", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Theory]

@@ -68,6 +68,7 @@ public sealed class StackFixture : IAsyncLifetime
         ["Stream__PgGroup"] = $"test.{RunId}.{groupSuffix}.pg",
         ["Stream__InfluxGroup"] = $"test.{RunId}.{groupSuffix}.influx",
         ["Stream__OeeGroup"] = $"test.{RunId}.{groupSuffix}.oee",
+        ["Stream__OeeTopic"] = $"test.{RunId}.oee-out",
         ["Stream__Sinks"] = sinks,
         ["Stream__MetricsPort"] = "0",
         ["Stream__MaxBatchDelay"] = "00:00:00.100",
