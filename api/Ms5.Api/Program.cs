@@ -23,6 +23,7 @@ app.MapEventsApi();
 app.MapIngestApi();
 app.MapOeeApi();
 app.MapOeeLiveApi();
+app.MapShiftsApi();
 app.MapMetrics();
 app.Run();
 
