@@ -24,6 +24,7 @@ app.MapIngestApi();
 app.MapOeeApi();
 app.MapOeeLiveApi();
 app.MapShiftsApi();
+app.MapDowntimeApi();
 app.MapMetrics();
 app.Run();
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Ms5.Analytics.Events;
 using Ms5.Analytics.Oee;
 using Ms5.Postgres;
 
@@ -56,8 +55,8 @@ internal static class OeeApi
             errors["scope"] = ["give exactly one of machine, line or plant"];
         }
 
-        var from = Minute(q["from"].ToString(), "from", errors);
-        var to = Minute(q["to"].ToString(), "to", errors);
+        var from = QueryParams.Minute(q["from"].ToString(), "from", errors);
+        var to = QueryParams.Minute(q["to"].ToString(), "to", errors);
         if (from is { } f && to is { } t && f >= t)
         {
             errors["to"] = ["must be later than from; the range is [from, to)"];
@@ -101,28 +100,5 @@ internal static class OeeApi
                 completeUntil is { } cu && cu >= g.End);
         }).ToList();
         return TypedResults.Ok(new OeeResponse(name, id, from.Value, to.Value, grouping.ToString().ToLowerInvariant(), body));
-    }
-
-    private static DateTimeOffset? Minute(string text, string name, Dictionary<string, string[]> errors)
-    {
-        if (text.Length == 0)
-        {
-            errors[name] = ["is required (ISO-8601 UTC, whole minutes)"];
-            return null;
-        }
-
-        if (!Timestamps.TryParse(text, out var ts, out var error))
-        {
-            errors[name] = [error];
-            return null;
-        }
-
-        if (ts.UtcTicks % TimeSpan.TicksPerMinute != 0)
-        {
-            errors[name] = ["must be a whole minute: OEE is kept in minute buckets"];
-            return null;
-        }
-
-        return ts;
     }
 }

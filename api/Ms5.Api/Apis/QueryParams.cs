@@ -1,0 +1,31 @@
+using Ms5.Analytics.Events;
+
+namespace Ms5.Api.Apis;
+
+/// <summary>Query-string parsing shared by the APIs, adding a named error instead of throwing.</summary>
+internal static class QueryParams
+{
+    /// <summary>A required ISO-8601 instant on a whole minute (the OEE bucket size).</summary>
+    public static DateTimeOffset? Minute(string text, string name, Dictionary<string, string[]> errors)
+    {
+        if (text.Length == 0)
+        {
+            errors[name] = ["is required (ISO-8601 UTC, whole minutes)"];
+            return null;
+        }
+
+        if (!Timestamps.TryParse(text, out var ts, out var error))
+        {
+            errors[name] = [error];
+            return null;
+        }
+
+        if (ts.UtcTicks % TimeSpan.TicksPerMinute != 0)
+        {
+            errors[name] = ["must be a whole minute: OEE is kept in minute buckets"];
+            return null;
+        }
+
+        return ts;
+    }
+}
