@@ -1,0 +1,40 @@
+using System.Text.RegularExpressions;
+using Ms5.Integration.Tests.Support;
+
+namespace Ms5.Integration.Tests.Adapters;
+
+/// <summary>The README's "Query the historian" examples run against the real PostgreSQL and InfluxDB.</summary>
+[Collection("stack")]
+public sealed partial class ReadmeQueryTests(StackFixture stack)
+{
+    [GeneratedRegex("```(sql|influxql)\\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex CodeBlock();
+
+    private static List<(string Lang, string Query)> Blocks() =>
+        CodeBlock().Matches(File.ReadAllText(Path.Combine(Repo.Root, "README.md"))).Select(m => (m.Groups[1].Value, m.Groups[2].Value.Trim())).ToList();
+
+    [Fact]
+    public async Task SqlExamples_RunOnTheHistorian()
+    {
+        var sql = Blocks().Where(b => b.Lang == "sql").ToList();
+        Assert.True(sql.Count >= 3, "the README lost its SQL examples");
+        foreach (var (_, query) in sql)
+        {
+            await using var cmd = stack.Db.CreateCommand(query);
+            await using var r = await cmd.ExecuteReaderAsync();
+            Assert.True(r.FieldCount >= 3, query);
+        }
+    }
+
+    [Fact]
+    public async Task InfluxQlExamples_RunOnInfluxDb()
+    {
+        var influxql = Blocks().Where(b => b.Lang == "influxql").ToList();
+        Assert.True(influxql.Count >= 2, "the README lost its InfluxQL examples");
+        foreach (var (_, query) in influxql)
+        {
+            var body = await stack.Influx.QueryAsync(query);
+            Assert.DoesNotContain("\"error\"", body, StringComparison.Ordinal);
+        }
+    }
+}
