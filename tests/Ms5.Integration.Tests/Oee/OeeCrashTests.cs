@@ -1,0 +1,103 @@
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Oee;
+using Ms5.Analytics.Plant;
+using Ms5.Integration.Tests.Support;
+using Ms5.Kafka;
+using Ms5.Postgres;
+
+namespace Ms5.Integration.Tests.Oee;
+
+[Collection("stack")]
+public sealed class OeeCrashTests(StackFixture stack)
+{
+    private const string PlantJson = """
+        { "plantId": "crash-test", "timeZone": "UTC",
+          "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+          "lines": [ { "id": "crash-line", "machines": [
+            { "id": "cr-1", "idealCycleSeconds": 1.0 }, { "id": "cr-2", "idealCycleSeconds": 2.0 },
+            { "id": "cr-3", "idealCycleSeconds": 0.5 }, { "id": "cr-4", "idealCycleSeconds": 1.5 } ] } ] }
+        """;
+
+    [Fact]
+    public async Task KillingTheEngineRepeatedlyUnderLoad_LeavesBucketsEqualToAFromScratchRecomputation()
+    {
+        var plant = PlantConfigParser.Parse(PlantJson);
+        await new PlantStore(stack.Db).SaveAsync(plant, PlantJson);
+        var topic = $"test.{stack.RunId}.crash";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 4 });
+
+        // 12,000 events over ten recent minutes: states every 40 events, counts between, some duplicates.
+        var start = BucketCalculator.Floor(Some.Now).AddMinutes(-20);
+        var rng = new Random(5);
+        string[] states = ["running", "down", "running", "idle", "running", "setup"];
+        var events = new List<MachineEvent>();
+        for (var i = 0; i < 12_000; i++)
+        {
+            var machine = $"cr-{(i % 4) + 1}";
+            var ts = start.AddMilliseconds(i * 50);
+            events.Add(i % 40 < 4
+                ? MachineEvent.StateChange(Guid.NewGuid(), machine, ts, ContractNames.TryParseState(states[(i / 40) % states.Length], out var s) ? s : MachineState.Running, i % 3 == 0 ? "jam" : null)
+                : MachineEvent.Counts(Guid.NewGuid(), machine, ts, rng.Next(0, 3), rng.Next(0, 2)));
+        }
+
+        var messages = events.Select(e => ((string?)e.MachineId, EventJson.ToJson(e))).ToList();
+        messages.AddRange(messages.Where((_, i) => i % 97 == 0).ToList());
+
+        var engine = stack.StartStream("crash", topic, sinks: "oee");
+        try
+        {
+            await StackFixture.WaitForAssignmentAsync(engine, 1);
+            var producing = Task.Run(async () =>
+            {
+                foreach (var chunk in messages.Chunk(500))
+                {
+                    await stack.ProduceAsync(topic, chunk);
+                    await Task.Delay(150);
+                }
+            });
+
+            for (var kill = 0; kill < 3; kill++)
+            {
+                await Task.Delay(rng.Next(700, 1500));
+                engine.Kill();
+                engine.Dispose();
+                engine = stack.StartStream("crash", topic, sinks: "oee");
+                await StackFixture.WaitForAssignmentAsync(engine, 1);
+            }
+
+            await producing;
+            await stack.WaitForDrainAsync($"test.{stack.RunId}.crash.oee", topic, TimeSpan.FromSeconds(120));
+        }
+        finally
+        {
+            engine.Dispose();
+        }
+
+        var from = start;
+        var to = BucketCalculator.Floor(events.Max(e => e.Ts));
+        var losses = LossClassifier.For(plant);
+        foreach (var machine in plant.Machines)
+        {
+            var expected = BucketCalculator.MinuteBuckets(events.Where(e => e.MachineId == machine.Id), machine.IdealCycleTime, plant.Calendar, losses, from, to);
+            await using var cmd = stack.Db.CreateCommand("""
+                SELECT minute, planned_seconds, run_seconds, unplanned_stop_seconds, setup_seconds, micro_stop_seconds, good_count, reject_count, ideal_seconds, failure_count
+                FROM oee_minute WHERE machine_id = $1 AND minute >= $2 AND minute < $3 ORDER BY minute
+                """);
+            cmd.Parameters.AddWithValue(machine.Id);
+            cmd.Parameters.AddWithValue(from.UtcDateTime);
+            cmd.Parameters.AddWithValue(to.UtcDateTime);
+            await using var r = await cmd.ExecuteReaderAsync();
+            var rows = 0;
+            while (await r.ReadAsync())
+            {
+                rows++;
+                var e = expected[new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero)];
+                Assert.Equal(
+                    (e.PlannedSeconds, e.RunSeconds, e.UnplannedStopSeconds, e.SetupSeconds, e.MicroStopSeconds, e.GoodCount, e.RejectCount, e.IdealSeconds, e.FailureCount),
+                    (r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5), r.GetInt64(6), r.GetInt64(7), r.GetDouble(8), r.GetInt64(9)));
+            }
+
+            Assert.Equal(expected.Count, rows);
+        }
+    }
+}
