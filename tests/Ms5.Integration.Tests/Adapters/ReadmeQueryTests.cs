@@ -38,3 +38,23 @@ public sealed partial class ReadmeQueryTests(StackFixture stack)
         }
     }
 }
+
+[Collection("stack")]
+public sealed class ReaderRoleTests(StackFixture stack)
+{
+    [Fact]
+    public async Task ReaderRole_CanSelect_ButNotWrite()
+    {
+        var cs = new Npgsql.NpgsqlConnectionStringBuilder(stack.Pg) { Username = "ms5_reader", Password = null }.ConnectionString;
+        await using var conn = new Npgsql.NpgsqlConnection(cs);
+        await conn.OpenAsync();
+        await using (var select = new Npgsql.NpgsqlCommand("SELECT count(*) FROM oee_machine_hourly", conn))
+        {
+            Assert.True(Convert.ToInt64(await select.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) >= 0);
+        }
+
+        await using var delete = new Npgsql.NpgsqlCommand("DELETE FROM raw_events", conn);
+        var ex = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => delete.ExecuteNonQueryAsync());
+        Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, ex.SqlState);
+    }
+}
