@@ -301,3 +301,55 @@ public sealed class ShiftInstanceTests
         Assert.Null(calendar.At(from.AddHours(23)));
     }
 }
+
+public sealed class CalendarExceptionTests
+{
+    private const string Json = """
+        { "plantId": "p", "timeZone": "Europe/Berlin", "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+          "shifts": [ { "name": "early", "days": ["Mon","Tue","Wed","Thu","Fri"], "start": "06:00", "end": "14:00" } ],
+          "holidays": ["2026-12-24"],
+          "extraWorkingDays": [ { "date": "2026-11-28", "shifts": ["early"] } ],
+          "plannedMaintenance": [ { "start": "2026-11-26T08:00:00Z", "end": "2026-11-26T09:30:00Z", "note": "press overhaul" } ],
+          "lines": [ { "id": "l", "machines": [ { "id": "m", "idealCycleSeconds": 1 } ] } ] }
+        """;
+
+    private static readonly ShiftCalendar Calendar = PlantConfigParser.Parse(Json).Calendar;
+
+    [Fact]
+    public void ExtraWorkingDay_RunsTheNamedShift_OnAWeekend()
+    {
+        var saturday = new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+        Assert.Equal(PlannedStatus.Production, Calendar.StatusAt(saturday));
+        Assert.Equal(PlannedStatus.NoShift, Calendar.StatusAt(saturday.AddDays(1)));
+        var shift = Calendar.At(saturday);
+        Assert.NotNull(shift);
+        Assert.Equal(new DateOnly(2026, 11, 28), shift.Day);
+    }
+
+    [Fact]
+    public void MaintenanceWindow_IsPlannedStop_AndCutsTheTimeline()
+    {
+        Assert.Equal(PlannedStatus.Maintenance, Calendar.StatusAt(new DateTimeOffset(2026, 11, 26, 8, 30, 0, TimeSpan.Zero)));
+        var day = new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero);
+        var production = Calendar.Timeline(day, day.AddDays(1)).Where(s => s.Status == PlannedStatus.Production).Sum(s => s.Duration.TotalMinutes);
+        Assert.Equal((8 * 60) - 90, production);
+    }
+
+    [Fact]
+    public void Holiday_HasNoShiftInstances()
+    {
+        var day = new DateTimeOffset(2026, 12, 24, 0, 0, 0, TimeSpan.Zero);
+        Assert.Empty(Calendar.Between(day, day.AddDays(1)));
+        Assert.Equal(PlannedStatus.Holiday, Calendar.StatusAt(day.AddHours(8)));
+    }
+
+    [Fact]
+    public void BadExceptions_AreReportedWithTheirPaths()
+    {
+        var problems = new List<string>();
+        PlantConfigParser.TryParse(Json.Replace("\"shifts\": [\"early\"]", "\"shifts\": [\"late\"]", StringComparison.Ordinal)
+            .Replace("2026-11-26T09:30:00Z", "2026-11-26T07:30:00Z", StringComparison.Ordinal), problems);
+        Assert.Contains("$.extraWorkingDays[0].shifts[0]: 'late' is not one of the plant's shifts", problems);
+        Assert.Contains("$.plannedMaintenance[0].end: must be later than start", problems);
+    }
+}

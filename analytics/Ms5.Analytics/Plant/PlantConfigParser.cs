@@ -53,7 +53,12 @@ public static partial class PlantConfigParser
             var name = r.OptionalString(root, "name", "$") ?? plantId;
             var tz = r.TimeZone(root, "$");
             var reasons = r.Reasons(root);
-            var calendar = new ShiftCalendar(tz, r.Shifts(root), r.Holidays(root));
+            var shifts = r.Shifts(root);
+            var calendar = new ShiftCalendar(tz, shifts, r.Holidays(root))
+            {
+                ExtraWorkingDays = r.ExtraWorkingDays(root, shifts),
+                Maintenance = r.Maintenance(root),
+            };
             var lines = r.Lines(root, reasons);
             var oee = r.OeeSettings(root);
             return problems.Count > 0 ? null : new PlantConfig(plantId, name, tz, reasons, calendar, lines) { Oee = oee };
@@ -296,6 +301,76 @@ public static partial class PlantConfigParser
             }
 
             return set;
+        }
+
+        public IReadOnlyDictionary<DateOnly, IReadOnlySet<string>> ExtraWorkingDays(JsonElement root, IReadOnlyList<ShiftPattern> shifts)
+        {
+            var days = new Dictionary<DateOnly, IReadOnlySet<string>>();
+            foreach (var (item, path) in Array(root, "extraWorkingDays", "$", required: false))
+            {
+                var dateText = RequiredString(item, "date", path);
+                if (dateText.Length > 0 && !DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+                {
+                    problems.Add($"{path}.date: must be a date yyyy-MM-dd");
+                    continue;
+                }
+
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var (n, npath) in Array(item, "shifts", path, required: true))
+                {
+                    var name = n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
+                    if (!shifts.Any(s => s.Name == name))
+                    {
+                        problems.Add($"{npath}: '{name}' is not one of the plant's shifts");
+                        continue;
+                    }
+
+                    names.Add(name);
+                }
+
+                if (dateText.Length > 0)
+                {
+                    days[DateOnly.ParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture)] = names;
+                }
+            }
+
+            return days;
+        }
+
+        public IReadOnlyList<MaintenanceWindow> Maintenance(JsonElement root)
+        {
+            var windows = new List<MaintenanceWindow>();
+            foreach (var (item, path) in Array(root, "plannedMaintenance", "$", required: false))
+            {
+                var startText = RequiredString(item, "start", path);
+                var endText = RequiredString(item, "end", path);
+                if (startText.Length == 0 || endText.Length == 0)
+                {
+                    continue;
+                }
+
+                if (!Events.Timestamps.TryParse(startText, out var start, out var e1))
+                {
+                    problems.Add($"{path}.start: {e1}");
+                    continue;
+                }
+
+                if (!Events.Timestamps.TryParse(endText, out var end, out var e2))
+                {
+                    problems.Add($"{path}.end: {e2}");
+                    continue;
+                }
+
+                if (end <= start)
+                {
+                    problems.Add($"{path}.end: must be later than start");
+                    continue;
+                }
+
+                windows.Add(new MaintenanceWindow(start, end, OptionalString(item, "note", path)));
+            }
+
+            return windows;
         }
 
         public IReadOnlyList<Line> Lines(JsonElement root, IReadOnlyList<ReasonCode> reasons)

@@ -16,7 +16,13 @@ public enum PlannedStatus
     Break,
     NoShift,
     Holiday,
+
+    /// <summary>Inside a planned maintenance window.</summary>
+    Maintenance,
 }
+
+/// <summary>A planned maintenance window for the whole plant, [Start, End) in UTC: planned stop time.</summary>
+public sealed record MaintenanceWindow(DateTimeOffset Start, DateTimeOffset End, string? Note);
 
 /// <summary>
 /// Answers "is this instant planned production time?" in the plant's time zone. Comparison is on the
@@ -36,11 +42,29 @@ public sealed class ShiftCalendar
     public IReadOnlyList<ShiftPattern> Shifts { get; }
     public IReadOnlySet<DateOnly> Holidays { get; }
 
+    /// <summary>Single dates that work shifts their weekday normally has not (date → shift names).</summary>
+    public IReadOnlyDictionary<DateOnly, IReadOnlySet<string>> ExtraWorkingDays { get; init; } = new Dictionary<DateOnly, IReadOnlySet<string>>();
+
+    public IReadOnlyList<MaintenanceWindow> Maintenance { get; init; } = [];
+
+    /// <summary>Whether <paramref name="shift"/> runs on the local day <paramref name="day"/> (pattern or single-date exception; holidays excluded).</summary>
+    public bool Runs(ShiftPattern shift, DateOnly day)
+    {
+        ArgumentNullException.ThrowIfNull(shift);
+        return !Holidays.Contains(day)
+            && (shift.Days.Contains(day.DayOfWeek) || (ExtraWorkingDays.TryGetValue(day, out var names) && names.Contains(shift.Name)));
+    }
+
     /// <summary>A plant without shifts runs around the clock.</summary>
     public static ShiftCalendar AlwaysOn(TimeZoneInfo tz) => new(tz, [], new HashSet<DateOnly>());
 
     public PlannedStatus StatusAt(DateTimeOffset instant)
     {
+        if (Maintenance.Any(m => m.Start <= instant && instant < m.End))
+        {
+            return PlannedStatus.Maintenance;
+        }
+
         if (Shifts.Count == 0)
         {
             return PlannedStatus.Production;
@@ -54,11 +78,11 @@ public sealed class ShiftCalendar
         {
             // A shift belongs to the day it starts on; an overnight shift may have started yesterday.
             DateOnly? startDay = null;
-            if (shift.Days.Contains(today.DayOfWeek) && InShift(shift, time, startedToday: true))
+            if (Scheduled(shift, today) && InShift(shift, time, startedToday: true))
             {
                 startDay = today;
             }
-            else if (shift.CrossesMidnight && shift.Days.Contains(today.AddDays(-1).DayOfWeek) && time < shift.End)
+            else if (shift.CrossesMidnight && Scheduled(shift, today.AddDays(-1)) && time < shift.End)
             {
                 startDay = today.AddDays(-1);
             }
@@ -78,6 +102,10 @@ public sealed class ShiftCalendar
 
         return PlannedStatus.NoShift;
     }
+
+    /// <summary>Scheduled by pattern or exception (a holiday is decided by the caller, to report it as such).</summary>
+    private bool Scheduled(ShiftPattern shift, DateOnly day) =>
+        shift.Days.Contains(day.DayOfWeek) || (ExtraWorkingDays.TryGetValue(day, out var names) && names.Contains(shift.Name));
 
     private static bool InShift(ShiftPattern shift, TimeOnly time, bool startedToday) =>
         shift.CrossesMidnight ? startedToday && time >= shift.Start : time >= shift.Start && time < shift.End;
@@ -129,6 +157,17 @@ public static class ShiftCalendarTimeline
 
             // Midnight matters too: holidays and weekdays change there.
             foreach (var instant in UtcInstants(day.ToDateTime(TimeOnly.MinValue), tz))
+            {
+                if (instant > from && instant < to)
+                {
+                    cuts.Add(instant);
+                }
+            }
+        }
+
+        foreach (var m in calendar.Maintenance)
+        {
+            foreach (var instant in new[] { m.Start, m.End })
             {
                 if (instant > from && instant < to)
                 {
@@ -206,7 +245,7 @@ public static class ShiftInstances
         var result = new List<ShiftInstance>();
         for (var day = first; day <= last; day = day.AddDays(1))
         {
-            foreach (var shift in calendar.Shifts.Where(s => s.Days.Contains(day.DayOfWeek)))
+            foreach (var shift in calendar.Shifts.Where(s => calendar.Runs(s, day)))
             {
                 var start = ShiftCalendarTimeline.UtcInstants(day.ToDateTime(shift.Start), tz).First();
                 var endDay = shift.CrossesMidnight ? day.AddDays(1) : day;

@@ -259,6 +259,7 @@ public sealed class PlantSimulator
         {
             PlannedStatus.Break => "break",
             PlannedStatus.Holiday => "holiday",
+            PlannedStatus.Maintenance => "maintenance",
             _ => "no_shift",
         };
 
