@@ -25,6 +25,7 @@ app.MapOeeApi();
 app.MapOeeLiveApi();
 app.MapShiftsApi();
 app.MapDowntimeApi();
+app.MapCalendarApi();
 app.MapMetrics();
 app.Run();
 

@@ -84,6 +84,27 @@ public sealed class PlantStore(NpgsqlDataSource db)
         return list;
     }
 
+    /// <summary>The stored plant file (JSON) of a plant, or null when unknown.</summary>
+    public async Task<string?> ConfigAsync(string plantId, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("SELECT config::text FROM plants WHERE plant_id = $1");
+        cmd.Parameters.AddWithValue(plantId);
+        return (string?)await cmd.ExecuteScalarAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<string>> PlantIdsAsync(CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("SELECT plant_id FROM plants ORDER BY plant_id");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var ids = new List<string>();
+        while (await r.ReadAsync(ct))
+        {
+            ids.Add(r.GetString(0));
+        }
+
+        return ids;
+    }
+
     internal static string CategoryName(ReasonCategory c) => c switch
     {
         ReasonCategory.MicroStop => "micro_stop",
