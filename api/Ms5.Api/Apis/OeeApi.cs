@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Oee;
+using Ms5.Analytics.Plant;
 using Ms5.Postgres;
 
 namespace Ms5.Api.Apis;
@@ -26,12 +27,13 @@ public sealed record OeeGroupResponse(
     double? MttrSeconds,
     double? ScrapRatio,
     double? SetupRatio,
-    bool Complete);
+    bool Complete,
+    string? Shift = null);
 
 public sealed record OeeResponse(string Scope, string Id, DateTimeOffset From, DateTimeOffset To, string GroupBy, IReadOnlyList<OeeGroupResponse> Groups);
 
 /// <summary>
-/// GET /api/oee?machine=ID|line=ID|plant=ID&amp;from=&amp;to=[&amp;groupBy=hour|day]: OEE from the engine's
+/// GET /api/oee?machine=ID|line=ID|plant=ID&amp;from=&amp;to=[&amp;groupBy=hour|day|shift]: OEE from the engine's
 /// minute buckets, as ratios of sums (never averages). from/to are whole minutes, [from, to).
 /// A group is complete when every machine's buckets are computed past its end.
 /// </summary>
@@ -44,7 +46,7 @@ internal static class OeeApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-    private static async Task<Results<Ok<OeeResponse>, ValidationProblem, ProblemHttpResult>> GetAsync(HttpRequest request, OeeQueries queries, CancellationToken ct)
+    private static async Task<Results<Ok<OeeResponse>, ValidationProblem, ProblemHttpResult>> GetAsync(HttpRequest request, OeeQueries queries, PlantDirectory plants, CancellationToken ct)
     {
         var q = request.Query;
         var errors = new Dictionary<string, string[]>();
@@ -68,11 +70,12 @@ internal static class OeeApi
             "" => OeeGrouping.None,
             "hour" => OeeGrouping.Hour,
             "day" => OeeGrouping.Day,
+            "shift" => (OeeGrouping)100,
             _ => (OeeGrouping)(-1),
         };
         if ((int)grouping < 0)
         {
-            errors["groupBy"] = [$"must be hour or day (shift grouping comes with the shift calendar API), got '{groupByText}'"];
+            errors["groupBy"] = [$"must be hour, day or shift, got '{groupByText}'"];
         }
 
         if (errors.Count > 0)
@@ -87,18 +90,38 @@ internal static class OeeApi
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Unknown {name}", detail: $"{name} '{id}' is not in the plant configuration");
         }
 
-        var groups = await queries.GroupsAsync(scope, id, from!.Value, to!.Value, grouping, tz, ct);
         var completeUntil = await queries.CompleteUntilAsync(scope, id, ct);
-        var body = groups.Select(g =>
+        List<(OeeGroup Group, string? Shift)> groups;
+        if ((int)grouping == 100)
         {
+            // One group per shift occurrence of the scope's plant, clipped to [from, to).
+            await plants.ReloadAsync(ct);
+            var calendar = plants.All.First(m => (scope == OeeScope.Machine && m.MachineId == id) || (scope == OeeScope.Line && m.LineId == id) || (scope == OeeScope.Plant && m.PlantId == id)).Calendar;
+            groups = [];
+            foreach (var shift in calendar.Between(from!.Value, to!.Value))
+            {
+                var a = shift.Start > from.Value ? shift.Start : from.Value;
+                var b = shift.End < to.Value ? shift.End : to.Value;
+                var sums = await queries.GroupsAsync(scope, id, a, b, OeeGrouping.None, tz, ct);
+                groups.Add((sums.FirstOrDefault() ?? new OeeGroup(a, b, default, 0), $"{shift.Name} {shift.Day:yyyy-MM-dd}"));
+            }
+        }
+        else
+        {
+            groups = (await queries.GroupsAsync(scope, id, from!.Value, to!.Value, grouping, tz, ct)).Select(g => (g, (string?)null)).ToList();
+        }
+
+        var body = groups.Select(x =>
+        {
+            var (g, shiftName) = x;
             var k = OeeKpis.From(g.Components);
             var c = g.Components;
             return new OeeGroupResponse(g.Start, g.End, k.Availability, k.Performance, k.Quality, k.Oee, k.Teep,
                 c.PlannedSeconds, c.RunSeconds, c.GoodCount, c.RejectCount, c.IdealSeconds,
                 new StopSeconds(c.UnplannedStopSeconds, c.SetupSeconds, c.MicroStopSeconds, c.PlannedStopSeconds),
                 c.FailureCount, k.MtbfSeconds, k.MttrSeconds, k.ScrapRatio, k.SetupRatio,
-                completeUntil is { } cu && cu >= g.End);
+                completeUntil is { } cu && cu >= g.End, shiftName);
         }).ToList();
-        return TypedResults.Ok(new OeeResponse(name, id, from.Value, to.Value, grouping.ToString().ToLowerInvariant(), body));
+        return TypedResults.Ok(new OeeResponse(name, id, from!.Value, to!.Value, groupByText.Length == 0 ? "none" : groupByText, body));
     }
 }

@@ -139,6 +139,11 @@ public sealed class OeeEngineTests(StackFixture stack)
         Assert.Equal((3600.0, 3600.0), (first.GetProperty("plannedSeconds").GetDouble(), first.GetProperty("runSeconds").GetDouble()));
         Assert.Equal((3010L, 110L), (first.GetProperty("goodCount").GetInt64(), first.GetProperty("rejectCount").GetInt64()));
         Assert.Equal(2820, hours[1].GetProperty("stopSeconds").GetProperty("unplanned").GetDouble());
+
+        var shifts = JsonDocument.Parse(await client.GetStringAsync(new Uri($"/api/oee?line=oee-line&from={Some.Ts(ShiftStart.AddHours(-6))}&to={Some.Ts(ShiftStart.AddHours(18))}&groupBy=shift", UriKind.Relative))).RootElement.GetProperty("groups");
+        var early = Assert.Single(shifts.EnumerateArray());
+        Assert.Equal("early 2026-11-02", early.GetProperty("shift").GetString());
+        Assert.Equal(74.79, Math.Round(early.GetProperty("oee").GetDouble() * 100, 2));
     }
 
     [Fact]
