@@ -55,7 +55,7 @@ public static class LineProtocol
         return nanos + h;
     }
 
-    internal static string EscapeTag(string s) =>
+    public static string EscapeTag(string s) =>
         s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(",", "\\,", StringComparison.Ordinal)
          .Replace("=", "\\=", StringComparison.Ordinal).Replace(" ", "\\ ", StringComparison.Ordinal);
 

@@ -64,12 +64,16 @@ internal static class HistorianExtensions
 
     private static void AddOeeEngine(WebApplicationBuilder builder)
     {
+        builder.Services.AddHttpClient("influx-oee", c => c.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton(sp => new OeeInfluxMirror(
+            new InfluxWriter(sp.GetRequiredService<IHttpClientFactory>().CreateClient("influx-oee"), InfluxOptions.FromEnvironment()),
+            sp.GetRequiredService<ILogger<OeeInfluxMirror>>()));
         builder.Services.AddSingleton(sp => new PlantDirectory(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService(sp =>
         {
             var o = sp.GetRequiredService<IOptions<StreamOptions>>().Value;
             return new OeeEngine(sp.GetRequiredService<KafkaOptions>(), o.Topic, o.OeeGroup, sp.GetRequiredService<NpgsqlDataSource>(),
-                sp.GetRequiredService<PlantDirectory>(), sp.GetRequiredService<EventRules>(), sp.GetRequiredService<TimeProvider>(), o.OeeGrace,
+                sp.GetRequiredService<PlantDirectory>(), sp.GetRequiredService<EventRules>(), sp.GetRequiredService<OeeInfluxMirror>(), sp.GetRequiredService<TimeProvider>(), o.OeeGrace,
                 o.MaxBatchSize, o.MaxBatchDelay, o.MaxRetryDelay, sp.GetRequiredService<ILogger<OeeEngine>>());
         });
         builder.Services.AddSingleton(sp => new OeeQueries(sp.GetRequiredService<NpgsqlDataSource>()));
@@ -80,7 +84,7 @@ internal static class HistorianExtensions
             return new OeePublisher(producer, sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTopic, sp.GetRequiredService<LiveOee>(), sp.GetRequiredService<TimeProvider>());
         });
         builder.Services.AddHostedService(sp => new OeeTicker(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<PlantDirectory>(),
-            sp.GetRequiredService<OeePublisher>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTickInterval,
+            sp.GetRequiredService<OeePublisher>(), sp.GetRequiredService<OeeInfluxMirror>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTickInterval,
             sp.GetRequiredService<ILogger<OeeTicker>>()));
     }
 

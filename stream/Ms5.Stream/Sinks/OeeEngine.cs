@@ -26,6 +26,7 @@ internal sealed class OeeEngine(
     NpgsqlDataSource db,
     PlantDirectory plants,
     EventRules rules,
+    OeeInfluxMirror mirror,
     TimeProvider time,
     TimeSpan grace,
     int maxBatch,
@@ -68,6 +69,7 @@ internal sealed class OeeEngine(
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var inserted = batch.Events.Count == 0 ? [] : await OeeStore.InsertNewAsync(conn, tx, batch.Events, ct);
+        var changes = new List<(MachineOeeContext, IReadOnlyDictionary<DateTimeOffset, OeeComponents>)>();
         Events.WithLabels("duplicate").Inc(batch.Events.Count - inserted.Count);
         Events.WithLabels("late").Inc(inserted.Count(e => e.Ts < now - grace));
         foreach (var machine in inserted.GroupBy(e => e.Machine))
@@ -81,21 +83,23 @@ internal sealed class OeeEngine(
             var from = BucketCalculator.Floor(await OeeStore.AffectedFromAsync(conn, tx, machine.Key, machine.Min(e => e.Ts), ct));
             if (from < to)
             {
-                await RecomputeAsync(conn, tx, ctx, from, to, ct);
+                changes.Add((ctx, await RecomputeAsync(conn, tx, ctx, from, to, ct)));
             }
         }
 
         await OffsetStore.SaveAsync(conn, tx, GroupId, Topic, batch.NextOffsets, Kafka.BootstrapServers, ct);
         await tx.CommitAsync(ct);
         Events.WithLabels("stored").Inc(inserted.Count);
+        await mirror.WriteAsync(changes, ct);
     }
 
     /// <summary>Recomputes and replaces one machine's buckets over [from, to) from its stored events.</summary>
-    internal static async Task RecomputeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, MachineOeeContext ctx, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    internal static async Task<IReadOnlyDictionary<DateTimeOffset, OeeComponents>> RecomputeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, MachineOeeContext ctx, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         var events = await OeeStore.LoadAsync(conn, tx, ctx.MachineId, from, to, ct);
         var buckets = BucketCalculator.MinuteBuckets(events, ctx.IdealCycleTime, ctx.Calendar, ctx.Losses, from, to);
         await OeeStore.SaveBucketsAsync(conn, tx, ctx.MachineId, buckets, to, ct);
+        return buckets;
     }
 }
 
@@ -105,7 +109,7 @@ internal sealed class OeeEngine(
 /// Safe with several engine instances: work on a machine is serialised by an advisory lock and a
 /// recomputation replaces the same rows with the same values.
 /// </summary>
-internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeePublisher publisher, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
+internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeePublisher publisher, OeeInfluxMirror mirror, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -130,6 +134,7 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeeP
         var to = BucketCalculator.Floor(time.GetUtcNow());
         await using var conn = await db.OpenConnectionAsync(ct);
         var progress = await OeeStore.ProgressAsync(conn, null, ct);
+        var changes = new List<(MachineOeeContext, IReadOnlyDictionary<DateTimeOffset, OeeComponents>)>();
         foreach (var ctx in plants.All)
         {
             var from = progress.TryGetValue(ctx.MachineId, out var p) ? p : to.AddMinutes(-1);
@@ -140,10 +145,12 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeeP
 
             await using var tx = await conn.BeginTransactionAsync(ct);
             await OeeStore.LockMachineAsync(conn, tx, ctx.MachineId, ct);
-            await OeeEngine.RecomputeAsync(conn, tx, ctx, from, to, ct);
+            var buckets = await OeeEngine.RecomputeAsync(conn, tx, ctx, from, to, ct);
             await tx.CommitAsync(ct);
+            changes.Add((ctx, buckets));
         }
 
+        await mirror.WriteAsync(changes, ct);
         await publisher.PublishAsync(to, ct);
     }
 }

@@ -115,6 +115,21 @@ public sealed class OeeEngineTests(StackFixture stack)
         Assert.Equal(74.79, Math.Round(k.Oee!.Value * 100, 2));
         Assert.Equal(events.Count, await stack.ScalarAsync("SELECT count(*) FROM oee_events WHERE machine_id = $1", Machine));
 
+        // The buckets are mirrored to InfluxDB for dashboards (after the PostgreSQL commit).
+        var influxWindow = $"machine = '{Machine}' AND time >= '{Some.Ts(ShiftStart)}' AND time < '{Some.Ts(ShiftStart.AddHours(8))}'";
+        await stack.WaitUntilAsync(async () =>
+        {
+            using var doc = JsonDocument.Parse(await stack.Influx.QueryAsync($"SELECT count(run_seconds) FROM oee_minute WHERE {influxWindow}"));
+            var result = doc.RootElement.GetProperty("results")[0];
+            return result.TryGetProperty("series", out var series) ? series[0].GetProperty("values")[0][1].GetInt64() : 0;
+        }, 480, "OEE minutes in InfluxDB\n" + engine.Output);
+        using (var influx = JsonDocument.Parse(await stack.Influx.QueryAsync(
+            $"SELECT sum(run_seconds), sum(planned_seconds) FROM oee_minute WHERE machine = '{Machine}' AND time >= '{Some.Ts(ShiftStart)}' AND time < '{Some.Ts(ShiftStart.AddHours(8))}'")))
+        {
+            var values = influx.RootElement.GetProperty("results")[0].GetProperty("series")[0].GetProperty("values")[0];
+            Assert.Equal((373 * 60.0, 420 * 60.0), (values[1].GetDouble(), values[2].GetDouble()));
+        }
+
         // The same numbers through the API, for the machine and for its line, whole and by hour.
         await using var api = new ApiFactory(stack);
         var client = api.CreateClient();
