@@ -115,7 +115,7 @@ internal static class IngestBenchmark
         }
     }
 
-    private static string BenchPlant(string demoJson, int copies)
+    internal static string BenchPlant(string demoJson, int copies)
     {
         var root = System.Text.Json.Nodes.JsonNode.Parse(demoJson)!.AsObject();
         var demoLines = root["lines"]!.AsArray();
@@ -140,7 +140,7 @@ internal static class IngestBenchmark
         return root.ToJsonString();
     }
 
-    private static List<MachineEvent> Simulate(PlantConfig plant, int total)
+    internal static List<MachineEvent> Simulate(PlantConfig plant, int total)
     {
         // A busy plant around the clock, counting every second; then shifted so that the last event
         // lies a minute in the past (the historian refuses events from the future).
@@ -235,7 +235,7 @@ internal static class IngestBenchmark
         }
     }
 
-    private static async Task ExecAsync(string cs, string sql)
+    internal static async Task ExecAsync(string cs, string sql)
     {
         await using var conn = new NpgsqlConnection(cs);
         await conn.OpenAsync();
@@ -243,7 +243,7 @@ internal static class IngestBenchmark
         await cmd.ExecuteNonQueryAsync();
     }
 
-    private static async Task<long> ScalarAsync(string cs, string sql)
+    internal static async Task<long> ScalarAsync(string cs, string sql)
     {
         await using var conn = new NpgsqlConnection(cs);
         await conn.OpenAsync();
@@ -273,13 +273,13 @@ internal static class IngestBenchmark
         return (string?)await cmd.ExecuteScalarAsync();
     }
 
-    private static string? Value(string[] args, string name)
+    internal static string? Value(string[] args, string name)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MS5.sln")))

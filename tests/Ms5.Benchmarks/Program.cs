@@ -1,14 +1,15 @@
 using Ms5.Benchmarks;
 
-// ./ms5 bench ingest [--events N] [--partitions P]
+// ./ms5 bench ingest [--events N] [--partitions P] | ./ms5 bench oee [--events N]
 return args.FirstOrDefault() switch
 {
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
+    "oee" => await OeeBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: ms5 bench ingest [--events 1000000] [--partitions 64]");
+    Console.Error.WriteLine("usage: ms5 bench ingest [--events 1000000] [--partitions 128]\n       ms5 bench oee [--events 300000]");
     return 2;
 }
