@@ -76,56 +76,25 @@ public static class OeeStore
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            ContractNames.TryParseType(r.GetString(3), out var type);
-            MachineState? state = r.IsDBNull(4) ? null : ContractNames.TryParseState(r.GetString(4), out var s) ? s : null;
-            events.Add(new MachineEvent(r.GetGuid(2), r.GetString(0), new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero), type, state,
-                r.IsDBNull(5) ? null : r.GetString(5),
-                r.IsDBNull(6) ? null : r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
-                r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9)));
+            events.Add(ReadEvent(r));
         }
 
         return events;
     }
 
-    /// <summary>Replaces the buckets of [from, to) for one machine and advances its progress.</summary>
-    public static async Task SaveBucketsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string machine, IReadOnlyDictionary<DateTimeOffset, OeeComponents> buckets, DateTimeOffset computedTo, CancellationToken ct)
+    private static MachineEvent ReadEvent(NpgsqlDataReader r)
     {
-        ArgumentNullException.ThrowIfNull(buckets);
-        var rows = buckets.ToList();
-        await using var cmd = new NpgsqlCommand("""
-            INSERT INTO oee_minute (machine_id, minute, calendar_seconds, planned_seconds, run_seconds, unplanned_stop_seconds, setup_seconds,
-                                    micro_stop_seconds, planned_stop_seconds, good_count, reject_count, ideal_seconds, failure_count, updated_at)
-            SELECT $1, * , now() FROM unnest($2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::bigint[], $11::bigint[], $12::float8[], $13::bigint[])
-            ON CONFLICT (machine_id, minute) DO UPDATE SET
-                calendar_seconds = EXCLUDED.calendar_seconds, planned_seconds = EXCLUDED.planned_seconds, run_seconds = EXCLUDED.run_seconds,
-                unplanned_stop_seconds = EXCLUDED.unplanned_stop_seconds, setup_seconds = EXCLUDED.setup_seconds,
-                micro_stop_seconds = EXCLUDED.micro_stop_seconds, planned_stop_seconds = EXCLUDED.planned_stop_seconds,
-                good_count = EXCLUDED.good_count, reject_count = EXCLUDED.reject_count, ideal_seconds = EXCLUDED.ideal_seconds,
-                failure_count = EXCLUDED.failure_count, updated_at = now()
-            """, conn, tx);
-        cmd.Parameters.AddWithValue(machine);
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Key.UtcDateTime).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.CalendarSeconds).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.PlannedSeconds).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.RunSeconds).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.UnplannedStopSeconds).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.SetupSeconds).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.MicroStopSeconds).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.PlannedStopSeconds).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.GoodCount).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.RejectCount).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.IdealSeconds).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Value.FailureCount).ToArray());
-        await cmd.ExecuteNonQueryAsync(ct);
-
-        await using var progress = new NpgsqlCommand("""
-            INSERT INTO oee_progress (machine_id, computed_to) VALUES ($1, $2)
-            ON CONFLICT (machine_id) DO UPDATE SET computed_to = GREATEST(oee_progress.computed_to, EXCLUDED.computed_to)
-            """, conn, tx);
-        progress.Parameters.AddWithValue(machine);
-        progress.Parameters.AddWithValue(computedTo.UtcDateTime);
-        await progress.ExecuteNonQueryAsync(ct);
+        ContractNames.TryParseType(r.GetString(3), out var type);
+        MachineState? state = r.IsDBNull(4) ? null : ContractNames.TryParseState(r.GetString(4), out var s) ? s : null;
+        return new MachineEvent(r.GetGuid(2), r.GetString(0), new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero), type, state,
+            r.IsDBNull(5) ? null : r.GetString(5),
+            r.IsDBNull(6) ? null : r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
+            r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9));
     }
+
+    /// <summary>Replaces the buckets of [from, to) for one machine and advances its progress.</summary>
+    public static Task SaveBucketsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string machine, IReadOnlyDictionary<DateTimeOffset, OeeComponents> buckets, DateTimeOffset computedTo, CancellationToken ct) =>
+        SaveManyAsync(conn, tx, [(machine, buckets, computedTo)], ct);
 
     /// <summary>Where each machine's complete buckets end.</summary>
     public static async Task<Dictionary<string, DateTimeOffset>> ProgressAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken ct)
@@ -139,6 +108,117 @@ public static class OeeStore
         }
 
         return result;
+    }
+
+    /// <summary>Set-based <see cref="AffectedFromAsync(NpgsqlConnection, NpgsqlTransaction, string, DateTimeOffset, CancellationToken)"/> for many machines at once.</summary>
+    public static async Task<Dictionary<string, DateTimeOffset>> AffectedFromManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, DateTimeOffset> earliest, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(earliest);
+        await using var cmd = new NpgsqlCommand("""
+            SELECT a.m, coalesce(
+                (SELECT CASE WHEN state IN ('down', 'idle') THEN ts END FROM oee_events
+                 WHERE machine_id = a.m AND ts < a.t AND type = 'state' ORDER BY ts DESC LIMIT 1),
+                (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts < a.t ORDER BY ts DESC LIMIT 1),
+                a.t)
+            FROM unnest($1::text[], $2::timestamptz[]) AS a(m, t)
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(earliest.Keys.ToArray());
+        cmd.Parameters.AddWithValue(earliest.Values.Select(v => v.UtcDateTime).ToArray());
+        var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            result[r.GetString(0)] = new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero);
+        }
+
+        return result;
+    }
+
+    /// <summary>Set-based <see cref="LoadAsync"/>: each machine's events in its [from, to) plus the context before it.</summary>
+    public static async Task<Dictionary<string, List<MachineEvent>>> LoadManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset From, DateTimeOffset To)> ranges, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT e.* FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS a(m, f, t)
+            CROSS JOIN LATERAL (
+                (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts >= a.f AND ts < a.t)
+                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f AND type = 'state' ORDER BY ts DESC LIMIT 1)
+                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f AND type = 'counter' ORDER BY ts DESC LIMIT 1)
+                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f ORDER BY ts DESC LIMIT 1)
+            ) e
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(ranges.Keys.ToArray());
+        cmd.Parameters.AddWithValue(ranges.Values.Select(v => v.From.UtcDateTime).ToArray());
+        cmd.Parameters.AddWithValue(ranges.Values.Select(v => v.To.UtcDateTime).ToArray());
+        var result = ranges.Keys.ToDictionary(k => k, _ => new List<MachineEvent>(), StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var e = ReadEvent(r);
+            result[e.MachineId].Add(e);
+        }
+
+        return result;
+    }
+
+    /// <summary>Set-based <see cref="SaveBucketsAsync"/> for many machines.</summary>
+    public static async Task SaveManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<(string Machine, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets, DateTimeOffset ComputedTo)> items, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        if (items.Count == 0)
+        {
+            return;
+        }
+
+        var rows = items.SelectMany(i => i.Buckets.Select(b => (i.Machine, Minute: b.Key, C: b.Value))).ToList();
+        await using var cmd = new NpgsqlCommand(UpsertSql("unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::bigint[], $11::bigint[], $12::float8[], $13::bigint[])", "*"), conn, tx);
+        cmd.Parameters.AddWithValue(rows.Select(r => r.Machine).ToArray());
+        cmd.Parameters.AddWithValue(rows.Select(r => r.Minute.UtcDateTime).ToArray());
+        AddComponentArrays(cmd, rows.Select(r => r.C).ToList());
+        await cmd.ExecuteNonQueryAsync(ct);
+
+        await using var progress = new NpgsqlCommand("""
+            INSERT INTO oee_progress (machine_id, computed_to) SELECT * FROM unnest($1::text[], $2::timestamptz[])
+            ON CONFLICT (machine_id) DO UPDATE SET computed_to = GREATEST(oee_progress.computed_to, EXCLUDED.computed_to)
+            """, conn, tx);
+        progress.Parameters.AddWithValue(items.Select(i => i.Machine).ToArray());
+        progress.Parameters.AddWithValue(items.Select(i => i.ComputedTo.UtcDateTime).ToArray());
+        await progress.ExecuteNonQueryAsync(ct);
+    }
+
+    private static string UpsertSql(string source, string columns) => $"""
+        INSERT INTO oee_minute (machine_id, minute, calendar_seconds, planned_seconds, run_seconds, unplanned_stop_seconds, setup_seconds,
+                                micro_stop_seconds, planned_stop_seconds, good_count, reject_count, ideal_seconds, failure_count, updated_at)
+        SELECT {columns}, now() FROM {source}
+        ON CONFLICT (machine_id, minute) DO UPDATE SET
+            calendar_seconds = EXCLUDED.calendar_seconds, planned_seconds = EXCLUDED.planned_seconds, run_seconds = EXCLUDED.run_seconds,
+            unplanned_stop_seconds = EXCLUDED.unplanned_stop_seconds, setup_seconds = EXCLUDED.setup_seconds,
+            micro_stop_seconds = EXCLUDED.micro_stop_seconds, planned_stop_seconds = EXCLUDED.planned_stop_seconds,
+            good_count = EXCLUDED.good_count, reject_count = EXCLUDED.reject_count, ideal_seconds = EXCLUDED.ideal_seconds,
+            failure_count = EXCLUDED.failure_count, updated_at = now()
+        """;
+
+    private static void AddComponentArrays(NpgsqlCommand cmd, List<OeeComponents> c)
+    {
+        cmd.Parameters.AddWithValue(c.Select(x => x.CalendarSeconds).ToArray());
+        cmd.Parameters.AddWithValue(c.Select(x => x.PlannedSeconds).ToArray());
+        cmd.Parameters.AddWithValue(c.Select(x => x.RunSeconds).ToArray());
+        cmd.Parameters.AddWithValue(c.Select(x => x.UnplannedStopSeconds).ToArray());
+        cmd.Parameters.AddWithValue(c.Select(x => x.SetupSeconds).ToArray());
+        cmd.Parameters.AddWithValue(c.Select(x => x.MicroStopSeconds).ToArray());
+        cmd.Parameters.AddWithValue(c.Select(x => x.PlannedStopSeconds).ToArray());
+        cmd.Parameters.AddWithValue(c.Select(x => x.GoodCount).ToArray());
+        cmd.Parameters.AddWithValue(c.Select(x => x.RejectCount).ToArray());
+        cmd.Parameters.AddWithValue(c.Select(x => x.IdealSeconds).ToArray());
+        cmd.Parameters.AddWithValue(c.Select(x => x.FailureCount).ToArray());
+    }
+
+    /// <summary>Locks many machines in a fixed order (no deadlock between instances).</summary>
+    public static async Task LockMachinesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<string> machines, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('ms5.oee:' || m)) FROM (SELECT unnest($1::text[]) AS m ORDER BY 1) x", conn, tx);
+        cmd.Parameters.AddWithValue(machines.Order(StringComparer.Ordinal).ToArray());
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Serialises work on one machine across engine instances and the ticker (transaction-scoped).</summary>

@@ -72,19 +72,36 @@ internal sealed class OeeEngine(
         var changes = new List<(MachineOeeContext, IReadOnlyDictionary<DateTimeOffset, OeeComponents>)>();
         Events.WithLabels("duplicate").Inc(batch.Events.Count - inserted.Count);
         Events.WithLabels("late").Inc(inserted.Count(e => e.Ts < now - grace));
+        // Set-based: a handful of statements per batch whatever the number of machines.
+        var contexts = new Dictionary<string, MachineOeeContext>(StringComparer.Ordinal);
+        var earliest = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var machine in inserted.GroupBy(e => e.Machine))
         {
-            if (await plants.FindAsync(machine.Key, ct) is not { } ctx)
+            if (await plants.FindAsync(machine.Key, ct) is { } ctx)
             {
-                continue;
+                contexts[machine.Key] = ctx;
+                earliest[machine.Key] = machine.Min(e => e.Ts);
+            }
+        }
+
+        if (contexts.Count > 0)
+        {
+            await OeeStore.LockMachinesAsync(conn, tx, contexts.Keys, ct);
+            var affected = await OeeStore.AffectedFromManyAsync(conn, tx, earliest, ct);
+            var ranges = affected.Select(a => (Machine: a.Key, From: BucketCalculator.Floor(a.Value)))
+                .Where(a => a.From < to)
+                .ToDictionary(a => a.Machine, a => (a.From, to), StringComparer.Ordinal);
+            var loaded = await OeeStore.LoadManyAsync(conn, tx, ranges, ct);
+            var saves = new List<(string, IReadOnlyDictionary<DateTimeOffset, OeeComponents>, DateTimeOffset)>(ranges.Count);
+            foreach (var (machine, range) in ranges)
+            {
+                var ctx = contexts[machine];
+                var buckets = BucketCalculator.MinuteBuckets(loaded[machine], ctx.IdealCycleTime, ctx.Calendar, ctx.Losses, range.From, range.to);
+                saves.Add((machine, buckets, to));
+                changes.Add((ctx, buckets));
             }
 
-            await OeeStore.LockMachineAsync(conn, tx, machine.Key, ct);
-            var from = BucketCalculator.Floor(await OeeStore.AffectedFromAsync(conn, tx, machine.Key, machine.Min(e => e.Ts), ct));
-            if (from < to)
-            {
-                changes.Add((ctx, await RecomputeAsync(conn, tx, ctx, from, to, ct)));
-            }
+            await OeeStore.SaveManyAsync(conn, tx, saves, ct);
         }
 
         await OffsetStore.SaveAsync(conn, tx, GroupId, Topic, batch.NextOffsets, Kafka.BootstrapServers, ct);
