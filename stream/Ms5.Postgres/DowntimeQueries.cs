@@ -11,12 +11,7 @@ public sealed class DowntimeQueries(NpgsqlDataSource db)
 {
     public async Task<IReadOnlyList<StopInterval>> StopsAsync(OeeScope scope, string id, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {
-        var filter = scope switch
-        {
-            OeeScope.Machine => "m.machine_id = $1",
-            OeeScope.Line => "m.line_id = $1",
-            _ => "m.plant_id = $1",
-        };
+        var filter = OeeQueries.ScopeFilter(scope);
         await using var cmd = db.CreateCommand($"""
             SELECT si.machine_id, si.state, si.reason, si.start_ts, si.end_ts
             FROM state_intervals si JOIN machines m ON m.machine_id = si.machine_id

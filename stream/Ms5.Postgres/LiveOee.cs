@@ -17,8 +17,8 @@ public sealed class LiveOee(OeeQueries queries, PlantDirectory plants)
 {
     public async Task<IReadOnlyList<LiveScope>> ComputeAsync(DateTimeOffset to, CancellationToken ct = default)
     {
-        // Plants may be reloaded at any time (./ms5 up --plant): always read the current configuration.
-        await plants.ReloadAsync(ct);
+        // Plants may be reloaded at any time (./ms5 up --plant, PUT calendar): use a recent configuration.
+        await plants.RefreshAsync(PlantDirectory.FreshEnough, ct);
 
         var machines = plants.All.ToList();
         var last15 = await queries.ByMachineAsync(to.AddMinutes(-15), to, ct);

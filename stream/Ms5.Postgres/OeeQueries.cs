@@ -25,6 +25,14 @@ public sealed record OeeGroup(DateTimeOffset Start, DateTimeOffset End, OeeCompo
 /// <summary>Sums of minute buckets: OEE for any range and grouping is a ratio of these sums.</summary>
 public sealed class OeeQueries(NpgsqlDataSource db)
 {
+    /// <summary>SQL condition on <c>machines m</c> selecting a scope's machines; the id is parameter $1.</summary>
+    internal static string ScopeFilter(OeeScope scope) => scope switch
+    {
+        OeeScope.Machine => "m.machine_id = $1",
+        OeeScope.Line => "m.line_id = $1",
+        _ => "m.plant_id = $1",
+    };
+
     /// <summary>The plant's time zone for the scope, or null when the scope id is unknown.</summary>
     public async Task<string?> TimeZoneAsync(OeeScope scope, string id, CancellationToken ct = default)
     {
@@ -41,12 +49,7 @@ public sealed class OeeQueries(NpgsqlDataSource db)
 
     public async Task<IReadOnlyList<OeeGroup>> GroupsAsync(OeeScope scope, string id, DateTimeOffset from, DateTimeOffset to, OeeGrouping grouping, string timeZone, CancellationToken ct = default)
     {
-        var filter = scope switch
-        {
-            OeeScope.Machine => "m.machine_id = $1",
-            OeeScope.Line => "m.line_id = $1",
-            _ => "m.plant_id = $1",
-        };
+        var filter = ScopeFilter(scope);
         var bucket = grouping switch
         {
             OeeGrouping.Hour => "date_trunc('hour', b.minute)",
@@ -132,12 +135,7 @@ public sealed class OeeQueries(NpgsqlDataSource db)
     /// <summary>The earliest point up to which every machine of the scope has complete buckets.</summary>
     public async Task<DateTimeOffset?> CompleteUntilAsync(OeeScope scope, string id, CancellationToken ct = default)
     {
-        var filter = scope switch
-        {
-            OeeScope.Machine => "m.machine_id = $1",
-            OeeScope.Line => "m.line_id = $1",
-            _ => "m.plant_id = $1",
-        };
+        var filter = ScopeFilter(scope);
         await using var cmd = db.CreateCommand($"SELECT min(coalesce(p.computed_to, '-infinity')) FROM machines m LEFT JOIN oee_progress p ON p.machine_id = m.machine_id WHERE {filter}");
         cmd.Parameters.AddWithValue(id);
         var v = await cmd.ExecuteScalarAsync(ct);

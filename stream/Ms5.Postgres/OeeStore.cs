@@ -40,26 +40,6 @@ public static class OeeStore
         return inserted;
     }
 
-    /// <summary>
-    /// Where recomputation must start for a new event at <paramref name="ts"/>: the start of the stop it
-    /// ends (its length decides micro-stop or not), else the machine's previous sign of life (silence).
-    /// </summary>
-    public static async Task<DateTimeOffset> AffectedFromAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string machine, DateTimeOffset ts, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("""
-            SELECT (SELECT CASE WHEN state IN ('down', 'idle') THEN ts END FROM oee_events
-                    WHERE machine_id = $1 AND ts < $2 AND type = 'state' ORDER BY ts DESC LIMIT 1),
-                   (SELECT ts FROM oee_events WHERE machine_id = $1 AND ts < $2 ORDER BY ts DESC LIMIT 1)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue(machine);
-        cmd.Parameters.AddWithValue(ts.UtcDateTime);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        await r.ReadAsync(ct);
-        var stopStart = r.IsDBNull(0) ? (DateTimeOffset?)null : new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero);
-        var previous = r.IsDBNull(1) ? (DateTimeOffset?)null : new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero);
-        return stopStart ?? previous ?? ts;
-    }
-
     /// <summary>A machine's events in [from, to) plus the context before <paramref name="from"/>: last state, last counter, last event.</summary>
     public static async Task<List<MachineEvent>> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string machine, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
@@ -110,7 +90,11 @@ public static class OeeStore
         return result;
     }
 
-    /// <summary>Set-based <see cref="AffectedFromAsync(NpgsqlConnection, NpgsqlTransaction, string, DateTimeOffset, CancellationToken)"/> for many machines at once.</summary>
+    /// <summary>
+    /// Where recomputation must start, per machine, for new events whose earliest ts is given: the start
+    /// of the stop they end (its length decides micro-stop or not), else the machine's previous sign of
+    /// life (silence), else that ts.
+    /// </summary>
     public static async Task<Dictionary<string, DateTimeOffset>> AffectedFromManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, DateTimeOffset> earliest, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(earliest);

@@ -11,6 +11,9 @@ public sealed record MachineOeeContext(string MachineId, string LineId, string P
 public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time)
 {
     private static readonly TimeSpan MinReloadInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>How old a cached configuration may be when a caller wants the current one (PUT calendar, ./ms5 up --plant).</summary>
+    public static readonly TimeSpan FreshEnough = TimeSpan.FromSeconds(2);
     private volatile Dictionary<string, MachineOeeContext> _machines = new(StringComparer.Ordinal);
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -38,6 +41,28 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time)
         }
 
         return _machines.GetValueOrDefault(machineId);
+    }
+
+    /// <summary>Reloads unless the cache is younger than <paramref name="maxAge"/> (callers in one tick or request share one load).</summary>
+    public async Task RefreshAsync(TimeSpan maxAge, CancellationToken ct)
+    {
+        if (time.GetUtcNow() - _loadedAt < maxAge)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (time.GetUtcNow() - _loadedAt >= maxAge)
+            {
+                await ReloadAsync(ct);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     public async Task ReloadAsync(CancellationToken ct)

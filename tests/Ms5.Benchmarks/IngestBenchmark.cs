@@ -179,60 +179,15 @@ internal static class IngestBenchmark
 
     private static async Task<(double Rate, double Seconds)> RunSinkAsync(string root, KafkaOptions kafka, string cs, string topic, string run, int total, string batch)
     {
-        var dll = Path.Combine(root, "stream", "Ms5.Stream", "bin", "Release", "net10.0", "Ms5.Stream.dll");
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(dll);
-        psi.Environment["MS5_PG"] = cs;
-        psi.Environment["MS5_KAFKA_BOOTSTRAP"] = kafka.BootstrapServers;
-        psi.Environment["MS5_KAFKA_DEVBROKER_URL"] = kafka.DevBrokerUrl ?? "";
-        psi.Environment["Stream__Topic"] = topic;
-        psi.Environment["Stream__DlqTopic"] = Topics.MachineEventsDlq;
-        psi.Environment["Stream__PgGroup"] = $"bench.{run}.pg";
-        psi.Environment["Stream__Sinks"] = "pg";
-        psi.Environment["Stream__MetricsPort"] = "0";
-        psi.Environment["Stream__MaxBatchSize"] = batch;
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        using var sink = Process.Start(psi)!;
-        sink.OutputDataReceived += (_, _) => { };
-        sink.ErrorDataReceived += (_, e) =>
+        var (_, rate, seconds) = await StreamHost.DrainAsync(root, kafka, cs, new Dictionary<string, string>
         {
-            if (e.Data is not null)
-            {
-                Console.Error.WriteLine("  sink: " + e.Data);
-            }
-        };
-        sink.BeginOutputReadLine();
-        sink.BeginErrorReadLine();
-        try
-        {
-            var deadline = DateTime.UtcNow.AddMinutes(15);
-            Stopwatch? clock = null;
-            long first = 0;
-            while (DateTime.UtcNow < deadline && !sink.HasExited)
-            {
-                var done = await ScalarAsync(cs, "SELECT coalesce(sum(next_offset), 0) FROM kafka_offsets");
-                if (done > 0 && clock is null)
-                {
-                    clock = Stopwatch.StartNew();
-                    first = done;
-                }
-
-                if (done >= total)
-                {
-                    var secs = clock!.Elapsed.TotalSeconds;
-                    return ((done - first) / Math.Max(secs, 0.001), secs);
-                }
-
-                await Task.Delay(20);
-            }
-
-            throw new TimeoutException("the historian did not drain the topic in 15 minutes");
-        }
-        finally
-        {
-            sink.Kill(entireProcessTree: true);
-            await sink.WaitForExitAsync();
-        }
+            ["Stream__Topic"] = topic,
+            ["Stream__DlqTopic"] = Topics.MachineEventsDlq,
+            ["Stream__PgGroup"] = $"bench.{run}.pg",
+            ["Stream__Sinks"] = "pg",
+            ["Stream__MaxBatchSize"] = batch,
+        }, total);
+        return (rate, seconds);
     }
 
     internal static async Task ExecAsync(string cs, string sql)

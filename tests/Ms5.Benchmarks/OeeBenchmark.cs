@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Ms5.Analytics.Plant;
 using Ms5.Kafka;
@@ -49,51 +48,18 @@ internal static class OeeBenchmark
                 producer.Flush(TimeSpan.FromMinutes(5));
             }
 
-            var dll = Path.Combine(root, "stream", "Ms5.Stream", "bin", "Release", "net10.0", "Ms5.Stream.dll");
-            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.ArgumentList.Add(dll);
-            psi.Environment["MS5_PG"] = cs;
-            psi.Environment["MS5_KAFKA_BOOTSTRAP"] = kafka.BootstrapServers;
-            psi.Environment["MS5_KAFKA_DEVBROKER_URL"] = kafka.DevBrokerUrl ?? "";
-            psi.Environment["MS5_INFLUX_DB"] = "ms5_bench_discard";
-            psi.Environment["Stream__Topic"] = topic;
-            psi.Environment["Stream__Sinks"] = "oee";
-            psi.Environment["Stream__OeeGroup"] = $"bench.{run}.oee";
-            psi.Environment["Stream__OeeTopic"] = $"bench.{run}.oee-out";
-            psi.Environment["Stream__MetricsPort"] = "0";
-            psi.Environment["Logging__LogLevel__Default"] = "Warning";
-            using var engine = Process.Start(psi)!;
-            engine.OutputDataReceived += (_, _) => { };
-            engine.ErrorDataReceived += (_, _) => { };
-            engine.BeginOutputReadLine();
-            engine.BeginErrorReadLine();
-            try
+            var (done, rate, secs) = await StreamHost.DrainAsync(root, kafka, cs, new Dictionary<string, string>
             {
-                Stopwatch? clock = null;
-                long first = 0, done = 0;
-                var deadline = DateTime.UtcNow.AddMinutes(15);
-                while (DateTime.UtcNow < deadline && (done = await IngestBenchmark.ScalarAsync(cs, "SELECT coalesce(sum(next_offset), 0) FROM kafka_offsets")) < total)
-                {
-                    if (done > 0 && clock is null)
-                    {
-                        clock = Stopwatch.StartNew();
-                        first = done;
-                    }
-
-                    await Task.Delay(20);
-                }
-
-                var secs = clock?.Elapsed.TotalSeconds ?? double.NaN;
-                var buckets = await IngestBenchmark.ScalarAsync(cs, "SELECT count(*) FROM oee_minute");
-                Console.WriteLine($"[bench oee] engine consumed {done:N0} events in {secs:0.00}s: sustained {(done - first) / secs:N0} events/s (dedup store + exact bucket recomputation + offsets, one transaction per batch); {buckets:N0} minute buckets");
-                Console.WriteLine("[bench oee] event-to-published-OEE latency: not measured yet — the engine publishes complete minutes (latency up to 60 s + one tick); partial-minute publishing is the next step");
-                return done >= total ? 0 : 1;
-            }
-            finally
-            {
-                engine.Kill(entireProcessTree: true);
-                await engine.WaitForExitAsync();
-            }
+                ["MS5_INFLUX_DB"] = "ms5_bench_discard",
+                ["Stream__Topic"] = topic,
+                ["Stream__Sinks"] = "oee",
+                ["Stream__OeeGroup"] = $"bench.{run}.oee",
+                ["Stream__OeeTopic"] = $"bench.{run}.oee-out",
+            }, total);
+            var buckets = await IngestBenchmark.ScalarAsync(cs, "SELECT count(*) FROM oee_minute");
+            Console.WriteLine($"[bench oee] engine consumed {done:N0} events in {secs:0.00}s: sustained {rate:N0} events/s (dedup store + exact bucket recomputation + offsets, one transaction per batch); {buckets:N0} minute buckets");
+            Console.WriteLine("[bench oee] event-to-published-OEE latency: not measured yet — the engine publishes complete minutes (latency up to 60 s + one tick); partial-minute publishing is the next step");
+            return 0;
         }
         finally
         {

@@ -285,7 +285,7 @@ public static class EventParser
 
         if (problems.Count > 0)
         {
-            var ordered = problems.OrderBy(p => FieldOrder(p.Field)).ToList();
+            var ordered = EventProblem.InContractOrder(problems);
             problems.Clear();
             problems.AddRange(ordered);
             var partialMachine = problems.Any(p => p.Field == "machineId") ? null : f.MachineId;
@@ -301,10 +301,6 @@ public static class EventParser
         };
         return EventParseResult.Valid(evt);
     }
-
-    private static readonly string[] Order = ["$", "eventId", "machineId", "ts", "type", "state", "reason", "good", "reject", "goodTotal", "rejectTotal"];
-
-    private static int FieldOrder(string field) => Array.IndexOf(Order, field) is var i and >= 0 ? i : Order.Length;
 
     private static MachineState? CheckState(ref RawFields f, List<EventProblem> problems)
     {

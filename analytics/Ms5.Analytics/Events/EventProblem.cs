@@ -7,4 +7,10 @@ public readonly record struct EventProblem(string Field, string Message)
 
     /// <summary>All problems as one line, the form used in DLQ headers and logs.</summary>
     public static string Join(IEnumerable<EventProblem> problems) => string.Join("; ", problems);
+
+    private static readonly string[] ContractOrder = ["$", "eventId", "machineId", "ts", "type", "state", "reason", "good", "reject", "goodTotal", "rejectTotal"];
+
+    /// <summary>Problems in contract field order (stable for problems of the same field).</summary>
+    public static List<EventProblem> InContractOrder(IEnumerable<EventProblem> problems) =>
+        problems.OrderBy(p => Array.IndexOf(ContractOrder, p.Field) is var i and >= 0 ? i : ContractOrder.Length).ToList();
 }

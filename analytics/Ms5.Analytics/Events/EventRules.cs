@@ -46,10 +46,7 @@ public sealed class EventRules
             return parsed.Problems;
         }
 
-        var order = new[] { "$", "eventId", "machineId", "ts" };
-        return parsed.Problems.Concat(extra)
-            .OrderBy(p => Array.IndexOf(order, p.Field) is var i and >= 0 ? i : order.Length)
-            .ToList();
+        return EventProblem.InContractOrder(parsed.Problems.Concat(extra));
     }
 
     private IReadOnlyList<EventProblem> Check(string? machineId, DateTimeOffset? tsOrNull, DateTimeOffset now)

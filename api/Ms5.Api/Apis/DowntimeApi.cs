@@ -56,7 +56,7 @@ internal static class DowntimeApi
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Unknown {name}", detail: $"{name} '{id}' is not in the plant configuration");
         }
 
-        await plants.ReloadAsync(ct);
+        await plants.RefreshAsync(PlantDirectory.FreshEnough, ct);
         var now = time.GetUtcNow();
         var end = to!.Value < now ? to.Value : now;
         var stops = new List<StopResponse>();

@@ -95,7 +95,7 @@ internal static class OeeApi
         if ((int)grouping == 100)
         {
             // One group per shift occurrence of the scope's plant, clipped to [from, to).
-            await plants.ReloadAsync(ct);
+            await plants.RefreshAsync(PlantDirectory.FreshEnough, ct);
             var calendar = plants.All.First(m => (scope == OeeScope.Machine && m.MachineId == id) || (scope == OeeScope.Line && m.LineId == id) || (scope == OeeScope.Plant && m.PlantId == id)).Calendar;
             groups = [];
             foreach (var shift in calendar.Between(from!.Value, to!.Value))

@@ -51,7 +51,7 @@ internal static class ShiftsApi
             return TypedResults.ValidationProblem(errors, title: "Invalid query for /api/shifts");
         }
 
-        await plants.ReloadAsync(ct);
+        await plants.RefreshAsync(PlantDirectory.FreshEnough, ct);
         var plantId = q["plant"].ToString();
         var calendars = plants.All.GroupBy(m => m.PlantId).Where(g => plantId.Length == 0 || g.Key == plantId).ToList();
         if (plantId.Length > 0 && calendars.Count == 0)

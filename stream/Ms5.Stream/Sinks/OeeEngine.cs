@@ -147,7 +147,7 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeeP
 
     internal async Task TickAsync(CancellationToken ct)
     {
-        await plants.ReloadAsync(ct);
+        await plants.RefreshAsync(PlantDirectory.FreshEnough, ct);
         var to = BucketCalculator.Floor(time.GetUtcNow());
         await using var conn = await db.OpenConnectionAsync(ct);
         var progress = await OeeStore.ProgressAsync(conn, null, ct);
