@@ -10,40 +10,43 @@ public sealed record LiveWindow(string Window, DateTimeOffset From, DateTimeOffs
 public sealed record LiveScope(string Scope, string Id, IReadOnlyList<LiveWindow> Windows);
 
 /// <summary>
-/// Rolling OEE per machine, line and plant up to the last complete minute: last 15 minutes, last hour,
-/// and the current shift of the machine's plant (absent between shifts). Sums of minute buckets.
+/// Rolling OEE per machine, line and plant at a moment <c>now</c> (<see cref="RollingWindows"/>: last 15
+/// minutes, last hour, and the current shift of the machine's plant, absent between shifts), as sums of
+/// the stored minute buckets; the current minute counts as far as it has been computed.
 /// </summary>
 public sealed class LiveOee(OeeQueries queries, PlantDirectory plants)
 {
-    public async Task<IReadOnlyList<LiveScope>> ComputeAsync(DateTimeOffset to, CancellationToken ct = default)
+    public async Task<IReadOnlyList<LiveScope>> ComputeAsync(DateTimeOffset now, CancellationToken ct = default)
     {
         // Plants may be reloaded at any time (./ms5 up --plant, PUT calendar): use a recent configuration.
         await plants.RefreshAsync(PlantDirectory.FreshEnough, ct);
 
         var machines = plants.All.ToList();
-        var last15 = await queries.ByMachineAsync(to.AddMinutes(-15), to, ct);
-        var lastHour = await queries.ByMachineAsync(to.AddHours(-1), to, ct);
-        var shiftSums = new Dictionary<string, (ShiftInstance Shift, Dictionary<string, OeeComponents> Sums)>(StringComparer.Ordinal);
+        var to = BucketCalculator.Ceiling(now);
+        var bounds = RollingWindows.At(now, null);
+        var sums = new Dictionary<string, Dictionary<string, OeeComponents>>(StringComparer.Ordinal);
+        foreach (var b in bounds)
+        {
+            sums[b.Name] = await queries.ByMachineAsync(b.From, to, ct);
+        }
+
+        var shiftSums = new Dictionary<string, (DateTimeOffset Start, Dictionary<string, OeeComponents> Sums)>(StringComparer.Ordinal);
         foreach (var plant in machines.GroupBy(m => m.PlantId))
         {
-            if (plant.First().Calendar.At(to.AddTicks(-1)) is { } shift)
+            if (plant.First().Calendar.At(now) is { } shift && shift.Start < now)
             {
-                shiftSums[plant.Key] = (shift, await queries.ByMachineAsync(shift.Start, to, ct));
+                shiftSums[plant.Key] = (shift.Start, await queries.ByMachineAsync(shift.Start, to, ct));
             }
         }
 
         IReadOnlyList<LiveWindow> Windows(IEnumerable<MachineOeeContext> members)
         {
             var list = members.ToList();
-            var windows = new List<LiveWindow>
-            {
-                new("15m", to.AddMinutes(-15), to, OeeComponents.Sum(list.Select(m => last15.GetValueOrDefault(m.MachineId)))),
-                new("1h", to.AddHours(-1), to, OeeComponents.Sum(list.Select(m => lastHour.GetValueOrDefault(m.MachineId)))),
-            };
+            var windows = bounds.Select(b => new LiveWindow(b.Name, b.From, now, OeeComponents.Sum(list.Select(m => sums[b.Name].GetValueOrDefault(m.MachineId))))).ToList();
             var plantIds = list.Select(m => m.PlantId).Distinct().ToList();
             if (plantIds.Count == 1 && shiftSums.TryGetValue(plantIds[0], out var s))
             {
-                windows.Add(new LiveWindow("shift", s.Shift.Start, to, OeeComponents.Sum(list.Select(m => s.Sums.GetValueOrDefault(m.MachineId)))));
+                windows.Add(new LiveWindow("shift", s.Start, now, OeeComponents.Sum(list.Select(m => s.Sums.GetValueOrDefault(m.MachineId)))));
             }
 
             return windows;

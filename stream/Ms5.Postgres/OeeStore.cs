@@ -5,31 +5,43 @@ using NpgsqlTypes;
 
 namespace Ms5.Postgres;
 
+/// <summary>What a batch's new events can change on one machine; see <see cref="OeeStore.AffectedManyAsync"/>.</summary>
+public readonly record struct AffectedSpan(DateTimeOffset From, DateTimeOffset? NextState, DateTimeOffset Newest);
+
 /// <summary>The OEE engine's tables: its deduplicated event store, minute buckets and progress.</summary>
 public static class OeeStore
 {
     private const string EventColumns = "machine_id, ts, event_id, type, state, reason, good, reject, good_total, reject_total";
 
-    /// <summary>Stores events not seen before; returns the (machine, ts) of those that were new.</summary>
+    /// <summary>
+    /// Stores events not seen before; returns the (machine, ts) of those that were new. Optimistic: a
+    /// binary COPY straight into oee_events; only a batch holding a duplicate (a replay, a producer retry)
+    /// takes the slower path through a staging table and INSERT .. ON CONFLICT DO NOTHING.
+    /// </summary>
     public static async Task<List<(string Machine, DateTimeOffset Ts)>> InsertNewAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<MachineEvent> events, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(conn);
         ArgumentNullException.ThrowIfNull(events);
+        await Exec(conn, tx, "SAVEPOINT oee_copy", ct);
+        try
+        {
+            await CopyAsync(conn, $"COPY oee_events ({EventColumns}) FROM STDIN (FORMAT BINARY)", events, ct);
+            await Exec(conn, tx, "RELEASE SAVEPOINT oee_copy", ct);
+            return events.Select(e => (e.MachineId, e.Ts)).ToList();
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await Exec(conn, tx, "ROLLBACK TO SAVEPOINT oee_copy", ct);
+        }
+
+        await Exec(conn, tx, "CREATE TEMP TABLE IF NOT EXISTS oee_events_stage (LIKE oee_events) ON COMMIT DELETE ROWS", ct);
+        await CopyAsync(conn, $"COPY oee_events_stage ({EventColumns}) FROM STDIN (FORMAT BINARY)", events, ct);
         await using var cmd = new NpgsqlCommand($"""
             INSERT INTO oee_events ({EventColumns})
-            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+            SELECT DISTINCT ON (machine_id, ts, event_id) {EventColumns} FROM oee_events_stage
             ON CONFLICT DO NOTHING
             RETURNING machine_id, ts
             """, conn, tx);
-        cmd.Parameters.AddWithValue(events.Select(e => e.MachineId).ToArray());
-        cmd.Parameters.AddWithValue(events.Select(e => e.Ts.UtcDateTime).ToArray());
-        cmd.Parameters.AddWithValue(events.Select(e => e.EventId).ToArray());
-        cmd.Parameters.AddWithValue(events.Select(e => ContractNames.Of(e.Type)).ToArray());
-        cmd.Parameters.Add(TextArray(events.Select(e => e.State is { } s ? ContractNames.Of(s) : null)));
-        cmd.Parameters.Add(TextArray(events.Select(e => e.Reason)));
-        cmd.Parameters.Add(LongArray(events.Select(e => e.Good)));
-        cmd.Parameters.Add(LongArray(events.Select(e => e.Reject)));
-        cmd.Parameters.Add(LongArray(events.Select(e => e.GoodTotal)));
-        cmd.Parameters.Add(LongArray(events.Select(e => e.RejectTotal)));
         var inserted = new List<(string, DateTimeOffset)>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
@@ -40,26 +52,55 @@ public static class OeeStore
         return inserted;
     }
 
-    /// <summary>A machine's events in [from, to) plus the context before <paramref name="from"/>: last state, last counter, last event.</summary>
-    public static async Task<List<MachineEvent>> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string machine, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    private static async Task CopyAsync(NpgsqlConnection conn, string copySql, IReadOnlyList<MachineEvent> events, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand($"""
-            (SELECT {EventColumns} FROM oee_events WHERE machine_id = $1 AND ts >= $2 AND ts < $3)
-            UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = $1 AND ts < $2 AND type = 'state' ORDER BY ts DESC LIMIT 1)
-            UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = $1 AND ts < $2 AND type = 'counter' ORDER BY ts DESC LIMIT 1)
-            UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = $1 AND ts < $2 ORDER BY ts DESC LIMIT 1)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue(machine);
-        cmd.Parameters.AddWithValue(from.UtcDateTime);
-        cmd.Parameters.AddWithValue(to.UtcDateTime);
-        var events = new List<MachineEvent>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
+        await using var w = await conn.BeginBinaryImportAsync(copySql, ct);
+        foreach (var e in events)
         {
-            events.Add(ReadEvent(r));
+            await w.StartRowAsync(ct);
+            w.Write(e.MachineId, NpgsqlDbType.Text);
+            w.Write(e.Ts.UtcDateTime, NpgsqlDbType.TimestampTz);
+            w.Write(e.EventId, NpgsqlDbType.Uuid);
+            w.Write(ContractNames.Of(e.Type), NpgsqlDbType.Text);
+            Nullable(w, e.State is { } st ? ContractNames.Of(st) : null);
+            Nullable(w, e.Reason);
+            Nullable(w, e.Good);
+            Nullable(w, e.Reject);
+            Nullable(w, e.GoodTotal);
+            Nullable(w, e.RejectTotal);
         }
 
-        return events;
+        await w.CompleteAsync(ct);
+    }
+
+    private static void Nullable(NpgsqlBinaryImporter w, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull();
+        }
+        else
+        {
+            w.Write(value, NpgsqlDbType.Text);
+        }
+    }
+
+    private static void Nullable(NpgsqlBinaryImporter w, long? value)
+    {
+        if (value is { } v)
+        {
+            w.Write(v, NpgsqlDbType.Bigint);
+        }
+        else
+        {
+            w.WriteNull();
+        }
+    }
+
+    private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private static MachineEvent ReadEvent(NpgsqlDataReader r)
@@ -72,53 +113,57 @@ public static class OeeStore
             r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9));
     }
 
-    /// <summary>Replaces the buckets of [from, to) for one machine and advances its progress.</summary>
-    public static Task SaveBucketsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string machine, IReadOnlyDictionary<DateTimeOffset, OeeComponents> buckets, DateTimeOffset computedTo, CancellationToken ct) =>
-        SaveManyAsync(conn, tx, [(machine, buckets, computedTo)], ct);
-
-    /// <summary>Where each machine's complete buckets end.</summary>
-    public static async Task<Dictionary<string, DateTimeOffset>> ProgressAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken ct)
+    /// <summary>Where each machine's complete buckets end, and when the engine last reset that.</summary>
+    public static async Task<Dictionary<string, (DateTimeOffset ComputedTo, DateTimeOffset? TouchedAt)>> ProgressManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("SELECT machine_id, computed_to FROM oee_progress", conn, tx);
-        var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await using var cmd = new NpgsqlCommand("SELECT machine_id, computed_to, touched_at FROM oee_progress", conn, tx);
+        var result = new Dictionary<string, (DateTimeOffset, DateTimeOffset?)>(StringComparer.Ordinal);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            result[r.GetString(0)] = new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero);
+            result[r.GetString(0)] = (Utc(r.GetDateTime(1)), r.IsDBNull(2) ? null : Utc(r.GetDateTime(2)));
         }
 
         return result;
     }
 
     /// <summary>
-    /// Where recomputation must start, per machine, for new events whose earliest ts is given: the start
-    /// of the stop they end (its length decides micro-stop or not), else the machine's previous sign of
-    /// life (silence), else that ts.
+    /// The span new events can change, per machine, given the earliest and latest ts among them. It starts
+    /// at the stop the earliest one ends (its length decides micro-stop or not), else the machine's
+    /// previous sign of life (silence), else that ts. It ends at the first state event after the latest
+    /// one (<see cref="AffectedSpan.NextState"/>); when there is none, the machine's current state
+    /// changed, and everything from there to now follows from its newest event
+    /// (<see cref="AffectedSpan.Newest"/>).
     /// </summary>
-    public static async Task<Dictionary<string, DateTimeOffset>> AffectedFromManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, DateTimeOffset> earliest, CancellationToken ct)
+    public static async Task<Dictionary<string, AffectedSpan>> AffectedManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset Earliest, DateTimeOffset Latest)> inserted, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(earliest);
+        ArgumentNullException.ThrowIfNull(inserted);
         await using var cmd = new NpgsqlCommand("""
             SELECT a.m, coalesce(
                 (SELECT CASE WHEN state IN ('down', 'idle') THEN ts END FROM oee_events
                  WHERE machine_id = a.m AND ts < a.t AND type = 'state' ORDER BY ts DESC LIMIT 1),
                 (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts < a.t ORDER BY ts DESC LIMIT 1),
-                a.t)
-            FROM unnest($1::text[], $2::timestamptz[]) AS a(m, t)
+                a.t),
+                (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts > a.l AND type = 'state' ORDER BY ts LIMIT 1),
+                (SELECT ts FROM oee_events WHERE machine_id = a.m ORDER BY ts DESC LIMIT 1)
+            FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS a(m, t, l)
             """, conn, tx);
-        cmd.Parameters.AddWithValue(earliest.Keys.ToArray());
-        cmd.Parameters.AddWithValue(earliest.Values.Select(v => v.UtcDateTime).ToArray());
-        var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        cmd.Parameters.AddWithValue(inserted.Keys.ToArray());
+        cmd.Parameters.AddWithValue(inserted.Values.Select(v => v.Earliest.UtcDateTime).ToArray());
+        cmd.Parameters.AddWithValue(inserted.Values.Select(v => v.Latest.UtcDateTime).ToArray());
+        var result = new Dictionary<string, AffectedSpan>(StringComparer.Ordinal);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            result[r.GetString(0)] = new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero);
+            result[r.GetString(0)] = new AffectedSpan(Utc(r.GetDateTime(1)), r.IsDBNull(2) ? null : Utc(r.GetDateTime(2)), Utc(r.GetDateTime(3)));
         }
 
         return result;
     }
 
-    /// <summary>Set-based <see cref="LoadAsync"/>: each machine's events in its [from, to) plus the context before it.</summary>
+    private static DateTimeOffset Utc(DateTime d) => new(DateTime.SpecifyKind(d, DateTimeKind.Utc));
+
+    /// <summary>Each machine's events in its [from, to) plus the context before it.</summary>
     public static async Task<Dictionary<string, List<MachineEvent>>> LoadManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset From, DateTimeOffset To)> ranges, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ranges);
@@ -145,8 +190,13 @@ public static class OeeStore
         return result;
     }
 
-    /// <summary>Set-based <see cref="SaveBucketsAsync"/> for many machines.</summary>
-    public static async Task SaveManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<(string Machine, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets, DateTimeOffset ComputedTo)> items, CancellationToken ct)
+    /// <summary>Replaces the buckets of each machine over the computed minutes and records its progress.</summary>
+    /// <remarks>
+    /// ComputedTo is where the saved buckets stop being complete. With <c>Reset</c> it replaces the machine's progress,
+    /// also backwards (new events changed its current state, so buckets after ComputedTo are stale until the
+    /// ticker recomputes them); otherwise progress only moves forward.
+    /// </remarks>
+    public static async Task SaveManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<(string Machine, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets, DateTimeOffset ComputedTo, bool Reset)> items, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(items);
         if (items.Count == 0)
@@ -162,11 +212,15 @@ public static class OeeStore
         await cmd.ExecuteNonQueryAsync(ct);
 
         await using var progress = new NpgsqlCommand("""
-            INSERT INTO oee_progress (machine_id, computed_to) SELECT * FROM unnest($1::text[], $2::timestamptz[])
-            ON CONFLICT (machine_id) DO UPDATE SET computed_to = GREATEST(oee_progress.computed_to, EXCLUDED.computed_to)
+            INSERT INTO oee_progress AS p (machine_id, computed_to, touched_at)
+            SELECT m, t, CASE WHEN r THEN now() END FROM unnest($1::text[], $2::timestamptz[], $3::bool[]) AS a(m, t, r)
+            ON CONFLICT (machine_id) DO UPDATE SET
+                computed_to = CASE WHEN EXCLUDED.touched_at IS NOT NULL THEN EXCLUDED.computed_to ELSE GREATEST(p.computed_to, EXCLUDED.computed_to) END,
+                touched_at = coalesce(EXCLUDED.touched_at, p.touched_at)
             """, conn, tx);
         progress.Parameters.AddWithValue(items.Select(i => i.Machine).ToArray());
         progress.Parameters.AddWithValue(items.Select(i => i.ComputedTo.UtcDateTime).ToArray());
+        progress.Parameters.AddWithValue(items.Select(i => i.Reset).ToArray());
         await progress.ExecuteNonQueryAsync(ct);
     }
 
@@ -197,6 +251,40 @@ public static class OeeStore
         cmd.Parameters.AddWithValue(c.Select(x => x.FailureCount).ToArray());
     }
 
+    /// <summary>The stored buckets of the given machines from <paramref name="since"/> on.</summary>
+    public static async Task<Dictionary<string, List<KeyValuePair<DateTimeOffset, OeeComponents>>>> LoadBucketsAsync(NpgsqlConnection conn, IReadOnlyCollection<string> machines, DateTimeOffset since, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(machines);
+        await using var cmd = new NpgsqlCommand("""
+            SELECT machine_id, minute, calendar_seconds, planned_seconds, run_seconds, unplanned_stop_seconds, setup_seconds,
+                   micro_stop_seconds, planned_stop_seconds, good_count, reject_count, ideal_seconds, failure_count
+            FROM oee_minute WHERE machine_id = ANY($1) AND minute >= $2
+            """, conn);
+        cmd.Parameters.AddWithValue(machines.ToArray());
+        cmd.Parameters.AddWithValue(since.UtcDateTime);
+        var result = machines.ToDictionary(m => m, _ => new List<KeyValuePair<DateTimeOffset, OeeComponents>>(), StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            result[r.GetString(0)].Add(new(Utc(r.GetDateTime(1)), new OeeComponents
+            {
+                CalendarSeconds = r.GetDouble(2),
+                PlannedSeconds = r.GetDouble(3),
+                RunSeconds = r.GetDouble(4),
+                UnplannedStopSeconds = r.GetDouble(5),
+                SetupSeconds = r.GetDouble(6),
+                MicroStopSeconds = r.GetDouble(7),
+                PlannedStopSeconds = r.GetDouble(8),
+                GoodCount = r.GetInt64(9),
+                RejectCount = r.GetInt64(10),
+                IdealSeconds = r.GetDouble(11),
+                FailureCount = r.GetInt64(12),
+            }));
+        }
+
+        return result;
+    }
+
     /// <summary>Locks many machines in a fixed order (no deadlock between instances).</summary>
     public static async Task LockMachinesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<string> machines, CancellationToken ct)
     {
@@ -204,18 +292,4 @@ public static class OeeStore
         cmd.Parameters.AddWithValue(machines.Order(StringComparer.Ordinal).ToArray());
         await cmd.ExecuteNonQueryAsync(ct);
     }
-
-    /// <summary>Serialises work on one machine across engine instances and the ticker (transaction-scoped).</summary>
-    public static async Task LockMachineAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string machine, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('ms5.oee:' || $1))", conn, tx);
-        cmd.Parameters.AddWithValue(machine);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
-
-    private static NpgsqlParameter TextArray(IEnumerable<string?> values) =>
-        new() { Value = values.Select(v => (object?)v ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
-
-    private static NpgsqlParameter LongArray(IEnumerable<long?> values) =>
-        new() { Value = values.Select(v => v is { } x ? (object)x : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
 }

@@ -1,4 +1,9 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using Confluent.Kafka;
+using Ms5.Analytics.Events;
 using Ms5.Analytics.Plant;
 using Ms5.Kafka;
 using Ms5.Postgres;
@@ -13,6 +18,150 @@ namespace Ms5.Benchmarks;
 /// </summary>
 internal static class OeeBenchmark
 {
+    private const int MetricsPort = 59479;
+
+    /// <summary>
+    /// Live load at a fixed rate (count events stamped with the moment they are produced, round-robin over
+    /// the machines) through a running engine; every published machine window carries the newest event it
+    /// includes (lastEventAt), so each event's latency is the arrival of the first publication that
+    /// includes it minus its production time. The first 5 s (engine warm-up) are left out.
+    /// </summary>
+    private static async Task LatencyAsync(string root, KafkaOptions kafka, string cs, PlantConfig plant, string run, int rate, int seconds)
+    {
+        var topic = $"bench.{run}.live";
+        var outTopic = $"bench.{run}.live-oee";
+        await TopicAdmin.EnsureAsync(kafka, new Dictionary<string, int> { [topic] = 16, [outTopic] = 8 });
+        var machines = plant.Machines.Select(m => m.Id).ToArray();
+        var host = StreamHost.Start(root, kafka, cs, new Dictionary<string, string>
+        {
+            ["MS5_INFLUX_DB"] = "ms5_bench_discard",
+            ["Stream__Topic"] = topic,
+            ["Stream__Sinks"] = "oee",
+            ["Stream__OeeGroup"] = $"bench.{run}.live",
+            ["Stream__OeeTopic"] = outTopic,
+            ["Stream__MetricsPort"] = MetricsPort.ToString(CultureInfo.InvariantCulture),
+        });
+        var published = new ConcurrentDictionary<string, List<(DateTimeOffset LastEventAt, DateTimeOffset Received)>>(StringComparer.Ordinal);
+        using var stop = new CancellationTokenSource();
+        var consumer = Task.Run(() =>
+        {
+            using var c = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
+            {
+                BootstrapServers = kafka.BootstrapServers,
+                GroupId = $"bench.{run}.latency",
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+                EnableAutoCommit = false,
+            }).Build();
+            c.Subscribe(outTopic);
+            while (!stop.IsCancellationRequested)
+            {
+                var m = c.Consume(TimeSpan.FromMilliseconds(100));
+                if (m?.Message?.Value is not { } value)
+                {
+                    continue;
+                }
+
+                var received = DateTimeOffset.UtcNow;
+                using var doc = JsonDocument.Parse(value);
+                var root = doc.RootElement;
+                if (root.GetProperty("window").GetString() == "15m" && root.TryGetProperty("lastEventAt", out var last))
+                {
+                    published.GetOrAdd(root.GetProperty("id").GetString()!, _ => []).Add((last.GetDateTimeOffset(), received));
+                }
+            }
+        });
+
+        try
+        {
+            // The engine is up when its consumer group holds the topic's partitions; wait a little for it.
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            Console.WriteLine($"[bench oee] latency: {rate:N0} events/s for {seconds}s over {machines.Length} machines, engine live");
+            var produced = new List<(string Machine, DateTimeOffset Ts)>(rate * seconds);
+            using (var producer = new EventProducer(kafka, "ms5-bench-latency"))
+            {
+                var clock = Stopwatch.StartNew();
+                var sent = 0;
+                var total = rate * seconds;
+                while (sent < total)
+                {
+                    var due = Math.Min(total, (int)(clock.Elapsed.TotalSeconds * rate));
+                    for (; sent < due; sent++)
+                    {
+                        var machine = machines[sent % machines.Length];
+                        var ts = DateTimeOffset.UtcNow;
+                        producer.Produce(topic, new MachineEvent(Guid.NewGuid(), machine, ts, EventType.Count, null, null, 1, 0, null, null));
+                        produced.Add((machine, ts));
+                    }
+
+                    await Task.Delay(2);
+                }
+
+                producer.Flush(TimeSpan.FromMinutes(1));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            await stop.CancelAsync();
+            await consumer;
+            await PrintPhasesAsync();
+
+            var warm = produced[0].Ts.AddSeconds(5);
+            var latencies = new List<double>();
+            var missing = 0;
+            foreach (var byMachine in produced.Where(p => p.Ts >= warm).GroupBy(p => p.Machine))
+            {
+                var pubs = published.GetValueOrDefault(byMachine.Key) ?? [];
+                pubs.Sort((a, b) => a.Received.CompareTo(b.Received));
+                foreach (var (_, ts) in byMachine)
+                {
+                    var first = pubs.FirstOrDefault(p => p.LastEventAt >= ts);
+                    if (first == default)
+                    {
+                        missing++;
+                    }
+                    else
+                    {
+                        latencies.Add((first.Received - ts).TotalMilliseconds);
+                    }
+                }
+            }
+
+            latencies.Sort();
+            double P(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
+            Console.WriteLine($"[bench oee] event-to-published-OEE latency over {latencies.Count:N0} events: p50 {P(0.50):0} ms, p99 {P(0.99):0} ms, max {latencies.LastOrDefault():0} ms" +
+                (missing > 0 ? $"; {missing:N0} events never seen in a publication" : ""));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await StreamHost.StopAsync(host);
+            host.Dispose();
+            await TopicAdmin.DeleteDevTopicAsync(kafka, topic);
+            await TopicAdmin.DeleteDevTopicAsync(kafka, outTopic);
+        }
+    }
+
+    /// <summary>Where the engine's batch time went (its ms5_oee_batch_phase_seconds histogram).</summary>
+    private static async Task PrintPhasesAsync()
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{MetricsPort}/metrics"));
+        var sums = new Dictionary<string, double>();
+        var counts = new Dictionary<string, double>();
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("ms5_oee_batch_phase_seconds_sum{", StringComparison.Ordinal) || line.StartsWith("ms5_oee_batch_phase_seconds_count{", StringComparison.Ordinal))
+            {
+                var phase = line[(line.IndexOf('"', StringComparison.Ordinal) + 1)..line.LastIndexOf('"')];
+                var value = double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+                (line.Contains("_sum{", StringComparison.Ordinal) ? sums : counts)[phase] = value;
+            }
+        }
+
+        var total = sums.Values.Sum();
+        Console.WriteLine("[bench oee] batch phases: " + string.Join(", ", sums.OrderByDescending(p => p.Value)
+            .Select(p => $"{p.Key} {p.Value:0.00}s ({100 * p.Value / total:0}%, {1000 * p.Value / Math.Max(1, counts.GetValueOrDefault(p.Key)):0.0} ms/batch)")));
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
         var total = int.Parse(IngestBenchmark.Value(args, "--events") ?? "300000", CultureInfo.InvariantCulture);
@@ -55,15 +204,18 @@ internal static class OeeBenchmark
                 ["Stream__Sinks"] = "oee",
                 ["Stream__OeeGroup"] = $"bench.{run}.oee",
                 ["Stream__OeeTopic"] = $"bench.{run}.oee-out",
-            }, total);
+                ["Stream__MetricsPort"] = MetricsPort.ToString(CultureInfo.InvariantCulture),
+            }, total, PrintPhasesAsync);
             var buckets = await IngestBenchmark.ScalarAsync(cs, "SELECT count(*) FROM oee_minute");
             Console.WriteLine($"[bench oee] engine consumed {done:N0} events in {secs:0.00}s: sustained {rate:N0} events/s (dedup store + exact bucket recomputation + offsets, one transaction per batch); {buckets:N0} minute buckets");
-            Console.WriteLine("[bench oee] event-to-published-OEE latency: not measured yet — the engine publishes complete minutes (latency up to 60 s + one tick); partial-minute publishing is the next step");
+            await LatencyAsync(root, kafka, cs, plant, run, rate: int.Parse(IngestBenchmark.Value(args, "--rate") ?? "10000", CultureInfo.InvariantCulture),
+                seconds: int.Parse(IngestBenchmark.Value(args, "--seconds") ?? "30", CultureInfo.InvariantCulture));
             return 0;
         }
         finally
         {
             await TopicAdmin.DeleteDevTopicAsync(kafka, topic);
+            await TopicAdmin.DeleteDevTopicAsync(kafka, $"bench.{run}.oee-out");
             NpgsqlConnection.ClearAllPools();
             await IngestBenchmark.ExecAsync(adminCs, $"DROP DATABASE IF EXISTS {dbName} WITH (FORCE)");
         }

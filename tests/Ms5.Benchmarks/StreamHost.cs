@@ -8,31 +8,9 @@ internal static class StreamHost
 {
     /// <summary>Runs the host with <paramref name="settings"/> (Stream__* and the like) on the given database and Kafka, until it has
     /// committed <paramref name="total"/> offsets in PostgreSQL; returns the sustained rate from its first commit on.</summary>
-    public static async Task<(long Done, double Rate, double Seconds)> DrainAsync(string root, KafkaOptions kafka, string cs, IReadOnlyDictionary<string, string> settings, long total)
+    public static async Task<(long Done, double Rate, double Seconds)> DrainAsync(string root, KafkaOptions kafka, string cs, IReadOnlyDictionary<string, string> settings, long total, Func<Task>? whileRunning = null)
     {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(root, "stream", "Ms5.Stream", "bin", "Release", "net10.0", "Ms5.Stream.dll"));
-        psi.Environment["MS5_PG"] = cs;
-        psi.Environment["MS5_KAFKA_BOOTSTRAP"] = kafka.BootstrapServers;
-        psi.Environment["MS5_KAFKA_DEVBROKER_URL"] = kafka.DevBrokerUrl ?? "";
-        psi.Environment["Stream__MetricsPort"] = "0";
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (k, v) in settings)
-        {
-            psi.Environment[k] = v;
-        }
-
-        using var host = Process.Start(psi)!;
-        host.OutputDataReceived += (_, _) => { };
-        host.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Console.Error.WriteLine("  stream: " + e.Data);
-            }
-        };
-        host.BeginOutputReadLine();
-        host.BeginErrorReadLine();
+        using var host = Start(root, kafka, cs, settings);
         try
         {
             var deadline = DateTime.UtcNow.AddMinutes(15);
@@ -50,6 +28,11 @@ internal static class StreamHost
                 if (done >= total)
                 {
                     var secs = clock!.Elapsed.TotalSeconds;
+                    if (whileRunning is not null)
+                    {
+                        await whileRunning();
+                    }
+
                     return (done, (done - first) / Math.Max(secs, 0.001), secs);
                 }
 
@@ -60,8 +43,42 @@ internal static class StreamHost
         }
         finally
         {
-            host.Kill(entireProcessTree: true);
-            await host.WaitForExitAsync();
+            await StopAsync(host);
         }
+    }
+
+    public static async Task StopAsync(Process host)
+    {
+        host.Kill(entireProcessTree: true);
+        await host.WaitForExitAsync();
+    }
+
+    /// <summary>Starts the host; its stderr is echoed indented.</summary>
+    public static Process Start(string root, KafkaOptions kafka, string cs, IReadOnlyDictionary<string, string> settings)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(root, "stream", "Ms5.Stream", "bin", "Release", "net10.0", "Ms5.Stream.dll"));
+        psi.Environment["MS5_PG"] = cs;
+        psi.Environment["MS5_KAFKA_BOOTSTRAP"] = kafka.BootstrapServers;
+        psi.Environment["MS5_KAFKA_DEVBROKER_URL"] = kafka.DevBrokerUrl ?? "";
+        psi.Environment["Stream__MetricsPort"] = "0";
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (k, v) in settings)
+        {
+            psi.Environment[k] = v;
+        }
+
+        var host = Process.Start(psi)!;
+        host.OutputDataReceived += (_, _) => { };
+        host.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine("  stream: " + e.Data);
+            }
+        };
+        host.BeginOutputReadLine();
+        host.BeginErrorReadLine();
+        return host;
     }
 }

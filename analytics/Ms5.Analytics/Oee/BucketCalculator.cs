@@ -14,6 +14,8 @@ namespace Ms5.Analytics.Oee;
 /// <item>Time is split exactly at minute boundaries and at shift, break and holiday boundaries.</item>
 /// <item>Planned busy time is calendar production time minus planned stops, plus any time the machine
 /// runs outside it (overtime is production: otherwise its parts would push performance over 100 %).</item>
+/// <item>A <c>to</c> inside a minute gives that minute as a partial bucket (time up to <c>to</c> only): the live view
+/// of the current minute.</item>
 /// <item>Counts go to the minute of their ts; cumulative counters become increments (reset-aware);
 /// ideal seconds = ideal cycle time × produced parts. Duplicate event ids count once.</item>
 /// </list>
@@ -31,9 +33,9 @@ public static class BucketCalculator
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(losses);
-        if (from.Ticks % TimeSpan.TicksPerMinute != 0 || to.Ticks % TimeSpan.TicksPerMinute != 0 || to < from)
+        if (from.Ticks % TimeSpan.TicksPerMinute != 0 || to < from)
         {
-            throw new ArgumentException("from and to must be whole minutes with from <= to");
+            throw new ArgumentException("from must be a whole minute and to must not be before from");
         }
 
         var ordered = events.DistinctBy(e => e.EventId).OrderBy(e => e.Ts).ThenBy(e => e.EventId).ToList();
@@ -205,6 +207,9 @@ public static class BucketCalculator
     }
 
     public static DateTimeOffset Floor(DateTimeOffset t) => new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+
+    /// <summary>The smallest whole minute at or after <paramref name="t"/>.</summary>
+    public static DateTimeOffset Ceiling(DateTimeOffset t) => Floor(t) == t ? Floor(t) : Floor(t).AddMinutes(1);
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 

@@ -34,7 +34,7 @@ internal static class OeeLiveApi
             }, title: "Invalid query for /api/oee/live");
         }
 
-        var to = BucketCalculator.Floor(time.GetUtcNow());
+        var to = time.GetUtcNow();
         var scopes = await live.ComputeAsync(to, ct);
         if (given.Count == 1)
         {

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Oee;
+using Ms5.Analytics.Plant;
 using Ms5.Kafka;
 using Ms5.Postgres;
 using Npgsql;
@@ -15,9 +16,11 @@ internal sealed record OeeBatch(List<MachineEvent> Events, Dictionary<int, long>
 /// The OEE engine (consumer group ms5.oee-engine). Each batch, in one PostgreSQL transaction: new events
 /// go to its own deduplicated store (duplicates are ignored), every machine's minute buckets are
 /// recomputed exactly from that store over the span the new events can change (from the stop they end
-/// or the previous sign of life, so out-of-order and late events correct earlier minutes), and the
-/// consumer offsets are saved. A crash before COMMIT changes nothing; after it, everything.
-/// Complete minutes only: the current minute is bucketed by <see cref="OeeTicker"/> once it ends.
+/// or the previous sign of life, so out-of-order and late events correct earlier minutes, up to the next
+/// state event or, for a machine's newest events, the current minute so far), and the consumer offsets
+/// are saved. A crash before COMMIT changes nothing; after it, everything. Right after the commit the
+/// rolling windows of the machines in the batch are published (<see cref="LiveBuckets"/>), so an event
+/// is in the published OEE within one batch.
 /// </summary>
 internal sealed class OeeEngine(
     KafkaOptions kafka,
@@ -27,6 +30,8 @@ internal sealed class OeeEngine(
     PlantDirectory plants,
     EventRules rules,
     OeeInfluxMirror mirror,
+    OeePublisher publisher,
+    LiveBuckets live,
     TimeProvider time,
     TimeSpan grace,
     int maxBatch,
@@ -36,9 +41,15 @@ internal sealed class OeeEngine(
     : BatchConsumer<OeeBatch>(kafka, topic, groupId, maxBatch, maxDelay, maxRetryDelay, logger)
 {
     private static readonly Counter Events = Metrics.CreateCounter("ms5_oee_events_total", "Events seen by the OEE engine, by outcome.", "outcome");
+    private static readonly Histogram Phases = Metrics.CreateHistogram("ms5_oee_batch_phase_seconds", "Time per batch phase of the OEE engine.",
+        new HistogramConfiguration { LabelNames = ["phase"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
 
-    protected override IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions) =>
-        StoredOffsets.Assign(consumer, partitions, OffsetStore.LoadAsync(db, GroupId, Topic, Kafka.BootstrapServers).GetAwaiter().GetResult(), GroupId, Logger);
+    protected override IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
+    {
+        // Machines may have moved between instances: their cached buckets are reloaded on first use.
+        live.Clear();
+        return StoredOffsets.Assign(consumer, partitions, OffsetStore.LoadAsync(db, GroupId, Topic, Kafka.BootstrapServers).GetAwaiter().GetResult(), GroupId, Logger);
+    }
 
     protected override OeeBatch Prepare(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages)
     {
@@ -65,69 +76,121 @@ internal sealed class OeeEngine(
     protected override async Task WriteAsync(OeeBatch batch, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var to = BucketCalculator.Floor(now);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Mark(string phase)
+        {
+            Phases.WithLabels(phase).Observe(clock.Elapsed.TotalSeconds);
+            clock.Restart();
+        }
+
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var inserted = batch.Events.Count == 0 ? [] : await OeeStore.InsertNewAsync(conn, tx, batch.Events, ct);
-        var changes = new List<(MachineOeeContext, IReadOnlyDictionary<DateTimeOffset, OeeComponents>)>();
+        Mark("insert");
         Events.WithLabels("duplicate").Inc(batch.Events.Count - inserted.Count);
         Events.WithLabels("late").Inc(inserted.Count(e => e.Ts < now - grace));
+
         // Set-based: a handful of statements per batch whatever the number of machines.
         var contexts = new Dictionary<string, MachineOeeContext>(StringComparer.Ordinal);
-        var earliest = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var spans = new Dictionary<string, (DateTimeOffset, DateTimeOffset)>(StringComparer.Ordinal);
         foreach (var machine in inserted.GroupBy(e => e.Machine))
         {
             if (await plants.FindAsync(machine.Key, ct) is { } ctx)
             {
                 contexts[machine.Key] = ctx;
-                earliest[machine.Key] = machine.Min(e => e.Ts);
+                spans[machine.Key] = (machine.Min(e => e.Ts), machine.Max(e => e.Ts));
             }
         }
 
+        var computed = new List<MachineComputation>(contexts.Count);
         if (contexts.Count > 0)
         {
             await OeeStore.LockMachinesAsync(conn, tx, contexts.Keys, ct);
-            var affected = await OeeStore.AffectedFromManyAsync(conn, tx, earliest, ct);
-            var ranges = affected.Select(a => (Machine: a.Key, From: BucketCalculator.Floor(a.Value)))
-                .Where(a => a.From < to)
-                .ToDictionary(a => a.Machine, a => (a.From, to), StringComparer.Ordinal);
+            Mark("lock");
+            var affected = await OeeStore.AffectedManyAsync(conn, tx, spans, ct);
+            Mark("affected");
+            var ranges = new Dictionary<string, (DateTimeOffset From, DateTimeOffset To)>(StringComparer.Ordinal);
+            foreach (var (machine, span) in affected)
+            {
+                var from = BucketCalculator.Floor(span.From);
+                var end = BucketCalculator.Ceiling(span.NextState ?? span.Newest);
+                var to = end < now ? end : now;
+                if (from < to)
+                {
+                    ranges[machine] = (from, to);
+                }
+            }
+
             var loaded = await OeeStore.LoadManyAsync(conn, tx, ranges, ct);
-            var saves = new List<(string, IReadOnlyDictionary<DateTimeOffset, OeeComponents>, DateTimeOffset)>(ranges.Count);
+            Mark("load");
+            var saves = new List<(string, IReadOnlyDictionary<DateTimeOffset, OeeComponents>, DateTimeOffset, bool)>(ranges.Count);
             foreach (var (machine, range) in ranges)
             {
                 var ctx = contexts[machine];
-                var buckets = BucketCalculator.MinuteBuckets(loaded[machine], ctx.IdealCycleTime, ctx.Calendar, ctx.Losses, range.From, range.to);
-                saves.Add((machine, buckets, to));
-                changes.Add((ctx, buckets));
+                var buckets = BucketCalculator.MinuteBuckets(loaded[machine], ctx.IdealCycleTime, ctx.Calendar, ctx.Losses, range.From, range.To);
+                // Without a later state event the machine's current state changed: what follows is stale
+                // until the ticker extends it, so progress is set (also backwards), not only advanced.
+                saves.Add((machine, buckets, BucketCalculator.Floor(range.To), affected[machine].NextState is null));
+                computed.Add(new MachineComputation(ctx, buckets, affected[machine].Newest));
             }
 
+            Mark("compute");
             await OeeStore.SaveManyAsync(conn, tx, saves, ct);
+            Mark("save");
         }
 
         await OffsetStore.SaveAsync(conn, tx, GroupId, Topic, batch.NextOffsets, Kafka.BootstrapServers, ct);
         await tx.CommitAsync(ct);
+        Mark("commit");
         Events.WithLabels("stored").Inc(inserted.Count);
-        await mirror.WriteAsync(changes, ct);
+        await PublishAsync(conn, computed, now, ct);
+        Mark("publish");
+        await mirror.WriteAsync(computed.Select(c => (c.Context, c.Buckets)).ToList(), ct);
+        Mark("mirror");
     }
 
-    /// <summary>Recomputes and replaces one machine's buckets over [from, to) from its stored events.</summary>
-    internal static async Task<IReadOnlyDictionary<DateTimeOffset, OeeComponents>> RecomputeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, MachineOeeContext ctx, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    /// <summary>The rolling windows of the machines just computed, from the cache (loaded from PostgreSQL for a machine new to it).</summary>
+    private async Task PublishAsync(NpgsqlConnection conn, List<MachineComputation> computed, DateTimeOffset now, CancellationToken ct)
     {
-        var events = await OeeStore.LoadAsync(conn, tx, ctx.MachineId, from, to, ct);
-        var buckets = BucketCalculator.MinuteBuckets(events, ctx.IdealCycleTime, ctx.Calendar, ctx.Losses, from, to);
-        await OeeStore.SaveBucketsAsync(conn, tx, ctx.MachineId, buckets, to, ct);
-        return buckets;
+        if (computed.Count == 0)
+        {
+            return;
+        }
+
+        var missing = computed.Select(c => c.Context.MachineId).Where(m => !live.Has(m)).ToList();
+        if (missing.Count > 0)
+        {
+            foreach (var (machine, stored) in await OeeStore.LoadBucketsAsync(conn, missing, now - LiveBuckets.Horizon, ct))
+            {
+                live.Put(machine, stored, now, load: true);
+            }
+        }
+
+        foreach (var c in computed)
+        {
+            live.Put(c.Context.MachineId, c.Buckets, now);
+        }
+
+        await publisher.PublishMachinesAsync(computed.Select(c => (c.Context, live.Windows(c.Context.MachineId, now, c.Context.Calendar.At(now)?.Start), (DateTimeOffset?)c.NewestEvent)), now, ct);
     }
+
+    private sealed record MachineComputation(MachineOeeContext Context, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets, DateTimeOffset NewestEvent);
 }
 
 /// <summary>
-/// Closes minutes as time passes: every few seconds each machine's buckets are computed up to the
-/// last complete minute, so running, stopped and silent (offline) time accrue without new events.
-/// Safe with several engine instances: work on a machine is serialised by an advisory lock and a
-/// recomputation replaces the same rows with the same values.
+/// Closes minutes as time passes: every few seconds each machine's buckets are computed up to now (the
+/// current minute so far), so running, stopped and silent (offline) time accrue without new events; then
+/// the rolling windows of every machine, line and plant are published. One transaction per tick, the
+/// machines locked in a fixed order, progress re-read under the locks: safe with several engine
+/// instances, and a recomputation replaces rows with the same values. A machine whose history is being
+/// replayed (its progress reset by the engine within the last two ticks, far behind now) is extended once
+/// the replay pauses, a day per tick at most.
 /// </summary>
-internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeePublisher publisher, OeeInfluxMirror mirror, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
+internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeePublisher publisher, OeeInfluxMirror mirror, LiveBuckets live, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
 {
+    private static readonly TimeSpan ReplayLag = TimeSpan.FromHours(1);
+    private static readonly TimeSpan MaxPerTick = TimeSpan.FromDays(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(interval, time);
@@ -148,26 +211,50 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeeP
     internal async Task TickAsync(CancellationToken ct)
     {
         await plants.RefreshAsync(PlantDirectory.FreshEnough, ct);
-        var to = BucketCalculator.Floor(time.GetUtcNow());
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var progress = await OeeStore.ProgressAsync(conn, null, ct);
+        var now = time.GetUtcNow();
+        var contexts = plants.All.ToDictionary(c => c.MachineId, StringComparer.Ordinal);
         var changes = new List<(MachineOeeContext, IReadOnlyDictionary<DateTimeOffset, OeeComponents>)>();
-        foreach (var ctx in plants.All)
+        await using (var conn = await db.OpenConnectionAsync(ct))
         {
-            var from = progress.TryGetValue(ctx.MachineId, out var p) ? p : to.AddMinutes(-1);
-            if (from >= to)
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            await OeeStore.LockMachinesAsync(conn, tx, contexts.Keys, ct);
+            var progress = await OeeStore.ProgressManyAsync(conn, tx, ct);
+            var ranges = new Dictionary<string, (DateTimeOffset From, DateTimeOffset To)>(StringComparer.Ordinal);
+            foreach (var machine in contexts.Keys)
             {
-                continue;
+                var from = progress.TryGetValue(machine, out var p) ? p.ComputedTo : BucketCalculator.Floor(now).AddMinutes(-1);
+                if (p.TouchedAt is { } touched && touched > now - (2 * interval) && now - from > ReplayLag)
+                {
+                    continue;
+                }
+
+                var to = now - from > MaxPerTick ? from + MaxPerTick : now;
+                if (from < to)
+                {
+                    ranges[machine] = (from, to);
+                }
             }
 
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            await OeeStore.LockMachineAsync(conn, tx, ctx.MachineId, ct);
-            var buckets = await OeeEngine.RecomputeAsync(conn, tx, ctx, from, to, ct);
+            var loaded = await OeeStore.LoadManyAsync(conn, tx, ranges, ct);
+            var saves = new List<(string, IReadOnlyDictionary<DateTimeOffset, OeeComponents>, DateTimeOffset, bool)>(ranges.Count);
+            foreach (var (machine, range) in ranges)
+            {
+                var ctx = contexts[machine];
+                var buckets = BucketCalculator.MinuteBuckets(loaded[machine], ctx.IdealCycleTime, ctx.Calendar, ctx.Losses, range.From, range.To);
+                saves.Add((machine, buckets, BucketCalculator.Floor(range.To), false));
+                changes.Add((ctx, buckets));
+            }
+
+            await OeeStore.SaveManyAsync(conn, tx, saves, ct);
             await tx.CommitAsync(ct);
-            changes.Add((ctx, buckets));
+        }
+
+        foreach (var (ctx, buckets) in changes)
+        {
+            live.Put(ctx.MachineId, buckets, now);
         }
 
         await mirror.WriteAsync(changes, ct);
-        await publisher.PublishAsync(to, ct);
+        await publisher.PublishAsync(now, ct);
     }
 }

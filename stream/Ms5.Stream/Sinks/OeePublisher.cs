@@ -9,18 +9,18 @@ using Prometheus;
 namespace Ms5.Stream.Sinks;
 
 /// <summary>
-/// Publishes the rolling OEE windows of every machine, line and plant to ms5.oee.v1 (key "scope:id",
-/// one JSON message per scope and window) after each engine tick, i.e. at least every tick interval.
+/// Publishes rolling OEE windows to ms5.oee.v1 (key "scope:id", one JSON message per scope and window):
+/// every machine, line and plant after each engine tick (at least every tick interval), and the machines
+/// of each engine batch right after it commits, with <c>lastEventAt</c>, the newest event they include.
 /// </summary>
-internal sealed class OeePublisher(IProducer<byte[]?, byte[]?> producer, string topic, LiveOee live, TimeProvider time)
+internal sealed class OeePublisher(IProducer<byte[]?, byte[]?> producer, string topic, LiveOee live)
 {
     private static readonly Counter Published = Metrics.CreateCounter("ms5_oee_published_total", "Rolling OEE messages published.");
 
-    public async Task PublishAsync(DateTimeOffset to, CancellationToken ct)
+    public async Task PublishAsync(DateTimeOffset now, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
         var sends = new List<Task>();
-        foreach (var scope in await live.ComputeAsync(to, ct))
+        foreach (var scope in await live.ComputeAsync(now, ct))
         {
             foreach (var w in scope.Windows)
             {
@@ -33,7 +33,25 @@ internal sealed class OeePublisher(IProducer<byte[]?, byte[]?> producer, string 
         Published.Inc(sends.Count);
     }
 
-    internal static byte[] ToJson(LiveScope scope, LiveWindow w, DateTimeOffset computedAt)
+    /// <summary>The windows of machines just recomputed by an engine batch.</summary>
+    public async Task PublishMachinesAsync(IEnumerable<(MachineOeeContext Machine, IReadOnlyList<(WindowBounds Window, OeeComponents Sum)> Windows, DateTimeOffset? LastEventAt)> machines, DateTimeOffset now, CancellationToken ct)
+    {
+        var sends = new List<Task>();
+        foreach (var (machine, windows, lastEventAt) in machines)
+        {
+            var scope = new LiveScope("machine", machine.MachineId, windows.Select(w => new LiveWindow(w.Window.Name, w.Window.From, w.Window.To, w.Sum)).ToList());
+            var key = Encoding.UTF8.GetBytes($"machine:{machine.MachineId}");
+            foreach (var w in scope.Windows)
+            {
+                sends.Add(producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = key, Value = ToJson(scope, w, now, lastEventAt) }, ct));
+            }
+        }
+
+        await Task.WhenAll(sends);
+        Published.Inc(sends.Count);
+    }
+
+    internal static byte[] ToJson(LiveScope scope, LiveWindow w, DateTimeOffset computedAt, DateTimeOffset? lastEventAt = null)
     {
         var k = OeeKpis.From(w.Components);
         var c = w.Components;
@@ -61,6 +79,11 @@ internal sealed class OeePublisher(IProducer<byte[]?, byte[]?> producer, string 
             j.WriteNumber("rejectCount", c.RejectCount);
             j.WriteNumber("idealSeconds", c.IdealSeconds);
             j.WriteString("computedAt", computedAt);
+            if (lastEventAt is { } last)
+            {
+                j.WriteString("lastEventAt", last);
+            }
+
             j.WriteEndObject();
         }
 
