@@ -184,6 +184,12 @@ public sealed class OeeEngineTests(StackFixture stack)
             .ToList();
         Assert.Contains(published, m => m.GetProperty("window").GetString() == "15m" && m.GetProperty("runSeconds").GetDouble() > 0);
         Assert.Contains(published, m => m.GetProperty("window").GetString() == "shift");
+        // Right after the batch commits, the machine's windows go out with the newest event they include,
+        // and count the current minute so far.
+        var newest = start.AddMinutes(9).AddSeconds(20);
+        var afterBatch = Assert.Single(published, m => m.GetProperty("window").GetString() == "15m" && m.TryGetProperty("lastEventAt", out var l) && l.GetDateTimeOffset() == newest);
+        Assert.Equal(10, afterBatch.GetProperty("goodCount").GetInt64());
+        Assert.Equal(BucketCalculator.Floor(afterBatch.GetProperty("to").GetDateTimeOffset()).AddMinutes(-15), afterBatch.GetProperty("from").GetDateTimeOffset());
 
         await using var api = new ApiFactory(stack);
         var live = JsonDocument.Parse(await api.CreateClient().GetStringAsync(new Uri("/api/oee/live?machine=oee-m2", UriKind.Relative))).RootElement;

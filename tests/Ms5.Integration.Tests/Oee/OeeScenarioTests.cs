@@ -1,0 +1,198 @@
+using System.Text;
+using System.Text.Json;
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Oee;
+using Ms5.Analytics.Plant;
+using Ms5.Integration.Tests.Api;
+using Ms5.Integration.Tests.Support;
+using Ms5.Kafka;
+using Ms5.Postgres;
+
+namespace Ms5.Integration.Tests.Oee;
+
+/// <summary>
+/// The OEE semantics through the real pipeline (Kafka → engine process → PostgreSQL → API), in a plant on
+/// Europe/Berlin time with three shifts: a state spanning a shift end and midnight, a 9-hour night shift
+/// across the end of daylight saving time, a counter reset, a machine going silent, an event arriving long
+/// after the grace period, all produced shuffled with duplicates. Each is checked against exact expected
+/// figures and against a from-scratch recomputation of the same events.
+/// </summary>
+[Collection("stack")]
+public sealed class OeeScenarioTests(StackFixture stack)
+{
+    private const string PlantJson = """
+        { "plantId": "scen", "timeZone": "Europe/Berlin",
+          "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+          "shifts": [ { "name": "early", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "06:00", "end": "14:00" },
+                      { "name": "late", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "14:00", "end": "22:00" },
+                      { "name": "night", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "22:00", "end": "06:00" } ],
+          "lines": [ { "id": "scen-line", "machines": [
+              { "id": "sc-span", "idealCycleSeconds": 2.0 }, { "id": "sc-dst", "idealCycleSeconds": 2.0 }, { "id": "sc-reset", "idealCycleSeconds": 2.0 },
+              { "id": "sc-silent", "idealCycleSeconds": 2.0 }, { "id": "sc-late", "idealCycleSeconds": 2.0 } ] } ] }
+        """;
+
+    private static MachineEvent State(string m, DateTimeOffset ts, MachineState s, string? reason = null) => MachineEvent.StateChange(Guid.NewGuid(), m, ts, s, reason);
+
+    /// <summary>A count of 10 good parts at second 30 of every minute in [from, to).</summary>
+    private static IEnumerable<MachineEvent> Counts(string m, DateTimeOffset from, DateTimeOffset to)
+    {
+        for (var t = from; t < to; t = t.AddMinutes(1))
+        {
+            yield return MachineEvent.Counts(Guid.NewGuid(), m, t.AddSeconds(30), 10, 0);
+        }
+    }
+
+    private static DateTimeOffset Z(int month, int day, int hour, int minute = 0) => new(2026, month, day, hour, minute, 0, TimeSpan.Zero);
+
+    private static List<MachineEvent> Scenario()
+    {
+        var e = new List<MachineEvent>();
+
+        // Running from 21:00 local (late shift) across the shift end (22:00) and midnight, down 01:00-01:30, running until 06:00.
+        e.Add(State("sc-span", Z(11, 3, 20), MachineState.Running));
+        e.AddRange(Counts("sc-span", Z(11, 3, 20), Z(11, 4, 0)));
+        e.Add(State("sc-span", Z(11, 4, 0), MachineState.Down, "jam"));
+        e.Add(State("sc-span", Z(11, 4, 0, 30), MachineState.Running));
+        e.AddRange(Counts("sc-span", Z(11, 4, 0, 30), Z(11, 4, 5)));
+        e.Add(State("sc-span", Z(11, 4, 5), MachineState.Down, "jam"));
+
+        // The night of 24/25 October: 22:00 CEST (20:00Z) to 06:00 CET (05:00Z) is 9 hours.
+        e.Add(State("sc-dst", Z(10, 24, 20), MachineState.Running));
+        e.AddRange(Counts("sc-dst", Z(10, 24, 20), Z(10, 25, 5)));
+        e.Add(State("sc-dst", Z(10, 25, 5), MachineState.Down, "jam"));
+
+        // A cumulative counter that resets: totals 100, 150, 160, 5, 25 → increments 0 (baseline), 50, 10, 5, 20.
+        e.Add(State("sc-reset", Z(11, 5, 9), MachineState.Running));
+        long[] totals = [100, 150, 160, 5, 25];
+        e.AddRange(totals.Select((t, i) => MachineEvent.Counters(Guid.NewGuid(), "sc-reset", Z(11, 5, 9, i).AddSeconds(30), t, 0)));
+        e.Add(State("sc-reset", Z(11, 5, 9, 6), MachineState.Down, "jam"));
+
+        // Running, last sign of life 12:09:30Z, silent until 12:30Z: offline from 12:14:30 (5 minutes' silence).
+        e.Add(State("sc-silent", Z(11, 5, 12), MachineState.Running));
+        e.AddRange(Counts("sc-silent", Z(11, 5, 12), Z(11, 5, 12, 10)));
+        e.Add(State("sc-silent", Z(11, 5, 12, 30), MachineState.Running));
+        e.AddRange(Counts("sc-silent", Z(11, 5, 12, 30), Z(11, 5, 12, 40)));
+        e.Add(State("sc-silent", Z(11, 5, 12, 40), MachineState.Down, "jam"));
+
+        // Running an hour; a stop inside it arrives much later (LateStop).
+        e.Add(State("sc-late", Z(11, 5, 14), MachineState.Running));
+        e.AddRange(Counts("sc-late", Z(11, 5, 14), Z(11, 5, 15)));
+        e.Add(State("sc-late", Z(11, 5, 15), MachineState.Down, "jam"));
+        return e;
+    }
+
+    private static readonly MachineEvent[] LateStop =
+    [
+        State("sc-late", Z(11, 5, 14, 20), MachineState.Down, "jam"),
+        State("sc-late", Z(11, 5, 14, 25), MachineState.Running),
+    ];
+
+    private static (string?, string) Message(MachineEvent e) => (e.MachineId, Encoding.UTF8.GetString(EventJson.ToUtf8(e)));
+
+    [Fact]
+    public async Task ShiftEndsMidnightDstResetsSilenceAndLateEvents_AreExact_AndEqualAFromScratchRecomputation()
+    {
+        var plant = PlantConfigParser.Parse(PlantJson);
+        await new PlantStore(stack.Db).SaveAsync(plant, PlantJson);
+        var topic = $"test.{stack.RunId}.scen";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 3 });
+        var events = Scenario();
+        var rng = new Random(5);
+        var shuffled = events.Concat(events.Where(_ => rng.Next(3) == 0)).OrderBy(_ => rng.Next()).Select(Message).ToList();
+
+        using var engine = stack.StartStream("scen", topic, sinks: "oee");
+        await StackFixture.WaitForAssignmentAsync(engine, 1);
+        await stack.ProduceAsync(topic, shuffled);
+        await stack.WaitForDrainAsync($"test.{stack.RunId}.scen.oee", topic);
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+
+        async Task<JsonElement> Groups(string query)
+        {
+            var body = await client.GetStringAsync(new Uri("/api/oee?" + query, UriKind.Relative));
+            return JsonDocument.Parse(body).RootElement.GetProperty("groups");
+        }
+
+        static (double Planned, double Run, double Unplanned, long Good, double Ideal) Parts(JsonElement g) =>
+            (g.GetProperty("plannedSeconds").GetDouble(), g.GetProperty("runSeconds").GetDouble(), g.GetProperty("stopSeconds").GetProperty("unplanned").GetDouble(),
+             g.GetProperty("goodCount").GetInt64(), g.GetProperty("idealSeconds").GetDouble());
+
+        // Shift end and midnight: late shift 14:00-22:00 local = 13:00-21:00Z; the machine reports from 20:00Z on.
+        var spanShifts = await Groups($"machine=sc-span&from={Some.Ts(Z(11, 3, 13))}&to={Some.Ts(Z(11, 4, 5))}&groupBy=shift");
+        Assert.Equal(["late 2026-11-03", "night 2026-11-03"], spanShifts.EnumerateArray().Select(g => g.GetProperty("shift").GetString()!).ToArray());
+        Assert.Equal((3600.0, 3600.0, 0.0, 600L, 1200.0), Parts(spanShifts[0]));
+        Assert.Equal((28800.0, 27000.0, 1800.0, 4500L, 9000.0), Parts(spanShifts[1]));
+        Assert.Equal(93.75, Math.Round(spanShifts[1].GetProperty("availability").GetDouble() * 100, 2));
+        Assert.Equal(33.33, Math.Round(spanShifts[1].GetProperty("performance").GetDouble() * 100, 2));
+        var spanDays = await Groups($"machine=sc-span&from={Some.Ts(Z(11, 3, 13))}&to={Some.Ts(Z(11, 4, 5))}&groupBy=day");
+        Assert.Equal(2, spanDays.GetArrayLength());
+        Assert.Equal((10800.0, 1800L), (spanDays[0].GetProperty("runSeconds").GetDouble(), spanDays[0].GetProperty("goodCount").GetInt64()));
+
+        // The DST night is one 9-hour shift.
+        var night = Assert.Single((await Groups($"machine=sc-dst&from={Some.Ts(Z(10, 24, 20))}&to={Some.Ts(Z(10, 25, 5))}&groupBy=shift")).EnumerateArray());
+        Assert.Equal("night 2026-10-24", night.GetProperty("shift").GetString());
+        Assert.Equal((32400.0, 32400.0, 0.0, 5400L, 10800.0), Parts(night));
+
+        // Counter reset: 50 + 10 + 5 + 20 parts.
+        var reset = Assert.Single((await Groups($"machine=sc-reset&from={Some.Ts(Z(11, 5, 9))}&to={Some.Ts(Z(11, 5, 9, 6))}")).EnumerateArray());
+        Assert.Equal((360.0, 360.0, 0.0, 85L, 170.0), Parts(reset));
+
+        // Silence: offline 12:14:30-12:30:00 is unplanned loss (930 s).
+        var silent = Assert.Single((await Groups($"machine=sc-silent&from={Some.Ts(Z(11, 5, 12))}&to={Some.Ts(Z(11, 5, 12, 40))}")).EnumerateArray());
+        Assert.Equal((2400.0, 1470.0, 930.0, 200L, 400.0), Parts(silent));
+
+        var lateRange = $"machine=sc-late&from={Some.Ts(Z(11, 5, 14))}&to={Some.Ts(Z(11, 5, 15))}";
+        Assert.Equal((3600.0, 3600.0, 0.0, 600L, 1200.0), Parts(Assert.Single((await Groups(lateRange)).EnumerateArray())));
+        await AssertEqualsFromScratchAsync(plant, events);
+
+        // Three weeks after the fact, a stop inside that hour arrives: the buckets are corrected, not dropped.
+        await stack.ProduceAsync(topic, LateStop.Select(Message));
+        await stack.WaitForDrainAsync($"test.{stack.RunId}.scen.oee", topic);
+        var corrected = Assert.Single((await Groups(lateRange)).EnumerateArray());
+        Assert.Equal((3600.0, 3300.0, 300.0, 600L, 1200.0), Parts(corrected));
+        Assert.Equal(1, corrected.GetProperty("failureCount").GetInt64());
+        Assert.True(corrected.GetProperty("complete").GetBoolean());
+        await AssertEqualsFromScratchAsync(plant, [.. events, .. LateStop]);
+    }
+
+    /// <summary>Every stored minute and the API's total per machine equal BucketCalculator over the raw events.</summary>
+    private async Task AssertEqualsFromScratchAsync(PlantConfig plant, List<MachineEvent> events)
+    {
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+        var losses = LossClassifier.For(plant);
+        foreach (var machine in plant.Machines)
+        {
+            var mine = events.Where(e => e.MachineId == machine.Id).ToList();
+            var from = BucketCalculator.Floor(mine.Min(e => e.Ts));
+            var to = BucketCalculator.Floor(mine.Max(e => e.Ts));
+            var expected = BucketCalculator.MinuteBuckets(mine, machine.IdealCycleTime, plant.Calendar, losses, from, to);
+            await using var cmd = stack.Db.CreateCommand("""
+                SELECT minute, planned_seconds, run_seconds, unplanned_stop_seconds, micro_stop_seconds, good_count, reject_count, ideal_seconds, failure_count
+                FROM oee_minute WHERE machine_id = $1 AND minute >= $2 AND minute < $3 ORDER BY minute
+                """);
+            cmd.Parameters.AddWithValue(machine.Id);
+            cmd.Parameters.AddWithValue(from.UtcDateTime);
+            cmd.Parameters.AddWithValue(to.UtcDateTime);
+            var rows = 0;
+            await using (var r = await cmd.ExecuteReaderAsync())
+            {
+                while (await r.ReadAsync())
+                {
+                    rows++;
+                    var e = expected[new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero)];
+                    Assert.Equal(
+                        (e.PlannedSeconds, e.RunSeconds, e.UnplannedStopSeconds, e.MicroStopSeconds, e.GoodCount, e.RejectCount, e.IdealSeconds, e.FailureCount),
+                        (r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4), r.GetInt64(5), r.GetInt64(6), r.GetDouble(7), r.GetInt64(8)));
+                }
+            }
+
+            Assert.Equal(expected.Count, rows);
+            var k = OeeKpis.From(OeeComponents.Sum(expected.Values));
+            var g = JsonDocument.Parse(await client.GetStringAsync(new Uri($"/api/oee?machine={machine.Id}&from={Some.Ts(from)}&to={Some.Ts(to)}", UriKind.Relative)))
+                .RootElement.GetProperty("groups")[0];
+            Assert.Equal(Math.Round(k.Oee!.Value, 10), Math.Round(g.GetProperty("oee").GetDouble(), 10));
+            Assert.Equal(Math.Round(k.Availability!.Value, 10), Math.Round(g.GetProperty("availability").GetDouble(), 10));
+        }
+    }
+}
