@@ -68,6 +68,17 @@ internal sealed class ChildProcess : IDisposable
         return (child._process.ExitCode, child.Output);
     }
 
+    /// <summary>SIGTERM, then waits for the process to finish its graceful shutdown.</summary>
+    public void Stop()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+            _process.WaitForExit(30_000);
+        }
+    }
+
     /// <summary>SIGKILL: no shutdown hooks, no flush; what was not committed is lost by the process.</summary>
     public void Kill()
     {
