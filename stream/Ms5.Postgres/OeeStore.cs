@@ -285,6 +285,46 @@ public static class OeeStore
         return result;
     }
 
+    /// <summary>Asks the engine to recompute a plant's buckets from <paramref name="from"/> (its calendar changed).</summary>
+    public static async Task RequestRecomputeAsync(NpgsqlDataSource db, string plantId, DateTimeOffset from, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        await using var cmd = db.CreateCommand("INSERT INTO oee_recompute (plant_id, from_ts) VALUES ($1, $2)");
+        cmd.Parameters.AddWithValue(plantId);
+        cmd.Parameters.AddWithValue(from.UtcDateTime);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Pending recompute requests (id, plant, from).</summary>
+    public static async Task<List<(long Id, string PlantId, DateTimeOffset From)>> PendingRecomputesAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT id, plant_id, from_ts FROM oee_recompute ORDER BY id", conn);
+        var result = new List<(long, string, DateTimeOffset)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            result.Add((r.GetInt64(0), r.GetString(1), Utc(r.GetDateTime(2))));
+        }
+
+        return result;
+    }
+
+    /// <summary>Applies recompute requests: each machine's progress moves back to the request's time; the requests are removed.</summary>
+    public static async Task ApplyRecomputesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<(long Id, IReadOnlyList<string> Machines, DateTimeOffset From)> requests, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        foreach (var (id, machines, from) in requests)
+        {
+            await using var update = new NpgsqlCommand("UPDATE oee_progress SET computed_to = LEAST(computed_to, $2), touched_at = NULL WHERE machine_id = ANY($1)", conn, tx);
+            update.Parameters.AddWithValue(machines.ToArray());
+            update.Parameters.AddWithValue(from.UtcDateTime);
+            await update.ExecuteNonQueryAsync(ct);
+            await using var delete = new NpgsqlCommand("DELETE FROM oee_recompute WHERE id = $1", conn, tx);
+            delete.Parameters.AddWithValue(id);
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+    }
+
     /// <summary>Locks many machines in a fixed order (no deadlock between instances).</summary>
     public static async Task LockMachinesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<string> machines, CancellationToken ct)
     {

@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Plant;
 using Ms5.Postgres;
+using Npgsql;
 
 namespace Ms5.Api.Apis;
 
@@ -39,7 +41,9 @@ internal static class CalendarApi
         return TypedResults.Ok(CalendarOf(plantId!, JsonNode.Parse(config!)!.AsObject()));
     }
 
-    private static async Task<Results<Ok<JsonObject>, ValidationProblem, ProblemHttpResult>> PutAsync(HttpRequest request, PlantStore plants, CancellationToken ct)
+    private static readonly TimeSpan MaxRecompute = TimeSpan.FromDays(366);
+
+    private static async Task<Results<Ok<JsonObject>, ValidationProblem, ProblemHttpResult>> PutAsync(HttpRequest request, PlantStore plants, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
         if (!request.HasJsonContentType())
         {
@@ -50,6 +54,24 @@ internal static class CalendarApi
         if (problem is not null)
         {
             return problem;
+        }
+
+        // OEE already computed from here on is recomputed with the new calendar (default: the plant's current day).
+        var now = time.GetUtcNow();
+        DateTimeOffset? recomputeFrom = null;
+        if (request.Query["recomputeFrom"].ToString() is { Length: > 0 } text)
+        {
+            var errors = new Dictionary<string, string[]>();
+            recomputeFrom = QueryParams.Minute(text, "recomputeFrom", errors);
+            if (recomputeFrom is { } r && (r > now || now - r > MaxRecompute))
+            {
+                errors["recomputeFrom"] = [$"must lie in the last {MaxRecompute.TotalDays:0} days"];
+            }
+
+            if (errors.Count > 0)
+            {
+                return TypedResults.ValidationProblem(errors, title: "Invalid query for PUT /api/plant/calendar");
+            }
         }
 
         JsonObject body;
@@ -83,7 +105,17 @@ internal static class CalendarApi
         }
 
         await plants.SaveAsync(parsed, json, ct);
-        return TypedResults.Ok(CalendarOf(plantId!, plant));
+        var from = recomputeFrom ?? LocalDayStart(now, parsed.TimeZone);
+        await OeeStore.RequestRecomputeAsync(db, plantId!, from, ct);
+        var result = CalendarOf(plantId!, plant);
+        result["recomputeFrom"] = from.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        return TypedResults.Ok(result);
+    }
+
+    private static DateTimeOffset LocalDayStart(DateTimeOffset utc, TimeZoneInfo tz)
+    {
+        var local = TimeZoneInfo.ConvertTime(utc, tz).Date;
+        return new DateTimeOffset(local, tz.GetUtcOffset(local)).ToUniversalTime();
     }
 
     private static JsonObject CalendarOf(string plantId, JsonObject plant)

@@ -210,14 +210,22 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeeP
 
     internal async Task TickAsync(CancellationToken ct)
     {
-        await plants.RefreshAsync(PlantDirectory.FreshEnough, ct);
-        var now = time.GetUtcNow();
-        var contexts = plants.All.ToDictionary(c => c.MachineId, StringComparer.Ordinal);
         var changes = new List<(MachineOeeContext, IReadOnlyDictionary<DateTimeOffset, OeeComponents>)>();
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
+            // A calendar changed: reload the plants (the request is stored after the new calendar), then recompute.
+            var recomputes = await OeeStore.PendingRecomputesAsync(conn, ct);
+            await plants.RefreshAsync(recomputes.Count > 0 ? TimeSpan.Zero : PlantDirectory.FreshEnough, ct);
+            var now = time.GetUtcNow();
+            var contexts = plants.All.ToDictionary(c => c.MachineId, StringComparer.Ordinal);
             await using var tx = await conn.BeginTransactionAsync(ct);
             await OeeStore.LockMachinesAsync(conn, tx, contexts.Keys, ct);
+            if (recomputes.Count > 0)
+            {
+                await OeeStore.ApplyRecomputesAsync(conn, tx, recomputes.Select(r => (r.Id, (IReadOnlyList<string>)contexts.Values.Where(c => c.PlantId == r.PlantId).Select(c => c.MachineId).ToList(), r.From)).ToList(), ct);
+                logger.LogInformation("Recomputing OEE after calendar changes: {Requests}", string.Join(", ", recomputes.Select(r => $"{r.PlantId} from {r.From:O}")));
+            }
+
             var progress = await OeeStore.ProgressManyAsync(conn, tx, ct);
             var ranges = new Dictionary<string, (DateTimeOffset From, DateTimeOffset To)>(StringComparer.Ordinal);
             foreach (var machine in contexts.Keys)
@@ -249,12 +257,13 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeeP
             await tx.CommitAsync(ct);
         }
 
+        var at = time.GetUtcNow();
         foreach (var (ctx, buckets) in changes)
         {
-            live.Put(ctx.MachineId, buckets, now);
+            live.Put(ctx.MachineId, buckets, at);
         }
 
         await mirror.WriteAsync(changes, ct);
-        await publisher.PublishAsync(now, ct);
+        await publisher.PublishAsync(at, ct);
     }
 }

@@ -205,6 +205,48 @@ public sealed class OeeEngineTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
+    /// <summary>A calendar change through the API recomputes minutes already computed (from recomputeFrom).</summary>
+    [Fact]
+    public async Task CalendarPut_RecomputesMinutesAlreadyComputed()
+    {
+        var json = LivePlantJson.Replace("oee-live", "oee-recal", StringComparison.Ordinal).Replace("live-line", "recal-line", StringComparison.Ordinal).Replace("oee-m2", "oee-m3", StringComparison.Ordinal);
+        await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(json), json);
+        var topic = $"test.{stack.RunId}.oee-recal";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 1 });
+        var start = BucketCalculator.Floor(Some.Now).AddMinutes(-10);
+        var events = new List<(string?, string)> { ("oee-m3", Some.State(Guid.NewGuid(), "oee-m3", start, "running")) };
+        events.AddRange(Enumerable.Range(0, 10).Select(i => ((string?)"oee-m3", Some.Count(Guid.NewGuid(), "oee-m3", start.AddMinutes(i).AddSeconds(20), 1, 0))));
+        // Down for three minutes: unplanned loss, until the calendar says that was planned maintenance.
+        events.Add(("oee-m3", Some.State(Guid.NewGuid(), "oee-m3", start.AddMinutes(2), "down", "jam")));
+        events.Add(("oee-m3", Some.State(Guid.NewGuid(), "oee-m3", start.AddMinutes(5), "running")));
+        using var engine = stack.StartStream("recal", topic, sinks: "oee");
+        await StackFixture.WaitForAssignmentAsync(engine, 1);
+        await stack.ProduceAsync(topic, events);
+        await stack.WaitForDrainAsync($"test.{stack.RunId}.recal.oee", topic);
+        var window = (From: start.AddMinutes(2), To: start.AddMinutes(5));
+        const string PlannedStop = "SELECT coalesce(sum(planned_stop_seconds), 0)::bigint FROM oee_minute WHERE machine_id = 'oee-m3' AND minute >= $1 AND minute < $2";
+        Assert.Equal(0, await stack.ScalarAsync(PlannedStop, window.From.UtcDateTime, window.To.UtcDateTime));
+        const string Unplanned = "SELECT coalesce(sum(unplanned_stop_seconds), 0)::bigint FROM oee_minute WHERE machine_id = 'oee-m3' AND minute >= $1 AND minute < $2";
+        Assert.Equal(180, await stack.ScalarAsync(Unplanned, window.From.UtcDateTime, window.To.UtcDateTime));
+
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+        using var body = new StringContent($$"""{ "plannedMaintenance": [ { "start": "{{Some.Ts(window.From)}}", "end": "{{Some.Ts(window.To)}}" } ] }""", System.Text.Encoding.UTF8, "application/json");
+        var put = await client.PutAsync(new Uri($"/api/plant/calendar?plant=oee-recal&recomputeFrom={Some.Ts(start)}", UriKind.Relative), body);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(start, JsonDocument.Parse(await put.Content.ReadAsStringAsync()).RootElement.GetProperty("recomputeFrom").GetDateTimeOffset());
+
+        // The ticker reloads the calendar and recomputes: the maintenance window is now a planned stop.
+        await stack.WaitUntilAsync(() => stack.ScalarAsync(PlannedStop, window.From.UtcDateTime, window.To.UtcDateTime), 180, "planned stop after the calendar change\n" + engine.Output);
+        Assert.Equal(0, await stack.ScalarAsync("SELECT count(*) FROM oee_recompute"));
+        Assert.Equal(0, await stack.ScalarAsync(Unplanned, window.From.UtcDateTime, window.To.UtcDateTime));
+
+        using var bad = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        var future = await client.PutAsync(new Uri($"/api/plant/calendar?plant=oee-recal&recomputeFrom={Some.Ts(start.AddDays(2))}", UriKind.Relative), bad);
+        Assert.Equal(HttpStatusCode.BadRequest, future.StatusCode);
+        Assert.Contains("recomputeFrom", await future.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("from=2026-11-02T06:00:00Z&to=2026-11-02T07:00:00Z", "scope")]
     [InlineData("machine=oee-m1&line=oee-line&from=2026-11-02T06:00:00Z&to=2026-11-02T07:00:00Z", "scope")]
