@@ -101,7 +101,7 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
         w.Complete();
     }
 
-    private static void WriteNullable(NpgsqlBinaryImporter w, string? value)
+    internal static void WriteNullable(NpgsqlBinaryImporter w, string? value)
     {
         if (value is null)
         {
@@ -113,7 +113,7 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
         }
     }
 
-    private static void WriteNullable(NpgsqlBinaryImporter w, long? value)
+    internal static void WriteNullable(NpgsqlBinaryImporter w, long? value)
     {
         if (value is { } v)
         {

@@ -79,20 +79,7 @@ public sealed class OeeQueries(NpgsqlDataSource db)
                 OeeGrouping.Day => NextLocalMidnight(start, timeZone),
                 _ => to,
             };
-            var c = new OeeComponents
-            {
-                CalendarSeconds = r.GetDouble(2),
-                PlannedSeconds = r.GetDouble(3),
-                RunSeconds = r.GetDouble(4),
-                UnplannedStopSeconds = r.GetDouble(5),
-                SetupSeconds = r.GetDouble(6),
-                MicroStopSeconds = r.GetDouble(7),
-                PlannedStopSeconds = r.GetDouble(8),
-                GoodCount = r.GetInt64(9),
-                RejectCount = r.GetInt64(10),
-                IdealSeconds = r.GetDouble(11),
-                FailureCount = r.GetInt64(12),
-            };
+            var c = ReadComponents(r, 2);
             groups.Add(new OeeGroup(start < from ? from : start, end > to ? to : end, c, (int)r.GetInt64(1)));
         }
 
@@ -113,20 +100,7 @@ public sealed class OeeQueries(NpgsqlDataSource db)
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            result[r.GetString(0)] = new OeeComponents
-            {
-                CalendarSeconds = r.GetDouble(1),
-                PlannedSeconds = r.GetDouble(2),
-                RunSeconds = r.GetDouble(3),
-                UnplannedStopSeconds = r.GetDouble(4),
-                SetupSeconds = r.GetDouble(5),
-                MicroStopSeconds = r.GetDouble(6),
-                PlannedStopSeconds = r.GetDouble(7),
-                GoodCount = r.GetInt64(8),
-                RejectCount = r.GetInt64(9),
-                IdealSeconds = r.GetDouble(10),
-                FailureCount = r.GetInt64(11),
-            };
+            result[r.GetString(0)] = ReadComponents(r, 1);
         }
 
         return result;
@@ -148,4 +122,20 @@ public sealed class OeeQueries(NpgsqlDataSource db)
         var local = TimeZoneInfo.ConvertTime(utc, tz).Date.AddDays(1);
         return new DateTimeOffset(local, tz.GetUtcOffset(local)).ToUniversalTime();
     }
+
+    /// <summary>The components in the fixed column order (calendar, planned, run, unplanned, setup, micro, planned stop, good, reject, ideal, failures) from column <paramref name="first"/> on.</summary>
+    internal static OeeComponents ReadComponents(NpgsqlDataReader r, int first) => new()
+    {
+        CalendarSeconds = r.GetDouble(first),
+        PlannedSeconds = r.GetDouble(first + 1),
+        RunSeconds = r.GetDouble(first + 2),
+        UnplannedStopSeconds = r.GetDouble(first + 3),
+        SetupSeconds = r.GetDouble(first + 4),
+        MicroStopSeconds = r.GetDouble(first + 5),
+        PlannedStopSeconds = r.GetDouble(first + 6),
+        GoodCount = r.GetInt64(first + 7),
+        RejectCount = r.GetInt64(first + 8),
+        IdealSeconds = r.GetDouble(first + 9),
+        FailureCount = r.GetInt64(first + 10),
+    };
 }

@@ -62,39 +62,15 @@ public static class OeeStore
             w.Write(e.Ts.UtcDateTime, NpgsqlDbType.TimestampTz);
             w.Write(e.EventId, NpgsqlDbType.Uuid);
             w.Write(ContractNames.Of(e.Type), NpgsqlDbType.Text);
-            Nullable(w, e.State is { } st ? ContractNames.Of(st) : null);
-            Nullable(w, e.Reason);
-            Nullable(w, e.Good);
-            Nullable(w, e.Reject);
-            Nullable(w, e.GoodTotal);
-            Nullable(w, e.RejectTotal);
+            HistorianWriter.WriteNullable(w, e.State is { } st ? ContractNames.Of(st) : null);
+            HistorianWriter.WriteNullable(w, e.Reason);
+            HistorianWriter.WriteNullable(w, e.Good);
+            HistorianWriter.WriteNullable(w, e.Reject);
+            HistorianWriter.WriteNullable(w, e.GoodTotal);
+            HistorianWriter.WriteNullable(w, e.RejectTotal);
         }
 
         await w.CompleteAsync(ct);
-    }
-
-    private static void Nullable(NpgsqlBinaryImporter w, string? value)
-    {
-        if (value is null)
-        {
-            w.WriteNull();
-        }
-        else
-        {
-            w.Write(value, NpgsqlDbType.Text);
-        }
-    }
-
-    private static void Nullable(NpgsqlBinaryImporter w, long? value)
-    {
-        if (value is { } v)
-        {
-            w.Write(v, NpgsqlDbType.Bigint);
-        }
-        else
-        {
-            w.WriteNull();
-        }
     }
 
     private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
@@ -266,20 +242,7 @@ public static class OeeStore
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            result[r.GetString(0)].Add(new(Utc(r.GetDateTime(1)), new OeeComponents
-            {
-                CalendarSeconds = r.GetDouble(2),
-                PlannedSeconds = r.GetDouble(3),
-                RunSeconds = r.GetDouble(4),
-                UnplannedStopSeconds = r.GetDouble(5),
-                SetupSeconds = r.GetDouble(6),
-                MicroStopSeconds = r.GetDouble(7),
-                PlannedStopSeconds = r.GetDouble(8),
-                GoodCount = r.GetInt64(9),
-                RejectCount = r.GetInt64(10),
-                IdealSeconds = r.GetDouble(11),
-                FailureCount = r.GetInt64(12),
-            }));
+            result[r.GetString(0)].Add(new(Utc(r.GetDateTime(1)), OeeQueries.ReadComponents(r, 2)));
         }
 
         return result;
