@@ -16,8 +16,8 @@ internal sealed record ReplayRecord(int Line, byte[]? Key, byte[] Value, IReadOn
 /// <summary>Reads JSONL (one event per line), a JSON array of events, or CSV with a header row.</summary>
 internal static class ReplayReader
 {
-    public static readonly string[] CsvColumns = ["eventId", "machineId", "ts", "type", "state", "reason", "good", "reject", "goodTotal", "rejectTotal"];
-    private static readonly HashSet<string> NumericColumns = ["good", "reject", "goodTotal", "rejectTotal"];
+    public static readonly string[] CsvColumns = ["eventId", "machineId", "ts", "type", "state", "reason", "good", "reject", "goodTotal", "rejectTotal", "product"];
+    private static readonly HashSet<string> NumericColumns = ["good", "reject", "goodTotal", "rejectTotal", "product"];
 
     public static IEnumerable<ReplayRecord> Read(string path)
     {

@@ -27,6 +27,11 @@ public static class LineProtocol
                 sb.Append(StateMeasurement).Append(",line=").Append(EscapeTag(line)).Append(",machine=").Append(EscapeTag(e.MachineId))
                   .Append(",state=").Append(ContractNames.Of(e.State!.Value))
                   .Append(" reason=\"").Append(EscapeString(e.Reason ?? "")).Append('"');
+                if (e.Product is not null)
+                {
+                    sb.Append(",product=\"").Append(EscapeString(e.Product)).Append('"');
+                }
+
                 break;
             case EventType.Count:
                 sb.Append(CountMeasurement).Append(",line=").Append(EscapeTag(line)).Append(",machine=").Append(EscapeTag(e.MachineId))

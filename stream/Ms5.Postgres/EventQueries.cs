@@ -16,7 +16,7 @@ public sealed class EventQueries(NpgsqlDataSource db)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxLimit);
-        var sql = new StringBuilder("SELECT event_id, machine_id, ts, type, state, reason, good, reject, good_total, reject_total FROM raw_events WHERE true");
+        var sql = new StringBuilder("SELECT event_id, machine_id, ts, type, state, reason, good, reject, good_total, reject_total, product FROM raw_events WHERE true");
         await using var cmd = db.CreateCommand();
         if (machine is not null)
         {
@@ -79,7 +79,8 @@ public sealed class EventQueries(NpgsqlDataSource db)
             r.IsDBNull(6) ? null : r.GetInt64(6),
             r.IsDBNull(7) ? null : r.GetInt64(7),
             r.IsDBNull(8) ? null : r.GetInt64(8),
-            r.IsDBNull(9) ? null : r.GetInt64(9));
+            r.IsDBNull(9) ? null : r.GetInt64(9),
+            r.IsDBNull(10) ? null : r.GetString(10));
     }
 }
 

@@ -12,7 +12,7 @@ namespace Ms5.Postgres;
 /// </summary>
 public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, string clusterKey, TimeProvider time)
 {
-    private const string Columns = "event_id, machine_id, ts, type, state, reason, good, reject, good_total, reject_total, kafka_partition, kafka_offset, received_at";
+    private const string Columns = "event_id, machine_id, ts, type, state, reason, good, reject, good_total, reject_total, kafka_partition, kafka_offset, received_at, product";
     private readonly PartitionManager _partitions = new(db);
 
     public string ConsumerGroup => consumerGroup;
@@ -96,6 +96,7 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
             w.Write(s.Partition, NpgsqlDbType.Integer);
             w.Write(s.Offset, NpgsqlDbType.Bigint);
             w.Write(receivedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
+            WriteNullable(w, e.Product);
         }
 
         w.Complete();

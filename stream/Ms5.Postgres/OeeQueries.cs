@@ -58,8 +58,7 @@ public sealed class OeeQueries(NpgsqlDataSource db)
         };
         await using var cmd = db.CreateCommand($"""
             SELECT {bucket} AS g, count(DISTINCT b.minute),
-                   sum(b.calendar_seconds), sum(b.planned_seconds), sum(b.run_seconds), sum(b.unplanned_stop_seconds), sum(b.setup_seconds),
-                   sum(b.micro_stop_seconds), sum(b.planned_stop_seconds), sum(b.good_count), sum(b.reject_count), sum(b.ideal_seconds), sum(b.failure_count)
+                   {SumComponents("b.")}
             FROM oee_minute b JOIN machines m ON m.machine_id = b.machine_id
             WHERE {filter} AND b.minute >= $2 AND b.minute < $3
             GROUP BY 1 ORDER BY 1
@@ -89,9 +88,8 @@ public sealed class OeeQueries(NpgsqlDataSource db)
     /// <summary>Summed components per machine over [from, to).</summary>
     public async Task<Dictionary<string, OeeComponents>> ByMachineAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {
-        await using var cmd = db.CreateCommand("""
-            SELECT machine_id, sum(calendar_seconds), sum(planned_seconds), sum(run_seconds), sum(unplanned_stop_seconds), sum(setup_seconds),
-                   sum(micro_stop_seconds), sum(planned_stop_seconds), sum(good_count), sum(reject_count), sum(ideal_seconds), sum(failure_count)
+        await using var cmd = db.CreateCommand($"""
+            SELECT machine_id, {SumComponents("")}
             FROM oee_minute WHERE minute >= $1 AND minute < $2 GROUP BY machine_id
             """);
         cmd.Parameters.AddWithValue(from.UtcDateTime);
@@ -123,7 +121,15 @@ public sealed class OeeQueries(NpgsqlDataSource db)
         return new DateTimeOffset(local, tz.GetUtcOffset(local)).ToUniversalTime();
     }
 
-    /// <summary>The components in the fixed column order (calendar, planned, run, unplanned, setup, micro, planned stop, good, reject, ideal, failures) from column <paramref name="first"/> on.</summary>
+    /// <summary>The oee_minute component columns in the order <see cref="ReadComponents"/> reads them.</summary>
+    internal const string ComponentColumns = "calendar_seconds, planned_seconds, run_seconds, unplanned_stop_seconds, setup_seconds, "
+        + "micro_stop_seconds, planned_stop_seconds, good_count, reject_count, ideal_seconds, failure_count, startup_reject_count";
+
+    /// <summary>sum(...) of every component column, in <see cref="ComponentColumns"/> order, with a table prefix such as "b.".</summary>
+    internal static string SumComponents(string prefix) =>
+        string.Join(", ", ComponentColumns.Split(", ").Select(c => $"sum({prefix}{c})"));
+
+    /// <summary>The components in <see cref="ComponentColumns"/> order from column <paramref name="first"/> on.</summary>
     internal static OeeComponents ReadComponents(NpgsqlDataReader r, int first) => new()
     {
         CalendarSeconds = r.GetDouble(first),
@@ -137,5 +143,6 @@ public sealed class OeeQueries(NpgsqlDataSource db)
         RejectCount = r.GetInt64(first + 8),
         IdealSeconds = r.GetDouble(first + 9),
         FailureCount = r.GetInt64(first + 10),
+        StartupRejectCount = r.GetInt64(first + 11),
     };
 }

@@ -11,7 +11,7 @@ public readonly record struct AffectedSpan(DateTimeOffset From, DateTimeOffset? 
 /// <summary>The OEE engine's tables: its deduplicated event store, minute buckets and progress.</summary>
 public static class OeeStore
 {
-    private const string EventColumns = "machine_id, ts, event_id, type, state, reason, good, reject, good_total, reject_total";
+    private const string EventColumns = "machine_id, ts, event_id, type, state, reason, good, reject, good_total, reject_total, product";
 
     /// <summary>
     /// Stores events not seen before; returns the (machine, ts) of those that were new. Optimistic: a
@@ -68,6 +68,7 @@ public static class OeeStore
             HistorianWriter.WriteNullable(w, e.Reject);
             HistorianWriter.WriteNullable(w, e.GoodTotal);
             HistorianWriter.WriteNullable(w, e.RejectTotal);
+            HistorianWriter.WriteNullable(w, e.Product);
         }
 
         await w.CompleteAsync(ct);
@@ -86,7 +87,8 @@ public static class OeeStore
         return new MachineEvent(r.GetGuid(2), r.GetString(0), new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero), type, state,
             r.IsDBNull(5) ? null : r.GetString(5),
             r.IsDBNull(6) ? null : r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
-            r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9));
+            r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9),
+            r.IsDBNull(10) ? null : r.GetString(10));
     }
 
     /// <summary>Where each machine's complete buckets end, and when the engine last reset that.</summary>
@@ -109,9 +111,10 @@ public static class OeeStore
     /// previous sign of life (silence), else that ts. It ends at the first state event after the latest
     /// one (<see cref="AffectedSpan.NextState"/>); when there is none, the machine's current state
     /// changed, and everything from there to now follows from its newest event
-    /// (<see cref="AffectedSpan.Newest"/>).
+    /// (<see cref="AffectedSpan.Newest"/>). A new event naming a product changes the ideal time of counts up to
+    /// the next state event naming one, so for those the span ends there.
     /// </summary>
-    public static async Task<Dictionary<string, AffectedSpan>> AffectedManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset Earliest, DateTimeOffset Latest)> inserted, CancellationToken ct)
+    public static async Task<Dictionary<string, AffectedSpan>> AffectedManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset Earliest, DateTimeOffset Latest, bool Product)> inserted, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(inserted);
         await using var cmd = new NpgsqlCommand("""
@@ -120,13 +123,16 @@ public static class OeeStore
                  WHERE machine_id = a.m AND ts < a.t AND type = 'state' ORDER BY ts DESC LIMIT 1),
                 (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts < a.t ORDER BY ts DESC LIMIT 1),
                 a.t),
-                (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts > a.l AND type = 'state' ORDER BY ts LIMIT 1),
+                CASE WHEN a.p
+                    THEN (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts > a.l AND product IS NOT NULL ORDER BY ts LIMIT 1)
+                    ELSE (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts > a.l AND type = 'state' ORDER BY ts LIMIT 1) END,
                 (SELECT ts FROM oee_events WHERE machine_id = a.m ORDER BY ts DESC LIMIT 1)
-            FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS a(m, t, l)
+            FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bool[]) AS a(m, t, l, p)
             """, conn, tx);
         cmd.Parameters.AddWithValue(inserted.Keys.ToArray());
         cmd.Parameters.AddWithValue(inserted.Values.Select(v => v.Earliest.UtcDateTime).ToArray());
         cmd.Parameters.AddWithValue(inserted.Values.Select(v => v.Latest.UtcDateTime).ToArray());
+        cmd.Parameters.AddWithValue(inserted.Values.Select(v => v.Product).ToArray());
         var result = new Dictionary<string, AffectedSpan>(StringComparer.Ordinal);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
@@ -139,7 +145,10 @@ public static class OeeStore
 
     private static DateTimeOffset Utc(DateTime d) => new(DateTime.SpecifyKind(d, DateTimeKind.Utc));
 
-    /// <summary>Each machine's events in its [from, to) plus the context before it.</summary>
+    /// <summary>
+    /// Each machine's events in its [from, to) plus the context before it: the state, counter reading and
+    /// sign of life before <c>from</c>, and the state event that set the product in force.
+    /// </summary>
     public static async Task<Dictionary<string, List<MachineEvent>>> LoadManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset From, DateTimeOffset To)> ranges, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ranges);
@@ -150,6 +159,7 @@ public static class OeeStore
                 UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f AND type = 'state' ORDER BY ts DESC LIMIT 1)
                 UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f AND type = 'counter' ORDER BY ts DESC LIMIT 1)
                 UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f ORDER BY ts DESC LIMIT 1)
+                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f AND product IS NOT NULL ORDER BY ts DESC LIMIT 1)
             ) e
             """, conn, tx);
         cmd.Parameters.AddWithValue(ranges.Keys.ToArray());
@@ -181,7 +191,7 @@ public static class OeeStore
         }
 
         var rows = items.SelectMany(i => i.Buckets.Select(b => (i.Machine, Minute: b.Key, C: b.Value))).ToList();
-        await using var cmd = new NpgsqlCommand(UpsertSql("unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::bigint[], $11::bigint[], $12::float8[], $13::bigint[])", "*"), conn, tx);
+        await using var cmd = new NpgsqlCommand(UpsertSql("unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::bigint[], $11::bigint[], $12::float8[], $13::bigint[], $14::bigint[])", "*"), conn, tx);
         cmd.Parameters.AddWithValue(rows.Select(r => r.Machine).ToArray());
         cmd.Parameters.AddWithValue(rows.Select(r => r.Minute.UtcDateTime).ToArray());
         AddComponentArrays(cmd, rows.Select(r => r.C).ToList());
@@ -202,14 +212,14 @@ public static class OeeStore
 
     private static string UpsertSql(string source, string columns) => $"""
         INSERT INTO oee_minute (machine_id, minute, calendar_seconds, planned_seconds, run_seconds, unplanned_stop_seconds, setup_seconds,
-                                micro_stop_seconds, planned_stop_seconds, good_count, reject_count, ideal_seconds, failure_count, updated_at)
+                                micro_stop_seconds, planned_stop_seconds, good_count, reject_count, ideal_seconds, failure_count, startup_reject_count, updated_at)
         SELECT {columns}, now() FROM {source}
         ON CONFLICT (machine_id, minute) DO UPDATE SET
             calendar_seconds = EXCLUDED.calendar_seconds, planned_seconds = EXCLUDED.planned_seconds, run_seconds = EXCLUDED.run_seconds,
             unplanned_stop_seconds = EXCLUDED.unplanned_stop_seconds, setup_seconds = EXCLUDED.setup_seconds,
             micro_stop_seconds = EXCLUDED.micro_stop_seconds, planned_stop_seconds = EXCLUDED.planned_stop_seconds,
             good_count = EXCLUDED.good_count, reject_count = EXCLUDED.reject_count, ideal_seconds = EXCLUDED.ideal_seconds,
-            failure_count = EXCLUDED.failure_count, updated_at = now()
+            failure_count = EXCLUDED.failure_count, startup_reject_count = EXCLUDED.startup_reject_count, updated_at = now()
         """;
 
     private static void AddComponentArrays(NpgsqlCommand cmd, List<OeeComponents> c)
@@ -225,15 +235,15 @@ public static class OeeStore
         cmd.Parameters.AddWithValue(c.Select(x => x.RejectCount).ToArray());
         cmd.Parameters.AddWithValue(c.Select(x => x.IdealSeconds).ToArray());
         cmd.Parameters.AddWithValue(c.Select(x => x.FailureCount).ToArray());
+        cmd.Parameters.AddWithValue(c.Select(x => x.StartupRejectCount).ToArray());
     }
 
     /// <summary>The stored buckets of the given machines from <paramref name="since"/> on.</summary>
     public static async Task<Dictionary<string, List<KeyValuePair<DateTimeOffset, OeeComponents>>>> LoadBucketsAsync(NpgsqlConnection conn, IReadOnlyCollection<string> machines, DateTimeOffset since, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(machines);
-        await using var cmd = new NpgsqlCommand("""
-            SELECT machine_id, minute, calendar_seconds, planned_seconds, run_seconds, unplanned_stop_seconds, setup_seconds,
-                   micro_stop_seconds, planned_stop_seconds, good_count, reject_count, ideal_seconds, failure_count
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT machine_id, minute, {OeeQueries.ComponentColumns}
             FROM oee_minute WHERE machine_id = ANY($1) AND minute >= $2
             """, conn);
         cmd.Parameters.AddWithValue(machines.ToArray());

@@ -5,7 +5,7 @@ using Npgsql;
 namespace Ms5.Postgres;
 
 /// <summary>What the OEE engine needs to know about a machine: ideal cycle time, its plant's calendar and loss mapping.</summary>
-public sealed record MachineOeeContext(string MachineId, string LineId, string PlantId, TimeSpan IdealCycleTime, ShiftCalendar Calendar, LossClassifier Losses);
+public sealed record MachineOeeContext(string MachineId, string LineId, string PlantId, IdealCycle IdealCycle, ShiftCalendar Calendar, LossClassifier Losses);
 
 /// <summary>Plants and machines from PostgreSQL (the stored plant files), cached and reloaded at most every 10 s on a miss.</summary>
 public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time)
@@ -83,7 +83,7 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time)
             var losses = LossClassifier.For(plant);
             foreach (var m in plant.Machines)
             {
-                machines[m.Id] = new MachineOeeContext(m.Id, m.LineId, plant.PlantId, m.IdealCycleTime, plant.Calendar, losses);
+                machines[m.Id] = new MachineOeeContext(m.Id, m.LineId, plant.PlantId, m.IdealCycle, plant.Calendar, losses);
             }
         }
 

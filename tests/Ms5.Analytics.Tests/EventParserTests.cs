@@ -496,6 +496,7 @@ public class EventParserTests
         Assert.Equal(
             [
                 MachineEvent.StateChange(Guid.Parse("6f1c0a4e-8d2b-4c1e-9a57-3b0f5e2d7c11"), "press-01", Some.Ts, MachineState.Down, "jam"),
+                MachineEvent.StateChange(Guid.Parse("5e0b9f3d-7c1a-4b0d-8f46-2a9e4d1c6b00"), "press-01", Some.Ts.AddMinutes(5), MachineState.Setup, "changeover", "BRK-200"),
                 MachineEvent.Counts(Guid.Parse("7a2d1b5f-9e3c-4d2f-8b68-4c1a6f3e8d22"), "press-01", Some.Ts.AddSeconds(1), 10, 1),
                 MachineEvent.Counters(Guid.Parse("8b3e2c6a-af4d-4e3a-9c79-5d2b7a4f9e33"), "press-01", Some.Ts.AddSeconds(2), 123456, 789),
             ],

@@ -55,7 +55,8 @@ public class PlantConfigParserTests
         Assert.Equal(new MachineSimulation(), machines["press-02"].Simulation);
         Assert.Equal(["press-04", "weld-02", "asm-03"], machines.Values.Where(m => m.CountMode == CountMode.Cumulative).Select(m => m.Id));
         Assert.Equal(9, machines.Values.Count(m => m.CountMode == CountMode.Increment));
-        Assert.Equal(["jam", "tool_break", "electrical", "no_material", "micro_stop", "changeover"], machines["press-01"].ReasonCodes);
+        Assert.Equal(["jam", "tool_break", "electrical", "no_material", "micro_stop", "changeover", "warmup"], machines["press-01"].ReasonCodes);
+        Assert.Equal(TimeSpan.FromSeconds(2.4), machines["press-01"].IdealCycle.For("BRK-200"));
         Assert.Empty(machines["press-02"].ReasonCodes);
     }
 
@@ -64,7 +65,7 @@ public class PlantConfigParserTests
     {
         var plant = Some.DemoPlant;
 
-        Assert.Equal(11, plant.ReasonCodes.Count);
+        Assert.Equal(12, plant.ReasonCodes.Count);
         Assert.Equal(new ReasonCode("break", ReasonCategory.Planned, "Scheduled break"), plant.FindReason("break"));
         Assert.Equal(ReasonCategory.MicroStop, plant.FindReason("micro_stop")!.Category);
         Assert.Equal(ReasonCategory.Setup, plant.FindReason("changeover")!.Category);
@@ -144,7 +145,7 @@ public class PlantConfigParserTests
                 "$.plantId: is required",
                 "$.timeZone: 'Mars/Olympus_Mons' is not a known IANA time zone (e.g. Europe/Berlin, America/Chicago)",
                 "$.reasonCodes[1].code: 'bad code' " + IdRule,
-                "$.reasonCodes[1].category: must be one of unplanned, micro_stop, setup, planned, idle, quality; got 'sometimes'",
+                "$.reasonCodes[1].category: must be one of unplanned, micro_stop, setup, planned, idle, quality, startup; got 'sometimes'",
                 "$.reasonCodes[2].code: 'jam' is listed twice",
                 "$.shifts[0].days[1]: must be a weekday: Mon, Tue, Wed, Thu, Fri, Sat or Sun",
                 "$.shifts[0].days[2]: must be a weekday: Mon, Tue, Wed, Thu, Fri, Sat or Sun",
@@ -308,7 +309,7 @@ public class PlantConfigParserTests
 
         var expected = category.Length == 0
             ? "$.reasonCodes[0].category: must be a non-empty string"
-            : $"$.reasonCodes[0].category: must be one of unplanned, micro_stop, setup, planned, idle, quality; got '{category}'";
+            : $"$.reasonCodes[0].category: must be one of unplanned, micro_stop, setup, planned, idle, quality, startup; got '{category}'";
         Assert.Equal([expected], problems);
     }
 

@@ -157,7 +157,7 @@ public class PlantSimulatorTests
         foreach (var machine in Some.DemoPlant.Machines)
         {
             var running = RunningSeconds(machine.Id);
-            var maxParts = running / machine.IdealCycleTime.TotalSeconds * machine.Simulation.SpeedFactor;
+            var maxParts = IdealCycles(machine) * machine.Simulation.SpeedFactor;
             var parts = Parts(machine);
 
             Assert.True(running > 4 * 3600, $"{machine.Id} ran only {running} s");
@@ -165,6 +165,33 @@ public class PlantSimulatorTests
             Assert.True(parts <= maxParts + 1, $"{machine.Id}: {parts} parts in {running} s running, at most {maxParts + 1}");
             Assert.True(parts >= maxParts - 1, $"{machine.Id}: {parts} parts in {running} s running, at least {maxParts - 1} expected");
         }
+    }
+
+    [Fact]
+    public void AdvanceTo_MachinesWithProducts_ChangeProductAtChangeovers_AndWarmUpAfterwards()
+    {
+        var changeovers = 0;
+        foreach (var (machine, first) in new[] { ("press-01", "BRK-100"), ("weld-01", "FRM-A") })
+        {
+            var states = StatesOf(machine).ToList();
+            var products = states.Where(e => e.Product is not null).ToList();
+
+            Assert.Equal(first, products[0].Product);
+            Assert.All(products.Skip(1), e => Assert.Equal(MachineState.Setup, e.State));
+            Assert.Equal(products.Count - 1, states.Count(e => e.State == MachineState.Setup));
+            Assert.All(products.Zip(products.Skip(1)), p => Assert.NotEqual(p.First.Product, p.Second.Product));
+            for (var i = 0; i < states.Count - 1; i++)
+            {
+                if (states[i].State == MachineState.Setup && states[i + 1].State == MachineState.Running)
+                {
+                    Assert.Equal("warmup", states[i + 1].Reason);
+                    changeovers++;
+                }
+            }
+        }
+
+        Assert.True(changeovers > 0, "no changeover in eight hours");
+        Assert.All(StatesOf("press-02"), e => Assert.Null(e.Product));
     }
 
     [Fact]
@@ -285,6 +312,25 @@ public class PlantSimulatorTests
             {
                 var end = i + 1 < states.Count ? states[i + 1].Ts : ShiftEnd;
                 total += (end - states[i].Ts).TotalSeconds;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Running time divided by the ideal cycle time of the product in force, summed over the shift.</summary>
+    private static double IdealCycles(Machine machine)
+    {
+        var states = StatesOf(machine.Id).ToList();
+        var total = 0.0;
+        string? product = null;
+        for (var i = 0; i < states.Count; i++)
+        {
+            product = states[i].Product ?? product;
+            if (states[i].State == MachineState.Running)
+            {
+                var end = i + 1 < states.Count ? states[i + 1].Ts : ShiftEnd;
+                total += (end - states[i].Ts).TotalSeconds / machine.IdealCycle.For(product).TotalSeconds;
             }
         }
 

@@ -37,6 +37,11 @@ public static class EventJson
                     w.WriteString("reason", evt.Reason);
                 }
 
+                if (evt.Product is not null)
+                {
+                    w.WriteString("product", evt.Product);
+                }
+
                 break;
             case EventType.Count:
                 w.WriteNumber("good", evt.Good!.Value);

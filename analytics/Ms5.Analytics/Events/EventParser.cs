@@ -14,6 +14,7 @@ public static class EventParser
 
     public const int MaxMachineIdLength = 128;
     public const int MaxReasonLength = 128;
+    public const int MaxProductLength = 128;
 
     public static EventParseResult Parse(ReadOnlySpan<byte> utf8)
     {
@@ -92,6 +93,7 @@ public static class EventParser
                 case 7: f.Reject = ReadCount(ref reader, Names[7], problems, ref f.RejectPresent); break;
                 case 8: f.GoodTotal = ReadCount(ref reader, Names[8], problems, ref f.GoodTotalPresent); break;
                 case 9: f.RejectTotal = ReadCount(ref reader, Names[9], problems, ref f.RejectTotalPresent); break;
+                case 10: f.Product = ReadOptionalString(ref reader, Names[10], problems); break;
                 default: reader.Skip(); break;
             }
         }
@@ -108,7 +110,7 @@ public static class EventParser
         }
     }
 
-    private static readonly string[] Names = ["eventId", "machineId", "ts", "type", "state", "reason", "good", "reject", "goodTotal", "rejectTotal"];
+    private static readonly string[] Names = ["eventId", "machineId", "ts", "type", "state", "reason", "good", "reject", "goodTotal", "rejectTotal", "product"];
 
     /// <summary>Index of the contract field the reader is on, -1 for an unknown (ignored) field.</summary>
     private static int FieldOf(ref Utf8JsonReader reader)
@@ -131,6 +133,7 @@ public static class EventParser
             _ when name.SequenceEqual("reject"u8) => 7,
             _ when name.SequenceEqual("goodTotal"u8) => 8,
             _ when name.SequenceEqual("rejectTotal"u8) => 9,
+            _ when name.SequenceEqual("product"u8) => 10,
             _ => -1,
         };
     }
@@ -256,6 +259,7 @@ public static class EventParser
 
         MachineState? state = null;
         string? reason = null;
+        string? product = null;
         if (typeOk)
         {
             switch (type)
@@ -271,6 +275,13 @@ public static class EventParser
                         }
                     }
 
+                    // On other event types "product" is ignored, as an unknown field would be.
+                    if (f.Product is { Length: > 0 })
+                    {
+                        product = f.Product;
+                        CheckIdentifier("product", product, MaxProductLength, problems);
+                    }
+
                     break;
                 case EventType.Count:
                     Require(f.GoodPresent, "good", "count", problems);
@@ -281,6 +292,11 @@ public static class EventParser
                     Require(f.RejectTotalPresent, "rejectTotal", "counter", problems);
                     break;
             }
+        }
+
+        if (typeOk && type != EventType.State)
+        {
+            problems.RemoveAll(p => p.Field == "product");
         }
 
         if (problems.Count > 0)
@@ -295,7 +311,7 @@ public static class EventParser
 
         var evt = type switch
         {
-            EventType.State => new MachineEvent(eventId, f.MachineId!, ts, type, State: state, Reason: reason),
+            EventType.State => new MachineEvent(eventId, f.MachineId!, ts, type, State: state, Reason: reason, Product: product),
             EventType.Count => new MachineEvent(eventId, f.MachineId!, ts, type, Good: f.Good, Reject: f.Reject),
             _ => new MachineEvent(eventId, f.MachineId!, ts, type, GoodTotal: f.GoodTotal, RejectTotal: f.RejectTotal),
         };
@@ -352,7 +368,7 @@ public static class EventParser
 
     private struct RawFields
     {
-        public string? EventId, MachineId, Ts, Type, State, Reason;
+        public string? EventId, MachineId, Ts, Type, State, Reason, Product;
         public long? Good, Reject, GoodTotal, RejectTotal;
         public bool EventIdPresent, MachineIdPresent, TsPresent, TypePresent, StatePresent;
         public bool GoodPresent, RejectPresent, GoodTotalPresent, RejectTotalPresent;

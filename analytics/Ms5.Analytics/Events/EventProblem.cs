@@ -8,7 +8,7 @@ public readonly record struct EventProblem(string Field, string Message)
     /// <summary>All problems as one line, the form used in DLQ headers and logs.</summary>
     public static string Join(IEnumerable<EventProblem> problems) => string.Join("; ", problems);
 
-    private static readonly string[] ContractOrder = ["$", "eventId", "machineId", "ts", "type", "state", "reason", "good", "reject", "goodTotal", "rejectTotal"];
+    private static readonly string[] ContractOrder = ["$", "eventId", "machineId", "ts", "type", "state", "reason", "good", "reject", "goodTotal", "rejectTotal", "product"];
 
     /// <summary>Problems in contract field order (stable for problems of the same field).</summary>
     public static List<EventProblem> InContractOrder(IEnumerable<EventProblem> problems) =>

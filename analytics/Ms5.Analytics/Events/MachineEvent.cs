@@ -22,7 +22,8 @@ public enum MachineState
 /// <summary>
 /// One validated machine event (contract v1). Type-specific fields are set only for their type:
 /// State/Reason for <see cref="EventType.State"/>, Good/Reject for <see cref="EventType.Count"/>,
-/// GoodTotal/RejectTotal for <see cref="EventType.Counter"/>.
+/// GoodTotal/RejectTotal for <see cref="EventType.Counter"/>. <see cref="Product"/> (optional, state events only)
+/// names the product the machine makes from this event on; it holds until a later state event names another.
 /// </summary>
 public sealed record MachineEvent(
     Guid EventId,
@@ -34,10 +35,11 @@ public sealed record MachineEvent(
     long? Good = null,
     long? Reject = null,
     long? GoodTotal = null,
-    long? RejectTotal = null)
+    long? RejectTotal = null,
+    string? Product = null)
 {
-    public static MachineEvent StateChange(Guid id, string machine, DateTimeOffset ts, MachineState state, string? reason = null) =>
-        new(id, machine, ts, EventType.State, State: state, Reason: reason);
+    public static MachineEvent StateChange(Guid id, string machine, DateTimeOffset ts, MachineState state, string? reason = null, string? product = null) =>
+        new(id, machine, ts, EventType.State, State: state, Reason: reason, Product: product);
 
     public static MachineEvent Counts(Guid id, string machine, DateTimeOffset ts, long good, long reject) =>
         new(id, machine, ts, EventType.Count, Good: good, Reject: reject);

@@ -18,13 +18,18 @@ namespace Ms5.Analytics.Oee;
 /// of the current minute.</item>
 /// <item>Counts go to the minute of their ts; cumulative counters become increments (reset-aware);
 /// ideal seconds = ideal cycle time × produced parts. Duplicate event ids count once.</item>
+/// <item>The ideal cycle time is the one of the product the machine runs: the product named by its latest
+/// state event that names one (contract field <c>product</c>), else the machine's default.</item>
+/// <item>Rejects made while the machine runs in a start-up period (a <c>running</c> state whose reason is of
+/// category <c>startup</c>) are also counted as start-up rejects.</item>
+/// <item>Counts at the very instant of a state event belong to what came before it.</item>
 /// </list>
 /// </summary>
 public static class BucketCalculator
 {
     public static SortedDictionary<DateTimeOffset, OeeComponents> MinuteBuckets(
         IEnumerable<MachineEvent> events,
-        TimeSpan idealCycleTime,
+        IdealCycle idealCycle,
         ShiftCalendar calendar,
         LossClassifier losses,
         DateTimeOffset from,
@@ -33,6 +38,7 @@ public static class BucketCalculator
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(calendar);
         ArgumentNullException.ThrowIfNull(losses);
+        ArgumentNullException.ThrowIfNull(idealCycle);
         if (from.Ticks % TimeSpan.TicksPerMinute != 0 || to < from)
         {
             throw new ArgumentException("from must be a whole minute and to must not be before from");
@@ -57,7 +63,7 @@ public static class BucketCalculator
             }
         }
 
-        AddCounts(buckets, ordered, idealCycleTime, from, to);
+        AddCounts(buckets, ordered, idealCycle, losses, from, to);
         return buckets;
     }
 
@@ -171,14 +177,34 @@ public static class BucketCalculator
         };
     }
 
-    private static void AddCounts(SortedDictionary<DateTimeOffset, OeeComponents> buckets, List<MachineEvent> ordered, TimeSpan ideal, DateTimeOffset from, DateTimeOffset to)
+    private static void AddCounts(SortedDictionary<DateTimeOffset, OeeComponents> buckets, List<MachineEvent> ordered, IdealCycle ideal, LossClassifier losses, DateTimeOffset from, DateTimeOffset to)
     {
         var counters = new CounterTracker();
+        string? product = null;
+        var startup = false;
+        var pending = new List<MachineEvent>();
+        var lastTs = DateTimeOffset.MinValue;
         foreach (var e in ordered)
         {
+            // State events take effect for counts after their instant: apply the ones seen before this ts.
+            if (e.Ts > lastTs)
+            {
+                foreach (var s in pending)
+                {
+                    product = s.Product ?? product;
+                    startup = losses.IsStartup(s.State ?? MachineState.Offline, s.Reason);
+                }
+
+                pending.Clear();
+                lastTs = e.Ts;
+            }
+
             long good, reject;
             switch (e.Type)
             {
+                case EventType.State:
+                    pending.Add(e);
+                    continue;
                 case EventType.Count:
                     (good, reject) = (e.Good!.Value, e.Reject!.Value);
                     break;
@@ -201,7 +227,8 @@ public static class BucketCalculator
             {
                 GoodCount = c.GoodCount + good,
                 RejectCount = c.RejectCount + reject,
-                IdealSeconds = c.IdealSeconds + ((good + reject) * ideal.TotalSeconds),
+                StartupRejectCount = c.StartupRejectCount + (startup ? reject : 0),
+                IdealSeconds = c.IdealSeconds + ((good + reject) * ideal.For(product).TotalSeconds),
             };
         }
     }

@@ -46,6 +46,10 @@ public sealed class LossClassifier(IReadOnlyDictionary<string, ReasonCategory> r
         return category;
     }
 
+    /// <summary>Whether a state marks a start-up period: running with a reason of category <c>startup</c>.</summary>
+    public bool IsStartup(MachineState state, string? reason) =>
+        state == MachineState.Running && reason is not null && reasons.TryGetValue(reason, out var c) && c == ReasonCategory.Startup;
+
     private LossCategory ByReason(string? reason) =>
         reason is not null && reasons.TryGetValue(reason, out var c)
             ? c switch

@@ -22,6 +22,7 @@ public sealed record Line(string Id, string Name, IReadOnlyList<Machine> Machine
 /// <summary>
 /// A machine. <see cref="IdealCycleTime"/> is the ISO 22400 ideal (fastest sustainable) time per part.
 /// <see cref="ReasonCodes"/> limits the plant's list for this machine; empty means all apply.
+/// <see cref="ProductCycleTimes"/> overrides the ideal cycle time for the products it names.
 /// </summary>
 public sealed record Machine(
     string Id,
@@ -30,7 +31,14 @@ public sealed record Machine(
     TimeSpan IdealCycleTime,
     CountMode CountMode,
     IReadOnlyList<string> ReasonCodes,
-    MachineSimulation Simulation);
+    MachineSimulation Simulation)
+{
+    /// <summary>Ideal cycle time per product code, for machines that report the product they run (contract field <c>product</c>).</summary>
+    public IReadOnlyDictionary<string, TimeSpan> ProductCycleTimes { get; init; } = Oee.IdealCycle.NoProducts;
+
+    /// <summary>The machine's ideal cycle times: by product where known, else <see cref="IdealCycleTime"/>.</summary>
+    public Oee.IdealCycle IdealCycle => new(IdealCycleTime, ProductCycleTimes);
+}
 
 /// <summary>How a machine reports parts: increments ("count" events) or cumulative PLC counters ("counter").</summary>
 public enum CountMode
@@ -48,6 +56,9 @@ public enum ReasonCategory
     Planned,
     Idle,
     Quality,
+
+    /// <summary>On a <c>running</c> state event: the machine runs in a start-up period (warm-up after a changeover, maintenance or a cold start); its rejects are start-up rejects.</summary>
+    Startup,
 }
 
 public sealed record ReasonCode(string Code, ReasonCategory Category, string Description);

@@ -195,7 +195,7 @@ public static partial class PlantConfigParser
                 var category = ReasonCategory.Unplanned;
                 if (categoryText.Length > 0 && !TryCategory(categoryText, out category))
                 {
-                    problems.Add($"{path}.category: must be one of unplanned, micro_stop, setup, planned, idle, quality; got '{categoryText}'");
+                    problems.Add($"{path}.category: must be one of unplanned, micro_stop, setup, planned, idle, quality, startup; got '{categoryText}'");
                 }
 
                 if (list.Any(r => r.Code == code))
@@ -219,6 +219,7 @@ public static partial class PlantConfigParser
                 "planned" => ReasonCategory.Planned,
                 "idle" => ReasonCategory.Idle,
                 "quality" => ReasonCategory.Quality,
+                "startup" => ReasonCategory.Startup,
                 _ => (ReasonCategory)(-1),
             };
             return (int)c >= 0;
@@ -447,7 +448,49 @@ public static partial class PlantConfigParser
                     SpeedFactor: OptionalNumber(s, "speedFactor", spath, 0.01, 1.5) ?? sim.SpeedFactor);
             }
 
-            return new Machine(id, OptionalString(m, "name", path) ?? id, lineId, TimeSpan.FromSeconds(cycle ?? 1), mode, codes, sim);
+            return new Machine(id, OptionalString(m, "name", path) ?? id, lineId, TimeSpan.FromSeconds(cycle ?? 1), mode, codes, sim)
+            {
+                ProductCycleTimes = Products(m, path),
+            };
+        }
+
+        /// <summary>"products": { "P-100": 1.8, ... }: ideal seconds per part for each product the machine reports.</summary>
+        private IReadOnlyDictionary<string, TimeSpan> Products(JsonElement m, string path)
+        {
+            if (!m.TryGetProperty("products", out var p) || p.ValueKind == JsonValueKind.Null)
+            {
+                return Oee.IdealCycle.NoProducts;
+            }
+
+            if (p.ValueKind != JsonValueKind.Object)
+            {
+                problems.Add($"{path}.products: must be an object of product code to ideal seconds per part, e.g. {{ \"P-100\": 1.8 }}");
+                return Oee.IdealCycle.NoProducts;
+            }
+
+            var products = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+            foreach (var product in p.EnumerateObject())
+            {
+                var code = product.Name;
+                if (string.IsNullOrWhiteSpace(code) || code.Length > Events.EventParser.MaxProductLength || code.Any(char.IsControl))
+                {
+                    problems.Add($"{path}.products: product code '{code}' must be 1 to {Events.EventParser.MaxProductLength} printable characters");
+                    continue;
+                }
+
+                if (product.Value.ValueKind != JsonValueKind.Number || !product.Value.TryGetDouble(out var seconds) || seconds < 0.001 || seconds > 86_400)
+                {
+                    problems.Add($"{path}.products.{code}: must be the ideal seconds per part, a number from 0.001 to 86400");
+                    continue;
+                }
+
+                if (!products.TryAdd(code, TimeSpan.FromSeconds(seconds)))
+                {
+                    problems.Add($"{path}.products.{code}: is listed twice");
+                }
+            }
+
+            return products;
         }
 
         public IEnumerable<(JsonElement Item, string Path)> Array(JsonElement obj, string prop, string path, bool required)

@@ -87,6 +87,10 @@ public sealed class PlantSimulator
         private readonly string[] _failureReasons;
         private readonly string? _microReason;
         private readonly string? _setupReason;
+        private readonly string? _startupReason;
+        private readonly string[] _products;
+        private int _productIndex;
+        private DateTimeOffset _warmupUntil = DateTimeOffset.MinValue;
         private MachineState _state;
         private DateTimeOffset _until;
         private double _cycles;
@@ -106,6 +110,17 @@ public sealed class PlantSimulator
             _failureReasons = allowed.Where(r => r.Category == ReasonCategory.Unplanned).Select(r => r.Code).ToArray();
             _microReason = allowed.FirstOrDefault(r => r.Category == ReasonCategory.MicroStop)?.Code;
             _setupReason = allowed.FirstOrDefault(r => r.Category == ReasonCategory.Setup)?.Code;
+            _startupReason = allowed.FirstOrDefault(r => r.Category == ReasonCategory.Startup)?.Code;
+            _products = [.. m.ProductCycleTimes.Keys.Order(StringComparer.Ordinal)];
+        }
+
+        private string? Product => _products.Length > 0 ? _products[_productIndex % _products.Length] : null;
+
+        /// <summary>A changeover: to the next product the machine makes, if it reports products.</summary>
+        private void Changeover(DateTimeOffset until, DateTimeOffset now, List<MachineEvent> events)
+        {
+            _productIndex++;
+            Enter(MachineState.Setup, _setupReason, until, now, events, Product);
         }
 
         public void Start(DateTimeOffset now, List<MachineEvent> events)
@@ -114,12 +129,12 @@ public sealed class PlantSimulator
             var status = _plant.Calendar.StatusAt(now);
             if (status == PlannedStatus.Production)
             {
-                Enter(MachineState.Running, null, DateTimeOffset.MaxValue, now, events);
+                Enter(MachineState.Running, null, DateTimeOffset.MaxValue, now, events, Product);
             }
             else
             {
                 _plannedReason = PlannedReason(status);
-                Enter(MachineState.PlannedStop, _plannedReason, DateTimeOffset.MaxValue, now, events);
+                Enter(MachineState.PlannedStop, _plannedReason, DateTimeOffset.MaxValue, now, events, Product);
             }
 
             if (_m.CountMode == CountMode.Cumulative)
@@ -137,7 +152,7 @@ public sealed class PlantSimulator
             var tick = _o.Tick.TotalSeconds;
             if (_state == MachineState.Running)
             {
-                _cycles += tick / _m.IdealCycleTime.TotalSeconds * _m.Simulation.SpeedFactor;
+                _cycles += tick / _m.IdealCycle.For(Product).TotalSeconds * _m.Simulation.SpeedFactor;
             }
 
             if (now >= _nextCount)
@@ -177,7 +192,7 @@ public sealed class PlantSimulator
                 // Shift start: most shifts begin with a short changeover.
                 if (_setupReason is not null && _rng.NextDouble() < 0.3)
                 {
-                    Enter(MachineState.Setup, _setupReason, now + Minutes(5, 15), now, events);
+                    Changeover(now + Minutes(5, 15), now, events);
                 }
                 else
                 {
@@ -191,9 +206,19 @@ public sealed class PlantSimulator
             {
                 if (now >= _until)
                 {
-                    Enter(MachineState.Running, null, DateTimeOffset.MaxValue, now, events);
+                    // After a changeover, plants that mark start-up periods run a few minutes of warm-up.
+                    var warmup = _state == MachineState.Setup && _startupReason is not null;
+                    _warmupUntil = warmup ? now + Minutes(3, 8) : DateTimeOffset.MinValue;
+                    Enter(MachineState.Running, warmup ? _startupReason : null, DateTimeOffset.MaxValue, now, events);
                 }
 
+                return;
+            }
+
+            if (_warmupUntil != DateTimeOffset.MinValue && now >= _warmupUntil)
+            {
+                _warmupUntil = DateTimeOffset.MinValue;
+                Enter(MachineState.Running, null, DateTimeOffset.MaxValue, now, events);
                 return;
             }
 
@@ -208,7 +233,7 @@ public sealed class PlantSimulator
             }
             else if (_setupReason is not null && Chance(_o.MeanTimeBetweenSetups))
             {
-                Enter(MachineState.Setup, _setupReason, now + Minutes(10, 25), now, events);
+                Changeover(now + Minutes(10, 25), now, events);
             }
         }
 
@@ -219,7 +244,9 @@ public sealed class PlantSimulator
             long reject = 0;
             for (var i = 0; i < parts; i++)
             {
-                if (_rng.NextDouble() < _m.Simulation.RejectRate)
+                // Start-up is where the scrap is: three times the usual reject rate while warming up.
+                var rate = _warmupUntil != DateTimeOffset.MinValue ? Math.Min(1, 3 * _m.Simulation.RejectRate) : _m.Simulation.RejectRate;
+                if (_rng.NextDouble() < rate)
                 {
                     reject++;
                 }
@@ -244,11 +271,16 @@ public sealed class PlantSimulator
             }
         }
 
-        private void Enter(MachineState state, string? reason, DateTimeOffset until, DateTimeOffset now, List<MachineEvent> events)
+        private void Enter(MachineState state, string? reason, DateTimeOffset until, DateTimeOffset now, List<MachineEvent> events, string? product = null)
         {
+            if (state != MachineState.Running)
+            {
+                _warmupUntil = DateTimeOffset.MinValue;
+            }
+
             _state = state;
             _until = until;
-            events.Add(MachineEvent.StateChange(NewId(now), _m.Id, now, state, reason));
+            events.Add(MachineEvent.StateChange(NewId(now), _m.Id, now, state, reason, product));
         }
 
         private bool Chance(TimeSpan mean) => _rng.NextDouble() < _o.Tick.TotalSeconds / mean.TotalSeconds;

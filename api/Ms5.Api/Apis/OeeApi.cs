@@ -7,7 +7,10 @@ namespace Ms5.Api.Apis;
 
 public sealed record StopSeconds(double Unplanned, double Setup, double MicroStop, double Planned);
 
-/// <summary>One group of an OEE answer: the KPIs (fractions 0..1, null when undefined) and the components they come from.</summary>
+/// <summary>
+/// One group of an OEE answer: the KPIs (fractions 0..1, null when undefined), the components they come from,
+/// and the six big losses in seconds of planned time (they add up to <see cref="PlannedSeconds"/>).
+/// </summary>
 public sealed record OeeGroupResponse(
     DateTimeOffset From,
     DateTimeOffset To,
@@ -27,6 +30,8 @@ public sealed record OeeGroupResponse(
     double? MttrSeconds,
     double? ScrapRatio,
     double? SetupRatio,
+    long StartupRejectCount,
+    SixBigLosses Losses,
     bool Complete,
     string? Shift = null);
 
@@ -120,6 +125,7 @@ internal static class OeeApi
                 c.PlannedSeconds, c.RunSeconds, c.GoodCount, c.RejectCount, c.IdealSeconds,
                 new StopSeconds(c.UnplannedStopSeconds, c.SetupSeconds, c.MicroStopSeconds, c.PlannedStopSeconds),
                 c.FailureCount, k.MtbfSeconds, k.MttrSeconds, k.ScrapRatio, k.SetupRatio,
+                c.StartupRejectCount, SixBigLosses.From(c),
                 completeUntil is { } cu && cu >= g.End, shiftName);
         }).ToList();
         return TypedResults.Ok(new OeeResponse(name, id, from!.Value, to!.Value, groupByText.Length == 0 ? "none" : groupByText, body));

@@ -92,13 +92,14 @@ internal sealed class OeeEngine(
 
         // Set-based: a handful of statements per batch whatever the number of machines.
         var contexts = new Dictionary<string, MachineOeeContext>(StringComparer.Ordinal);
-        var spans = new Dictionary<string, (DateTimeOffset, DateTimeOffset)>(StringComparer.Ordinal);
+        var spans = new Dictionary<string, (DateTimeOffset, DateTimeOffset, bool)>(StringComparer.Ordinal);
+        var namesProduct = batch.Events.Where(e => e.Product is not null).Select(e => e.MachineId).ToHashSet(StringComparer.Ordinal);
         foreach (var machine in inserted.GroupBy(e => e.Machine))
         {
             if (await plants.FindAsync(machine.Key, ct) is { } ctx)
             {
                 contexts[machine.Key] = ctx;
-                spans[machine.Key] = (machine.Min(e => e.Ts), machine.Max(e => e.Ts));
+                spans[machine.Key] = (machine.Min(e => e.Ts), machine.Max(e => e.Ts), namesProduct.Contains(machine.Key));
             }
         }
 
@@ -127,7 +128,7 @@ internal sealed class OeeEngine(
             foreach (var (machine, range) in ranges)
             {
                 var ctx = contexts[machine];
-                var buckets = BucketCalculator.MinuteBuckets(loaded[machine], ctx.IdealCycleTime, ctx.Calendar, ctx.Losses, range.From, range.To);
+                var buckets = BucketCalculator.MinuteBuckets(loaded[machine], ctx.IdealCycle, ctx.Calendar, ctx.Losses, range.From, range.To);
                 // Without a later state event the machine's current state changed: what follows is stale
                 // until the ticker extends it, so progress is set (also backwards), not only advanced.
                 saves.Add((machine, buckets, BucketCalculator.Floor(range.To), affected[machine].NextState is null));
@@ -248,7 +249,7 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeeP
             foreach (var (machine, range) in ranges)
             {
                 var ctx = contexts[machine];
-                var buckets = BucketCalculator.MinuteBuckets(loaded[machine], ctx.IdealCycleTime, ctx.Calendar, ctx.Losses, range.From, range.To);
+                var buckets = BucketCalculator.MinuteBuckets(loaded[machine], ctx.IdealCycle, ctx.Calendar, ctx.Losses, range.From, range.To);
                 saves.Add((machine, buckets, BucketCalculator.Floor(range.To), false));
                 changes.Add((ctx, buckets));
             }

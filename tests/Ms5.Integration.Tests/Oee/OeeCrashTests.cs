@@ -136,7 +136,7 @@ public sealed class OeeCrashTests(StackFixture stack)
         var losses = LossClassifier.For(plant);
         foreach (var machine in plant.Machines)
         {
-            var expected = BucketCalculator.MinuteBuckets(events.Where(e => e.MachineId == machine.Id), machine.IdealCycleTime, plant.Calendar, losses, from, to);
+            var expected = BucketCalculator.MinuteBuckets(events.Where(e => e.MachineId == machine.Id), machine.IdealCycle, plant.Calendar, losses, from, to);
             await using var cmd = stack.Db.CreateCommand("""
                 SELECT minute, planned_seconds, run_seconds, unplanned_stop_seconds, setup_seconds, micro_stop_seconds, good_count, reject_count, ideal_seconds, failure_count
                 FROM oee_minute WHERE machine_id = $1 AND minute >= $2 AND minute < $3 ORDER BY minute

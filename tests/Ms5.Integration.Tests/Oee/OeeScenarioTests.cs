@@ -33,6 +33,7 @@ public sealed class OeeScenarioTests(StackFixture stack)
 
     private static MachineEvent State(string m, DateTimeOffset ts, MachineState s, string? reason = null) => MachineEvent.StateChange(Guid.NewGuid(), m, ts, s, reason);
 
+
     /// <summary>A count of 10 good parts at second 30 of every minute in [from, to).</summary>
     private static IEnumerable<MachineEvent> Counts(string m, DateTimeOffset from, DateTimeOffset to)
     {
@@ -155,6 +156,93 @@ public sealed class OeeScenarioTests(StackFixture stack)
         await AssertEqualsFromScratchAsync(plant, [.. events, .. LateStop]);
     }
 
+    private const string ProductPlantJson = """
+        { "plantId": "prod", "timeZone": "Europe/Berlin",
+          "reasonCodes": [ { "code": "jam", "category": "unplanned" }, { "code": "changeover", "category": "setup" },
+                           { "code": "warmup", "category": "startup" } ],
+          "shifts": [ { "name": "early", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "06:00", "end": "14:00" } ],
+          "lines": [ { "id": "prod-line", "machines": [
+              { "id": "pr-mix", "idealCycleSeconds": 1.0, "products": { "P-A": 2.0, "P-B": 0.5 } } ] } ] }
+        """;
+
+    /// <summary>Counts of 10 good and <paramref name="reject"/> rejects at second 30 of every minute in [from, to).</summary>
+    private static IEnumerable<MachineEvent> Made(DateTimeOffset from, DateTimeOffset to, long good, long reject)
+    {
+        for (var t = from; t < to; t = t.AddMinutes(1))
+        {
+            yield return MachineEvent.Counts(Guid.NewGuid(), "pr-mix", t.AddSeconds(30), good, reject);
+        }
+    }
+
+    [Fact]
+    public async Task ProductCycleTimes_AndStartupRejects_ThroughThePipeline_IncludingALateProductChange()
+    {
+        var plant = PlantConfigParser.Parse(ProductPlantJson);
+        await new PlantStore(stack.Db).SaveAsync(plant, ProductPlantJson);
+        var topic = $"test.{stack.RunId}.prod";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2 });
+        DateTimeOffset At(int minute) => Z(11, 6, 10).AddMinutes(minute);
+        List<MachineEvent> events =
+        [
+            MachineEvent.StateChange(Guid.NewGuid(), "pr-mix", At(0), MachineState.Running, "warmup", "P-A"),
+            .. Made(At(0), At(10), 10, 1),                                  // start-up, P-A: 10 start-up rejects, 220 ideal s
+            State("pr-mix", At(10), MachineState.Running),
+            .. Made(At(10), At(30), 10, 1),                                 // P-A: 440 ideal s
+            State("pr-mix", At(30), MachineState.Down, "jam"),
+            State("pr-mix", At(35), MachineState.Running),
+            .. Made(At(35), At(45), 10, 1),                                 // still P-A: 220 ideal s
+            MachineEvent.StateChange(Guid.NewGuid(), "pr-mix", At(45), MachineState.Setup, "changeover", "P-B"),
+            State("pr-mix", At(50), MachineState.Running, "warmup"),
+            .. Made(At(50), At(60), 20, 2),                                 // start-up, P-B: 20 start-up rejects, 110 ideal s
+            State("pr-mix", At(60), MachineState.Down, "jam"),
+        ];
+        var rng = new Random(11);
+        var shuffled = events.Concat(events.Where(_ => rng.Next(4) == 0)).OrderBy(_ => rng.Next()).Select(Message).ToList();
+
+        using var engine = stack.StartStream("prod", topic, sinks: "pg,oee");
+        await StackFixture.WaitForAssignmentAsync(engine, 2);
+        await stack.ProduceAsync(topic, shuffled);
+        await stack.WaitForDrainAsync($"test.{stack.RunId}.prod.oee", topic);
+        await stack.WaitForDrainAsync($"test.{stack.RunId}.prod.pg", topic);
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+        var range = $"machine=pr-mix&from={Some.Ts(At(0))}&to={Some.Ts(At(60))}";
+
+        async Task<JsonElement> Hour() =>
+            Assert.Single(JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/oee?" + range, UriKind.Relative))).RootElement.GetProperty("groups").EnumerateArray());
+
+        var g = await Hour();
+        Assert.Equal(220 + 440 + 220 + 110, g.GetProperty("idealSeconds").GetDouble(), 9);
+        Assert.Equal((600L, 60L, 30L), (g.GetProperty("goodCount").GetInt64(), g.GetProperty("rejectCount").GetInt64(), g.GetProperty("startupRejectCount").GetInt64()));
+        var losses = g.GetProperty("losses");
+        var idealPerPart = 990.0 / 660;
+        Assert.Equal(30 * idealPerPart, losses.GetProperty("startupRejects").GetDouble(), 9);
+        Assert.Equal(30 * idealPerPart, losses.GetProperty("processDefects").GetDouble(), 9);
+        Assert.Equal(300, losses.GetProperty("breakdowns").GetDouble(), 9);
+        Assert.Equal(300, losses.GetProperty("setup").GetDouble(), 9);
+        Assert.Equal(g.GetProperty("plannedSeconds").GetDouble(),
+            new[] { "breakdowns", "setup", "microStops", "reducedSpeed", "processDefects", "startupRejects", "valueAdding" }.Sum(n => losses.GetProperty(n).GetDouble()), 6);
+        await AssertEqualsFromScratchAsync(plant, events);
+
+        // The historian and the events API carry the product as reported.
+        var stored = JsonDocument.Parse(await client.GetStringAsync(new Uri($"/api/events?machine=pr-mix&from={Some.Ts(At(45))}&to={Some.Ts(At(46))}", UriKind.Relative)));
+        Assert.Equal("P-B", Assert.Single(stored.RootElement.GetProperty("events").EnumerateArray()).GetProperty("product").GetString());
+        await using (var cmd = stack.Db.CreateCommand("SELECT count(*) FROM events WHERE machine_id = 'pr-mix' AND product IS NOT NULL"))
+        {
+            Assert.Equal(2L, await cmd.ExecuteScalarAsync());
+        }
+
+        // Long after, the machine turns out to have switched to P-B at 10:20: the counts up to the next
+        // product change (10:45) are corrected, past the stop at 10:30 in between.
+        MachineEvent late = MachineEvent.StateChange(Guid.NewGuid(), "pr-mix", At(20), MachineState.Running, product: "P-B");
+        await stack.ProduceAsync(topic, [Message(late)]);
+        await stack.WaitForDrainAsync($"test.{stack.RunId}.prod.oee", topic);
+        g = await Hour();
+        Assert.Equal(220 + 220 + 55 + 55 + 110, g.GetProperty("idealSeconds").GetDouble(), 9);
+        Assert.Equal(30L, g.GetProperty("startupRejectCount").GetInt64());
+        await AssertEqualsFromScratchAsync(plant, [.. events, late]);
+    }
+
     /// <summary>Every stored minute and the API's total per machine equal BucketCalculator over the raw events.</summary>
     private async Task AssertEqualsFromScratchAsync(PlantConfig plant, List<MachineEvent> events)
     {
@@ -166,9 +254,9 @@ public sealed class OeeScenarioTests(StackFixture stack)
             var mine = events.Where(e => e.MachineId == machine.Id).ToList();
             var from = BucketCalculator.Floor(mine.Min(e => e.Ts));
             var to = BucketCalculator.Floor(mine.Max(e => e.Ts));
-            var expected = BucketCalculator.MinuteBuckets(mine, machine.IdealCycleTime, plant.Calendar, losses, from, to);
+            var expected = BucketCalculator.MinuteBuckets(mine, machine.IdealCycle, plant.Calendar, losses, from, to);
             await using var cmd = stack.Db.CreateCommand("""
-                SELECT minute, planned_seconds, run_seconds, unplanned_stop_seconds, micro_stop_seconds, good_count, reject_count, ideal_seconds, failure_count
+                SELECT minute, planned_seconds, run_seconds, unplanned_stop_seconds, micro_stop_seconds, good_count, reject_count, ideal_seconds, failure_count, startup_reject_count
                 FROM oee_minute WHERE machine_id = $1 AND minute >= $2 AND minute < $3 ORDER BY minute
                 """);
             cmd.Parameters.AddWithValue(machine.Id);
@@ -182,8 +270,8 @@ public sealed class OeeScenarioTests(StackFixture stack)
                     rows++;
                     var e = expected[new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero)];
                     Assert.Equal(
-                        (e.PlannedSeconds, e.RunSeconds, e.UnplannedStopSeconds, e.MicroStopSeconds, e.GoodCount, e.RejectCount, e.IdealSeconds, e.FailureCount),
-                        (r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4), r.GetInt64(5), r.GetInt64(6), r.GetDouble(7), r.GetInt64(8)));
+                        (e.PlannedSeconds, e.RunSeconds, e.UnplannedStopSeconds, e.MicroStopSeconds, e.GoodCount, e.RejectCount, e.IdealSeconds, e.FailureCount, e.StartupRejectCount),
+                        (r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4), r.GetInt64(5), r.GetInt64(6), r.GetDouble(7), r.GetInt64(8), r.GetInt64(9)));
                 }
             }
 
