@@ -38,6 +38,7 @@ internal sealed class OeeInfluxMirror(InfluxWriter influx, ILogger<OeeInfluxMirr
                   .Append(",planned_stop_seconds=").Append(F(c.PlannedStopSeconds))
                   .Append(",good_count=").Append(c.GoodCount.ToString(CultureInfo.InvariantCulture)).Append('i')
                   .Append(",reject_count=").Append(c.RejectCount.ToString(CultureInfo.InvariantCulture)).Append('i')
+                  .Append(",startup_reject_count=").Append(c.StartupRejectCount.ToString(CultureInfo.InvariantCulture)).Append('i')
                   .Append(",ideal_seconds=").Append(F(c.IdealSeconds))
                   .Append(' ').Append(((minute.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100).ToString(CultureInfo.InvariantCulture)).Append('\n');
             }

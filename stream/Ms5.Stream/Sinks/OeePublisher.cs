@@ -77,6 +77,7 @@ internal sealed class OeePublisher(IProducer<byte[]?, byte[]?> producer, string 
             j.WriteNumber("plannedStopSeconds", c.PlannedStopSeconds);
             j.WriteNumber("goodCount", c.GoodCount);
             j.WriteNumber("rejectCount", c.RejectCount);
+            j.WriteNumber("startupRejectCount", c.StartupRejectCount);
             j.WriteNumber("idealSeconds", c.IdealSeconds);
             j.WriteString("computedAt", computedAt);
             if (lastEventAt is { } last)
