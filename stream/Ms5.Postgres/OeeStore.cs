@@ -147,7 +147,8 @@ public static class OeeStore
 
     /// <summary>
     /// Each machine's events in its [from, to) plus the context before it: the state, counter reading and
-    /// sign of life before <c>from</c>, and the state event that set the product in force.
+    /// sign of life before <c>from</c>, the state event that set the product in force, and the first state
+    /// event at or after <c>to</c> (it ends a stop still open at <c>to</c>: its length decides micro-stop or not).
     /// </summary>
     public static async Task<Dictionary<string, List<MachineEvent>>> LoadManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset From, DateTimeOffset To)> ranges, CancellationToken ct)
     {
@@ -160,6 +161,7 @@ public static class OeeStore
                 UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f AND type = 'counter' ORDER BY ts DESC LIMIT 1)
                 UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f ORDER BY ts DESC LIMIT 1)
                 UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f AND product IS NOT NULL ORDER BY ts DESC LIMIT 1)
+                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts >= a.t AND type = 'state' ORDER BY ts LIMIT 1)
             ) e
             """, conn, tx);
         cmd.Parameters.AddWithValue(ranges.Keys.ToArray());

@@ -28,7 +28,7 @@ public sealed class OeeScenarioTests(StackFixture stack)
                       { "name": "night", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "22:00", "end": "06:00" } ],
           "lines": [ { "id": "scen-line", "machines": [
               { "id": "sc-span", "idealCycleSeconds": 2.0 }, { "id": "sc-dst", "idealCycleSeconds": 2.0 }, { "id": "sc-reset", "idealCycleSeconds": 2.0 },
-              { "id": "sc-silent", "idealCycleSeconds": 2.0 }, { "id": "sc-late", "idealCycleSeconds": 2.0 } ] } ] }
+              { "id": "sc-silent", "idealCycleSeconds": 2.0 }, { "id": "sc-late", "idealCycleSeconds": 2.0 }, { "id": "sc-micro", "idealCycleSeconds": 2.0 } ] } ] }
         """;
 
     private static MachineEvent State(string m, DateTimeOffset ts, MachineState s, string? reason = null) => MachineEvent.StateChange(Guid.NewGuid(), m, ts, s, reason);
@@ -79,6 +79,14 @@ public sealed class OeeScenarioTests(StackFixture stack)
         e.Add(State("sc-late", Z(11, 5, 14), MachineState.Running));
         e.AddRange(Counts("sc-late", Z(11, 5, 14), Z(11, 5, 15)));
         e.Add(State("sc-late", Z(11, 5, 15), MachineState.Down, "jam"));
+
+        // A 50-second stop (a micro-stop) across a minute boundary, after which a late count arrives before it (MicroStopLate).
+        e.Add(State("sc-micro", Z(11, 5, 16), MachineState.Running));
+        e.AddRange(Counts("sc-micro", Z(11, 5, 16), Z(11, 5, 16, 30)));
+        e.Add(State("sc-micro", Z(11, 5, 16, 30).AddSeconds(20), MachineState.Down, "jam"));
+        e.Add(State("sc-micro", Z(11, 5, 16, 31).AddSeconds(10), MachineState.Running));
+        e.AddRange(Counts("sc-micro", Z(11, 5, 16, 32), Z(11, 5, 16, 40)));
+        e.Add(State("sc-micro", Z(11, 5, 16, 40), MachineState.Down, "jam"));
         return e;
     }
 
@@ -86,6 +94,9 @@ public sealed class OeeScenarioTests(StackFixture stack)
     [
         State("sc-late", Z(11, 5, 14, 20), MachineState.Down, "jam"),
         State("sc-late", Z(11, 5, 14, 25), MachineState.Running),
+
+        // Recomputing up to the micro-stop's minute must still see where that stop ends.
+        MachineEvent.Counts(Guid.NewGuid(), "sc-micro", Z(11, 5, 16, 25).AddSeconds(15), 5, 0),
     ];
 
     private static (string?, string) Message(MachineEvent e) => (e.MachineId, Encoding.UTF8.GetString(EventJson.ToUtf8(e)));
@@ -149,6 +160,8 @@ public sealed class OeeScenarioTests(StackFixture stack)
         // Three weeks after the fact, a stop inside that hour arrives: the buckets are corrected, not dropped.
         await stack.ProduceAsync(topic, LateStop.Select(Message));
         await stack.WaitForDrainAsync($"test.{stack.RunId}.scen.oee", topic);
+        var micro = Assert.Single((await Groups($"machine=sc-micro&from={Some.Ts(Z(11, 5, 16, 30))}&to={Some.Ts(Z(11, 5, 16, 32))}")).EnumerateArray());
+        Assert.Equal((50.0, 0.0), (micro.GetProperty("stopSeconds").GetProperty("microStop").GetDouble(), micro.GetProperty("stopSeconds").GetProperty("unplanned").GetDouble()));
         var corrected = Assert.Single((await Groups(lateRange)).EnumerateArray());
         Assert.Equal((3600.0, 3300.0, 300.0, 600L, 1200.0), Parts(corrected));
         Assert.Equal(1, corrected.GetProperty("failureCount").GetInt64());

@@ -1,0 +1,229 @@
+using Ms5.Analytics.Events;
+
+namespace Ms5.Analytics.Oee;
+
+/// <summary>
+/// One machine's recent events in memory, sorted by (ts, event id): every event from
+/// <see cref="CompleteFrom"/> on, plus the context before it that OEE needs (the last state event,
+/// counter reading, product-naming state event and event of any kind before <see cref="CompleteFrom"/>).
+/// It answers the two questions the OEE engine otherwise asks its store for every batch: which span new
+/// events can change (<see cref="Affected"/>), and the events to recompute a range from (<see cref="Slice"/>),
+/// with exactly the same answers.
+/// </summary>
+public sealed class EventTail
+{
+    private readonly List<MachineEvent> _events;
+
+    /// <param name="loaded">Every event from <paramref name="completeFrom"/> on and (at least) the context before it, in any order, duplicates allowed.</param>
+    /// <param name="completeFrom">From where <paramref name="loaded"/> holds every event.</param>
+    public EventTail(IEnumerable<MachineEvent> loaded, DateTimeOffset completeFrom)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        _events = loaded.DistinctBy(e => (e.Ts, e.EventId)).ToList();
+        _events.Sort(Compare);
+        CompleteFrom = completeFrom;
+    }
+
+    public DateTimeOffset CompleteFrom { get; private set; }
+
+    public int Count => _events.Count;
+
+    /// <summary>Adds events not stored before (none earlier than <see cref="CompleteFrom"/>).</summary>
+    public void Add(IEnumerable<MachineEvent> fresh)
+    {
+        ArgumentNullException.ThrowIfNull(fresh);
+        foreach (var e in fresh.OrderBy(e => e.Ts).ThenBy(e => e.EventId))
+        {
+            if (e.Ts < CompleteFrom)
+            {
+                throw new ArgumentException($"event at {e.Ts:O} is before the tail's complete range ({CompleteFrom:O})", nameof(fresh));
+            }
+
+            // New events are nearly always the newest: append, else insert in place.
+            if (_events.Count == 0 || Compare(_events[^1], e) <= 0)
+            {
+                _events.Add(e);
+            }
+            else
+            {
+                var i = _events.BinarySearch(e, Comparer);
+                _events.Insert(i < 0 ? ~i : i, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The span events stored at [earliest, latest] can change: from the stop the earliest one ends (its
+    /// length decides micro-stop or not), else the previous sign of life, else <paramref name="earliest"/>;
+    /// to the first state event after <paramref name="latest"/> (the first one naming a product when
+    /// <paramref name="namesProduct"/>), or null when there is none; and the newest event's ts.
+    /// <paramref name="earliest"/> must not be before <see cref="CompleteFrom"/>.
+    /// </summary>
+    public (DateTimeOffset From, DateTimeOffset? Next, DateTimeOffset Newest) Affected(DateTimeOffset earliest, DateTimeOffset latest, bool namesProduct)
+    {
+        if (earliest < CompleteFrom || _events.Count == 0)
+        {
+            throw new InvalidOperationException("the tail does not hold what comes before these events");
+        }
+
+        var before = LowerBound(earliest);
+        DateTimeOffset from = before > 0 ? _events[before - 1].Ts : earliest;
+        for (var i = before - 1; i >= 0; i--)
+        {
+            if (_events[i].Type == EventType.State)
+            {
+                if (_events[i].State is MachineState.Down or MachineState.Idle)
+                {
+                    from = _events[i].Ts;
+                }
+
+                break;
+            }
+        }
+
+        DateTimeOffset? next = null;
+        for (var i = UpperBound(latest); i < _events.Count; i++)
+        {
+            var e = _events[i];
+            if (namesProduct ? e.Product is not null : e.Type == EventType.State)
+            {
+                next = e.Ts;
+                break;
+            }
+        }
+
+        return (from, next, _events[^1].Ts);
+    }
+
+    /// <summary>
+    /// The events a recomputation of [from, to) needs: those in it, the context before it, and the first state
+    /// event at or after <paramref name="to"/> (it ends a stop still open at <c>to</c>).
+    /// </summary>
+    public List<MachineEvent> Slice(DateTimeOffset from, DateTimeOffset to)
+    {
+        if (from < CompleteFrom)
+        {
+            throw new InvalidOperationException($"the tail holds every event from {CompleteFrom:O} only, not from {from:O}");
+        }
+
+        var start = LowerBound(from);
+        var result = new List<MachineEvent>(Math.Max(4, _events.Count - start + 4));
+        AddContext(start, result);
+        var i = start;
+        for (; i < _events.Count && _events[i].Ts < to; i++)
+        {
+            result.Add(_events[i]);
+        }
+
+        // The state event that ends a stop still open at `to`: its length decides micro-stop or not.
+        for (; i < _events.Count; i++)
+        {
+            if (_events[i].Type == EventType.State)
+            {
+                result.Add(_events[i]);
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Forgets the events before <paramref name="before"/> except the context OEE needs.</summary>
+    public void Trim(DateTimeOffset before)
+    {
+        if (before <= CompleteFrom)
+        {
+            return;
+        }
+
+        var start = LowerBound(before);
+        var context = new List<MachineEvent>(4);
+        AddContext(start, context);
+        context.Sort(Compare);
+        _events.RemoveRange(0, start);
+        _events.InsertRange(0, context);
+        CompleteFrom = before;
+    }
+
+    /// <summary>How many events lie before <paramref name="t"/> (context included).</summary>
+    public int CountBefore(DateTimeOffset t) => LowerBound(t);
+
+    /// <summary>The last state event, counter reading, product-naming state event and event of any kind before index <paramref name="end"/>.</summary>
+    private void AddContext(int end, List<MachineEvent> into)
+    {
+        bool state = false, counter = false, product = false;
+        var first = into.Count;
+        for (var i = end - 1; i >= 0 && !(state && counter && product && i < end - 1); i--)
+        {
+            var e = _events[i];
+            var take = i == end - 1;
+            if (!state && e.Type == EventType.State)
+            {
+                state = take = true;
+            }
+
+            if (!counter && e.Type == EventType.Counter)
+            {
+                counter = take = true;
+            }
+
+            if (!product && e.Product is not null)
+            {
+                product = take = true;
+            }
+
+            if (take)
+            {
+                into.Add(e);
+            }
+        }
+
+        into.Reverse(first, into.Count - first);
+    }
+
+    private int LowerBound(DateTimeOffset t)
+    {
+        int lo = 0, hi = _events.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_events[mid].Ts < t)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    private int UpperBound(DateTimeOffset t)
+    {
+        int lo = 0, hi = _events.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_events[mid].Ts <= t)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    private static readonly IComparer<MachineEvent> Comparer = Comparer<MachineEvent>.Create(Compare);
+
+    private static int Compare(MachineEvent a, MachineEvent b)
+    {
+        var c = a.Ts.CompareTo(b.Ts);
+        return c != 0 ? c : a.EventId.CompareTo(b.EventId);
+    }
+}

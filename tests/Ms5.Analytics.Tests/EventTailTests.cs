@@ -1,0 +1,153 @@
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Oee;
+using Ms5.Analytics.Plant;
+
+namespace Ms5.Analytics.Tests;
+
+/// <summary>The engine's in-memory tail must answer exactly as its store's queries and a full recomputation do.</summary>
+public sealed class EventTailTests
+{
+    private static readonly DateTimeOffset T = new(2026, 11, 26, 6, 0, 0, TimeSpan.Zero);
+
+    private static readonly PlantConfig Plant = PlantConfigParser.Parse("""
+        { "plantId": "p", "timeZone": "UTC",
+          "reasonCodes": [ { "code": "jam", "category": "unplanned" }, { "code": "warmup", "category": "startup" } ],
+          "shifts": [ { "name": "day", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "06:00", "end": "18:00",
+                        "breaks": [ { "start": "06:20", "end": "06:25" } ] } ],
+          "lines": [ { "id": "l1", "machines": [ { "id": "m1", "idealCycleSeconds": 1.0, "products": { "A": 2.0, "B": 0.5 } } ] } ] }
+        """);
+
+    private static readonly Machine M1 = Plant.Machines.Single();
+    private static readonly LossClassifier Losses = LossClassifier.For(Plant);
+
+    /// <summary>A random hour of one machine: states (some naming products), counts and counter readings, some sharing a ts.</summary>
+    private static List<MachineEvent> RandomHour(Random rng)
+    {
+        var events = new List<MachineEvent>();
+        var states = new[] { MachineState.Running, MachineState.Down, MachineState.Idle, MachineState.Setup, MachineState.Running };
+        long total = 0;
+        for (var i = 0; i < 400; i++)
+        {
+            var ts = T.AddSeconds(rng.Next(0, 3600) / 2 * 2);
+            var id = Guid.NewGuid();
+            switch (rng.Next(10))
+            {
+                case 0:
+                    events.Add(MachineEvent.StateChange(id, "m1", ts, states[rng.Next(states.Length)], rng.Next(3) == 0 ? "warmup" : null, rng.Next(3) == 0 ? (rng.Next(2) == 0 ? "A" : "B") : null));
+                    break;
+                case 1:
+                    total += rng.Next(-3, 20);
+                    events.Add(MachineEvent.Counters(id, "m1", ts, Math.Max(0, total), rng.Next(5)));
+                    break;
+                default:
+                    events.Add(MachineEvent.Counts(id, "m1", ts, rng.Next(5), rng.Next(2)));
+                    break;
+            }
+        }
+
+        return events;
+    }
+
+    /// <summary>What the store loads: events in [from, ∞) and the context before from.</summary>
+    private static List<MachineEvent> StoreLoad(List<MachineEvent> all, DateTimeOffset from)
+    {
+        var before = all.Where(e => e.Ts < from).OrderBy(e => e.Ts).ToList();
+        var context = new[]
+        {
+            before.LastOrDefault(e => e.Type == EventType.State), before.LastOrDefault(e => e.Type == EventType.Counter),
+            before.LastOrDefault(e => e.Product is not null), before.LastOrDefault(),
+        };
+        return [.. all.Where(e => e.Ts >= from), .. context.OfType<MachineEvent>()];
+    }
+
+    /// <summary>The store's affected-span query, written out naively.</summary>
+    private static (DateTimeOffset, DateTimeOffset?, DateTimeOffset) StoreAffected(List<MachineEvent> all, DateTimeOffset t, DateTimeOffset l, bool product)
+    {
+        // Among state events sharing a ts, the one in force is the last in (ts, event id) order, as in BucketCalculator.
+        var lastState = all.Where(e => e.Ts < t && e.Type == EventType.State).OrderBy(e => e.Ts).ThenBy(e => e.EventId).LastOrDefault();
+        var from = lastState?.State is MachineState.Down or MachineState.Idle ? lastState.Ts
+            : all.Where(e => e.Ts < t).Select(e => (DateTimeOffset?)e.Ts).Max() ?? t;
+        var next = all.Where(e => e.Ts > l && (product ? e.Product is not null : e.Type == EventType.State)).Select(e => (DateTimeOffset?)e.Ts).Min();
+        return (from, next, all.Max(e => e.Ts));
+    }
+
+    [Fact]
+    public void Slice_RecomputesExactlyAsAllEventsDo_BeforeAndAfterTrimming()
+    {
+        for (var seed = 0; seed < 40; seed++)
+        {
+            var rng = new Random(seed);
+            var all = RandomHour(rng);
+            var completeFrom = T.AddMinutes(rng.Next(0, 30));
+            var tail = new EventTail(StoreLoad(all, completeFrom), completeFrom);
+            for (var k = 0; k < 5; k++)
+            {
+                var from = BucketCalculator.Floor(completeFrom.AddSeconds(rng.Next(0, 1800)));
+                var to = from.AddMinutes(rng.Next(1, 20)).AddSeconds(rng.Next(0, 2) * 17);
+                var expected = BucketCalculator.MinuteBuckets(all, M1.IdealCycle, Plant.Calendar, Losses, from, to);
+                var actual = BucketCalculator.MinuteBuckets(tail.Slice(from, to), M1.IdealCycle, Plant.Calendar, Losses, from, to);
+                foreach (var (minute, c) in expected)
+                {
+                    Assert.True(c == actual[minute], $"seed {seed} range {from:HH:mm:ss}-{to:HH:mm:ss} completeFrom {completeFrom:HH:mm:ss}: {minute:HH:mm} expected {c}, got {actual[minute]}");
+                }
+            }
+
+            var trimTo = completeFrom.AddMinutes(rng.Next(1, 20));
+            tail.Trim(trimTo);
+            Assert.Equal(trimTo, tail.CompleteFrom);
+            Assert.True(tail.CountBefore(trimTo) <= 4);
+            var f = BucketCalculator.Floor(trimTo.AddMinutes(1));
+            Assert.Equal(
+                BucketCalculator.MinuteBuckets(all, M1.IdealCycle, Plant.Calendar, Losses, f, f.AddMinutes(15)),
+                BucketCalculator.MinuteBuckets(tail.Slice(f, f.AddMinutes(15)), M1.IdealCycle, Plant.Calendar, Losses, f, f.AddMinutes(15)));
+        }
+    }
+
+    [Fact]
+    public void AddAndAffected_AnswerAsTheStoreDoes()
+    {
+        for (var seed = 100; seed < 160; seed++)
+        {
+            var rng = new Random(seed);
+            var all = RandomHour(rng);
+            var completeFrom = T.AddMinutes(rng.Next(0, 30));
+            var old = all.Where(e => e.Ts < completeFrom || rng.Next(4) != 0).ToList();
+            var fresh = all.Except(old).ToList();
+            var tail = new EventTail(StoreLoad(old, completeFrom), completeFrom);
+
+            tail.Add(fresh);
+
+            if (fresh.Count == 0)
+            {
+                continue;
+            }
+
+            var (t, l) = (fresh.Min(e => e.Ts), fresh.Max(e => e.Ts));
+            var product = fresh.Any(e => e.Product is not null);
+            Assert.Equal(StoreAffected(all, t, l, product), tail.Affected(t, l, product));
+            Assert.Equal(StoreLoad(all, completeFrom).DistinctBy(e => e.EventId).Count(), tail.Count);
+        }
+    }
+
+    [Fact]
+    public void Affected_FromTheStopTheNewEventsEnd()
+    {
+        var down = MachineEvent.StateChange(Guid.NewGuid(), "m1", T, MachineState.Down, "jam");
+        var count = MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddMinutes(2), 1, 0);
+        var tail = new EventTail([down, count], T.AddMinutes(1));
+        var running = MachineEvent.StateChange(Guid.NewGuid(), "m1", T.AddMinutes(7), MachineState.Running);
+
+        tail.Add([running]);
+
+        Assert.Equal((T, (DateTimeOffset?)null, T.AddMinutes(7)), tail.Affected(running.Ts, running.Ts, false));
+    }
+
+    [Fact]
+    public void EventsBeforeTheCompleteRange_AreRefused()
+    {
+        var tail = new EventTail([], T.AddMinutes(5));
+
+        Assert.Throws<ArgumentException>(() => tail.Add([MachineEvent.Counts(Guid.NewGuid(), "m1", T, 1, 0)]));
+        Assert.Throws<InvalidOperationException>(() => tail.Slice(T, T.AddMinutes(1)));
+    }
+}
