@@ -14,11 +14,11 @@ public static class OeeStore
     private const string EventColumns = "machine_id, ts, event_id, type, state, reason, good, reject, good_total, reject_total, product";
 
     /// <summary>
-    /// Stores events not seen before; returns the (machine, ts) of those that were new. Optimistic: a
-    /// binary COPY straight into oee_events; only a batch holding a duplicate (a replay, a producer retry)
-    /// takes the slower path through a staging table and INSERT .. ON CONFLICT DO NOTHING.
+    /// Stores events not seen before and returns them. Optimistic: a binary COPY straight into oee_events;
+    /// only a batch holding a duplicate (a replay, a producer retry) takes the slower path through a staging
+    /// table and INSERT .. ON CONFLICT DO NOTHING.
     /// </summary>
-    public static async Task<List<(string Machine, DateTimeOffset Ts)>> InsertNewAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<MachineEvent> events, CancellationToken ct)
+    public static async Task<List<MachineEvent>> InsertNewAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<MachineEvent> events, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(conn);
         ArgumentNullException.ThrowIfNull(events);
@@ -27,7 +27,7 @@ public static class OeeStore
         {
             await CopyAsync(conn, $"COPY oee_events ({EventColumns}) FROM STDIN (FORMAT BINARY)", events, ct);
             await Exec(conn, tx, "RELEASE SAVEPOINT oee_copy", ct);
-            return events.Select(e => (e.MachineId, e.Ts)).ToList();
+            return [.. events];
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -40,24 +40,64 @@ public static class OeeStore
             INSERT INTO oee_events ({EventColumns})
             SELECT DISTINCT ON (machine_id, ts, event_id) {EventColumns} FROM oee_events_stage
             ON CONFLICT DO NOTHING
-            RETURNING machine_id, ts
+            RETURNING machine_id, ts, event_id
             """, conn, tx);
-        var inserted = new List<(string, DateTimeOffset)>();
+        var byKey = new Dictionary<(string, DateTimeOffset, Guid), MachineEvent>();
+        foreach (var e in events)
+        {
+            byKey.TryAdd((e.MachineId, e.Ts, e.EventId), e);
+        }
+
+        var inserted = new List<MachineEvent>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            inserted.Add((r.GetString(0), new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero)));
+            inserted.Add(byKey[(r.GetString(0), Utc(r.GetDateTime(1)), r.GetGuid(2))]);
         }
 
         return inserted;
     }
 
-    private static async Task CopyAsync(NpgsqlConnection conn, string copySql, IReadOnlyList<MachineEvent> events, CancellationToken ct)
+    /// <summary>Bumps the event versions of the given machines (see migration 0011) and returns the new ones. Call under the machines' locks.</summary>
+    public static async Task<Dictionary<string, long>> BumpEventVersionsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyCollection<string> machines, CancellationToken ct)
     {
-        await using var w = await conn.BeginBinaryImportAsync(copySql, ct);
+        ArgumentNullException.ThrowIfNull(machines);
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO oee_event_versions AS v (machine_id, version) SELECT m, 1 FROM unnest($1::text[]) AS a(m) ORDER BY m
+            ON CONFLICT (machine_id) DO UPDATE SET version = v.version + 1
+            RETURNING machine_id, version
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(machines.ToArray());
+        return await ReadVersionsAsync(cmd, ct);
+    }
+
+    /// <summary>Every machine's event version.</summary>
+    public static async Task<Dictionary<string, long>> EventVersionsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT machine_id, version FROM oee_event_versions", conn, tx);
+        return await ReadVersionsAsync(cmd, ct);
+    }
+
+    private static async Task<Dictionary<string, long>> ReadVersionsAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            result[r.GetString(0)] = r.GetInt64(1);
+        }
+
+        return result;
+    }
+
+    /// <remarks>Synchronous on purpose: per-row async writes cost more than the COPY itself (callers run off the consumer thread).</remarks>
+    private static Task CopyAsync(NpgsqlConnection conn, string copySql, IReadOnlyList<MachineEvent> events, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        using var w = conn.BeginBinaryImport(copySql);
         foreach (var e in events)
         {
-            await w.StartRowAsync(ct);
+            w.StartRow();
             w.Write(e.MachineId, NpgsqlDbType.Text);
             w.Write(e.Ts.UtcDateTime, NpgsqlDbType.TimestampTz);
             w.Write(e.EventId, NpgsqlDbType.Uuid);
@@ -71,7 +111,8 @@ public static class OeeStore
             HistorianWriter.WriteNullable(w, e.Product);
         }
 
-        await w.CompleteAsync(ct);
+        w.Complete();
+        return Task.CompletedTask;
     }
 
     private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)

@@ -51,6 +51,7 @@ internal static class OeeBenchmark
                 GroupId = $"bench.{run}.latency",
                 AutoOffsetReset = AutoOffsetReset.Earliest,
                 EnableAutoCommit = false,
+                FetchWaitMaxMs = 10, // the measurement itself must not wait for data
             }).Build();
             c.Subscribe(outTopic);
             while (!stop.IsCancellationRequested)

@@ -28,6 +28,9 @@ public sealed class EventTail
 
     public int Count => _events.Count;
 
+    /// <summary>The newest event's ts (null when empty).</summary>
+    public DateTimeOffset? Newest => _events.Count > 0 ? _events[^1].Ts : null;
+
     /// <summary>Adds events not stored before (none earlier than <see cref="CompleteFrom"/>).</summary>
     public void Add(IEnumerable<MachineEvent> fresh)
     {

@@ -70,12 +70,13 @@ internal static class HistorianExtensions
             sp.GetRequiredService<ILogger<OeeInfluxMirror>>()));
         builder.Services.AddSingleton(sp => new PlantDirectory(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<LiveBuckets>();
+        builder.Services.AddSingleton<EventTails>();
         builder.Services.AddHostedService(sp =>
         {
             var o = sp.GetRequiredService<IOptions<StreamOptions>>().Value;
             return new OeeEngine(sp.GetRequiredService<KafkaOptions>(), o.Topic, o.OeeGroup, sp.GetRequiredService<NpgsqlDataSource>(),
                 sp.GetRequiredService<PlantDirectory>(), sp.GetRequiredService<EventRules>(), sp.GetRequiredService<OeeInfluxMirror>(),
-                sp.GetRequiredService<OeePublisher>(), sp.GetRequiredService<LiveBuckets>(), sp.GetRequiredService<TimeProvider>(), o.OeeGrace,
+                sp.GetRequiredService<OeePublisher>(), sp.GetRequiredService<LiveBuckets>(), sp.GetRequiredService<EventTails>(), sp.GetRequiredService<TimeProvider>(), o.OeeGrace,
                 o.MaxBatchSize, o.MaxBatchDelay, o.MaxRetryDelay, sp.GetRequiredService<ILogger<OeeEngine>>());
         });
         builder.Services.AddSingleton(sp => new OeeQueries(sp.GetRequiredService<NpgsqlDataSource>()));
@@ -86,7 +87,7 @@ internal static class HistorianExtensions
             return new OeePublisher(producer, sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTopic, sp.GetRequiredService<LiveOee>());
         });
         builder.Services.AddHostedService(sp => new OeeTicker(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<PlantDirectory>(),
-            sp.GetRequiredService<OeePublisher>(), sp.GetRequiredService<OeeInfluxMirror>(), sp.GetRequiredService<LiveBuckets>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTickInterval,
+            sp.GetRequiredService<OeePublisher>(), sp.GetRequiredService<OeeInfluxMirror>(), sp.GetRequiredService<LiveBuckets>(), sp.GetRequiredService<EventTails>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTickInterval,
             sp.GetRequiredService<ILogger<OeeTicker>>()));
     }
 

@@ -32,6 +32,7 @@ internal sealed class OeeEngine(
     OeeInfluxMirror mirror,
     OeePublisher publisher,
     LiveBuckets live,
+    EventTails tails,
     TimeProvider time,
     TimeSpan grace,
     int maxBatch,
@@ -48,6 +49,7 @@ internal sealed class OeeEngine(
     {
         // Machines may have moved between instances: their cached buckets are reloaded on first use.
         live.Clear();
+        tails.Clear();
         return StoredOffsets.Assign(consumer, partitions, OffsetStore.LoadAsync(db, GroupId, Topic, Kafka.BootstrapServers).GetAwaiter().GetResult(), GroupId, Logger);
     }
 
@@ -83,65 +85,135 @@ internal sealed class OeeEngine(
             clock.Restart();
         }
 
+        try
+        {
+            await WriteLockedAsync(batch, now, Mark, ct);
+        }
+        catch
+        {
+            // A tail may hold events of a batch that did not commit.
+            tails.Clear();
+            throw;
+        }
+    }
+
+    private async Task WriteLockedAsync(OeeBatch batch, DateTimeOffset now, Action<string> Mark, CancellationToken ct)
+    {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+
+        // The batch's machines are locked first: their events, buckets and event versions change only under the lock.
+        var machines = batch.Events.Select(e => e.MachineId).Distinct(StringComparer.Ordinal).ToList();
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (machines.Count > 0)
+        {
+            await OeeStore.LockMachinesAsync(conn, tx, machines, ct);
+            versions = await OeeStore.BumpEventVersionsAsync(conn, tx, machines, ct);
+            Mark("lock");
+        }
+
         var inserted = batch.Events.Count == 0 ? [] : await OeeStore.InsertNewAsync(conn, tx, batch.Events, ct);
         Mark("insert");
         Events.WithLabels("duplicate").Inc(batch.Events.Count - inserted.Count);
         Events.WithLabels("late").Inc(inserted.Count(e => e.Ts < now - grace));
 
-        // Set-based: a handful of statements per batch whatever the number of machines.
+        // Where each machine's new events can change its buckets: from its in-memory tail when that is
+        // current (nobody else wrote the machine since this instance did), else from the store.
         var contexts = new Dictionary<string, MachineOeeContext>(StringComparer.Ordinal);
-        var spans = new Dictionary<string, (DateTimeOffset, DateTimeOffset, bool)>(StringComparer.Ordinal);
-        var namesProduct = batch.Events.Where(e => e.Product is not null).Select(e => e.MachineId).ToHashSet(StringComparer.Ordinal);
-        foreach (var machine in inserted.GroupBy(e => e.Machine))
+        var usable = new Dictionary<string, EventTail>(StringComparer.Ordinal);
+        var affected = new Dictionary<string, AffectedSpan>(StringComparer.Ordinal);
+        var fromStore = new Dictionary<string, (DateTimeOffset, DateTimeOffset, bool)>(StringComparer.Ordinal);
+        foreach (var group in inserted.GroupBy(e => e.MachineId, StringComparer.Ordinal))
         {
-            if (await plants.FindAsync(machine.Key, ct) is { } ctx)
+            if (await plants.FindAsync(group.Key, ct) is not { } ctx)
             {
-                contexts[machine.Key] = ctx;
-                spans[machine.Key] = (machine.Min(e => e.Ts), machine.Max(e => e.Ts), namesProduct.Contains(machine.Key));
+                tails.Forget(group.Key);
+                continue;
+            }
+
+            contexts[group.Key] = ctx;
+            var (earliest, latest) = (group.Min(e => e.Ts), group.Max(e => e.Ts));
+            var namesProduct = group.Any(e => e.Product is not null);
+            var tail = tails.Take(group.Key, versions[group.Key] - 1);
+            if (tail is not null && earliest >= tail.CompleteFrom)
+            {
+                tail.Add(group);
+                var (from, next, newest) = tail.Affected(earliest, latest, namesProduct);
+                affected[group.Key] = new AffectedSpan(from, next, newest);
+                usable[group.Key] = tail;
+            }
+            else
+            {
+                // Reloaded below if a range needs it; it must not outlive this batch without the new events.
+                tails.Forget(group.Key);
+                fromStore[group.Key] = (earliest, latest, namesProduct);
             }
         }
 
-        var computed = new List<MachineComputation>(contexts.Count);
-        if (contexts.Count > 0)
+        if (fromStore.Count > 0)
         {
-            await OeeStore.LockMachinesAsync(conn, tx, contexts.Keys, ct);
-            Mark("lock");
-            var affected = await OeeStore.AffectedManyAsync(conn, tx, spans, ct);
-            Mark("affected");
-            var ranges = new Dictionary<string, (DateTimeOffset From, DateTimeOffset To)>(StringComparer.Ordinal);
-            foreach (var (machine, span) in affected)
+            foreach (var (machine, span) in await OeeStore.AffectedManyAsync(conn, tx, fromStore, ct))
             {
-                var from = BucketCalculator.Floor(span.From);
-                var end = BucketCalculator.Ceiling(span.NextState ?? span.Newest);
-                var to = end < now ? end : now;
-                if (from < to)
-                {
-                    ranges[machine] = (from, to);
-                }
+                affected[machine] = span;
             }
-
-            var loaded = await OeeStore.LoadManyAsync(conn, tx, ranges, ct);
-            Mark("load");
-            var saves = new List<(string, IReadOnlyDictionary<DateTimeOffset, OeeComponents>, DateTimeOffset, bool)>(ranges.Count);
-            foreach (var (machine, range) in ranges)
-            {
-                var ctx = contexts[machine];
-                var buckets = BucketCalculator.MinuteBuckets(loaded[machine], ctx.IdealCycle, ctx.Calendar, ctx.Losses, range.From, range.To);
-                // Without a later state event the machine's current state changed: what follows is stale
-                // until the ticker extends it, so progress is set (also backwards), not only advanced.
-                saves.Add((machine, buckets, BucketCalculator.Floor(range.To), affected[machine].NextState is null));
-                computed.Add(new MachineComputation(ctx, buckets, affected[machine].Newest));
-            }
-
-            Mark("compute");
-            await OeeStore.SaveManyAsync(conn, tx, saves, ct);
-            Mark("save");
         }
+
+        Mark("affected");
+        var ranges = new Dictionary<string, (DateTimeOffset From, DateTimeOffset To)>(StringComparer.Ordinal);
+        var reload = new Dictionary<string, (DateTimeOffset From, DateTimeOffset To)>(StringComparer.Ordinal);
+        foreach (var (machine, span) in affected)
+        {
+            var from = BucketCalculator.Floor(span.From);
+            var end = BucketCalculator.Ceiling(span.NextState ?? span.Newest);
+            var to = end < now ? end : now;
+            if (from >= to)
+            {
+                continue;
+            }
+
+            ranges[machine] = (from, to);
+            if (!usable.TryGetValue(machine, out var tail) || from < tail.CompleteFrom)
+            {
+                // The tail (re)starts at the range: everything from there on, and the context before it.
+                reload[machine] = (from, DateTimeOffset.MaxValue);
+            }
+        }
+
+        if (reload.Count > 0)
+        {
+            foreach (var (machine, events) in await OeeStore.LoadManyAsync(conn, tx, reload, ct))
+            {
+                var tail = new EventTail(events, reload[machine].From);
+                tails.Put(machine, tail);
+                usable[machine] = tail;
+            }
+        }
+
+        Mark("load");
+        var saves = new List<(string, IReadOnlyDictionary<DateTimeOffset, OeeComponents>, DateTimeOffset, bool)>(ranges.Count);
+        var computed = new List<MachineComputation>(ranges.Count);
+        foreach (var (machine, range) in ranges)
+        {
+            var ctx = contexts[machine];
+            var buckets = BucketCalculator.MinuteBuckets(usable[machine].Slice(range.From, range.To), ctx.IdealCycle, ctx.Calendar, ctx.Losses, range.From, range.To);
+            // Without a later state event the machine's current state changed: what follows is stale
+            // until the ticker extends it, so progress is set (also backwards), not only advanced.
+            saves.Add((machine, buckets, BucketCalculator.Floor(range.To), affected[machine].NextState is null));
+            computed.Add(new MachineComputation(ctx, buckets, affected[machine].Newest));
+        }
+
+        foreach (var tail in usable.Values)
+        {
+            EventTails.Trim(tail);
+        }
+
+        Mark("compute");
+        await OeeStore.SaveManyAsync(conn, tx, saves, ct);
+        Mark("save");
 
         await OffsetStore.SaveAsync(conn, tx, GroupId, Topic, batch.NextOffsets, Kafka.BootstrapServers, ct);
         await tx.CommitAsync(ct);
+        tails.Committed(versions);
         Mark("commit");
         Events.WithLabels("stored").Inc(inserted.Count);
         await PublishAsync(conn, computed, now, ct);
@@ -187,7 +259,7 @@ internal sealed class OeeEngine(
 /// replayed (its progress reset by the engine within the last two ticks, far behind now) is extended once
 /// the replay pauses, a day per tick at most.
 /// </summary>
-internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeePublisher publisher, OeeInfluxMirror mirror, LiveBuckets live, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
+internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeePublisher publisher, OeeInfluxMirror mirror, LiveBuckets live, EventTails tails, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
 {
     private static readonly TimeSpan ReplayLag = TimeSpan.FromHours(1);
     private static readonly TimeSpan MaxPerTick = TimeSpan.FromDays(1);
@@ -228,6 +300,7 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeeP
             }
 
             var progress = await OeeStore.ProgressManyAsync(conn, tx, ct);
+            var versions = await OeeStore.EventVersionsAsync(conn, tx, ct);
             var ranges = new Dictionary<string, (DateTimeOffset From, DateTimeOffset To)>(StringComparer.Ordinal);
             foreach (var machine in contexts.Keys)
             {
@@ -244,12 +317,23 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeeP
                 }
             }
 
-            var loaded = await OeeStore.LoadManyAsync(conn, tx, ranges, ct);
+            // Machines the engine holds a current tail of need no reads; the others are loaded from the store.
+            var current = new Dictionary<string, EventTail>(StringComparer.Ordinal);
+            foreach (var (machine, range) in ranges)
+            {
+                if (versions.TryGetValue(machine, out var v) && tails.Peek(machine, v) is { } tail && range.From >= tail.CompleteFrom)
+                {
+                    current[machine] = tail;
+                }
+            }
+
+            var loaded = await OeeStore.LoadManyAsync(conn, tx, ranges.Where(r => !current.ContainsKey(r.Key)).ToDictionary(StringComparer.Ordinal), ct);
             var saves = new List<(string, IReadOnlyDictionary<DateTimeOffset, OeeComponents>, DateTimeOffset, bool)>(ranges.Count);
             foreach (var (machine, range) in ranges)
             {
                 var ctx = contexts[machine];
-                var buckets = BucketCalculator.MinuteBuckets(loaded[machine], ctx.IdealCycle, ctx.Calendar, ctx.Losses, range.From, range.To);
+                var events = current.TryGetValue(machine, out var tail) ? tail.Slice(range.From, range.To) : loaded[machine];
+                var buckets = BucketCalculator.MinuteBuckets(events, ctx.IdealCycle, ctx.Calendar, ctx.Losses, range.From, range.To);
                 saves.Add((machine, buckets, BucketCalculator.Floor(range.To), false));
                 changes.Add((ctx, buckets));
             }
