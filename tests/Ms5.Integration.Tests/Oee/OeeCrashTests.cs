@@ -111,6 +111,38 @@ public sealed class OeeCrashTests(StackFixture stack)
         await AssertBucketsEqualFromScratchAsync(plant, events, start);
     }
 
+    /// <summary>
+    /// Producers that key messages by something else than the machine (against the contract) spread a machine's
+    /// events over partitions that two instances own: both then write the same machine. Each instance notices
+    /// the other's writes (the machine's event version) and recomputes from the store instead of its memory.
+    /// </summary>
+    [Fact]
+    public async Task TwoInstancesWritingTheSameMachines_StayExact()
+    {
+        var json = PlantJson.Replace("crash-", "mixk-", StringComparison.Ordinal).Replace("\"cr-", "\"mk-", StringComparison.Ordinal);
+        var plant = PlantConfigParser.Parse(json);
+        await new PlantStore(stack.Db).SaveAsync(plant, json);
+        var topic = $"test.{stack.RunId}.mixk";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 4 });
+        var start = BucketCalculator.Floor(Some.Now).AddMinutes(-20);
+        var events = Load("mk", start, 6_000);
+        var messages = events.Select(e => ((string?)e.EventId.ToString("N"), EventJson.ToJson(e))).ToList();
+        var group = $"test.{stack.RunId}.mixk.oee";
+
+        using var a = stack.StartStream("mixk", topic, sinks: "oee");
+        await StackFixture.WaitForAssignmentAsync(a, 1);
+        using var b = stack.StartStream("mixk", topic, sinks: "oee");
+        await StackFixture.WaitForAssignmentAsync(b, 1);
+        await StackFixture.WaitForAssignmentAsync(a, 2);
+        for (var i = 0; i < messages.Count; i += 1_000)
+        {
+            await stack.ProduceAsync(topic, messages[i..Math.Min(messages.Count, i + 1_000)]);
+            await stack.WaitForDrainAsync(group, topic, TimeSpan.FromSeconds(60));
+        }
+
+        await AssertBucketsEqualFromScratchAsync(plant, events, start);
+    }
+
     /// <summary>Events over recent minutes for machines {prefix}-1..4: states every 40 events, counts between.</summary>
     private static List<MachineEvent> Load(string prefix, DateTimeOffset start, int count)
     {
