@@ -140,9 +140,8 @@ public sealed class EventTail
         }
 
         var start = LowerBound(before);
-        var context = new List<MachineEvent>(4);
+        var context = new List<MachineEvent>(8);
         AddContext(start, context);
-        context.Sort(Compare);
         _events.RemoveRange(0, start);
         _events.InsertRange(0, context);
         CompleteFrom = before;
@@ -151,37 +150,100 @@ public sealed class EventTail
     /// <summary>How many events lie before <paramref name="t"/> (context included).</summary>
     public int CountBefore(DateTimeOffset t) => LowerBound(t);
 
-    /// <summary>The last state event, counter reading, product-naming state event and event of any kind before index <paramref name="end"/>.</summary>
+    /// <summary>
+    /// The context before index <paramref name="end"/>: the last event of any kind, counter reading and
+    /// product-naming state event; the last state event with every state event before it back to the previous
+    /// change between running and not running (so that a stop's or a run's start is known, for Andon rules);
+    /// and the last event that showed parts (a count with parts, a counter reading that moved).
+    /// </summary>
     private void AddContext(int end, List<MachineEvent> into)
     {
-        bool state = false, counter = false, product = false;
-        var first = into.Count;
-        for (var i = end - 1; i >= 0 && !(state && counter && product && i < end - 1); i--)
+        var take = new SortedSet<int>();
+        if (end > 0)
+        {
+            take.Add(end - 1);
+        }
+
+        int lastState = -1, lastCounter = -1, lastProduct = -1, lastParts = -1;
+        for (var i = end - 1; i >= 0 && (lastState < 0 || lastCounter < 0 || lastProduct < 0 || lastParts < 0); i--)
         {
             var e = _events[i];
-            var take = i == end - 1;
-            if (!state && e.Type == EventType.State)
+            if (lastState < 0 && e.Type == EventType.State)
             {
-                state = take = true;
+                lastState = i;
             }
 
-            if (!counter && e.Type == EventType.Counter)
+            if (lastCounter < 0 && e.Type == EventType.Counter)
             {
-                counter = take = true;
+                lastCounter = i;
             }
 
-            if (!product && e.Product is not null)
+            if (lastProduct < 0 && e.Product is not null)
             {
-                product = take = true;
+                lastProduct = i;
             }
 
-            if (take)
+            if (lastParts < 0 && ShowsParts(i))
             {
-                into.Add(e);
+                lastParts = i;
             }
         }
 
-        into.Reverse(first, into.Count - first);
+        foreach (var i in new[] { lastCounter, lastProduct, lastParts })
+        {
+            if (i >= 0)
+            {
+                take.Add(i);
+            }
+        }
+
+        if (lastState >= 0)
+        {
+            var running = _events[lastState].State == MachineState.Running;
+            for (var i = lastState; i >= 0; i--)
+            {
+                if (_events[i].Type != EventType.State)
+                {
+                    continue;
+                }
+
+                take.Add(i);
+                if ((_events[i].State == MachineState.Running) != running)
+                {
+                    break;
+                }
+            }
+        }
+
+        foreach (var i in take)
+        {
+            into.Add(_events[i]);
+        }
+    }
+
+    /// <summary>Whether the event at <paramref name="i"/> reports parts; a counter reading with no earlier one to compare is taken to.</summary>
+    public bool ShowsParts(int i)
+    {
+        var e = _events[i];
+        if (e.Type == EventType.Count)
+        {
+            return e.Good + e.Reject > 0;
+        }
+
+        if (e.Type != EventType.Counter)
+        {
+            return false;
+        }
+
+        for (var j = i - 1; j >= 0; j--)
+        {
+            if (_events[j].Type == EventType.Counter)
+            {
+                return _events[j].GoodTotal != e.GoodTotal || _events[j].RejectTotal != e.RejectTotal;
+            }
+        }
+
+        return true;
     }
 
     private int LowerBound(DateTimeOffset t)

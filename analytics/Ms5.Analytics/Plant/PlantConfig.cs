@@ -12,6 +12,9 @@ public sealed record PlantConfig(
     /// <summary>How this plant counts losses (micro-stop threshold, setup, offline silence).</summary>
     public Oee.OeeSettings Oee { get; init; } = Analytics.Oee.OeeSettings.Default;
 
+    /// <summary>The plant's Andon rules and escalation timers.</summary>
+    public Andon.AndonConfig Andon { get; init; } = Analytics.Andon.AndonConfig.Default;
+
     public IEnumerable<Machine> Machines => Lines.SelectMany(l => l.Machines);
 
     public ReasonCode? FindReason(string code) => ReasonCodes.FirstOrDefault(r => r.Code == code);

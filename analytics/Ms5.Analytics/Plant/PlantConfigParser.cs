@@ -61,7 +61,8 @@ public static partial class PlantConfigParser
             };
             var lines = r.Lines(root, reasons);
             var oee = r.OeeSettings(root);
-            return problems.Count > 0 ? null : new PlantConfig(plantId, name, tz, reasons, calendar, lines) { Oee = oee };
+            var andon = r.Andon(root, lines);
+            return problems.Count > 0 ? null : new PlantConfig(plantId, name, tz, reasons, calendar, lines) { Oee = oee, Andon = andon };
         }
     }
 
@@ -491,6 +492,148 @@ public static partial class PlantConfigParser
             }
 
             return products;
+        }
+
+        /// <summary>"andon": { "escalationMinutes": [5, 15], "rules": [ ... ] } (infra/plants/README.md); absent: <see cref="Andon.AndonConfig.Default"/>.</summary>
+        public Andon.AndonConfig Andon(JsonElement root, IReadOnlyList<Line> lines)
+        {
+            if (!root.TryGetProperty("andon", out var a) || a.ValueKind == JsonValueKind.Null)
+            {
+                return Analytics.Andon.AndonConfig.Default;
+            }
+
+            if (a.ValueKind != JsonValueKind.Object)
+            {
+                problems.Add("$.andon: must be an object");
+                return Analytics.Andon.AndonConfig.Default;
+            }
+
+            var escalation = new List<TimeSpan>();
+            foreach (var (m, mpath) in Array(a, "escalationMinutes", "$.andon", required: false))
+            {
+                if (m.ValueKind != JsonValueKind.Number || !m.TryGetDouble(out var minutes) || minutes <= 0 || minutes > 1440)
+                {
+                    problems.Add($"{mpath}: must be minutes after the previous level, more than 0 and at most 1440");
+                    continue;
+                }
+
+                escalation.Add(TimeSpan.FromMinutes(minutes));
+            }
+
+            if (escalation.Count > 2)
+            {
+                problems.Add("$.andon.escalationMinutes: at most two timers (levels 2 and 3)");
+            }
+
+            var machineIds = lines.SelectMany(l => l.Machines).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+            var lineIds = lines.Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
+            var rules = new List<Andon.AndonRule>();
+            foreach (var (r, path) in Array(a, "rules", "$.andon", required: false))
+            {
+                var id = Id(r, "id", path);
+                if (rules.Any(x => x.Id == id))
+                {
+                    problems.Add($"{path}.id: rule '{id}' is listed twice");
+                }
+
+                var kindText = RequiredString(r, "kind", path);
+                Andon.AndonKind? parsedKind = kindText switch
+                {
+                    "stop" => Analytics.Andon.AndonKind.Stop,
+                    "no_counts" => Analytics.Andon.AndonKind.NoCounts,
+                    "low_oee" => Analytics.Andon.AndonKind.LowOee,
+                    "reject_rate" => Analytics.Andon.AndonKind.RejectRate,
+                    "manual" => Analytics.Andon.AndonKind.Manual,
+                    _ => null,
+                };
+                var kindOk = parsedKind is not null;
+                var kind = parsedKind ?? Analytics.Andon.AndonKind.Manual;
+                if (kindText.Length > 0 && !kindOk)
+                {
+                    problems.Add($"{path}.kind: must be one of stop, no_counts, low_oee, reject_rate, manual; got '{kindText}'");
+                }
+
+                var severityText = OptionalString(r, "severity", path) ?? "warning";
+                var severity = severityText switch
+                {
+                    "info" => Analytics.Andon.AndonSeverity.Info,
+                    "warning" => Analytics.Andon.AndonSeverity.Warning,
+                    "critical" => Analytics.Andon.AndonSeverity.Critical,
+                    _ => (Analytics.Andon.AndonSeverity)(-1),
+                };
+                if ((int)severity < 0)
+                {
+                    problems.Add($"{path}.severity: must be info, warning or critical; got '{severityText}'");
+                }
+
+                var states = new HashSet<Events.MachineState>();
+                foreach (var (st, spath) in Array(r, "states", path, required: false))
+                {
+                    var text = st.ValueKind == JsonValueKind.String ? st.GetString()! : "";
+                    if (!Events.ContractNames.TryParseState(text, out var state) || state == Events.MachineState.Running)
+                    {
+                        problems.Add($"{spath}: must be a stop state (idle, down, setup, planned_stop, offline); got '{text}'");
+                        continue;
+                    }
+
+                    states.Add(state);
+                }
+
+                var needsThreshold = kind is Analytics.Andon.AndonKind.Stop or Analytics.Andon.AndonKind.NoCounts;
+                var seconds = OptionalNumber(r, "seconds", path, 0, 86_400);
+                if (kindOk && needsThreshold && seconds is null)
+                {
+                    problems.Add($"{path}.seconds: is required for a {kindText} rule (how long the condition must hold)");
+                }
+
+                if (kindOk && kind == Analytics.Andon.AndonKind.Stop && states.Count == 0)
+                {
+                    states.Add(Events.MachineState.Down);
+                }
+
+                var limitName = kind == Analytics.Andon.AndonKind.LowOee ? "below" : "above";
+                var limit = OptionalNumber(r, limitName, path, 0, 1);
+                var ratio = kind is Analytics.Andon.AndonKind.LowOee or Analytics.Andon.AndonKind.RejectRate;
+                if (kindOk && ratio && limit is null)
+                {
+                    problems.Add($"{path}.{limitName}: is required for a {kindText} rule (a fraction from 0 to 1)");
+                }
+
+                var window = OptionalNumber(r, "windowMinutes", path, 1, 1440) ?? 15;
+                var minParts = OptionalNumber(r, "minParts", path, 1, 1e9) ?? 1;
+                var ruleLines = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var (l, lpath) in Array(r, "lines", path, required: false))
+                {
+                    var text = l.ValueKind == JsonValueKind.String ? l.GetString()! : "";
+                    if (!lineIds.Contains(text))
+                    {
+                        problems.Add($"{lpath}: '{text}' is not a line of this plant");
+                    }
+
+                    ruleLines.Add(text);
+                }
+
+                var ruleMachines = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var (m, mpath) in Array(r, "machines", path, required: false))
+                {
+                    var text = m.ValueKind == JsonValueKind.String ? m.GetString()! : "";
+                    if (!machineIds.Contains(text))
+                    {
+                        problems.Add($"{mpath}: '{text}' is not a machine of this plant");
+                    }
+
+                    ruleMachines.Add(text);
+                }
+
+                rules.Add(new Andon.AndonRule(id, kind, severity, TimeSpan.FromSeconds(seconds ?? 0), states, limit ?? 0, TimeSpan.FromMinutes(window), ruleLines, ruleMachines, (long)minParts));
+            }
+
+            if (!rules.Any(r => r.Kind == Analytics.Andon.AndonKind.Manual) && !rules.Any(r => r.Id == "manual"))
+            {
+                rules.Add(Analytics.Andon.AndonConfig.Default.Find("manual")!);
+            }
+
+            return new Andon.AndonConfig(rules, a.TryGetProperty("escalationMinutes", out _) ? escalation : Analytics.Andon.AndonConfig.DefaultEscalation);
         }
 
         public IEnumerable<(JsonElement Item, string Path)> Array(JsonElement obj, string prop, string path, bool required)
