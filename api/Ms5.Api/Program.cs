@@ -26,6 +26,8 @@ app.MapOeeLiveApi();
 app.MapShiftsApi();
 app.MapDowntimeApi();
 app.MapCalendarApi();
+app.MapAndonApi();
+app.MapAlertmanagerWebhookApi();
 app.MapMetrics();
 app.Run();
 

@@ -189,7 +189,9 @@ public static class OeeStore
     /// <summary>
     /// Each machine's events in its [from, to) plus the context before it: the state, counter reading and
     /// sign of life before <c>from</c>, the state event that set the product in force, and the first state
-    /// event at or after <c>to</c> (it ends a stop still open at <c>to</c>: its length decides micro-stop or not).
+    /// event at or after <c>to</c> (it ends a stop still open at <c>to</c>: its length decides micro-stop or not);
+    /// for Andon rules also the state events back to the last change between running and not running, and the
+    /// last event that showed parts (as <see cref="EventTail"/> keeps them).
     /// </summary>
     public static async Task<Dictionary<string, List<MachineEvent>>> LoadManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset From, DateTimeOffset To)> ranges, CancellationToken ct)
     {
@@ -203,6 +205,18 @@ public static class OeeStore
                 UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f ORDER BY ts DESC LIMIT 1)
                 UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f AND product IS NOT NULL ORDER BY ts DESC LIMIT 1)
                 UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts >= a.t AND type = 'state' ORDER BY ts LIMIT 1)
+                -- For Andon rules: the state events back to the last change between running and not running ...
+                UNION ALL (SELECT {EventColumns} FROM oee_events s WHERE s.machine_id = a.m AND s.type = 'state' AND s.ts < a.f
+                    AND s.ts >= coalesce((SELECT b.ts FROM oee_events b WHERE b.machine_id = a.m AND b.type = 'state' AND b.ts < a.f
+                        AND (b.state = 'running') <> (SELECT l.state = 'running' FROM oee_events l WHERE l.machine_id = a.m AND l.type = 'state' AND l.ts < a.f ORDER BY l.ts DESC LIMIT 1)
+                        ORDER BY b.ts DESC LIMIT 1), '-infinity')
+                    ORDER BY s.ts DESC LIMIT 1000)
+                -- ... and the last event that showed parts (a count with parts, a counter reading that moved).
+                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND type = 'count' AND good + reject > 0 AND ts < a.f ORDER BY ts DESC LIMIT 1)
+                UNION ALL (SELECT {EventColumns} FROM (
+                    SELECT *, lag(good_total) OVER (ORDER BY ts) AS pg, lag(reject_total) OVER (ORDER BY ts) AS pr
+                    FROM (SELECT * FROM oee_events WHERE machine_id = a.m AND type = 'counter' AND ts < a.f ORDER BY ts DESC LIMIT 2000) z) q
+                    WHERE pg IS DISTINCT FROM good_total OR pr IS DISTINCT FROM reject_total ORDER BY ts DESC LIMIT 1)
             ) e
             """, conn, tx);
         cmd.Parameters.AddWithValue(ranges.Keys.ToArray());

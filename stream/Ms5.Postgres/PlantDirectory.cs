@@ -5,7 +5,11 @@ using Npgsql;
 namespace Ms5.Postgres;
 
 /// <summary>What the OEE engine needs to know about a machine: ideal cycle time, its plant's calendar and loss mapping.</summary>
-public sealed record MachineOeeContext(string MachineId, string LineId, string PlantId, IdealCycle IdealCycle, ShiftCalendar Calendar, LossClassifier Losses);
+public sealed record MachineOeeContext(string MachineId, string LineId, string PlantId, IdealCycle IdealCycle, ShiftCalendar Calendar, LossClassifier Losses)
+{
+    /// <summary>The plant's Andon rules and escalation timers.</summary>
+    public Ms5.Analytics.Andon.AndonConfig Andon { get; init; } = Ms5.Analytics.Andon.AndonConfig.Default;
+}
 
 /// <summary>Plants and machines from PostgreSQL (the stored plant files), cached and reloaded at most every 10 s on a miss.</summary>
 public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time)
@@ -83,7 +87,7 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time)
             var losses = LossClassifier.For(plant);
             foreach (var m in plant.Machines)
             {
-                machines[m.Id] = new MachineOeeContext(m.Id, m.LineId, plant.PlantId, m.IdealCycle, plant.Calendar, losses);
+                machines[m.Id] = new MachineOeeContext(m.Id, m.LineId, plant.PlantId, m.IdealCycle, plant.Calendar, losses) { Andon = plant.Andon };
             }
         }
 

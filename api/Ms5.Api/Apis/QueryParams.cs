@@ -28,4 +28,16 @@ internal static class QueryParams
 
         return ts;
     }
+
+    /// <summary>An ISO-8601 instant.</summary>
+    public static DateTimeOffset? Instant(string text, string name, Dictionary<string, string[]> errors)
+    {
+        if (!Timestamps.TryParse(text, out var ts, out var error))
+        {
+            errors[name] = [error];
+            return null;
+        }
+
+        return ts;
+    }
 }

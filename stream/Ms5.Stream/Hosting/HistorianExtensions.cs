@@ -1,3 +1,4 @@
+using Ms5.Alertmanager;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Ms5.Analytics.Events;
@@ -71,12 +72,28 @@ internal static class HistorianExtensions
         builder.Services.AddSingleton(sp => new PlantDirectory(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<LiveBuckets>();
         builder.Services.AddSingleton<EventTails>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var producer = new ProducerBuilder<byte[]?, byte[]?>(sp.GetRequiredService<KafkaOptions>().ProducerConfig("ms5-andon-publisher")).Build();
+            return new AndonHub(producer, sp.GetRequiredService<IOptions<StreamOptions>>().Value.AndonTopic, sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ILogger<AndonHub>>());
+        });
+        builder.Services.AddHttpClient("alertmanager", c =>
+        {
+            c.BaseAddress = AlertmanagerClient.UrlFromEnvironment();
+            c.Timeout = TimeSpan.FromSeconds(5);
+        });
+        builder.Services.AddHostedService(sp => new AndonService(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<AndonHub>(), sp.GetRequiredService<PlantDirectory>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AndonService>>()));
+        builder.Services.AddHostedService(sp => new AlertmanagerNotifier(sp.GetRequiredService<NpgsqlDataSource>(),
+            new AlertmanagerClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("alertmanager")), sp.GetRequiredService<AndonHub>(), sp.GetRequiredService<TimeProvider>(),
+            new Uri(Environment.GetEnvironmentVariable("MS5_API_URL") is { Length: > 0 } api ? api.TrimEnd('/') + "/" : "http://127.0.0.1:8080/"),
+            sp.GetRequiredService<ILogger<AlertmanagerNotifier>>()));
         builder.Services.AddHostedService(sp =>
         {
             var o = sp.GetRequiredService<IOptions<StreamOptions>>().Value;
             return new OeeEngine(sp.GetRequiredService<KafkaOptions>(), o.Topic, o.OeeGroup, sp.GetRequiredService<NpgsqlDataSource>(),
                 sp.GetRequiredService<PlantDirectory>(), sp.GetRequiredService<EventRules>(), sp.GetRequiredService<OeeInfluxMirror>(),
-                sp.GetRequiredService<OeePublisher>(), sp.GetRequiredService<LiveBuckets>(), sp.GetRequiredService<EventTails>(), sp.GetRequiredService<TimeProvider>(), o.OeeGrace,
+                sp.GetRequiredService<OeePublisher>(), sp.GetRequiredService<LiveBuckets>(), sp.GetRequiredService<EventTails>(), sp.GetRequiredService<AndonHub>(), sp.GetRequiredService<TimeProvider>(), o.OeeGrace,
                 o.MaxBatchSize, o.MaxBatchDelay, o.MaxRetryDelay, sp.GetRequiredService<ILogger<OeeEngine>>());
         });
         builder.Services.AddSingleton(sp => new OeeQueries(sp.GetRequiredService<NpgsqlDataSource>()));
@@ -87,7 +104,7 @@ internal static class HistorianExtensions
             return new OeePublisher(producer, sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTopic, sp.GetRequiredService<LiveOee>());
         });
         builder.Services.AddHostedService(sp => new OeeTicker(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<PlantDirectory>(),
-            sp.GetRequiredService<OeePublisher>(), sp.GetRequiredService<OeeInfluxMirror>(), sp.GetRequiredService<LiveBuckets>(), sp.GetRequiredService<EventTails>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTickInterval,
+            sp.GetRequiredService<OeePublisher>(), sp.GetRequiredService<OeeInfluxMirror>(), sp.GetRequiredService<LiveBuckets>(), sp.GetRequiredService<EventTails>(), sp.GetRequiredService<AndonHub>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StreamOptions>>().Value.OeeTickInterval,
             sp.GetRequiredService<ILogger<OeeTicker>>()));
     }
 
@@ -107,6 +124,7 @@ internal static class HistorianExtensions
             [o.Topic] = Topics.DefaultPartitions.GetValueOrDefault(o.Topic, 12),
             [o.DlqTopic] = Topics.DefaultPartitions.GetValueOrDefault(o.DlqTopic, 3),
             [o.OeeTopic] = Topics.DefaultPartitions.GetValueOrDefault(o.OeeTopic, 12),
+            [o.AndonTopic] = Topics.DefaultPartitions.GetValueOrDefault(o.AndonTopic, 3),
         });
         app.Services.GetRequiredService<MachineDirectory>().Reload();
     }

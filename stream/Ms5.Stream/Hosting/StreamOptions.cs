@@ -20,6 +20,9 @@ public sealed class StreamOptions
     /// <summary>Where the engine publishes rolling OEE (15 min, 1 h, current shift per machine, line, plant).</summary>
     public string OeeTopic { get; set; } = Kafka.Topics.Oee;
 
+    /// <summary>Where Andon transitions are published.</summary>
+    public string AndonTopic { get; set; } = Kafka.Topics.Andon;
+
     /// <summary>Events older than now − this are late: still applied (buckets are recomputed), and counted.</summary>
     public TimeSpan OeeGrace { get; set; } = TimeSpan.FromMinutes(2);
 

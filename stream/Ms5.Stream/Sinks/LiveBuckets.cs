@@ -56,6 +56,20 @@ internal sealed class LiveBuckets
         }
     }
 
+    /// <summary>The machine's cached minutes from <paramref name="from"/> on (complete ones only), in order.</summary>
+    public List<KeyValuePair<DateTimeOffset, OeeComponents>> Minutes(string machine, DateTimeOffset from)
+    {
+        lock (_lock)
+        {
+            if (!_machines.TryGetValue(machine, out var cached))
+            {
+                return [];
+            }
+
+            return cached.Where(kv => kv.Key >= from && kv.Value.CalendarSeconds >= 60).ToList();
+        }
+    }
+
     /// <summary>The machine's window sums at <paramref name="now"/>.</summary>
     public IReadOnlyList<(WindowBounds Window, OeeComponents Sum)> Windows(string machine, DateTimeOffset now, DateTimeOffset? shiftStart)
     {

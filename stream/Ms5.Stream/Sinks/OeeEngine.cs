@@ -33,6 +33,7 @@ internal sealed class OeeEngine(
     OeePublisher publisher,
     LiveBuckets live,
     EventTails tails,
+    AndonHub andon,
     TimeProvider time,
     TimeSpan grace,
     int maxBatch,
@@ -50,6 +51,7 @@ internal sealed class OeeEngine(
         // Machines may have moved between instances: their cached buckets are reloaded on first use.
         live.Clear();
         tails.Clear();
+        andon.Forget();
         return StoredOffsets.Assign(consumer, partitions, OffsetStore.LoadAsync(db, GroupId, Topic, Kafka.BootstrapServers).GetAwaiter().GetResult(), GroupId, Logger);
     }
 
@@ -192,10 +194,22 @@ internal sealed class OeeEngine(
         Mark("load");
         var saves = new List<(string, IReadOnlyDictionary<DateTimeOffset, OeeComponents>, DateTimeOffset, bool)>(ranges.Count);
         var computed = new List<MachineComputation>(ranges.Count);
+        var findings = new List<AndonFinding>();
+        var pending = new Dictionary<string, List<(AndonFinding, DateTimeOffset)>>(StringComparer.Ordinal);
         foreach (var (machine, range) in ranges)
         {
             var ctx = contexts[machine];
-            var buckets = BucketCalculator.MinuteBuckets(usable[machine].Slice(range.From, range.To), ctx.IdealCycle, ctx.Calendar, ctx.Losses, range.From, range.To);
+            var slice = usable[machine].Slice(range.From, range.To);
+            var buckets = BucketCalculator.MinuteBuckets(slice, ctx.IdealCycle, ctx.Calendar, ctx.Losses, range.From, range.To);
+
+            // Andon rules on the same events; what is still ahead is known only when the range reaches now.
+            var (found, ahead) = andon.Evaluate(ctx, slice, now);
+            findings.AddRange(found);
+            if (affected[machine].NextState is null)
+            {
+                pending[machine] = ahead;
+            }
+
             // Without a later state event the machine's current state changed: what follows is stale
             // until the ticker extends it, so progress is set (also backwards), not only advanced.
             saves.Add((machine, buckets, BucketCalculator.Floor(range.To), affected[machine].NextState is null));
@@ -209,11 +223,13 @@ internal sealed class OeeEngine(
 
         Mark("compute");
         await OeeStore.SaveManyAsync(conn, tx, saves, ct);
+        var andonTransitions = findings.Count > 0 ? await AndonStore.ApplyAsync(conn, tx, findings, now, ct) : [];
         Mark("save");
 
         await OffsetStore.SaveAsync(conn, tx, GroupId, Topic, batch.NextOffsets, Kafka.BootstrapServers, ct);
         await tx.CommitAsync(ct);
         tails.Committed(versions);
+        await andon.CommittedAsync(findings, pending, andonTransitions, ct);
         Mark("commit");
         Events.WithLabels("stored").Inc(inserted.Count);
         await PublishAsync(conn, computed, now, ct);
@@ -259,10 +275,13 @@ internal sealed class OeeEngine(
 /// replayed (its progress reset by the engine within the last two ticks, far behind now) is extended once
 /// the replay pauses, a day per tick at most.
 /// </summary>
-internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeePublisher publisher, OeeInfluxMirror mirror, LiveBuckets live, EventTails tails, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
+internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeePublisher publisher, OeeInfluxMirror mirror, LiveBuckets live, EventTails tails, AndonHub andon, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
 {
     private static readonly TimeSpan ReplayLag = TimeSpan.FromHours(1);
     private static readonly TimeSpan MaxPerTick = TimeSpan.FromDays(1);
+
+    /// <summary>How far back OEE and reject-rate rules look for the start of a breach still going on.</summary>
+    private static readonly TimeSpan RatioHorizon = TimeSpan.FromHours(24);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -284,6 +303,9 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeeP
     internal async Task TickAsync(CancellationToken ct)
     {
         var changes = new List<(MachineOeeContext, IReadOnlyDictionary<DateTimeOffset, OeeComponents>)>();
+        var findings = new List<AndonFinding>();
+        var pending = new Dictionary<string, List<(AndonFinding, DateTimeOffset)>>(StringComparer.Ordinal);
+        var andonTransitions = new List<AndonTransition>();
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
             // A calendar changed: reload the plants (the request is stored after the new calendar), then recompute.
@@ -328,24 +350,43 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, OeeP
             }
 
             var loaded = await OeeStore.LoadManyAsync(conn, tx, ranges.Where(r => !current.ContainsKey(r.Key)).ToDictionary(StringComparer.Ordinal), ct);
+
             var saves = new List<(string, IReadOnlyDictionary<DateTimeOffset, OeeComponents>, DateTimeOffset, bool)>(ranges.Count);
             foreach (var (machine, range) in ranges)
             {
                 var ctx = contexts[machine];
                 var events = current.TryGetValue(machine, out var tail) ? tail.Slice(range.From, range.To) : loaded[machine];
                 var buckets = BucketCalculator.MinuteBuckets(events, ctx.IdealCycle, ctx.Calendar, ctx.Losses, range.From, range.To);
+                var (found, ahead) = andon.Evaluate(ctx, events, now);
+                findings.AddRange(found);
+                if (range.To == now)
+                {
+                    pending[machine] = ahead;
+                }
+
                 saves.Add((machine, buckets, BucketCalculator.Floor(range.To), false));
                 changes.Add((ctx, buckets));
             }
 
             await OeeStore.SaveManyAsync(conn, tx, saves, ct);
+            andonTransitions.AddRange(await AndonStore.ApplyAsync(conn, tx, findings, now, ct));
             await tx.CommitAsync(ct);
         }
 
+        await andon.CommittedAsync(findings, pending, andonTransitions, ct);
         var at = time.GetUtcNow();
         foreach (var (ctx, buckets) in changes)
         {
             live.Put(ctx.MachineId, buckets, at);
+        }
+
+        // OEE and reject-rate rules are judged at minute ends, on the rolling buckets just updated.
+        var ratioFindings = changes.SelectMany(c => andon.EvaluateBuckets(c.Item1, live.Minutes(c.Item1.MachineId, at - RatioHorizon))).ToList();
+        if (ratioFindings.Count > 0)
+        {
+            await using var conn = await db.OpenConnectionAsync(ct);
+            var transitions = await AndonStore.ApplyAsync(conn, null, ratioFindings, at, ct);
+            await andon.CommittedAsync(ratioFindings, new Dictionary<string, List<(AndonFinding, DateTimeOffset)>>(), transitions, ct);
         }
 
         await mirror.WriteAsync(changes, ct);
