@@ -28,16 +28,19 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
-    public static ChildProcess Start(string dll, IReadOnlyDictionary<string, string> env, params string[] args)
+    public static ChildProcess Start(string dll, IReadOnlyDictionary<string, string> env, params string[] args) =>
+        StartProgram("dotnet", env, [dll, .. args]);
+
+    /// <summary>Starts any executable (e.g. a real service binary owned by one test).</summary>
+    public static ChildProcess StartProgram(string file, IReadOnlyDictionary<string, string> env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Repo.Root,
         };
-        psi.ArgumentList.Add(dll);
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

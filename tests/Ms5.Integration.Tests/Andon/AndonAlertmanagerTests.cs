@@ -1,0 +1,277 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Plant;
+using Ms5.Integration.Tests.Api;
+using Ms5.Integration.Tests.Support;
+using Ms5.Kafka;
+using Ms5.Postgres;
+
+namespace Ms5.Integration.Tests.Andon;
+
+/// <summary>
+/// Andons end to end: events through Kafka into the engine process, Andons in PostgreSQL, alerts in a real
+/// Alertmanager (the Debian binary, owned by this test so it can be stopped), notifications at a webhook
+/// receiver run by the test, acknowledgement and resolution through the API.
+/// </summary>
+[Collection("stack")]
+public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
+{
+    private const string PlantJson = """
+        { "plantId": "andon-t", "timeZone": "UTC",
+          "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+          "andon": { "escalationMinutes": [0.1, 0.1], "rules": [
+            { "id": "down-fast", "kind": "stop", "states": ["down"], "seconds": 2, "severity": "critical" },
+            { "id": "manual", "kind": "manual", "severity": "warning" } ] },
+          "lines": [ { "id": "andon-line", "machines": [
+            { "id": "an-1", "idealCycleSeconds": 1.0 }, { "id": "an-2", "idealCycleSeconds": 1.0 }, { "id": "an-3", "idealCycleSeconds": 1.0 } ] } ] }
+        """;
+
+    private readonly int _amPort = FreePort();
+    private readonly int _hookPort = FreePort();
+    private readonly string _amData = Path.Combine(Path.GetTempPath(), $"ms5-am-{Guid.NewGuid():N}");
+    private readonly ConcurrentQueue<JsonElement> _notifications = new();
+    private HttpListener? _hook;
+    private ChildProcess? _am;
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_amData);
+        await File.WriteAllTextAsync(Path.Combine(_amData, "am.yml"), $"""
+            route:
+              receiver: hook
+              group_by: [alertname, machine, level]
+              group_wait: 0s
+              group_interval: 1s
+              repeat_interval: 1h
+            receivers:
+              - name: hook
+                webhook_configs:
+                  - url: http://127.0.0.1:{_hookPort}/hook
+                    send_resolved: true
+            """);
+        _hook = new HttpListener();
+        _hook.Prefixes.Add($"http://127.0.0.1:{_hookPort}/");
+        _hook.Start();
+        _ = Task.Run(async () =>
+        {
+            while (_hook.IsListening)
+            {
+                try
+                {
+                    var ctx = await _hook.GetContextAsync();
+                    using (var doc = await JsonDocument.ParseAsync(ctx.Request.InputStream))
+                    {
+                        _notifications.Enqueue(doc.RootElement.Clone());
+                    }
+
+                    ctx.Response.StatusCode = 200;
+                    ctx.Response.Close();
+                }
+                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                {
+                    return;
+                }
+            }
+        });
+        await StartAlertmanagerAsync();
+    }
+
+    private async Task StartAlertmanagerAsync()
+    {
+        _am = ChildProcess.StartProgram("/usr/bin/prometheus-alertmanager", new Dictionary<string, string>(),
+            $"--config.file={_amData}/am.yml", $"--storage.path={_amData}", $"--web.listen-address=127.0.0.1:{_amPort}", "--cluster.listen-address=");
+        using var http = new HttpClient();
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync(new Uri($"http://127.0.0.1:{_amPort}/-/ready"))).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException("Alertmanager did not start: " + _am.Output);
+    }
+
+    public Task DisposeAsync()
+    {
+        _am?.Dispose();
+        _hook?.Close();
+        try
+        {
+            Directory.Delete(_amData, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Alerts of webhook notifications so far for a machine: (notification status, alert status, labels).</summary>
+    private List<(string Status, Dictionary<string, string> Labels)> AlertsFor(string machine) =>
+        _notifications.SelectMany(n => n.GetProperty("alerts").EnumerateArray())
+            .Select(a => (a.GetProperty("status").GetString()!, a.GetProperty("labels").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!)))
+            .Where(a => a.Item2.GetValueOrDefault("machine") == machine).ToList();
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for {what()}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static (string?, string) Message(MachineEvent e) => (e.MachineId, EventJson.ToJson(e));
+
+    [Fact]
+    public async Task DownLongerThanThreshold_NotifiesOnce_Escalates_Acknowledged_ResolvesItself_AndSurvivesAnAlertmanagerOutage()
+    {
+        var plant = PlantConfigParser.Parse(PlantJson);
+        await new PlantStore(stack.Db).SaveAsync(plant, PlantJson);
+        var topic = $"test.{stack.RunId}.andon";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2 });
+        var env = stack.StreamEnv("andon", topic, sinks: "oee");
+        env["MS5_ALERTMANAGER_URL"] = $"http://127.0.0.1:{_amPort}";
+        var engine = ChildProcess.Start(Repo.Dll("stream/Ms5.Stream", "Ms5.Stream"), env);
+        try
+        {
+            await StackFixture.WaitForAssignmentAsync(engine, 1);
+            await using var api = new ApiFactory(stack);
+            var client = api.CreateClient();
+            var now = DateTimeOffset.UtcNow;
+            now = now.AddTicks(-(now.UtcTicks % TimeSpan.TicksPerMillisecond)); // the contract's ts has milliseconds
+            await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "an-1", now.AddMinutes(-1), MachineState.Running)),
+                Message(MachineEvent.StateChange(Guid.NewGuid(), "an-1", now, MachineState.Down, "jam"))]);
+
+            // Raised 2 s after the stop began: one firing notification at level 1.
+            await WaitUntilAsync(() => AlertsFor("an-1").Any(a => a.Status == "firing"), TimeSpan.FromSeconds(20), () => "a firing notification for an-1; engine: " + engine.Output);
+            var list = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?active=true&machine=an-1", UriKind.Relative));
+            var andon = Assert.Single(list.GetProperty("andons").EnumerateArray());
+            var id = andon.GetProperty("id").GetString()!;
+            Assert.Equal(("down-fast", "critical", "andon-line"), (andon.GetProperty("rule").GetString(), andon.GetProperty("severity").GetString(), andon.GetProperty("lineId").GetString()));
+            Assert.Equal(now.AddSeconds(2), andon.GetProperty("raisedAt").GetDateTimeOffset());
+            Assert.Equal("down: jam", andon.GetProperty("summary").GetString());
+            var first = AlertsFor("an-1").First(a => a.Status == "firing").Labels;
+            Assert.Equal(("MS5Andon", "andon-t", "andon-line", "1", "machine"), (first["alertname"], first["plant"], first["line"], first["level"], first["scope"]));
+
+            // Nobody acknowledges: 6 s later, level 2.
+            await WaitUntilAsync(() => AlertsFor("an-1").Any(a => a.Status == "firing" && a.Labels["level"] == "2"), TimeSpan.FromSeconds(20), () => "the level-2 escalation");
+            var ack = await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/ack", UriKind.Relative), new { by = "alice", note = "on my way" });
+            Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+            var acked = await ack.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(("acknowledged", "alice", 2), (acked.GetProperty("status").GetString(), acked.GetProperty("acknowledgedBy").GetString(), acked.GetProperty("level").GetInt32()));
+            Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/ack", UriKind.Relative), new { by = "bob" })).StatusCode);
+
+            // The machine runs again: the Andon resolves itself; Alertmanager sends the resolved notification.
+            await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "an-1", DateTimeOffset.UtcNow, MachineState.Running))]);
+            await WaitUntilAsync(() => AlertsFor("an-1").Any(a => a.Status == "resolved" && a.Labels["level"] == "2"), TimeSpan.FromSeconds(20), () => "the resolved notification");
+            var resolved = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/andon/{id}", UriKind.Relative));
+            Assert.Equal(("resolved", "cleared", "system"), (resolved.GetProperty("status").GetString(), resolved.GetProperty("resolution").GetString(), resolved.GetProperty("resolvedBy").GetString()));
+            Assert.Equal(["raised", "escalated", "acknowledged", "resolved"], resolved.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("transition").GetString()));
+            Assert.DoesNotContain(AlertsFor("an-1"), a => a.Labels["level"] == "3");
+            Assert.Single(AlertsFor("an-1"), a => a.Status == "firing" && a.Labels["level"] == "1");
+
+            // Invalid transitions and requests are refused, saying why.
+            Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/resolve", UriKind.Relative), new { by = "alice" })).StatusCode);
+            Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/ack", UriKind.Relative), new { by = "alice" })).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync(new Uri($"/api/andon/{Guid.NewGuid()}/ack", UriKind.Relative), new { by = "alice" })).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync(new Uri("/api/andon/not-an-id/resolve", UriKind.Relative), new { by = "alice" })).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/resolve", UriKind.Relative), new { note = "no actor" })).StatusCode);
+
+            // Restarting the engine re-evaluates the same events: still one Andon, each transition once.
+            engine.Stop();
+            engine.Dispose();
+            engine = ChildProcess.Start(Repo.Dll("stream/Ms5.Stream", "Ms5.Stream"), env);
+            await StackFixture.WaitForAssignmentAsync(engine, 1);
+
+            // Alertmanager is down while a second machine stops: the Andon is stored, the notification waits.
+            _am!.Kill();
+            var down2 = DateTimeOffset.UtcNow;
+            await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "an-2", down2, MachineState.Down, "jam"))]);
+            await WaitUntilAsync(() => client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?active=true&machine=an-2", UriKind.Relative)).Result.GetProperty("count").GetInt32() == 1,
+                TimeSpan.FromSeconds(20), () => "the an-2 Andon in the store");
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Empty(AlertsFor("an-2"));
+            await StartAlertmanagerAsync();
+            await WaitUntilAsync(() => AlertsFor("an-2").Any(a => a.Status == "firing"), TimeSpan.FromSeconds(30), () => "the an-2 notification after the outage");
+
+            await using (var count = stack.Db.CreateCommand("SELECT count(*) FROM andons WHERE machine_id = 'an-1'"))
+            {
+                Assert.Equal(1L, await count.ExecuteScalarAsync());
+            }
+
+            // An operator pulls the cord: a manual Andon, notified like the others.
+            var pull = await client.PostAsJsonAsync(new Uri("/api/andon", UriKind.Relative), new { machineId = "an-3", by = "bob", summary = "coolant leak" });
+            Assert.Equal(HttpStatusCode.Created, pull.StatusCode);
+            var pulled = await pull.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(("manual", "bob", "coolant leak"), (pulled.GetProperty("rule").GetString(), pulled.GetProperty("raisedBy").GetString(), pulled.GetProperty("summary").GetString()));
+            await WaitUntilAsync(() => AlertsFor("an-3").Any(a => a.Status == "firing" && a.Labels["rule"] == "manual"), TimeSpan.FromSeconds(20), () => "the manual Andon's notification");
+        }
+        finally
+        {
+            engine.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Pull_BadRequests_AreNamed()
+    {
+        var plant = PlantConfigParser.Parse(PlantJson);
+        await new PlantStore(stack.Db).SaveAsync(plant, PlantJson);
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+
+        async Task<(HttpStatusCode, string)> Pull(object body)
+        {
+            var r = await client.PostAsJsonAsync(new Uri("/api/andon", UriKind.Relative), body);
+            return (r.StatusCode, await r.Content.ReadAsStringAsync());
+        }
+
+        var (status, text) = await Pull(new { machineId = "nope", by = "bob" });
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Contains("machine 'nope' is not in the plant configuration", text, StringComparison.Ordinal);
+        (status, text) = await Pull(new { machineId = "an-3" });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("\"by\":[\"is required\"]", text, StringComparison.Ordinal);
+        (status, text) = await Pull(new { machineId = "an-3", by = "bob", rule = "down-fast" });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("'down-fast' is not a manual Andon rule of this plant; manual rules: manual", text, StringComparison.Ordinal);
+        (status, _) = await Pull(new { machineId = 5, by = "bob" });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var raw = await client.PostAsync(new Uri("/api/andon", UriKind.Relative), new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, raw.StatusCode);
+        var plain = await client.PostAsync(new Uri("/api/andon", UriKind.Relative), new StringContent("x", System.Text.Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, plain.StatusCode);
+        var list = await client.GetAsync(new Uri("/api/andon?active=maybe&colour=red", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, list.StatusCode);
+        var listText = await list.Content.ReadAsStringAsync();
+        Assert.Contains("must be true or false, got 'maybe'", listText, StringComparison.Ordinal);
+        Assert.Contains("unknown parameter(s): colour", listText, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri($"/api/andon/{Guid.NewGuid()}", UriKind.Relative))).StatusCode);
+    }
+}
