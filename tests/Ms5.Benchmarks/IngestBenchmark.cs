@@ -137,6 +137,7 @@ internal static class IngestBenchmark
 
         root["lines"] = lines;
         root["shifts"] = new System.Text.Json.Nodes.JsonArray();
+        root.Remove("andon"); // its line scopes name the demo's lines: the copies get the default rules
         return root.ToJsonString();
     }
 
