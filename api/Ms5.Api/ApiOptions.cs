@@ -20,6 +20,8 @@ public sealed class ApiOptions
 
     public string EventsTopic { get; set; } = Kafka.Topics.MachineEvents;
     public string DlqTopic { get; set; } = Kafka.Topics.MachineEventsDlq;
+    public string OeeTopic { get; set; } = Kafka.Topics.Oee;
+    public string AndonTopic { get; set; } = Kafka.Topics.Andon;
 
     /// <summary>Same rule as the historian: events stamped later than now + this are rejected.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);

@@ -19,6 +19,9 @@ internal sealed class KafkaConnection(ApiOptions options) : IDisposable
     });
 
     public KafkaOptions Options => _kafka.Value.Options;
+
+    /// <summary>Where Andon transitions made through the API are published.</summary>
+    public string AndonTopic => options.AndonTopic;
     public EventProducer Producer => _kafka.Value.Producer;
 
     public void Dispose()
@@ -52,6 +55,8 @@ internal static class ApiServices
         builder.Services.AddSingleton(sp => new MachineDirectory(sp.GetRequiredService<PlantStore>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new EventRules(sp.GetRequiredService<MachineDirectory>().IsKnown, sp.GetRequiredService<ApiOptions>().MaxClockSkew));
         builder.Services.AddSingleton<KafkaConnection>();
+        builder.Services.AddSingleton<Live.LiveHub>();
+        builder.Services.AddHostedService<Live.LiveFeed>();
         builder.Services.AddHttpClient("influx", c => c.Timeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(sp =>
         {

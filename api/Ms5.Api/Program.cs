@@ -17,6 +17,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
 app.MapHealthApi();
 app.MapMachinesApi();
 app.MapEventsApi();
@@ -28,6 +29,7 @@ app.MapDowntimeApi();
 app.MapCalendarApi();
 app.MapAndonApi();
 app.MapAlertmanagerWebhookApi();
+app.MapBoardApi();
 app.MapMetrics();
 app.Run();
 

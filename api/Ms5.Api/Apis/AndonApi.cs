@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Andon;
-using Ms5.Kafka;
 using Ms5.Postgres;
 using Npgsql;
 
@@ -200,7 +199,7 @@ internal static class AndonApi
     {
         try
         {
-            await kafka.Producer.ProduceAsync(Topics.Andon, System.Text.Encoding.UTF8.GetBytes(a.MachineId), AndonJson.Message(a, t));
+            await kafka.Producer.ProduceAsync(kafka.AndonTopic, System.Text.Encoding.UTF8.GetBytes(a.MachineId), AndonJson.Message(a, t));
         }
         catch (Exception ex) when (ex is Confluent.Kafka.KafkaException or InvalidOperationException)
         {

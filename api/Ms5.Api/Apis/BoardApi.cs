@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Ms5.Analytics.Oee;
+using Ms5.Api.Live;
+using Ms5.Postgres;
+using Npgsql;
+
+namespace Ms5.Api.Apis;
+
+public sealed record BoardMachine(string Id, string Name, string? State, string? Reason, DateTimeOffset? StateSince, double? Oee15m, double? Availability15m, IReadOnlyList<AndonResponse> Andons);
+
+public sealed record BoardLine(string Id, string Name, IReadOnlyList<BoardMachine> Machines);
+
+public sealed record BoardResponse(DateTimeOffset GeneratedAt, IReadOnlyList<BoardLine> Lines);
+
+/// <summary>
+/// The floor's live view. GET /api/board: every line and machine with its current state, 15-minute OEE and
+/// open Andons. GET /ws[?line=ID&amp;line=ID]: a WebSocket pushing {"type":"state"|"oee"|"andon","data":...}
+/// for those lines (all when none); send {"subscribe":["line-1"]} to change. GET /andon: the Andon board page.
+/// </summary>
+internal static class BoardApi
+{
+    public static void MapBoardApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/board", GetAsync).WithName("GetBoard").WithTags("andon").WithSummary("Lines and machines with state, 15-minute OEE and open Andons.");
+        app.Map("/ws", async (HttpContext ctx, LiveHub hub, MachineDirectory machines) =>
+        {
+            if (!ctx.WebSockets.IsWebSocketRequest)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "WebSocket expected", detail: "connect with a WebSocket client, e.g. new WebSocket('ws://host:8080/ws?line=line-1')");
+            }
+
+            var lines = ctx.Request.Query["line"].Where(l => !string.IsNullOrEmpty(l)).Select(l => l!).ToHashSet(StringComparer.Ordinal);
+            using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+            await hub.ServeAsync(socket, lines.Count == 0 ? null : lines, ctx.RequestAborted);
+            return Results.Empty;
+        }).WithName("LiveWebSocket").WithTags("andon");
+        app.MapGet("/andon", () => Results.Text(BoardPage.Html, "text/html; charset=utf-8")).WithName("AndonBoard").WithTags("andon").ExcludeFromDescription();
+    }
+
+    private static async Task<Ok<BoardResponse>> GetAsync(PlantStore plants, NpgsqlDataSource db, LiveOee live, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var machines = (await plants.MachinesAsync(ct)).Where(m => m.Active).ToList();
+        var states = await BoardQueries.CurrentStatesAsync(db, ct);
+        var windows = (await live.ComputeAsync(now, ct)).Where(s => s.Scope == "machine")
+            .ToDictionary(s => s.Id, s => s.Windows.FirstOrDefault(w => w.Window == "15m"), StringComparer.Ordinal);
+        var andons = (await AndonStore.ListAsync(db, active: true, null, null, null, null, 10_000, ct)).GroupBy(a => a.MachineId)
+            .ToDictionary(g => g.Key, g => g.Select(a => AndonResponse.From(a, now)).ToList(), StringComparer.Ordinal);
+        var lines = machines.GroupBy(m => (m.LineId, m.LineName)).Select(g => new BoardLine(g.Key.LineId, g.Key.LineName, g.Select(m =>
+        {
+            var st = states.TryGetValue(m.MachineId, out var s) ? s : default;
+            var k = windows.GetValueOrDefault(m.MachineId) is { } w ? OeeKpis.From(w.Components) : null;
+            return new BoardMachine(m.MachineId, m.Name, st.State, st.Reason, st.State is null ? null : st.Since, k?.Oee, k?.Availability, andons.GetValueOrDefault(m.MachineId) ?? []);
+        }).ToList())).ToList();
+        return TypedResults.Ok(new BoardResponse(now, lines));
+    }
+}

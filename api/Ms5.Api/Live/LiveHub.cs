@@ -1,0 +1,277 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Confluent.Kafka;
+using Ms5.Analytics.Events;
+using Ms5.Kafka;
+using Ms5.Postgres;
+using Prometheus;
+
+namespace Ms5.Api.Live;
+
+/// <summary>One update for WebSocket clients: its JSON frame and the line it concerns (null: plant-wide).</summary>
+internal sealed record LiveUpdate(string? Line, byte[] Frame);
+
+/// <summary>
+/// Fans live updates out to WebSocket clients. Each client has a bounded queue; a client that falls that far
+/// behind is disconnected rather than allowed to slow the feed (it reconnects and reloads its state).
+/// </summary>
+internal sealed class LiveHub
+{
+    public const int QueueCapacity = 1_000;
+
+    private static readonly Gauge Clients = Metrics.CreateGauge("ms5_ws_clients", "Connected WebSocket clients.");
+    private static readonly Counter Dropped = Metrics.CreateCounter("ms5_ws_clients_dropped_total", "WebSocket clients disconnected for falling behind.");
+
+    private readonly Lock _lock = new();
+    private readonly List<Client> _clients = [];
+
+    internal sealed class Client(IReadOnlySet<string>? lines)
+    {
+        public Channel<byte[]> Queue { get; } = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+        public IReadOnlySet<string>? Lines { get; set; } = lines;
+
+        public bool TooSlow { get; set; }
+    }
+
+    public Client Add(IReadOnlySet<string>? lines)
+    {
+        var c = new Client(lines);
+        lock (_lock)
+        {
+            _clients.Add(c);
+        }
+
+        Clients.Inc();
+        return c;
+    }
+
+    public void Remove(Client c)
+    {
+        lock (_lock)
+        {
+            if (_clients.Remove(c))
+            {
+                Clients.Dec();
+            }
+        }
+    }
+
+    public void Publish(LiveUpdate update)
+    {
+        lock (_lock)
+        {
+            foreach (var c in _clients)
+            {
+                if (c.Lines is { } lines && update.Line is { } line && !lines.Contains(line))
+                {
+                    continue;
+                }
+
+                if (!c.Queue.Writer.TryWrite(update.Frame) && !c.TooSlow)
+                {
+                    c.TooSlow = true;
+                    c.Queue.Writer.TryComplete();
+                    Dropped.Inc();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Serves one WebSocket: sends queued frames; reads {"subscribe": ["line-1", ...]} (an empty list: every line).
+    /// </summary>
+    public async Task ServeAsync(WebSocket socket, IReadOnlySet<string>? lines, CancellationToken ct)
+    {
+        var client = Add(lines);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reader = Task.Run(() => ReceiveAsync(socket, client, cts.Token), cts.Token);
+        try
+        {
+            await socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":"hello","lines":{{JsonSerializer.Serialize(lines?.Order(StringComparer.Ordinal).ToArray())}}}"""), WebSocketMessageType.Text, true, ct);
+            await foreach (var frame in client.Queue.Reader.ReadAllAsync(cts.Token))
+            {
+                await socket.SendAsync(frame, WebSocketMessageType.Text, true, cts.Token);
+            }
+
+            if (client.TooSlow && socket.State == WebSocketState.Open)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "too slow: reconnect and reload", CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            Remove(client);
+            await cts.CancelAsync();
+            try
+            {
+                await reader;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private static async Task ReceiveAsync(WebSocket socket, Client client, CancellationToken ct)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                var r = await socket.ReceiveAsync(buffer, ct);
+                if (r.MessageType == WebSocketMessageType.Close)
+                {
+                    client.Queue.Writer.TryComplete();
+                    return;
+                }
+
+                try
+                {
+                    using var doc = JsonDocument.Parse(buffer.AsMemory(0, r.Count));
+                    if (doc.RootElement.TryGetProperty("subscribe", out var s) && s.ValueKind == JsonValueKind.Array)
+                    {
+                        var lines = s.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToHashSet(StringComparer.Ordinal);
+                        client.Lines = lines.Count == 0 ? null : lines;
+                    }
+                }
+                catch (JsonException)
+                {
+                    // Not a subscription: ignored.
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            client.Queue.Writer.TryComplete();
+        }
+    }
+}
+
+/// <summary>
+/// Feeds the hub from the live topics: machine state changes (ms5.machine-events.v1), rolling OEE
+/// (ms5.oee.v1) and Andon transitions (ms5.andon.v1). It reads from the end, in a group of its own per API
+/// process, and commits nothing: live views start from the current state (GET /api/board) and follow.
+/// </summary>
+internal sealed class LiveFeed(LiveHub hub, ApiOptions options, MachineDirectory machines, ILogger<LiveFeed> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(() => Run(stoppingToken), stoppingToken);
+
+    private void Run(CancellationToken ct)
+    {
+        var kafka = string.IsNullOrWhiteSpace(options.KafkaBootstrap) ? KafkaOptions.FromEnvironment() : new KafkaOptions { BootstrapServers = options.KafkaBootstrap };
+        var config = kafka.ConsumerConfig($"ms5.api-live.{Guid.NewGuid():N}", "ms5-api-live");
+        config.AutoOffsetReset = AutoOffsetReset.Latest;
+        config.FetchWaitMaxMs = 50;
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetErrorHandler((_, e) => logger.LogWarning("Live feed Kafka error {Code}: {Reason}", e.Code, e.Reason))
+            .Build();
+        consumer.Subscribe([options.EventsTopic, options.OeeTopic, options.AndonTopic]);
+        while (!ct.IsCancellationRequested)
+        {
+            ConsumeResult<byte[]?, byte[]?>? m;
+            try
+            {
+                m = consumer.Consume(ct);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ConsumeException ex)
+            {
+                logger.LogWarning("Live feed could not consume: {Reason}", ex.Error.Reason);
+                continue;
+            }
+
+            if (m?.Message?.Value is not { } value)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (ToUpdate(m.Topic, value) is { } update)
+                {
+                    hub.Publish(update);
+                }
+            }
+            catch (JsonException)
+            {
+                // Not ours to judge here: the historian dead-letters bad events.
+            }
+        }
+
+        consumer.Close();
+    }
+
+    private LiveUpdate? ToUpdate(string topic, byte[] value)
+    {
+        if (topic == options.EventsTopic)
+        {
+            if (EventParser.Parse(value).Event is not { Type: EventType.State } e)
+            {
+                return null;
+            }
+
+            var line = machines.LineOf(e.MachineId);
+            return new LiveUpdate(line, Frame("state", w =>
+            {
+                w.WriteString("machineId", e.MachineId);
+                w.WriteString("lineId", line);
+                w.WriteString("state", ContractNames.Of(e.State!.Value));
+                w.WriteString("reason", e.Reason);
+                w.WriteString("ts", e.Ts);
+            }));
+        }
+
+        using var doc = JsonDocument.Parse(value);
+        var root = doc.RootElement;
+        if (topic == options.OeeTopic)
+        {
+            var scope = root.GetProperty("scope").GetString();
+            var id = root.GetProperty("id").GetString()!;
+            var line = scope switch
+            {
+                "machine" => machines.LineOf(id),
+                "line" => id,
+                _ => null,
+            };
+            return new LiveUpdate(line, Frame("oee", w => root.WriteTo(w), data: true));
+        }
+
+        var andonLine = root.TryGetProperty("andon", out var a) ? a.GetProperty("lineId").GetString() : null;
+        return new LiveUpdate(andonLine, Frame("andon", w => root.WriteTo(w), data: true));
+    }
+
+    private static byte[] Frame(string type, Action<Utf8JsonWriter> body, bool data = false)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", type);
+            w.WritePropertyName("data");
+            if (data)
+            {
+                body(w);
+            }
+            else
+            {
+                w.WriteStartObject();
+                body(w);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
+}

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Plant;
+using Ms5.Api.Live;
+using Ms5.Integration.Tests.Support;
+using Ms5.Kafka;
+using Ms5.Postgres;
+
+namespace Ms5.Integration.Tests.Andon;
+
+/// <summary>
+/// The floor's live view through a real API process: the /ws WebSocket (line subscriptions, slow clients
+/// dropped) and the /andon board in headless Chromium (a down event turns its tile within 2 s; a screenshot
+/// is kept in .ms5/artifacts/andon-board.png).
+/// </summary>
+[Collection("stack")]
+public sealed class AndonBoardTests(StackFixture stack)
+{
+    private const string PlantJson = """
+        { "plantId": "board-t", "timeZone": "UTC",
+          "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+          "lines": [ { "id": "board-a", "name": "Board line A", "machines": [ { "id": "bd-1", "name": "Press BD-1", "idealCycleSeconds": 1.0 }, { "id": "bd-2", "name": "Press BD-2", "idealCycleSeconds": 1.0 } ] },
+                     { "id": "board-b", "name": "Board line B", "machines": [ { "id": "bd-3", "name": "Weld BD-3", "idealCycleSeconds": 1.0 } ] } ] }
+        """;
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private async Task<(ChildProcess Api, Uri Url, string Topic, string AndonTopic)> StartApiAsync(string name)
+    {
+        var plant = PlantConfigParser.Parse(PlantJson);
+        await new PlantStore(stack.Db).SaveAsync(plant, PlantJson);
+        var topic = $"test.{stack.RunId}.{name}";
+        var andonTopic = $"test.{stack.RunId}.{name}-andon";
+        var oeeTopic = $"test.{stack.RunId}.{name}-oee";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2, [andonTopic] = 1, [oeeTopic] = 1 });
+        var port = FreePort();
+        var url = new Uri($"http://127.0.0.1:{port}/");
+        var api = ChildProcess.Start(Repo.Dll("api/Ms5.Api", "Ms5.Api"), new Dictionary<string, string>
+        {
+            ["MS5_API_URL"] = url.ToString().TrimEnd('/'),
+            ["Ms5__Pg"] = stack.Pg,
+            ["Ms5__KafkaBootstrap"] = stack.Kafka.BootstrapServers,
+            ["MS5_KAFKA_DEVBROKER_URL"] = stack.Kafka.DevBrokerUrl ?? "",
+            ["Ms5__InfluxDb"] = stack.DbName,
+            ["Ms5__EventsTopic"] = topic,
+            ["Ms5__OeeTopic"] = oeeTopic,
+            ["Ms5__AndonTopic"] = andonTopic,
+        });
+        using var http = new HttpClient();
+        for (var i = 0; i < 200; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync(new Uri(url, "healthz"))).IsSuccessStatusCode)
+                {
+                    // The live feed joins its group from the end of the topics: give it a moment.
+                    await Task.Delay(TimeSpan.FromSeconds(3));
+                    return (api, url, topic, andonTopic);
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        api.Dispose();
+        throw new InvalidOperationException("the API did not start: " + api.Output);
+    }
+
+    private static (string?, string) Message(MachineEvent e) => (e.MachineId, EventJson.ToJson(e));
+
+    [Fact]
+    public async Task Board_DownEventTurnsTheTileWithinTwoSeconds_AndShowsAPulledAndon()
+    {
+        var (api, url, topic, _) = await StartApiAsync("board");
+        using var _ = api;
+        await using var chromium = await HeadlessChromium.StartAsync(FreePort());
+        await chromium.NavigateAsync(new Uri(url, "andon?line=board-a&line=board-b").ToString());
+        var wait = Stopwatch.StartNew();
+        while ((await chromium.EvaluateAsync("document.getElementById('conn')?.className === 'live' && !!document.getElementById('tile-bd-1')")).ValueKind != JsonValueKind.True)
+        {
+            Assert.True(wait.Elapsed < TimeSpan.FromSeconds(20), "the board did not load and connect; api: " + api.Output);
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(["Board line A", "Board line B"], (await chromium.EvaluateAsync("[...document.querySelectorAll('section.line h2')].map(h => h.textContent)")).EnumerateArray().Select(e => e.GetString()));
+        await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "bd-2", DateTimeOffset.UtcNow, MachineState.Running))]);
+
+        var produced = Stopwatch.StartNew();
+        await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "bd-1", DateTimeOffset.UtcNow, MachineState.Down, "jam"))]);
+        while ((await chromium.EvaluateAsync("document.getElementById('tile-bd-1').dataset.state")).GetString() != "down")
+        {
+            Assert.True(produced.Elapsed < TimeSpan.FromSeconds(2), $"the tile did not turn within 2 s; api: {api.Output}");
+            await Task.Delay(50);
+        }
+
+        var turned = produced.Elapsed;
+        Assert.True(turned < TimeSpan.FromSeconds(2), $"turned after {turned.TotalMilliseconds} ms");
+        Assert.Equal("down · jam", (await chromium.EvaluateAsync("document.querySelector('#tile-bd-1 .state').textContent")).GetString());
+
+        // An operator pulls the cord on bd-2: the board shows the Andon with its level, live.
+        using var http = new HttpClient { BaseAddress = url };
+        var pull = await http.PostAsJsonAsync(new Uri("api/andon", UriKind.Relative), new { machineId = "bd-2", by = "carol", summary = "missing fixture" });
+        Assert.Equal(HttpStatusCode.Created, pull.StatusCode);
+        wait.Restart();
+        while ((await chromium.EvaluateAsync("document.querySelectorAll('#tile-bd-2 .andon').length")).GetInt32() != 1)
+        {
+            Assert.True(wait.Elapsed < TimeSpan.FromSeconds(5), "the pulled Andon did not appear on the board");
+            await Task.Delay(50);
+        }
+
+        Assert.StartsWith("L1 missing fixture", (await chromium.EvaluateAsync("document.querySelector('#tile-bd-2 .andon').textContent")).GetString(), StringComparison.Ordinal);
+        Assert.True((await chromium.EvaluateAsync("document.getElementById('tile-bd-2').classList.contains('alarm')")).GetBoolean());
+
+        var png = await chromium.ScreenshotAsync();
+        var dir = Path.Combine(Repo.Root, ".ms5", "artifacts");
+        Directory.CreateDirectory(dir);
+        await File.WriteAllBytesAsync(Path.Combine(dir, "andon-board.png"), png);
+        Assert.True(png.Length > 10_000 && png[1] == (byte)'P' && png[2] == (byte)'N' && png[3] == (byte)'G');
+
+        // The board's data also comes as JSON for other clients.
+        var board = await http.GetFromJsonAsync<JsonElement>(new Uri("api/board", UriKind.Relative));
+        var bd2 = board.GetProperty("lines").EnumerateArray().Single(l => l.GetProperty("id").GetString() == "board-a").GetProperty("machines").EnumerateArray().Single(m => m.GetProperty("id").GetString() == "bd-2");
+        Assert.Equal("missing fixture", Assert.Single(bd2.GetProperty("andons").EnumerateArray()).GetProperty("summary").GetString());
+    }
+
+    [Fact]
+    public async Task WebSocket_PushesOnlyTheSubscribedLines_AndSaysWhatItExpects()
+    {
+        var (api, url, topic, _) = await StartApiAsync("ws");
+        using var _ = api;
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://{url.Authority}/ws?line=board-b"), CancellationToken.None);
+        var hello = await ReceiveAsync(ws);
+        Assert.Equal("hello", hello.GetProperty("type").GetString());
+        Assert.Equal(["board-b"], hello.GetProperty("lines").EnumerateArray().Select(e => e.GetString()));
+
+        await stack.ProduceAsync(topic, [
+            Message(MachineEvent.StateChange(Guid.NewGuid(), "bd-1", DateTimeOffset.UtcNow, MachineState.Down, "jam")),
+            Message(MachineEvent.StateChange(Guid.NewGuid(), "bd-3", DateTimeOffset.UtcNow, MachineState.Setup))]);
+        var first = await ReceiveAsync(ws);
+        Assert.Equal(("state", "bd-3", "setup", "board-b"), (first.GetProperty("type").GetString(), first.GetProperty("data").GetProperty("machineId").GetString(),
+            first.GetProperty("data").GetProperty("state").GetString(), first.GetProperty("data").GetProperty("lineId").GetString()));
+
+        // Subscribing to every line: bd-1's next change arrives too.
+        await ws.SendAsync(Encoding.UTF8.GetBytes("""{"subscribe":[]}"""), WebSocketMessageType.Text, true, CancellationToken.None);
+        await Task.Delay(300);
+        await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "bd-1", DateTimeOffset.UtcNow, MachineState.Running))]);
+        var next = await ReceiveAsync(ws);
+        Assert.Equal(("bd-1", "running"), (next.GetProperty("data").GetProperty("machineId").GetString(), next.GetProperty("data").GetProperty("state").GetString()));
+
+        using var http = new HttpClient { BaseAddress = url };
+        var notWs = await http.GetAsync(new Uri("ws", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, notWs.StatusCode);
+        Assert.Contains("WebSocket expected", await notWs.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Hub_DropsAClientThatFallsBehind_WithoutHoldingUpTheOthers()
+    {
+        var hub = new LiveHub();
+        var slow = hub.Add(null);
+        var lineB = hub.Add(new HashSet<string> { "board-b" });
+        for (var i = 0; i <= LiveHub.QueueCapacity; i++)
+        {
+            hub.Publish(new LiveUpdate("board-a", [(byte)'{', (byte)'}']));
+        }
+
+        Assert.True(slow.TooSlow);
+        Assert.True(slow.Queue.Reader.Completion.IsCompleted || slow.Queue.Reader.Count == LiveHub.QueueCapacity);
+        Assert.False(lineB.TooSlow);
+        Assert.Equal(0, lineB.Queue.Reader.Count);
+        hub.Publish(new LiveUpdate("board-b", [(byte)'{', (byte)'}']));
+        Assert.Equal(1, lineB.Queue.Reader.Count);
+    }
+
+    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket ws)
+    {
+        var buffer = new byte[64 * 1024];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var stream = new MemoryStream();
+        WebSocketReceiveResult r;
+        do
+        {
+            r = await ws.ReceiveAsync(buffer, cts.Token);
+            stream.Write(buffer, 0, r.Count);
+        }
+        while (!r.EndOfMessage);
+        using var doc = JsonDocument.Parse(stream.ToArray());
+        return doc.RootElement.Clone();
+    }
+}
