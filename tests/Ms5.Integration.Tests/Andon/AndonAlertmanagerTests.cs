@@ -239,6 +239,25 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AlertmanagerWebhook_AcceptsNotifications_AndNamesBadOnes()
+    {
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+        var ok = await client.PostAsync(new Uri("/api/alertmanager/webhook", UriKind.Relative), new StringContent(
+            """{"version":"4","status":"firing","groupKey":"{}:{line=\"l1\"}","alerts":[{"status":"firing","labels":{"alertname":"MS5Andon"}},{"status":"firing","labels":{}}]}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(2, (await ok.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("received").GetInt32());
+
+        var broken = await client.PostAsync(new Uri("/api/alertmanager/webhook", UriKind.Relative), new StringContent("{\"status\":", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        Assert.Contains("not valid JSON", await broken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var shape = await client.PostAsync(new Uri("/api/alertmanager/webhook", UriKind.Relative), new StringContent("{\"status\":\"firing\"}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, shape.StatusCode);
+        Assert.Contains("an object with 'status' and 'alerts'", await shape.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Pull_BadRequests_AreNamed()
     {
         var plant = PlantConfigParser.Parse(PlantJson);
