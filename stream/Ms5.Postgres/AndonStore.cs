@@ -45,56 +45,117 @@ public static class AndonStore
 
     public static string SeverityName(AndonSeverity s) => s.ToString().ToLowerInvariant();
 
-    /// <summary>Stores what the rules found: new Andons are raised (and escalated and resolved as far as their times say), open ones whose condition cleared are resolved.</summary>
+    /// <summary>
+    /// Stores what the rules found, set-based (a replay can find thousands per batch): new Andons are raised,
+    /// escalated as far as their timers ran before the condition cleared (or now) and resolved if it did; open
+    /// ones whose condition cleared are resolved. Returns the transitions that were new.
+    /// </summary>
     public static async Task<List<AndonTransition>> ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyList<AndonFinding> findings, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(findings);
         var transitions = new List<AndonTransition>();
-        foreach (var f in findings)
+        if (findings.Count == 0)
         {
-            var e = f.Episode;
-            await using var insert = new NpgsqlCommand($"""
-                INSERT INTO andons ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'system', 1, NULL, NULL, NULL, NULL, NULL)
-                ON CONFLICT (andon_id) DO NOTHING
-                """, conn, tx);
-            insert.Parameters.AddWithValue(e.Id);
-            insert.Parameters.AddWithValue(f.PlantId);
-            insert.Parameters.AddWithValue(f.LineId);
-            insert.Parameters.AddWithValue(e.MachineId);
-            insert.Parameters.AddWithValue(e.RuleId);
-            insert.Parameters.AddWithValue(KindName(f.Rule.Kind));
-            insert.Parameters.AddWithValue(SeverityName(f.Rule.Severity));
-            insert.Parameters.AddWithValue(e.Summary);
-            insert.Parameters.AddWithValue(e.Since.UtcDateTime);
-            insert.Parameters.AddWithValue(e.RaisedAt.UtcDateTime);
-            if (await insert.ExecuteNonQueryAsync(ct) == 1)
-            {
-                transitions.Add(await TransitionAsync(conn, tx, e.Id, "raised", 1, e.RaisedAt, "system", null, ct));
+            return transitions;
+        }
 
-                // Levels due before the condition cleared (or now) — history replayed has escalated as it happened.
-                var until = e.ClearedAt is { } c && c < now ? c : now;
-                foreach (var (level, at) in f.Config.EscalationTimes(e.RaisedAt).Where(x => x.At <= until))
-                {
-                    transitions.AddRange(await EscalateToAsync(conn, tx, e.Id, level, at, ct));
-                }
-            }
-
-            if (e.ClearedAt is { } cleared && cleared <= now)
+        var byId = findings.DistinctBy(f => f.Episode.Id).ToDictionary(f => f.Episode.Id);
+        var items = byId.Values.ToList();
+        var levels = items.Select(f =>
+        {
+            var until = f.Episode.ClearedAt is { } c && c < now ? c : now;
+            return f.Config.EscalationTimes(f.Episode.RaisedAt).Where(x => x.At <= until).ToList();
+        }).ToList();
+        await using (var insert = new NpgsqlCommand($"""
+            INSERT INTO andons ({Columns})
+            SELECT id, p, l, m, r, k, s, su, si, ra, 'system', lv, NULL, NULL, NULL, NULL, NULL
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::int[])
+                 AS v(id, p, l, m, r, k, s, su, si, ra, lv)
+            ON CONFLICT (andon_id) DO NOTHING
+            RETURNING andon_id
+            """, conn, tx))
+        {
+            insert.Parameters.AddWithValue(items.Select(f => f.Episode.Id).ToArray());
+            insert.Parameters.AddWithValue(items.Select(f => f.PlantId).ToArray());
+            insert.Parameters.AddWithValue(items.Select(f => f.LineId).ToArray());
+            insert.Parameters.AddWithValue(items.Select(f => f.Episode.MachineId).ToArray());
+            insert.Parameters.AddWithValue(items.Select(f => f.Episode.RuleId).ToArray());
+            insert.Parameters.AddWithValue(items.Select(f => KindName(f.Rule.Kind)).ToArray());
+            insert.Parameters.AddWithValue(items.Select(f => SeverityName(f.Rule.Severity)).ToArray());
+            insert.Parameters.AddWithValue(items.Select(f => f.Episode.Summary).ToArray());
+            insert.Parameters.AddWithValue(items.Select(f => f.Episode.Since.UtcDateTime).ToArray());
+            insert.Parameters.AddWithValue(items.Select(f => f.Episode.RaisedAt.UtcDateTime).ToArray());
+            insert.Parameters.AddWithValue(levels.Select(l => 1 + l.Count).ToArray());
+            var index = items.Select((f, i) => (f.Episode.Id, i)).ToDictionary(x => x.Id, x => x.i);
+            await using var r = await insert.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
             {
-                await using var resolve = new NpgsqlCommand("""
-                    UPDATE andons SET resolved_at = $2, resolved_by = 'system', resolution = 'cleared', updated_at = now()
-                    WHERE andon_id = $1 AND resolved_at IS NULL RETURNING level
-                    """, conn, tx);
-                resolve.Parameters.AddWithValue(e.Id);
-                resolve.Parameters.AddWithValue(cleared.UtcDateTime);
-                if (await resolve.ExecuteScalarAsync(ct) is int level)
-                {
-                    transitions.Add(await TransitionAsync(conn, tx, e.Id, "resolved", level, cleared, "system", "condition cleared", ct));
-                }
+                var i = index[r.GetGuid(0)];
+                var e = items[i].Episode;
+                transitions.Add(new AndonTransition(e.Id, "raised", 1, e.RaisedAt, "system", null));
+                transitions.AddRange(levels[i].Select(x => new AndonTransition(e.Id, "escalated", x.Level, x.At, "system", null)));
             }
         }
 
+        var cleared = items.Where(f => f.Episode.ClearedAt is { } c && c <= now).ToList();
+        if (cleared.Count > 0)
+        {
+            await using var resolve = new NpgsqlCommand("""
+                UPDATE andons a SET resolved_at = v.c, resolved_by = 'system', resolution = 'cleared', updated_at = now()
+                FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, c)
+                WHERE a.andon_id = v.id AND a.resolved_at IS NULL
+                RETURNING a.andon_id, a.level, v.c
+                """, conn, tx);
+            resolve.Parameters.AddWithValue(cleared.Select(f => f.Episode.Id).ToArray());
+            resolve.Parameters.AddWithValue(cleared.Select(f => f.Episode.ClearedAt!.Value.UtcDateTime).ToArray());
+            await using var r = await resolve.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                transitions.Add(new AndonTransition(r.GetGuid(0), "resolved", r.GetInt32(1), Utc(r.GetDateTime(2)), "system", "condition cleared"));
+            }
+        }
+
+        await InsertTransitionsAsync(conn, tx, transitions, ct);
         return transitions;
+    }
+
+    private static async Task InsertTransitionsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, List<AndonTransition> transitions, CancellationToken ct)
+    {
+        if (transitions.Count == 0)
+        {
+            return;
+        }
+
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO andon_transitions (andon_id, transition, level, at, actor, note)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::text[])
+            ON CONFLICT DO NOTHING
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(transitions.Select(t => t.AndonId).ToArray());
+        cmd.Parameters.AddWithValue(transitions.Select(t => t.Transition).ToArray());
+        cmd.Parameters.AddWithValue(transitions.Select(t => t.Level).ToArray());
+        cmd.Parameters.AddWithValue(transitions.Select(t => t.At.UtcDateTime).ToArray());
+        cmd.Parameters.AddWithValue(transitions.Select(t => t.Actor).ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter { Value = transitions.Select(t => (object?)t.Note ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The stored Andons with these ids.</summary>
+    public static async Task<Dictionary<Guid, AndonRecord>> GetManyAsync(NpgsqlDataSource db, IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(ids);
+        await using var cmd = db.CreateCommand($"SELECT {Columns} FROM andons WHERE andon_id = ANY($1)");
+        cmd.Parameters.AddWithValue(ids.ToArray());
+        var result = new Dictionary<Guid, AndonRecord>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var a = Read(r);
+            result[a.Id] = a;
+        }
+
+        return result;
     }
 
     /// <summary>Escalates unacknowledged open Andons whose timers have run out; returns the new transitions.</summary>

@@ -24,7 +24,7 @@ public static class AndonEvaluator
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(rules);
-        var ordered = events.DistinctBy(e => e.EventId).OrderBy(e => e.Ts).ThenBy(e => e.EventId).ToList();
+        var ordered = Ordered(events);
         var raised = new List<AndonEpisode>();
         var pending = new List<PendingAndon>();
         foreach (var rule in rules.Where(r => r.AppliesTo(machineId, lineId)))
@@ -56,6 +56,41 @@ public static class AndonEvaluator
         }
 
         return (raised, pending);
+    }
+
+    /// <summary>The events in (ts, id) order without duplicates; sorts only when they are not in order already (a tail's slice is).</summary>
+    private static List<MachineEvent> Ordered(IEnumerable<MachineEvent> events)
+    {
+        var list = events as List<MachineEvent> ?? [.. events];
+        var sorted = true;
+        for (var i = 1; i < list.Count && sorted; i++)
+        {
+            sorted = Compare(list[i - 1], list[i]) < 0;
+        }
+
+        if (sorted)
+        {
+            return list;
+        }
+
+        var copy = new List<MachineEvent>(list);
+        copy.Sort(Compare);
+        var result = new List<MachineEvent>(copy.Count);
+        foreach (var e in copy)
+        {
+            if (result.Count == 0 || result[^1].EventId != e.EventId || result[^1].Ts != e.Ts)
+            {
+                result.Add(e);
+            }
+        }
+
+        return result;
+    }
+
+    private static int Compare(MachineEvent a, MachineEvent b)
+    {
+        var c = a.Ts.CompareTo(b.Ts);
+        return c != 0 ? c : a.EventId.CompareTo(b.EventId);
     }
 
     /// <summary>Stretches of consecutive state events in the rule's states: [since, end), end null while it lasts.</summary>
@@ -154,7 +189,7 @@ public static class AndonEvaluator
         void Gap(DateTimeOffset runFrom, DateTimeOffset until)
         {
             var since = runFrom > lastParts ? runFrom : lastParts;
-            if (until > since)
+            if (until - since >= rule.Threshold && until > since)
             {
                 result.Add((since, until, "running without parts"));
             }

@@ -68,6 +68,15 @@ internal sealed class AndonHub(IProducer<byte[]?, byte[]?> producer, string topi
                 _known[f.Episode.Id] = f.Episode.ClearedAt is not null;
             }
 
+            // Resolved ones found again only cost an idempotent write: forget them when the memory grows (a replay).
+            if (_known.Count > 50_000)
+            {
+                foreach (var id in _known.Where(k => k.Value).Select(k => k.Key).ToList())
+                {
+                    _known.Remove(id);
+                }
+            }
+
             foreach (var (machine, pending) in pendingByMachine)
             {
                 _pending[machine] = pending;
@@ -122,23 +131,25 @@ internal sealed class AndonHub(IProducer<byte[]?, byte[]?> producer, string topi
         }
 
         Wake();
+        var andons = await AndonStore.GetManyAsync(db, transitions.Select(t => t.AndonId).Distinct().ToList(), ct);
+        var sends = new List<Task>(transitions.Count);
         foreach (var t in transitions)
         {
             Transitions.WithLabels(t.Transition).Inc();
-            if (await AndonStore.GetAsync(db, t.AndonId, ct) is not { } a)
+            if (andons.TryGetValue(t.AndonId, out var a))
             {
-                continue;
+                sends.Add(producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(a.MachineId), Value = AndonJson.Message(a, t) }, ct));
             }
+        }
 
-            try
-            {
-                await producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(a.MachineId), Value = AndonJson.Message(a, t) }, ct);
-            }
-            catch (ProduceException<byte[]?, byte[]?> ex)
-            {
-                // The transition is stored; the topic is a notification channel.
-                logger.LogWarning("Could not publish Andon {Andon} {Transition} to {Topic}: {Reason}", a.Id, t.Transition, topic, ex.Error.Reason);
-            }
+        try
+        {
+            await Task.WhenAll(sends);
+        }
+        catch (ProduceException<byte[]?, byte[]?> ex)
+        {
+            // The transitions are stored; the topic is a notification channel.
+            logger.LogWarning("Could not publish {Count} Andon transition(s) to {Topic}: {Reason}", transitions.Count, topic, ex.Error.Reason);
         }
     }
 
