@@ -24,7 +24,7 @@ public sealed record AndonListResponse(int Count, IReadOnlyList<AndonResponse> A
 
 /// <summary>
 /// Andons: GET /api/andon[?active=true&amp;line=&amp;machine=&amp;from=&amp;to=&amp;limit=], GET /api/andon/{id} (with its
-/// transitions), POST /api/andon (an operator pulls the cord: {"machineId", "by", "summary"?, "rule"?}),
+/// transitions), POST /api/andon (an operator pulls the cord: {"machineId" or "lineId", "by", "summary"?, "rule"?}),
 /// POST /api/andon/{id}/ack and /resolve ({"by", "note"?}). Refused transitions answer 409 saying why.
 /// Every transition is also published to ms5.andon.v1; the engine tells Alertmanager.
 /// </summary>
@@ -123,19 +123,39 @@ internal static class AndonApi
         }
 
         var errors = new Dictionary<string, string[]>();
-        var machineId = Field(body, "machineId", required: true, errors);
+        var machineId = Field(body, "machineId", required: false, errors);
+        var lineId = Field(body, "lineId", required: false, errors);
         var by = Field(body, "by", required: true, errors);
         var summary = Field(body, "summary", required: false, errors);
         var ruleId = Field(body, "rule", required: false, errors) ?? "manual";
+        if ((machineId is null) == (lineId is null) && !errors.ContainsKey("machineId") && !errors.ContainsKey("lineId"))
+        {
+            errors["machineId"] = ["give exactly one of machineId (a machine's Andon) or lineId (the whole line's)"];
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "Invalid Andon pull");
         }
 
         await plants.RefreshAsync(PlantDirectory.FreshEnough, ct);
-        if (await plants.FindAsync(machineId!, ct) is not { } ctx)
+        MachineOeeContext? ctx;
+        if (machineId is not null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown machine", detail: $"machine '{Short(machineId!)}' is not in the plant configuration (see GET /api/machines)");
+            ctx = await plants.FindAsync(machineId, ct);
+            if (ctx is null)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown machine", detail: $"machine '{Short(machineId)}' is not in the plant configuration (see GET /api/machines)");
+            }
+        }
+        else
+        {
+            // A line-level Andon: stored with an empty machine id; Alertmanager inhibits the line's machine alerts meanwhile.
+            ctx = plants.All.FirstOrDefault(m => m.LineId == lineId);
+            if (ctx is null)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown line", detail: $"line '{Short(lineId!)}' is not in the plant configuration (see GET /api/machines)");
+            }
         }
 
         if (ctx.Andon.Find(ruleId) is not { Kind: AndonKind.Manual } rule)
@@ -145,7 +165,7 @@ internal static class AndonApi
         }
 
         var now = time.GetUtcNow();
-        var (andon, raised) = await AndonStore.PullAsync(db, ctx.PlantId, ctx.LineId, ctx.MachineId, rule, summary ?? $"Andon pulled by {by}", by!, now, ct);
+        var (andon, raised) = await AndonStore.PullAsync(db, ctx.PlantId, ctx.LineId, machineId ?? "", rule, summary ?? $"Andon pulled by {by}", by!, now, ct);
         await PublishAsync(kafka, andon, raised, logger);
         return TypedResults.Created($"/api/andon/{andon.Id}", AndonResponse.From(andon, now, [raised]));
     }

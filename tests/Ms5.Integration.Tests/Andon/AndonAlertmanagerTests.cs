@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Plant;
@@ -30,36 +29,13 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             { "id": "an-1", "idealCycleSeconds": 1.0 }, { "id": "an-2", "idealCycleSeconds": 1.0 }, { "id": "an-3", "idealCycleSeconds": 1.0 } ] } ] }
         """;
 
-    private readonly int _amPort = FreePort();
-    private readonly int _hookPort = FreePort();
-    private readonly string _amData = Path.Combine(Path.GetTempPath(), $"ms5-am-{Guid.NewGuid():N}");
+    private readonly int _hookPort = TestAlertmanager.FreePort();
     private readonly ConcurrentQueue<JsonElement> _notifications = new();
     private HttpListener? _hook;
-    private ChildProcess? _am;
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private TestAlertmanager? _am;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_amData);
-        await File.WriteAllTextAsync(Path.Combine(_amData, "am.yml"), $"""
-            route:
-              receiver: hook
-              group_by: [alertname, machine, level]
-              group_wait: 0s
-              group_interval: 1s
-              repeat_interval: 1h
-            receivers:
-              - name: hook
-                webhook_configs:
-                  - url: http://127.0.0.1:{_hookPort}/hook
-                    send_resolved: true
-            """);
         _hook = new HttpListener();
         _hook.Prefixes.Add($"http://127.0.0.1:{_hookPort}/");
         _hook.Start();
@@ -84,45 +60,25 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
                 }
             }
         });
-        await StartAlertmanagerAsync();
-    }
-
-    private async Task StartAlertmanagerAsync()
-    {
-        _am = ChildProcess.StartProgram("/usr/bin/prometheus-alertmanager", new Dictionary<string, string>(),
-            $"--config.file={_amData}/am.yml", $"--storage.path={_amData}", $"--web.listen-address=127.0.0.1:{_amPort}", "--cluster.listen-address=");
-        using var http = new HttpClient();
-        for (var i = 0; i < 100; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync(new Uri($"http://127.0.0.1:{_amPort}/-/ready"))).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new InvalidOperationException("Alertmanager did not start: " + _am.Output);
+        _am = await TestAlertmanager.StartAsync($"""
+            route:
+              receiver: hook
+              group_by: [alertname, machine, level]
+              group_wait: 0s
+              group_interval: 1s
+              repeat_interval: 1h
+            receivers:
+              - name: hook
+                webhook_configs:
+                  - url: http://127.0.0.1:{_hookPort}/hook
+                    send_resolved: true
+            """);
     }
 
     public Task DisposeAsync()
     {
         _am?.Dispose();
         _hook?.Close();
-        try
-        {
-            Directory.Delete(_amData, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-
         return Task.CompletedTask;
     }
 
@@ -156,7 +112,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
         var topic = $"test.{stack.RunId}.andon";
         await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2 });
         var env = stack.StreamEnv("andon", topic, sinks: "oee");
-        env["MS5_ALERTMANAGER_URL"] = $"http://127.0.0.1:{_amPort}";
+        env["MS5_ALERTMANAGER_URL"] = _am!.Url.ToString();
         var engine = ChildProcess.Start(Repo.Dll("stream/Ms5.Stream", "Ms5.Stream"), env);
         try
         {
@@ -217,7 +173,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
                 TimeSpan.FromSeconds(20), () => "the an-2 Andon in the store");
             await Task.Delay(TimeSpan.FromSeconds(2));
             Assert.Empty(AlertsFor("an-2"));
-            await StartAlertmanagerAsync();
+            await _am.StartAsync();
             await WaitUntilAsync(() => AlertsFor("an-2").Any(a => a.Status == "firing"), TimeSpan.FromSeconds(30), () => "the an-2 notification after the outage");
 
             await using (var count = stack.Db.CreateCommand("SELECT count(*) FROM andons WHERE machine_id = 'an-1'"))
@@ -236,6 +192,39 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
         {
             engine.Dispose();
         }
+    }
+
+    /// <summary>The shipped configuration: amtool accepts it, and a real Alertmanager running it inhibits a line's machine alerts while the line has a line-level Andon.</summary>
+    [Fact]
+    public async Task ShippedConfig_PassesAmtool_AndInhibitsMachineAlertsOfALineWithALineAndon()
+    {
+        var dir = Path.Combine(Repo.Root, "infra", "alertmanager");
+        var check = await ChildProcess.RunProgramAsync("/usr/bin/amtool", TimeSpan.FromSeconds(30), "check-config", Path.Combine(dir, "alertmanager.yml"));
+        Assert.True(check.ExitCode == 0, check.Output);
+        Assert.Contains("SUCCESS", check.Output, StringComparison.Ordinal);
+
+        var templates = System.IO.Directory.GetFiles(Path.Combine(dir, "templates")).ToDictionary(f => Path.Combine("templates", Path.GetFileName(f)), File.ReadAllText);
+        using var am = await TestAlertmanager.StartAsync(await File.ReadAllTextAsync(Path.Combine(dir, "alertmanager.yml")), templates);
+        using var http = new HttpClient { BaseAddress = am.Url };
+        var client = new Ms5.Alertmanager.AlertmanagerClient(http);
+        Ms5.Alertmanager.Alert Alert(string scope, string machine, string severity) => new(
+            new Dictionary<string, string> { ["alertname"] = "MS5Andon", ["plant"] = "p", ["line"] = "l-9", ["machine"] = machine, ["rule"] = "manual", ["severity"] = severity, ["level"] = "1", ["scope"] = scope },
+            new Dictionary<string, string> { ["summary"] = "test" }, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(5), "http://127.0.0.1:8080/api/andon");
+        await client.PostAsync([Alert("machine", "m-1", "critical"), Alert("machine", "m-2", "warning")]);
+        var before = await client.GetAsync(["line=\"l-9\""]);
+        Assert.All(before, a => Assert.Equal("active", a.State));
+
+        await client.PostAsync([Alert("line", "", "warning")]);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<Ms5.Alertmanager.AlertState> after;
+        do
+        {
+            await Task.Delay(200);
+            after = await client.GetAsync(["line=\"l-9\""]);
+        }
+        while (after.Count(a => a.State == "suppressed") < 2 && DateTime.UtcNow < deadline);
+        Assert.Equal(["suppressed", "suppressed"], after.Where(a => a.Labels["scope"] == "machine").Select(a => a.State));
+        Assert.Equal("active", after.Single(a => a.Labels["scope"] == "line").State);
     }
 
     [Fact]
@@ -286,6 +275,21 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, raw.StatusCode);
         var plain = await client.PostAsync(new Uri("/api/andon", UriKind.Relative), new StringContent("x", System.Text.Encoding.UTF8, "text/plain"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, plain.StatusCode);
+        (status, text) = await Pull(new { machineId = "an-3", lineId = "andon-line", by = "bob" });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("give exactly one of machineId", text, StringComparison.Ordinal);
+        (status, text) = await Pull(new { lineId = "no-line", by = "bob" });
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Contains("line 'no-line' is not in the plant configuration", text, StringComparison.Ordinal);
+        (status, text) = await Pull(new { lineId = "andon-line", by = "bob", summary = "line stopped: no parts from upstream" });
+        Assert.Equal(HttpStatusCode.Created, status);
+        using (var line = JsonDocument.Parse(text))
+        {
+            Assert.Equal(("andon-line", ""), (line.RootElement.GetProperty("lineId").GetString(), line.RootElement.GetProperty("machineId").GetString()));
+            var id = line.RootElement.GetProperty("id").GetString();
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/resolve", UriKind.Relative), new { by = "bob" })).StatusCode);
+        }
+
         var list = await client.GetAsync(new Uri("/api/andon?active=maybe&colour=red", UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadRequest, list.StatusCode);
         var listText = await list.Content.ReadAsStringAsync();

@@ -61,6 +61,16 @@ internal sealed class ChildProcess : IDisposable
         return child;
     }
 
+    /// <summary>Runs an executable to completion and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunProgramAsync(string file, TimeSpan timeout, params string[] args)
+    {
+        using var child = StartProgram(file, new Dictionary<string, string>(), args);
+        using var cts = new CancellationTokenSource(timeout);
+        await child._process.WaitForExitAsync(cts.Token);
+        child._process.WaitForExit();
+        return (child._process.ExitCode, child.Output);
+    }
+
     /// <summary>Runs to completion and returns the exit code.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string dll, IReadOnlyDictionary<string, string> env, TimeSpan timeout, params string[] args)
     {
