@@ -8,7 +8,7 @@ namespace Ms5.Api.Apis;
 
 public sealed record BoardMachine(string Id, string Name, string? State, string? Reason, DateTimeOffset? StateSince, double? Oee15m, double? Availability15m, IReadOnlyList<AndonResponse> Andons);
 
-public sealed record BoardLine(string Id, string Name, IReadOnlyList<BoardMachine> Machines);
+public sealed record BoardLine(string Id, string Name, IReadOnlyList<BoardMachine> Machines, IReadOnlyList<AndonResponse> Andons);
 
 public sealed record BoardResponse(DateTimeOffset GeneratedAt, IReadOnlyList<BoardLine> Lines);
 
@@ -44,14 +44,17 @@ internal static class BoardApi
         var states = await BoardQueries.CurrentStatesAsync(db, ct);
         var windows = (await live.ComputeAsync(now, ct)).Where(s => s.Scope == "machine")
             .ToDictionary(s => s.Id, s => s.Windows.FirstOrDefault(w => w.Window == "15m"), StringComparer.Ordinal);
-        var andons = (await AndonStore.ListAsync(db, active: true, null, null, null, null, 10_000, ct)).GroupBy(a => a.MachineId)
+        var open = await AndonStore.ListAsync(db, active: true, null, null, null, null, 10_000, ct);
+        var andons = open.Where(a => a.MachineId.Length > 0).GroupBy(a => a.MachineId)
+            .ToDictionary(g => g.Key, g => g.Select(a => AndonResponse.From(a, now)).ToList(), StringComparer.Ordinal);
+        var lineAndons = open.Where(a => a.MachineId.Length == 0).GroupBy(a => a.LineId)
             .ToDictionary(g => g.Key, g => g.Select(a => AndonResponse.From(a, now)).ToList(), StringComparer.Ordinal);
         var lines = machines.GroupBy(m => (m.LineId, m.LineName)).Select(g => new BoardLine(g.Key.LineId, g.Key.LineName, g.Select(m =>
         {
             var st = states.TryGetValue(m.MachineId, out var s) ? s : default;
             var k = windows.GetValueOrDefault(m.MachineId) is { } w ? OeeKpis.From(w.Components) : null;
             return new BoardMachine(m.MachineId, m.Name, st.State, st.Reason, st.State is null ? null : st.Since, k?.Oee, k?.Availability, andons.GetValueOrDefault(m.MachineId) ?? []);
-        }).ToList())).ToList();
+        }).ToList(), lineAndons.GetValueOrDefault(g.Key.LineId) ?? [])).ToList();
         return TypedResults.Ok(new BoardResponse(now, lines));
     }
 }

@@ -23,6 +23,7 @@ internal static class BoardPage
   #conn.live { background: #1b5e20; } #conn.down { background: #b71c1c; }
   main { padding: 0.5em 1em; }
   section.line h2 { margin: 0.4em 0 0.2em; font-size: 2vw; color: #bbb; }
+  section.line h2 .line-andons .andon { display: inline-block; margin: 0 0 0 0.6vw; background: #c62828; color: #fff; font-size: 1.4vw; }
   .tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(17vw, 1fr)); gap: 0.6vw; }
   .tile { border-radius: 0.6vw; padding: 0.6vw 0.9vw; min-height: 11vw; background: #444; border: 0.35vw solid transparent; transition: background 0.2s; }
   .tile[data-state="running"] { background: #1b7d32; }
@@ -69,7 +70,8 @@ async function load() {
     if (lines.length && !lines.includes(line.id)) continue;
     const section = document.createElement("section");
     section.className = "line";
-    section.innerHTML = `<h2>${esc(line.name)}</h2><div class="tiles"></div>`;
+    section.id = "line-" + line.id;
+    section.innerHTML = `<h2><span class="line-name">${esc(line.name)}</span><span class="line-andons"></span></h2><div class="tiles"></div>`;
     for (const m of line.machines) {
       const tile = document.createElement("div");
       tile.className = "tile";
@@ -85,7 +87,16 @@ async function load() {
       renderAndons(m.id);
     }
     main.appendChild(section);
+    andons.set("line:" + line.id, new Map(line.andons.map(a => [a.id, a])));
+    renderLineAndons(line.id);
   }
+}
+
+function renderLineAndons(line) {
+  const el = document.querySelector(`#line-${CSS.escape(line)} .line-andons`);
+  if (!el) return;
+  const open = [...(andons.get("line:" + line)?.values() ?? [])].filter(a => a.status !== "resolved");
+  el.innerHTML = open.map(a => `<span class="andon" data-andon="${esc(a.id)}">LINE L${a.level} ${esc(a.summary)} · <span class="age" data-since="${esc(a.raisedAt)}">${age(a.raisedAt)}</span></span>`).join("");
 }
 
 function setState(machine, state, reason) {
@@ -114,9 +125,10 @@ function onMessage(msg) {
   else if (msg.type === "oee" && msg.data.scope === "machine" && msg.data.window === "15m") setOee(msg.data.id, msg.data.oee);
   else if (msg.type === "andon") {
     const a = msg.data.andon;
-    if (!andons.has(a.machineId)) andons.set(a.machineId, new Map());
-    andons.get(a.machineId).set(a.id, a);
-    renderAndons(a.machineId);
+    const key = a.machineId ? a.machineId : "line:" + a.lineId;
+    if (!andons.has(key)) andons.set(key, new Map());
+    andons.get(key).set(a.id, a);
+    if (a.machineId) renderAndons(a.machineId); else renderLineAndons(a.lineId);
   }
 }
 

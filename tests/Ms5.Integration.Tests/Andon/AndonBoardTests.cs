@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -29,13 +28,6 @@ public sealed class AndonBoardTests(StackFixture stack)
                      { "id": "board-b", "name": "Board line B", "machines": [ { "id": "bd-3", "name": "Weld BD-3", "idealCycleSeconds": 1.0 } ] } ] }
         """;
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     private async Task<(ChildProcess Api, Uri Url, string Topic, string AndonTopic)> StartApiAsync(string name)
     {
         var plant = PlantConfigParser.Parse(PlantJson);
@@ -44,7 +36,7 @@ public sealed class AndonBoardTests(StackFixture stack)
         var andonTopic = $"test.{stack.RunId}.{name}-andon";
         var oeeTopic = $"test.{stack.RunId}.{name}-oee";
         await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2, [andonTopic] = 1, [oeeTopic] = 1 });
-        var port = FreePort();
+        var port = TestAlertmanager.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/");
         var api = ChildProcess.Start(Repo.Dll("api/Ms5.Api", "Ms5.Api"), new Dictionary<string, string>
         {
@@ -87,7 +79,7 @@ public sealed class AndonBoardTests(StackFixture stack)
     {
         var (api, url, topic, _) = await StartApiAsync("board");
         using var _ = api;
-        await using var chromium = await HeadlessChromium.StartAsync(FreePort());
+        await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
         await chromium.NavigateAsync(new Uri(url, "andon?line=board-a&line=board-b").ToString());
         var wait = Stopwatch.StartNew();
         while ((await chromium.EvaluateAsync("document.getElementById('conn')?.className === 'live' && !!document.getElementById('tile-bd-1')")).ValueKind != JsonValueKind.True)
@@ -96,7 +88,7 @@ public sealed class AndonBoardTests(StackFixture stack)
             await Task.Delay(100);
         }
 
-        Assert.Equal(["Board line A", "Board line B"], (await chromium.EvaluateAsync("[...document.querySelectorAll('section.line h2')].map(h => h.textContent)")).EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["Board line A", "Board line B"], (await chromium.EvaluateAsync("[...document.querySelectorAll('section.line h2 .line-name')].map(h => h.textContent)")).EnumerateArray().Select(e => e.GetString()));
         await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "bd-2", DateTimeOffset.UtcNow, MachineState.Running))]);
 
         var produced = Stopwatch.StartNew();
@@ -124,6 +116,15 @@ public sealed class AndonBoardTests(StackFixture stack)
 
         Assert.StartsWith("L1 missing fixture", (await chromium.EvaluateAsync("document.querySelector('#tile-bd-2 .andon').textContent")).GetString(), StringComparison.Ordinal);
         Assert.True((await chromium.EvaluateAsync("document.getElementById('tile-bd-2').classList.contains('alarm')")).GetBoolean());
+
+        // A line-level Andon shows in the line's header.
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync(new Uri("api/andon", UriKind.Relative), new { lineId = "board-b", by = "dave", summary = "no parts from upstream" })).StatusCode);
+        wait.Restart();
+        while ((await chromium.EvaluateAsync("document.querySelector('#line-board-b .line-andons').textContent")).GetString() is not { } banner || !banner.Contains("no parts from upstream", StringComparison.Ordinal))
+        {
+            Assert.True(wait.Elapsed < TimeSpan.FromSeconds(5), "the line Andon did not appear on the board");
+            await Task.Delay(50);
+        }
 
         var png = await chromium.ScreenshotAsync();
         var dir = Path.Combine(Repo.Root, ".ms5", "artifacts");
