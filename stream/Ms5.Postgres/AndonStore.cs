@@ -16,7 +16,8 @@ public sealed record AndonRecord(
 public sealed record AndonTransition(Guid AndonId, string Transition, int Level, DateTimeOffset At, string Actor, string? Note);
 
 /// <summary>An episode found by the rules, with where it happened and the rule's configuration.</summary>
-public sealed record AndonFinding(AndonEpisode Episode, string PlantId, string LineId, AndonRule Rule, AndonConfig Config);
+/// <remarks><see cref="ResolveOnly"/>: the condition ended before its threshold; only an Andon already raised for it (on time, before the ending event arrived) is resolved.</remarks>
+public sealed record AndonFinding(AndonEpisode Episode, string PlantId, string LineId, AndonRule Rule, AndonConfig Config, bool ResolveOnly = false);
 
 /// <summary>Why an operator's request on an Andon was refused.</summary>
 public enum AndonRefusal
@@ -59,8 +60,8 @@ public static class AndonStore
             return transitions;
         }
 
-        var byId = findings.DistinctBy(f => f.Episode.Id).ToDictionary(f => f.Episode.Id);
-        var items = byId.Values.ToList();
+        var all = findings.DistinctBy(f => f.Episode.Id).ToList();
+        var items = all.Where(f => !f.ResolveOnly).ToList();
         var levels = items.Select(f =>
         {
             var until = f.Episode.ClearedAt is { } c && c < now ? c : now;
@@ -97,7 +98,7 @@ public static class AndonStore
             }
         }
 
-        var cleared = items.Where(f => f.Episode.ClearedAt is { } c && c <= now).ToList();
+        var cleared = all.Where(f => f.Episode.ClearedAt is { } c && c <= now).ToList();
         if (cleared.Count > 0)
         {
             await using var resolve = new NpgsqlCommand("""

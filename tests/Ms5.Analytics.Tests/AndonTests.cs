@@ -96,6 +96,19 @@ public sealed class AndonTests
     }
 
     [Fact]
+    public void Stop_EndedBeforeTheThreshold_IsReportedAsShort_SoAnAndonRaisedTooEarlyCanBeResolved()
+    {
+        List<MachineEvent> events = [State("m1", 0, MachineState.Running), State("m1", 1, MachineState.Down, "jam"), State("m1", 2.5, MachineState.Running)];
+
+        var (raised, pending, tooShort) = AndonEvaluator.Evaluate(events, "m1", "l1", Rules.Where(r => r.Id == "down-2m"), T.AddMinutes(5));
+
+        Assert.Empty(raised);
+        Assert.Empty(pending);
+        var s = Assert.Single(tooShort);
+        Assert.Equal((AndonEpisode.IdFor("down-2m", "m1", T.AddMinutes(1)), (DateTimeOffset?)T.AddMinutes(2.5)), (s.Id, s.ClearedAt));
+    }
+
+    [Fact]
     public void Stop_SameEventsInAnyOrder_GiveTheSameEpisodes()
     {
         List<MachineEvent> events = [State("m2", 0, MachineState.Idle), State("m2", 0.5, MachineState.Down, "jam"), State("m2", 3, MachineState.Running), State("m2", 4, MachineState.Idle)];

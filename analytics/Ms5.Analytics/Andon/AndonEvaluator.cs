@@ -20,6 +20,14 @@ public static class AndonEvaluator
     /// their clear time if known; open conditions not yet at their threshold are returned as pending.
     /// </summary>
     public static (List<AndonEpisode> Raised, List<PendingAndon> Pending) FromEvents(
+        IEnumerable<MachineEvent> events, string machineId, string lineId, IEnumerable<AndonRule> rules, DateTimeOffset now) =>
+        Evaluate(events, machineId, lineId, rules, now) is var r ? (r.Raised, r.Pending) : default;
+
+    /// <summary>
+    /// As <see cref="FromEvents"/>, plus the conditions that ended before their threshold (<c>Short</c>): an Andon
+    /// raised on time for one of them, before the event ending it had arrived, must be resolved.
+    /// </summary>
+    public static (List<AndonEpisode> Raised, List<PendingAndon> Pending, List<AndonEpisode> Short) Evaluate(
         IEnumerable<MachineEvent> events, string machineId, string lineId, IEnumerable<AndonRule> rules, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -27,6 +35,7 @@ public static class AndonEvaluator
         var ordered = Ordered(events);
         var raised = new List<AndonEpisode>();
         var pending = new List<PendingAndon>();
+        var tooShort = new List<AndonEpisode>();
         foreach (var rule in rules.Where(r => r.AppliesTo(machineId, lineId)))
         {
             var conditions = rule.Kind switch
@@ -41,6 +50,7 @@ public static class AndonEvaluator
                 var episode = new AndonEpisode(AndonEpisode.IdFor(rule.Id, machineId, since), rule.Id, machineId, since, raiseAt, end, summary);
                 if (end is { } e && e - since < rule.Threshold)
                 {
+                    tooShort.Add(episode);
                     continue;
                 }
 
@@ -55,7 +65,7 @@ public static class AndonEvaluator
             }
         }
 
-        return (raised, pending);
+        return (raised, pending, tooShort);
     }
 
     /// <summary>The events in (ts, id) order without duplicates; sorts only when they are not in order already (a tail's slice is).</summary>

@@ -25,14 +25,53 @@ internal sealed class AndonHub(IProducer<byte[]?, byte[]?> producer, string topi
     private readonly Dictionary<Guid, bool> _known = [];
     private readonly Dictionary<string, List<(AndonFinding Finding, DateTimeOffset RaiseAt)>> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _notify = new(0, 1);
+    private readonly Dictionary<string, int> _held = new(StringComparer.Ordinal);
+
+    /// <summary>A batch with events of these machines is being computed: their pending raises wait for its verdict.</summary>
+    public void Hold(IEnumerable<string> machines)
+    {
+        lock (_lock)
+        {
+            foreach (var m in machines)
+            {
+                _held[m] = _held.GetValueOrDefault(m) + 1;
+            }
+        }
+    }
+
+    public void Release(IEnumerable<string> machines)
+    {
+        lock (_lock)
+        {
+            foreach (var m in machines)
+            {
+                if (_held.TryGetValue(m, out var n) && n > 1)
+                {
+                    _held[m] = n - 1;
+                }
+                else
+                {
+                    _held.Remove(m);
+                }
+            }
+        }
+    }
 
     /// <summary>Raised, cleared and pending episodes of one machine from events holding its context (see <see cref="EventTail.Slice"/>).</summary>
     public (List<AndonFinding> Findings, List<(AndonFinding, DateTimeOffset)> Pending) Evaluate(MachineOeeContext ctx, IEnumerable<MachineEvent> events, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        var (raised, pending) = AndonEvaluator.FromEvents(events, ctx.MachineId, ctx.LineId, ctx.Andon.Rules, now);
+        var (raised, pending, tooShort) = AndonEvaluator.Evaluate(events, ctx.MachineId, ctx.LineId, ctx.Andon.Rules, now);
+        List<AndonFinding> resolve;
+        lock (_lock)
+        {
+            // Raised on time by the timer, but the event ending the condition before its threshold came later.
+            resolve = tooShort.Where(e => _known.TryGetValue(e.Id, out var resolved) && !resolved)
+                .Select(e => new AndonFinding(e, ctx.PlantId, ctx.LineId, ctx.Andon.Find(e.RuleId)!, ctx.Andon, ResolveOnly: true)).ToList();
+        }
+
         return (
-            Fresh(raised.Select(e => new AndonFinding(e, ctx.PlantId, ctx.LineId, ctx.Andon.Find(e.RuleId)!, ctx.Andon))),
+            [.. Fresh(raised.Select(e => new AndonFinding(e, ctx.PlantId, ctx.LineId, ctx.Andon.Find(e.RuleId)!, ctx.Andon))), .. resolve],
             pending.Select(p => (new AndonFinding(p.Episode, ctx.PlantId, ctx.LineId, ctx.Andon.Find(p.Episode.RuleId)!, ctx.Andon), p.RaiseAt)).ToList());
     }
 
@@ -92,8 +131,13 @@ internal sealed class AndonHub(IProducer<byte[]?, byte[]?> producer, string topi
         lock (_lock)
         {
             var due = new List<AndonFinding>();
-            foreach (var list in _pending.Values)
+            foreach (var (machine, list) in _pending)
             {
+                if (_held.ContainsKey(machine))
+                {
+                    continue;
+                }
+
                 for (var i = list.Count - 1; i >= 0; i--)
                 {
                     if (list[i].RaiseAt <= now)

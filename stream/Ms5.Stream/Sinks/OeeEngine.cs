@@ -87,6 +87,8 @@ internal sealed class OeeEngine(
             clock.Restart();
         }
 
+        var machines = batch.Events.Select(e => e.MachineId).Distinct(StringComparer.Ordinal).ToList();
+        andon.Hold(machines);
         try
         {
             await WriteLockedAsync(batch, now, Mark, ct);
@@ -96,6 +98,10 @@ internal sealed class OeeEngine(
             // A tail may hold events of a batch that did not commit.
             tails.Clear();
             throw;
+        }
+        finally
+        {
+            andon.Release(machines);
         }
     }
 

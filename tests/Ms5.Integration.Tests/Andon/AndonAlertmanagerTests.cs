@@ -26,7 +26,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             { "id": "down-fast", "kind": "stop", "states": ["down"], "seconds": 2, "severity": "critical" },
             { "id": "manual", "kind": "manual", "severity": "warning" } ] },
           "lines": [ { "id": "andon-line", "machines": [
-            { "id": "an-1", "idealCycleSeconds": 1.0 }, { "id": "an-2", "idealCycleSeconds": 1.0 }, { "id": "an-3", "idealCycleSeconds": 1.0 } ] } ] }
+            { "id": "an-1", "idealCycleSeconds": 1.0 }, { "id": "an-2", "idealCycleSeconds": 1.0 }, { "id": "an-3", "idealCycleSeconds": 1.0 }, { "id": "an-4", "idealCycleSeconds": 1.0 } ] } ] }
         """;
 
     private readonly int _hookPort = TestAlertmanager.FreePort();
@@ -187,6 +187,18 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             var pulled = await pull.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal(("manual", "bob", "coolant leak"), (pulled.GetProperty("rule").GetString(), pulled.GetProperty("raisedBy").GetString(), pulled.GetProperty("summary").GetString()));
             await WaitUntilAsync(() => AlertsFor("an-3").Any(a => a.Status == "firing" && a.Labels["rule"] == "manual"), TimeSpan.FromSeconds(20), () => "the manual Andon's notification");
+
+            // Raised on time, then an event arrives showing the stop had ended before the threshold: resolved at that moment.
+            var t4 = DateTimeOffset.UtcNow;
+            t4 = t4.AddTicks(-(t4.UtcTicks % TimeSpan.TicksPerMillisecond));
+            await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "an-4", t4, MachineState.Down, "jam"))]);
+            await WaitUntilAsync(() => client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?active=true&machine=an-4", UriKind.Relative)).Result.GetProperty("count").GetInt32() == 1,
+                TimeSpan.FromSeconds(20), () => "the an-4 Andon");
+            await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "an-4", t4.AddSeconds(1), MachineState.Running))]);
+            JsonElement an4 = default;
+            await WaitUntilAsync(() => (an4 = Assert.Single(client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?machine=an-4", UriKind.Relative)).Result.GetProperty("andons").EnumerateArray())).GetProperty("status").GetString() == "resolved",
+                TimeSpan.FromSeconds(20), () => "the an-4 Andon resolved by the late event");
+            Assert.Equal((t4.AddSeconds(1), "cleared"), (an4.GetProperty("resolvedAt").GetDateTimeOffset(), an4.GetProperty("resolution").GetString()));
         }
         finally
         {
