@@ -147,33 +147,38 @@ public static class OeeStore
     }
 
     /// <summary>
-    /// The span new events can change, per machine, given the earliest and latest ts among them. It starts
-    /// at the stop the earliest one ends (its length decides micro-stop or not), else the machine's
-    /// previous sign of life (silence), else that ts. It ends at the first state event after the latest
-    /// one (<see cref="AffectedSpan.NextState"/>); when there is none, the machine's current state
-    /// changed, and everything from there to now follows from its newest event
-    /// (<see cref="AffectedSpan.Newest"/>). A new event naming a product changes the ideal time of counts up to
-    /// the next state event naming one, so for those the span ends there.
+    /// The span new events can change, per machine, given the earliest and latest ts among them and the earliest
+    /// of their state events. It starts at the machine's previous sign of life before the earliest (silence while
+    /// running) or, when a new state event ends a stop, at that stop's start (its length decides micro-stop or
+    /// not), whichever is earlier. It ends at the first state event after the latest one
+    /// (<see cref="AffectedSpan.NextState"/>); when there is none, the machine's current state changed, and
+    /// everything from there to now follows from its newest event (<see cref="AffectedSpan.Newest"/>). A new
+    /// event naming a product changes the ideal time of counts up to the next state event naming one, so for
+    /// those the span ends there. <see cref="EventTail.Affected"/> answers the same from memory.
     /// </summary>
-    public static async Task<Dictionary<string, AffectedSpan>> AffectedManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset Earliest, DateTimeOffset Latest, bool Product)> inserted, CancellationToken ct)
+    public static async Task<Dictionary<string, AffectedSpan>> AffectedManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset Earliest, DateTimeOffset? EarliestState, DateTimeOffset Latest, bool Product)> inserted, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(inserted);
         await using var cmd = new NpgsqlCommand("""
-            SELECT a.m, coalesce(
-                (SELECT CASE WHEN state IN ('down', 'idle') THEN ts END FROM oee_events
-                 WHERE machine_id = a.m AND ts < a.t AND type = 'state' ORDER BY ts DESC LIMIT 1),
-                (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts < a.t ORDER BY ts DESC LIMIT 1),
-                a.t),
+            SELECT a.m, LEAST(
+                coalesce((SELECT ts FROM oee_events WHERE machine_id = a.m AND ts < a.t ORDER BY ts DESC LIMIT 1), a.t),
+                coalesce((SELECT CASE WHEN state IN ('down', 'idle') THEN ts END FROM oee_events
+                          WHERE machine_id = a.m AND ts < a.s AND type = 'state' ORDER BY ts DESC LIMIT 1), 'infinity')),
                 CASE WHEN a.p
                     THEN (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts > a.l AND product IS NOT NULL ORDER BY ts LIMIT 1)
                     ELSE (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts > a.l AND type = 'state' ORDER BY ts LIMIT 1) END,
                 (SELECT ts FROM oee_events WHERE machine_id = a.m ORDER BY ts DESC LIMIT 1)
-            FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bool[]) AS a(m, t, l, p)
+            FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bool[], $5::timestamptz[]) AS a(m, t, l, p, s)
             """, conn, tx);
         cmd.Parameters.AddWithValue(inserted.Keys.ToArray());
         cmd.Parameters.AddWithValue(inserted.Values.Select(v => v.Earliest.UtcDateTime).ToArray());
         cmd.Parameters.AddWithValue(inserted.Values.Select(v => v.Latest.UtcDateTime).ToArray());
         cmd.Parameters.AddWithValue(inserted.Values.Select(v => v.Product).ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter
+        {
+            Value = inserted.Values.Select(v => v.EarliestState is { } s ? (object)s.UtcDateTime : DBNull.Value).ToArray(),
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
+        });
         var result = new Dictionary<string, AffectedSpan>(StringComparer.Ordinal);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))

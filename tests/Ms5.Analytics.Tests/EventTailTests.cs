@@ -61,12 +61,19 @@ public sealed class EventTailTests
     }
 
     /// <summary>The store's affected-span query, written out naively.</summary>
-    private static (DateTimeOffset, DateTimeOffset?, DateTimeOffset) StoreAffected(List<MachineEvent> all, DateTimeOffset t, DateTimeOffset l, bool product)
+    private static (DateTimeOffset, DateTimeOffset?, DateTimeOffset) StoreAffected(List<MachineEvent> all, DateTimeOffset t, DateTimeOffset? es, DateTimeOffset l, bool product)
     {
-        // Among state events sharing a ts, the one in force is the last in (ts, event id) order, as in BucketCalculator.
-        var lastState = all.Where(e => e.Ts < t && e.Type == EventType.State).OrderBy(e => e.Ts).ThenBy(e => e.EventId).LastOrDefault();
-        var from = lastState?.State is MachineState.Down or MachineState.Idle ? lastState.Ts
-            : all.Where(e => e.Ts < t).Select(e => (DateTimeOffset?)e.Ts).Max() ?? t;
+        var from = all.Where(e => e.Ts < t).Select(e => (DateTimeOffset?)e.Ts).Max() ?? t;
+        if (es is { } s)
+        {
+            // Among state events sharing a ts, the one in force is the last in (ts, event id) order, as in BucketCalculator.
+            var lastState = all.Where(e => e.Ts < s && e.Type == EventType.State).OrderBy(e => e.Ts).ThenBy(e => e.EventId).LastOrDefault();
+            if (lastState?.State is MachineState.Down or MachineState.Idle && lastState.Ts < from)
+            {
+                from = lastState.Ts;
+            }
+        }
+
         var next = all.Where(e => e.Ts > l && (product ? e.Product is not null : e.Type == EventType.State)).Select(e => (DateTimeOffset?)e.Ts).Min();
         return (from, next, all.Max(e => e.Ts));
     }
@@ -147,8 +154,9 @@ public sealed class EventTailTests
             }
 
             var (t, l) = (fresh.Min(e => e.Ts), fresh.Max(e => e.Ts));
+            var es = fresh.Where(e => e.Type == EventType.State).Select(e => (DateTimeOffset?)e.Ts).Min();
             var product = fresh.Any(e => e.Product is not null);
-            Assert.Equal(StoreAffected(all, t, l, product), tail.Affected(t, l, product));
+            Assert.Equal(StoreAffected(all, t, es, l, product), tail.Affected(t, es, l, product));
             Assert.Equal(StoreLoad(all, completeFrom).DistinctBy(e => e.EventId).Count(), tail.Count);
         }
     }
@@ -163,7 +171,14 @@ public sealed class EventTailTests
 
         tail.Add([running]);
 
-        Assert.Equal((T, (DateTimeOffset?)null, T.AddMinutes(7)), tail.Affected(running.Ts, running.Ts, false));
+        Assert.Equal((T, (DateTimeOffset?)null, T.AddMinutes(7)), tail.Affected(running.Ts, running.Ts, running.Ts, false));
+
+        // A count while the machine is down does not end the stop: only from the previous sign of life.
+        var count2 = MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddMinutes(9), 1, 0);
+        var down2 = MachineEvent.StateChange(Guid.NewGuid(), "m1", T.AddMinutes(8), MachineState.Down, "jam");
+        tail.Add([down2]);
+        tail.Add([count2]);
+        Assert.Equal(T.AddMinutes(8), tail.Affected(count2.Ts, null, count2.Ts, false).From);
     }
 
     [Fact]

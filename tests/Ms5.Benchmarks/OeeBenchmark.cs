@@ -161,6 +161,8 @@ internal static class OeeBenchmark
         var total = sums.Values.Sum();
         Console.WriteLine("[bench oee] batch phases: " + string.Join(", ", sums.OrderByDescending(p => p.Value)
             .Select(p => $"{p.Key} {p.Value:0.00}s ({100 * p.Value / total:0}%, {1000 * p.Value / Math.Max(1, counts.GetValueOrDefault(p.Key)):0.0} ms/batch)")));
+        var reloads = text.Split('\n').Where(l => l.StartsWith("ms5_oee_tail_reloads_total{", StringComparison.Ordinal)).Select(l => l[(l.IndexOf('"', StringComparison.Ordinal) + 1)..l.LastIndexOf('"')] + " " + l[(l.LastIndexOf(' ') + 1)..]);
+        Console.WriteLine("[bench oee] machines read back from PostgreSQL: " + string.Join(", ", reloads));
     }
 
     public static async Task<int> RunAsync(string[] args)

@@ -56,13 +56,15 @@ public sealed class EventTail
     }
 
     /// <summary>
-    /// The span events stored at [earliest, latest] can change: from the stop the earliest one ends (its
-    /// length decides micro-stop or not), else the previous sign of life, else <paramref name="earliest"/>;
-    /// to the first state event after <paramref name="latest"/> (the first one naming a product when
-    /// <paramref name="namesProduct"/>), or null when there is none; and the newest event's ts.
+    /// The span events stored at [earliest, latest] can change: from the machine's previous sign of life before
+    /// <paramref name="earliest"/> (silence while running) or, when a new state event ends a stop, from that
+    /// stop's start (its length decides micro-stop or not) — whichever is earlier; to the first state event after
+    /// <paramref name="latest"/> (the first one naming a product when <paramref name="namesProduct"/>), or null
+    /// when there is none; and the newest event's ts. Counts during a stop do not end it, so a machine that is
+    /// down and still reports counters does not recompute its whole stop every batch.
     /// <paramref name="earliest"/> must not be before <see cref="CompleteFrom"/>.
     /// </summary>
-    public (DateTimeOffset From, DateTimeOffset? Next, DateTimeOffset Newest) Affected(DateTimeOffset earliest, DateTimeOffset latest, bool namesProduct)
+    public (DateTimeOffset From, DateTimeOffset? Next, DateTimeOffset Newest) Affected(DateTimeOffset earliest, DateTimeOffset? earliestState, DateTimeOffset latest, bool namesProduct)
     {
         if (earliest < CompleteFrom || _events.Count == 0)
         {
@@ -70,17 +72,20 @@ public sealed class EventTail
         }
 
         var before = LowerBound(earliest);
-        DateTimeOffset from = before > 0 ? _events[before - 1].Ts : earliest;
-        for (var i = before - 1; i >= 0; i--)
+        var from = before > 0 ? _events[before - 1].Ts : earliest;
+        if (earliestState is { } es)
         {
-            if (_events[i].Type == EventType.State)
+            for (var i = LowerBound(es) - 1; i >= 0; i--)
             {
-                if (_events[i].State is MachineState.Down or MachineState.Idle)
+                if (_events[i].Type == EventType.State)
                 {
-                    from = _events[i].Ts;
-                }
+                    if (_events[i].State is MachineState.Down or MachineState.Idle && _events[i].Ts < from)
+                    {
+                        from = _events[i].Ts;
+                    }
 
-                break;
+                    break;
+                }
             }
         }
 

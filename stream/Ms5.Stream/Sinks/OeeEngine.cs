@@ -43,6 +43,7 @@ internal sealed class OeeEngine(
     : BatchConsumer<OeeBatch>(kafka, topic, groupId, maxBatch, maxDelay, maxRetryDelay, logger)
 {
     private static readonly Counter Events = Metrics.CreateCounter("ms5_oee_events_total", "Events seen by the OEE engine, by outcome.", "outcome");
+    private static readonly Counter Reloads = Metrics.CreateCounter("ms5_oee_tail_reloads_total", "Machines whose recent events were read back from PostgreSQL, by why: no current tail (new, or written elsewhere), or a range reaching behind it.", "reason");
     private static readonly Histogram Phases = Metrics.CreateHistogram("ms5_oee_batch_phase_seconds", "Time per batch phase of the OEE engine.",
         new HistogramConfiguration { LabelNames = ["phase"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
 
@@ -130,7 +131,7 @@ internal sealed class OeeEngine(
         var contexts = new Dictionary<string, MachineOeeContext>(StringComparer.Ordinal);
         var usable = new Dictionary<string, EventTail>(StringComparer.Ordinal);
         var affected = new Dictionary<string, AffectedSpan>(StringComparer.Ordinal);
-        var fromStore = new Dictionary<string, (DateTimeOffset, DateTimeOffset, bool)>(StringComparer.Ordinal);
+        var fromStore = new Dictionary<string, (DateTimeOffset, DateTimeOffset?, DateTimeOffset, bool)>(StringComparer.Ordinal);
         foreach (var group in inserted.GroupBy(e => e.MachineId, StringComparer.Ordinal))
         {
             if (await plants.FindAsync(group.Key, ct) is not { } ctx)
@@ -141,12 +142,22 @@ internal sealed class OeeEngine(
 
             contexts[group.Key] = ctx;
             var (earliest, latest) = (group.Min(e => e.Ts), group.Max(e => e.Ts));
+            var earliestState = group.Where(e => e.Type == EventType.State).Select(e => (DateTimeOffset?)e.Ts).Min();
             var namesProduct = group.Any(e => e.Product is not null);
             var tail = tails.Take(group.Key, versions[group.Key] - 1);
+            if (tail is null)
+            {
+                Reloads.WithLabels("no_tail").Inc();
+            }
+            else if (earliest < tail.CompleteFrom)
+            {
+                Reloads.WithLabels("late_event").Inc();
+            }
+
             if (tail is not null && earliest >= tail.CompleteFrom)
             {
                 tail.Add(group);
-                var (from, next, newest) = tail.Affected(earliest, latest, namesProduct);
+                var (from, next, newest) = tail.Affected(earliest, earliestState, latest, namesProduct);
                 affected[group.Key] = new AffectedSpan(from, next, newest);
                 usable[group.Key] = tail;
             }
@@ -154,7 +165,7 @@ internal sealed class OeeEngine(
             {
                 // Reloaded below if a range needs it; it must not outlive this batch without the new events.
                 tails.Forget(group.Key);
-                fromStore[group.Key] = (earliest, latest, namesProduct);
+                fromStore[group.Key] = (earliest, earliestState, latest, namesProduct);
             }
         }
 
@@ -182,6 +193,11 @@ internal sealed class OeeEngine(
             ranges[machine] = (from, to);
             if (!usable.TryGetValue(machine, out var tail) || from < tail.CompleteFrom)
             {
+                if (tail is not null)
+                {
+                    Reloads.WithLabels("range").Inc();
+                }
+
                 // The tail (re)starts at the range: everything from there on, and the context before it.
                 reload[machine] = (from, DateTimeOffset.MaxValue);
             }
@@ -202,14 +218,26 @@ internal sealed class OeeEngine(
         var computed = new List<MachineComputation>(ranges.Count);
         var findings = new List<AndonFinding>();
         var pending = new Dictionary<string, List<(AndonFinding, DateTimeOffset)>>(StringComparer.Ordinal);
-        foreach (var (machine, range) in ranges)
+        // Machines are independent: computed in parallel (each tail is touched by one thread only).
+        var work = ranges.ToArray();
+        var results = new (SortedDictionary<DateTimeOffset, OeeComponents> Buckets, List<AndonFinding> Found, List<(AndonFinding, DateTimeOffset)> Ahead)[work.Length];
+        Parallel.For(0, work.Length, new ParallelOptions { CancellationToken = ct }, i =>
         {
+            var (machine, range) = work[i];
             var ctx = contexts[machine];
             var slice = usable[machine].Slice(range.From, range.To);
             var buckets = BucketCalculator.MinuteBuckets(slice, ctx.IdealCycle, ctx.Calendar, ctx.Losses, range.From, range.To);
+            var (found, ahead) = andon.Evaluate(ctx, slice, now);
+            results[i] = (buckets, found, ahead);
+            EventTails.Trim(usable[machine]);
+        });
+        for (var i = 0; i < work.Length; i++)
+        {
+            var (machine, range) = work[i];
+            var ctx = contexts[machine];
+            var (buckets, found, ahead) = results[i];
 
             // Andon rules on the same events; what is still ahead is known only when the range reaches now.
-            var (found, ahead) = andon.Evaluate(ctx, slice, now);
             findings.AddRange(found);
             if (affected[machine].NextState is null)
             {
@@ -222,7 +250,7 @@ internal sealed class OeeEngine(
             computed.Add(new MachineComputation(ctx, buckets, affected[machine].Newest));
         }
 
-        foreach (var tail in usable.Values)
+        foreach (var (machine, tail) in usable.Where(u => !ranges.ContainsKey(u.Key)))
         {
             EventTails.Trim(tail);
         }
