@@ -266,10 +266,37 @@ internal sealed class OeeEngine(
         await andon.CommittedAsync(findings, pending, andonTransitions, ct);
         Mark("commit");
         Events.WithLabels("stored").Inc(inserted.Count);
-        await PublishAsync(conn, computed, now, ct);
+
+        // What is committed is published off the batch's path (in batch order): the next batch need not wait for
+        // Kafka and InfluxDB. Publications are notifications; the ticker publishes every window again anyway.
+        var previous = _publishing;
+        _publishing = Task.Run(() => PublishInOrderAsync(previous, computed, now, ct), CancellationToken.None);
         Mark("publish");
-        await mirror.WriteAsync(computed.Select(c => (c.Context, c.Buckets)).ToList(), ct);
-        Mark("mirror");
+    }
+
+    private Task _publishing = Task.CompletedTask;
+
+    private async Task PublishInOrderAsync(Task previous, List<MachineComputation> computed, DateTimeOffset now, CancellationToken ct)
+    {
+        try
+        {
+            await previous;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await using (var conn = await db.OpenConnectionAsync(ct))
+            {
+                await PublishAsync(conn, computed, now, ct);
+            }
+
+            await mirror.WriteAsync(computed.Select(c => (c.Context, c.Buckets)).ToList(), ct);
+            Phases.WithLabels("publish_async").Observe(clock.Elapsed.TotalSeconds);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Logger.LogWarning(ex, "Could not publish the rolling OEE of {Count} machine(s); the next tick publishes them again", computed.Count);
+        }
     }
 
     /// <summary>The rolling windows of the machines just computed, from the cache (loaded from PostgreSQL for a machine new to it).</summary>
