@@ -26,7 +26,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             { "id": "down-fast", "kind": "stop", "states": ["down"], "seconds": 2, "severity": "critical" },
             { "id": "manual", "kind": "manual", "severity": "warning" } ] },
           "lines": [ { "id": "andon-line", "machines": [
-            { "id": "an-1", "idealCycleSeconds": 1.0 }, { "id": "an-2", "idealCycleSeconds": 1.0 }, { "id": "an-3", "idealCycleSeconds": 1.0 }, { "id": "an-4", "idealCycleSeconds": 1.0 } ] } ] }
+            { "id": "an-1", "idealCycleSeconds": 1.0 }, { "id": "an-2", "idealCycleSeconds": 1.0 }, { "id": "an-3", "idealCycleSeconds": 1.0 }, { "id": "an-4", "idealCycleSeconds": 1.0 }, { "id": "an-hist", "idealCycleSeconds": 1.0 } ] } ] }
         """;
 
     private readonly int _hookPort = TestAlertmanager.FreePort();
@@ -256,6 +256,51 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
         var shape = await client.PostAsync(new Uri("/api/alertmanager/webhook", UriKind.Relative), new StringContent("{\"status\":\"firing\"}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, shape.StatusCode);
         Assert.Contains("an object with 'status' and 'alerts'", await shape.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>History replayed (a day old, shuffled, twice) gives Andons with event-time raise, escalation and resolution, once each, and pages nobody.</summary>
+    [Fact]
+    public async Task ReplayedHistory_GivesTheSameAndonsInEventTime_OnceEach_WithoutNotifications()
+    {
+        var plant = PlantConfigParser.Parse(PlantJson);
+        await new PlantStore(stack.Db).SaveAsync(plant, PlantJson);
+        var topic = $"test.{stack.RunId}.andon-hist";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2 });
+        var env = stack.StreamEnv("andon-hist", topic, sinks: "oee");
+        env["MS5_ALERTMANAGER_URL"] = _am!.Url.ToString();
+        var t = new DateTimeOffset(DateTimeOffset.UtcNow.UtcDateTime.Date.AddDays(-1).AddHours(8), TimeSpan.Zero);
+        List<MachineEvent> history =
+        [
+            MachineEvent.StateChange(Guid.NewGuid(), "an-hist", t, MachineState.Running),
+            MachineEvent.StateChange(Guid.NewGuid(), "an-hist", t.AddMinutes(10), MachineState.Down, "jam"),        // threshold 2 s: raised at +2 s
+            MachineEvent.StateChange(Guid.NewGuid(), "an-hist", t.AddMinutes(10).AddSeconds(1), MachineState.Down, "electrical"),
+            MachineEvent.StateChange(Guid.NewGuid(), "an-hist", t.AddMinutes(20), MachineState.Running),            // 10 minutes: escalated to 2 (6 s) and 3 (12 s)
+            MachineEvent.StateChange(Guid.NewGuid(), "an-hist", t.AddMinutes(30), MachineState.Down, "jam"),
+            MachineEvent.StateChange(Guid.NewGuid(), "an-hist", t.AddMinutes(30).AddSeconds(1), MachineState.Running), // 1 s: no Andon
+            MachineEvent.StateChange(Guid.NewGuid(), "an-hist", t.AddMinutes(40), MachineState.Down, "jam"),
+            MachineEvent.StateChange(Guid.NewGuid(), "an-hist", t.AddMinutes(40).AddSeconds(4), MachineState.Running),  // 4 s: raised, resolved before level 2
+        ];
+        var rng = new Random(3);
+        using var engine = ChildProcess.Start(Repo.Dll("stream/Ms5.Stream", "Ms5.Stream"), env);
+        await StackFixture.WaitForAssignmentAsync(engine, 1);
+        for (var pass = 0; pass < 2; pass++)
+        {
+            await stack.ProduceAsync(topic, history.OrderBy(_ => rng.Next()).Select(Message).ToList());
+            await stack.WaitForDrainAsync($"test.{stack.RunId}.andon-hist.oee", topic);
+        }
+
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+        var list = (await client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?machine=an-hist", UriKind.Relative))).GetProperty("andons").EnumerateArray().OrderBy(a => a.GetProperty("raisedAt").GetDateTimeOffset()).ToList();
+        Assert.Equal(
+            [(t.AddMinutes(10).AddSeconds(2), t.AddMinutes(20), 3, "cleared"), (t.AddMinutes(40).AddSeconds(2), t.AddMinutes(40).AddSeconds(4), 1, "cleared")],
+            list.Select(a => (a.GetProperty("raisedAt").GetDateTimeOffset(), a.GetProperty("resolvedAt").GetDateTimeOffset(), a.GetProperty("level").GetInt32(), a.GetProperty("resolution").GetString())));
+        var first = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/andon/{list[0].GetProperty("id").GetString()}", UriKind.Relative));
+        Assert.Equal(
+            [("raised", 1, t.AddMinutes(10).AddSeconds(2)), ("escalated", 2, t.AddMinutes(10).AddSeconds(8)), ("escalated", 3, t.AddMinutes(10).AddSeconds(14)), ("resolved", 3, t.AddMinutes(20))],
+            first.GetProperty("transitions").EnumerateArray().Select(x => (x.GetProperty("transition").GetString(), x.GetProperty("level").GetInt32(), x.GetProperty("at").GetDateTimeOffset())));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Empty(AlertsFor("an-hist"));
     }
 
     [Fact]
