@@ -38,6 +38,7 @@ internal static class BoardPage
   .state { font-size: 1.5vw; text-transform: uppercase; }
   .oee { font-size: 3.2vw; font-weight: bold; }
   .oee small { font-size: 1.2vw; font-weight: normal; }
+  .oee .label { display: block; font-size: 1.1vw; font-weight: normal; opacity: 0.85; }
   .andon { font-size: 1.3vw; background: rgba(0,0,0,0.45); border-radius: 0.3vw; padding: 0.2vw 0.4vw; margin-top: 0.3vw; }
   .andon .lvl { font-weight: bold; }
 </style>
@@ -108,7 +109,7 @@ function setState(machine, state, reason) {
 
 function setOee(machine, oee) {
   const tile = tiles.get(machine);
-  if (tile) tile.querySelector(".oee").innerHTML = pct(oee) + "<small> OEE 15 min</small>";
+  if (tile) tile.querySelector(".oee").innerHTML = pct(oee) + '<span class="label">OEE, last 15 min</span>';
 }
 
 function renderAndons(machine) {
