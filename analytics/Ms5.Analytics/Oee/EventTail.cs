@@ -227,7 +227,7 @@ public sealed class EventTail
     }
 
     /// <summary>Whether the event at <paramref name="i"/> reports parts; a counter reading with no earlier one to compare is taken to.</summary>
-    public bool ShowsParts(int i)
+    private bool ShowsParts(int i)
     {
         var e = _events[i];
         if (e.Type == EventType.Count)

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 
 namespace Ms5.Integration.Tests.Support;
@@ -153,6 +152,4 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         {
         }
     }
-
-    internal static string Utf8(byte[] b) => Encoding.UTF8.GetString(b);
 }
