@@ -202,15 +202,9 @@ public static class AndonStore
 
     private static async Task<AndonTransition> TransitionAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, string transition, int level, DateTimeOffset at, string actor, string? note, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("INSERT INTO andon_transitions (andon_id, transition, level, at, actor, note) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", conn, tx);
-        cmd.Parameters.AddWithValue(id);
-        cmd.Parameters.AddWithValue(transition);
-        cmd.Parameters.AddWithValue(level);
-        cmd.Parameters.AddWithValue(at.UtcDateTime);
-        cmd.Parameters.AddWithValue(actor);
-        cmd.Parameters.AddWithValue((object?)note ?? DBNull.Value);
-        await cmd.ExecuteNonQueryAsync(ct);
-        return new AndonTransition(id, transition, level, at, actor, note);
+        var t = new AndonTransition(id, transition, level, at, actor, note);
+        await InsertTransitionsAsync(conn, tx, [t], ct);
+        return t;
     }
 
     /// <summary>An operator pulls the Andon cord on a machine (a manual Andon, raised now).</summary>

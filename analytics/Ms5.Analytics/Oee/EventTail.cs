@@ -251,32 +251,20 @@ public sealed class EventTail
         return true;
     }
 
-    private int LowerBound(DateTimeOffset t)
+    /// <summary>The first index whose ts is at or after <paramref name="t"/>.</summary>
+    private int LowerBound(DateTimeOffset t) => Bound(t, inclusive: false);
+
+    /// <summary>The first index whose ts is after <paramref name="t"/>.</summary>
+    private int UpperBound(DateTimeOffset t) => Bound(t, inclusive: true);
+
+    private int Bound(DateTimeOffset t, bool inclusive)
     {
         int lo = 0, hi = _events.Count;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (_events[mid].Ts < t)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
-    }
-
-    private int UpperBound(DateTimeOffset t)
-    {
-        int lo = 0, hi = _events.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (_events[mid].Ts <= t)
+            var c = _events[mid].Ts.CompareTo(t);
+            if (c < 0 || (inclusive && c == 0))
             {
                 lo = mid + 1;
             }

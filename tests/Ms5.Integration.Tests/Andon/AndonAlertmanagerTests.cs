@@ -88,20 +88,6 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             .Select(a => (a.GetProperty("status").GetString()!, a.GetProperty("labels").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!)))
             .Where(a => a.Item2.GetValueOrDefault("machine") == machine).ToList();
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for {what()}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     private static (string?, string) Message(MachineEvent e) => (e.MachineId, EventJson.ToJson(e));
 
     [Fact]
@@ -125,7 +111,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
                 Message(MachineEvent.StateChange(Guid.NewGuid(), "an-1", now, MachineState.Down, "jam"))]);
 
             // Raised 2 s after the stop began: one firing notification at level 1.
-            await WaitUntilAsync(() => AlertsFor("an-1").Any(a => a.Status == "firing"), TimeSpan.FromSeconds(20), () => "a firing notification for an-1; engine: " + engine.Output);
+            await Eventually.TrueAsync(() => AlertsFor("an-1").Any(a => a.Status == "firing"), TimeSpan.FromSeconds(20), () => "a firing notification for an-1; engine: " + engine.Output);
             var list = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?active=true&machine=an-1", UriKind.Relative));
             var andon = Assert.Single(list.GetProperty("andons").EnumerateArray());
             var id = andon.GetProperty("id").GetString()!;
@@ -136,7 +122,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             Assert.Equal(("MS5Andon", "andon-t", "andon-line", "1", "machine"), (first["alertname"], first["plant"], first["line"], first["level"], first["scope"]));
 
             // Nobody acknowledges: 6 s later, level 2.
-            await WaitUntilAsync(() => AlertsFor("an-1").Any(a => a.Status == "firing" && a.Labels["level"] == "2"), TimeSpan.FromSeconds(20), () => "the level-2 escalation");
+            await Eventually.TrueAsync(() => AlertsFor("an-1").Any(a => a.Status == "firing" && a.Labels["level"] == "2"), TimeSpan.FromSeconds(20), () => "the level-2 escalation");
             var ack = await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/ack", UriKind.Relative), new { by = "alice", note = "on my way" });
             Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
             var acked = await ack.Content.ReadFromJsonAsync<JsonElement>();
@@ -145,7 +131,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
 
             // The machine runs again: the Andon resolves itself; Alertmanager sends the resolved notification.
             await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "an-1", DateTimeOffset.UtcNow, MachineState.Running))]);
-            await WaitUntilAsync(() => AlertsFor("an-1").Any(a => a.Status == "resolved" && a.Labels["level"] == "2"), TimeSpan.FromSeconds(20), () => "the resolved notification");
+            await Eventually.TrueAsync(() => AlertsFor("an-1").Any(a => a.Status == "resolved" && a.Labels["level"] == "2"), TimeSpan.FromSeconds(20), () => "the resolved notification");
             var resolved = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/andon/{id}", UriKind.Relative));
             Assert.Equal(("resolved", "cleared", "system"), (resolved.GetProperty("status").GetString(), resolved.GetProperty("resolution").GetString(), resolved.GetProperty("resolvedBy").GetString()));
             Assert.Equal(["raised", "escalated", "acknowledged", "resolved"], resolved.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("transition").GetString()));
@@ -169,12 +155,12 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             _am!.Kill();
             var down2 = DateTimeOffset.UtcNow;
             await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "an-2", down2, MachineState.Down, "jam"))]);
-            await WaitUntilAsync(() => client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?active=true&machine=an-2", UriKind.Relative)).Result.GetProperty("count").GetInt32() == 1,
+            await Eventually.TrueAsync(async () => (await client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?active=true&machine=an-2", UriKind.Relative))).GetProperty("count").GetInt32() == 1,
                 TimeSpan.FromSeconds(20), () => "the an-2 Andon in the store");
             await Task.Delay(TimeSpan.FromSeconds(2));
             Assert.Empty(AlertsFor("an-2"));
             await _am.StartAsync();
-            await WaitUntilAsync(() => AlertsFor("an-2").Any(a => a.Status == "firing"), TimeSpan.FromSeconds(30), () => "the an-2 notification after the outage");
+            await Eventually.TrueAsync(() => AlertsFor("an-2").Any(a => a.Status == "firing"), TimeSpan.FromSeconds(30), () => "the an-2 notification after the outage");
 
             await using (var count = stack.Db.CreateCommand("SELECT count(*) FROM andons WHERE machine_id = 'an-1'"))
             {
@@ -186,17 +172,17 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Created, pull.StatusCode);
             var pulled = await pull.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal(("manual", "bob", "coolant leak"), (pulled.GetProperty("rule").GetString(), pulled.GetProperty("raisedBy").GetString(), pulled.GetProperty("summary").GetString()));
-            await WaitUntilAsync(() => AlertsFor("an-3").Any(a => a.Status == "firing" && a.Labels["rule"] == "manual"), TimeSpan.FromSeconds(20), () => "the manual Andon's notification");
+            await Eventually.TrueAsync(() => AlertsFor("an-3").Any(a => a.Status == "firing" && a.Labels["rule"] == "manual"), TimeSpan.FromSeconds(20), () => "the manual Andon's notification");
 
             // Raised on time, then an event arrives showing the stop had ended before the threshold: resolved at that moment.
             var t4 = DateTimeOffset.UtcNow;
             t4 = t4.AddTicks(-(t4.UtcTicks % TimeSpan.TicksPerMillisecond));
             await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "an-4", t4, MachineState.Down, "jam"))]);
-            await WaitUntilAsync(() => client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?active=true&machine=an-4", UriKind.Relative)).Result.GetProperty("count").GetInt32() == 1,
+            await Eventually.TrueAsync(async () => (await client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?active=true&machine=an-4", UriKind.Relative))).GetProperty("count").GetInt32() == 1,
                 TimeSpan.FromSeconds(20), () => "the an-4 Andon");
             await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "an-4", t4.AddSeconds(1), MachineState.Running))]);
             JsonElement an4 = default;
-            await WaitUntilAsync(() => (an4 = Assert.Single(client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?machine=an-4", UriKind.Relative)).Result.GetProperty("andons").EnumerateArray())).GetProperty("status").GetString() == "resolved",
+            await Eventually.TrueAsync(async () => (an4 = Assert.Single((await client.GetFromJsonAsync<JsonElement>(new Uri("/api/andon?machine=an-4", UriKind.Relative))).GetProperty("andons").EnumerateArray())).GetProperty("status").GetString() == "resolved",
                 TimeSpan.FromSeconds(20), () => "the an-4 Andon resolved by the late event");
             Assert.Equal((t4.AddSeconds(1), "cleared"), (an4.GetProperty("resolvedAt").GetDateTimeOffset(), an4.GetProperty("resolution").GetString()));
         }
@@ -211,7 +197,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
     public async Task ShippedConfig_PassesAmtool_AndInhibitsMachineAlertsOfALineWithALineAndon()
     {
         var dir = Path.Combine(Repo.Root, "infra", "alertmanager");
-        var check = await ChildProcess.RunProgramAsync("/usr/bin/amtool", TimeSpan.FromSeconds(30), "check-config", Path.Combine(dir, "alertmanager.yml"));
+        var check = await ChildProcess.RunProgramAsync("/usr/bin/amtool", new Dictionary<string, string>(), TimeSpan.FromSeconds(30), "check-config", Path.Combine(dir, "alertmanager.yml"));
         Assert.True(check.ExitCode == 0, check.Output);
         Assert.Contains("SUCCESS", check.Output, StringComparison.Ordinal);
 

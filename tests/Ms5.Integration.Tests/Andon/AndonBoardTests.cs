@@ -81,23 +81,16 @@ public sealed class AndonBoardTests(StackFixture stack)
         using var _ = api;
         await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
         await chromium.NavigateAsync(new Uri(url, "andon?line=board-a&line=board-b").ToString());
-        var wait = Stopwatch.StartNew();
-        while ((await chromium.EvaluateAsync("document.getElementById('conn')?.className === 'live' && !!document.getElementById('tile-bd-1')")).ValueKind != JsonValueKind.True)
-        {
-            Assert.True(wait.Elapsed < TimeSpan.FromSeconds(20), "the board did not load and connect; api: " + api.Output);
-            await Task.Delay(100);
-        }
+        await Eventually.TrueAsync(async () => (await chromium.EvaluateAsync("document.getElementById('conn')?.className === 'live' && !!document.getElementById('tile-bd-1')")).ValueKind == JsonValueKind.True,
+            TimeSpan.FromSeconds(20), () => "the board to load and connect; api: " + api.Output);
 
         Assert.Equal(["Board line A", "Board line B"], (await chromium.EvaluateAsync("[...document.querySelectorAll('section.line h2 .line-name')].map(h => h.textContent)")).EnumerateArray().Select(e => e.GetString()));
         await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "bd-2", DateTimeOffset.UtcNow, MachineState.Running))]);
 
         var produced = Stopwatch.StartNew();
         await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "bd-1", DateTimeOffset.UtcNow, MachineState.Down, "jam"))]);
-        while ((await chromium.EvaluateAsync("document.getElementById('tile-bd-1').dataset.state")).GetString() != "down")
-        {
-            Assert.True(produced.Elapsed < TimeSpan.FromSeconds(2), $"the tile did not turn within 2 s; api: {api.Output}");
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(async () => (await chromium.EvaluateAsync("document.getElementById('tile-bd-1').dataset.state")).GetString() == "down",
+            TimeSpan.FromSeconds(2) - produced.Elapsed, () => $"the tile to turn within 2 s; api: {api.Output}", pollMs: 50);
 
         var turned = produced.Elapsed;
         Assert.True(turned < TimeSpan.FromSeconds(2), $"turned after {turned.TotalMilliseconds} ms");
@@ -107,24 +100,17 @@ public sealed class AndonBoardTests(StackFixture stack)
         using var http = new HttpClient { BaseAddress = url };
         var pull = await http.PostAsJsonAsync(new Uri("api/andon", UriKind.Relative), new { machineId = "bd-2", by = "carol", summary = "missing fixture" });
         Assert.Equal(HttpStatusCode.Created, pull.StatusCode);
-        wait.Restart();
-        while ((await chromium.EvaluateAsync("document.querySelectorAll('#tile-bd-2 .andon').length")).GetInt32() != 1)
-        {
-            Assert.True(wait.Elapsed < TimeSpan.FromSeconds(5), "the pulled Andon did not appear on the board");
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(async () => (await chromium.EvaluateAsync("document.querySelectorAll('#tile-bd-2 .andon').length")).GetInt32() == 1,
+            TimeSpan.FromSeconds(5), () => "the pulled Andon on the board", pollMs: 50);
 
         Assert.StartsWith("L1 missing fixture", (await chromium.EvaluateAsync("document.querySelector('#tile-bd-2 .andon').textContent")).GetString(), StringComparison.Ordinal);
         Assert.True((await chromium.EvaluateAsync("document.getElementById('tile-bd-2').classList.contains('alarm')")).GetBoolean());
 
         // A line-level Andon shows in the line's header.
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync(new Uri("api/andon", UriKind.Relative), new { lineId = "board-b", by = "dave", summary = "no parts from upstream" })).StatusCode);
-        wait.Restart();
-        while ((await chromium.EvaluateAsync("document.querySelector('#line-board-b .line-andons').textContent")).GetString() is not { } banner || !banner.Contains("no parts from upstream", StringComparison.Ordinal))
-        {
-            Assert.True(wait.Elapsed < TimeSpan.FromSeconds(5), "the line Andon did not appear on the board");
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(
+            async () => (await chromium.EvaluateAsync("document.querySelector('#line-board-b .line-andons').textContent")).GetString()?.Contains("no parts from upstream", StringComparison.Ordinal) == true,
+            TimeSpan.FromSeconds(5), () => "the line Andon on the board", pollMs: 50);
 
         var png = await chromium.ScreenshotAsync();
         var dir = Path.Combine(Repo.Root, ".ms5", "artifacts");

@@ -62,24 +62,18 @@ internal sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Runs an executable to completion and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunProgramAsync(string file, TimeSpan timeout, params string[] args)
+    public static async Task<(int ExitCode, string Output)> RunProgramAsync(string file, IReadOnlyDictionary<string, string> env, TimeSpan timeout, params string[] args)
     {
-        using var child = StartProgram(file, new Dictionary<string, string>(), args);
+        using var child = StartProgram(file, env, args);
         using var cts = new CancellationTokenSource(timeout);
         await child._process.WaitForExitAsync(cts.Token);
         child._process.WaitForExit();
         return (child._process.ExitCode, child.Output);
     }
 
-    /// <summary>Runs to completion and returns the exit code.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string dll, IReadOnlyDictionary<string, string> env, TimeSpan timeout, params string[] args)
-    {
-        using var child = Start(dll, env, args);
-        using var cts = new CancellationTokenSource(timeout);
-        await child._process.WaitForExitAsync(cts.Token);
-        child._process.WaitForExit();
-        return (child._process.ExitCode, child.Output);
-    }
+    /// <summary>Runs a .NET program to completion and returns the exit code.</summary>
+    public static Task<(int ExitCode, string Output)> RunAsync(string dll, IReadOnlyDictionary<string, string> env, TimeSpan timeout, params string[] args) =>
+        RunProgramAsync("dotnet", env, timeout, [dll, .. args]);
 
     /// <summary>SIGTERM, then waits for the process to finish its graceful shutdown.</summary>
     public void Stop()
