@@ -1,22 +1,18 @@
+using Ms5.ServiceDefaults;
+
 namespace Ms5.Api;
 
 /// <summary>
-/// API settings, configuration section "Ms5". Each connection defaults to its MS5_* environment
-/// variable (MS5_PG, MS5_KAFKA_BOOTSTRAP, MS5_INFLUX_URL, MS5_INFLUX_DB), so the same build runs
-/// against the local stack or external servers.
+/// API settings, configuration section "Ms5" — the section the MS5_* variables map into (see
+/// <see cref="Ms5Settings"/>), where the adapters find their connections (Ms5:Pg, Ms5:KafkaBootstrap,
+/// Ms5:InfluxUrl, Ms5:InfluxDb); these are the API's own settings beside them.
 /// </summary>
-public sealed class ApiOptions
+public sealed class ApiOptions : ISelfValidatingOptions
 {
-    public const string Section = "Ms5";
+    public const string Section = Ms5Settings.Section;
 
-    /// <summary>libpq URI or Npgsql connection string.</summary>
-    public string Pg { get; set; } = Environment.GetEnvironmentVariable("MS5_PG") ?? Postgres.PgConnectionString.DefaultUri;
-
-    /// <summary>Kafka bootstrap servers; empty means the dev broker of ./ms5 up.</summary>
-    public string? KafkaBootstrap { get; set; } = Environment.GetEnvironmentVariable("MS5_KAFKA_BOOTSTRAP");
-
-    public string InfluxUrl { get; set; } = Environment.GetEnvironmentVariable("MS5_INFLUX_URL") is { Length: > 0 } u ? u : "http://127.0.0.1:58086";
-    public string InfluxDb { get; set; } = Environment.GetEnvironmentVariable("MS5_INFLUX_DB") is { Length: > 0 } d ? d : "ms5";
+    /// <summary>Where the API listens (MS5_API_URL).</summary>
+    public string ApiUrl { get; set; } = "http://127.0.0.1:8080";
 
     public string EventsTopic { get; set; } = Kafka.Topics.MachineEvents;
     public string DlqTopic { get; set; } = Kafka.Topics.MachineEventsDlq;
@@ -39,14 +35,9 @@ public sealed class ApiOptions
             yield return "Ms5:IngestDeliveryTimeout must be at least 1 second";
         }
 
-        if (string.IsNullOrWhiteSpace(Pg))
+        if (!Uri.TryCreate(ApiUrl, UriKind.Absolute, out _))
         {
-            yield return "Ms5:Pg must be set (or MS5_PG)";
-        }
-
-        if (!Uri.TryCreate(InfluxUrl, UriKind.Absolute, out _))
-        {
-            yield return $"Ms5:InfluxUrl must be an absolute URL, got '{InfluxUrl}'";
+            yield return $"Ms5:ApiUrl (MS5_API_URL) must be an absolute URL, got '{ApiUrl}'";
         }
 
         if (MaxClockSkew < TimeSpan.Zero)

@@ -1,24 +1,25 @@
 using Ms5.Api;
 using Ms5.Api.Apis;
+using Ms5.Influx;
+using Ms5.Kafka;
+using Ms5.Postgres;
+using Ms5.ServiceDefaults;
 using Prometheus;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.WebHost.UseUrls(Environment.GetEnvironmentVariable("MS5_API_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080");
+builder.AddMs5ServiceDefaults();
+builder.AddMs5Postgres();
+builder.AddMs5Kafka();
+builder.AddMs5Influx(TimeSpan.FromSeconds(5));
 builder.AddMs5Api();
+builder.WebHost.UseUrls(builder.Configuration[$"{Ms5Settings.Section}:ApiUrl"] is { Length: > 0 } url ? url : "http://127.0.0.1:8080");
 
-// Structured logs: one JSON object per line, scopes and state fields kept.
-builder.Logging.ClearProviders();
-builder.Logging.AddJsonConsole(o =>
-{
-    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-    o.UseUtcTimestamp = true;
-});
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
-app.MapHealthApi();
+app.MapMs5DefaultEndpoints();
 app.MapMachinesApi();
 app.MapEventsApi();
 app.MapIngestApi();
@@ -30,7 +31,6 @@ app.MapCalendarApi();
 app.MapAndonApi();
 app.MapAlertmanagerWebhookApi();
 app.MapBoardApi();
-app.MapMetrics();
 app.Run();
 
 /// <summary>Entry point; public so integration tests can host it with WebApplicationFactory.</summary>

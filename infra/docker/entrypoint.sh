@@ -1,11 +1,12 @@
 #!/bin/sh
-# Dispatches to one MS5 program: stream | api | ingest (see infra/docker/Dockerfile).
+# Dispatches to one MS5 program: historian | oee-engine | api | ingest (see infra/docker/Dockerfile).
 set -eu
 program="${1:-api}"
 shift || true
 case "$program" in
-  stream) exec dotnet /app/stream/Ms5.Stream.dll "$@" ;;
+  historian|stream) exec dotnet /app/historian/Ms5.Historian.dll "$@" ;;
+  oee-engine) exec dotnet /app/oee-engine/Ms5.OeeEngine.dll "$@" ;;
   api) exec dotnet /app/api/Ms5.Api.dll "$@" ;;
   ingest) exec dotnet /app/ingest/Ms5.Ingest.dll "$@" ;;
-  *) echo "unknown program '$program' (stream, api, ingest)" >&2; exit 2 ;;
+  *) echo "unknown program '$program' (historian, oee-engine, api, ingest)" >&2; exit 2 ;;
 esac

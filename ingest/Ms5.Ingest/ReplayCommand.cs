@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using Confluent.Kafka;
 using Ms5.Kafka;
+using Ms5.Kafka.DeadLetters;
 
 namespace Ms5.Ingest;
 
@@ -13,6 +12,9 @@ namespace Ms5.Ingest;
 /// </summary>
 internal static class ReplayCommand
 {
+    /// <summary>The DLQ stage of records the file format itself could not turn into a message.</summary>
+    public const string Stage = "replay";
+
     public static int Run(string[] args)
     {
         if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
@@ -57,14 +59,9 @@ internal static class ReplayCommand
 
             if (r.DirectToDlq)
             {
-                var headers = new Headers
-                {
-                    { DlqHeaders.Reason, Encoding.UTF8.GetBytes(string.Join("; ", r.Problems)) },
-                    { DlqHeaders.SourceTopic, Encoding.UTF8.GetBytes("file:" + Path.GetFileName(file)) },
-                    { DlqHeaders.SourceOffset, Encoding.UTF8.GetBytes(r.Line.ToString(CultureInfo.InvariantCulture)) },
-                    { DlqHeaders.Stage, "replay"u8.ToArray() },
-                };
-                producer.ProduceRaw(dlqTopic, null, r.Value, headers);
+                var letter = DeadLetterMessage.FromOutsideKafka(Stage, "file:" + Path.GetFileName(file), r.Line, null, r.Problems, r.Value, null);
+                var message = DeadLetterMessage.Create(letter);
+                producer.ProduceRaw(dlqTopic, message.Key, message.Value!, message.Headers);
                 direct++;
                 Console.Error.WriteLine($"{file}:{r.Line}: {string.Join("; ", r.Problems)} (sent to {dlqTopic})");
                 continue;

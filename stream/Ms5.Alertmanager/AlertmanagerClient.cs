@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Ms5.ServiceDefaults;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -21,8 +23,14 @@ public sealed class AlertmanagerClient(HttpClient http)
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>MS5_ALERTMANAGER_URL, else the local stack's Alertmanager.</summary>
-    public static Uri UrlFromEnvironment() =>
-        new(Environment.GetEnvironmentVariable("MS5_ALERTMANAGER_URL") is { Length: > 0 } u ? u.TrimEnd('/') + "/" : "http://127.0.0.1:59093/");
+    public static Uri UrlFromEnvironment() => UrlFrom(Ms5Settings.Current());
+
+    /// <summary><c>Ms5:AlertmanagerUrl</c> (MS5_ALERTMANAGER_URL), else the local stack's Alertmanager.</summary>
+    public static Uri UrlFrom(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return new(configuration[$"{Ms5Settings.Section}:AlertmanagerUrl"] is { Length: > 0 } u ? u.TrimEnd('/') + "/" : "http://127.0.0.1:59093/");
+    }
 
     public async Task PostAsync(IReadOnlyList<Alert> alerts, CancellationToken ct = default)
     {
@@ -54,5 +62,12 @@ public sealed class AlertmanagerClient(HttpClient http)
         }
 
         return list;
+    }
+
+    /// <summary>Throws unless Alertmanager answers its readiness endpoint (<c>-/ready</c>).</summary>
+    public async Task ReadyAsync(CancellationToken ct = default)
+    {
+        using var response = await http.GetAsync(new Uri("-/ready", UriKind.Relative), ct);
+        response.EnsureSuccessStatusCode();
     }
 }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Configuration;
+using Ms5.ServiceDefaults;
+
 namespace Ms5.Influx;
 
 /// <summary>InfluxDB v1 HTTP API location (MS5_INFLUX_URL, MS5_INFLUX_DB; optional MS5_INFLUX_TOKEN for 2.x/3.x).</summary>
@@ -7,10 +10,19 @@ public sealed class InfluxOptions
     public string Database { get; set; } = "ms5";
     public string? Token { get; set; }
 
-    public static InfluxOptions FromEnvironment() => new()
+    /// <summary>From the MS5_* variables (tools and tests outside a host).</summary>
+    public static InfluxOptions FromEnvironment() => FromConfiguration(Ms5Settings.Current());
+
+    /// <summary><c>Ms5:InfluxUrl</c>, <c>Ms5:InfluxDb</c>, <c>Ms5:InfluxToken</c> (MS5_INFLUX_*), else the local stack's.</summary>
+    public static InfluxOptions FromConfiguration(IConfiguration configuration)
     {
-        Url = new Uri(Environment.GetEnvironmentVariable("MS5_INFLUX_URL") is { Length: > 0 } u ? u : "http://127.0.0.1:58086"),
-        Database = Environment.GetEnvironmentVariable("MS5_INFLUX_DB") is { Length: > 0 } d ? d : "ms5",
-        Token = Environment.GetEnvironmentVariable("MS5_INFLUX_TOKEN") is { Length: > 0 } t ? t : null,
-    };
+        ArgumentNullException.ThrowIfNull(configuration);
+        var s = configuration.GetSection(Ms5Settings.Section);
+        return new()
+        {
+            Url = new Uri(s["InfluxUrl"] is { Length: > 0 } u ? u : "http://127.0.0.1:58086"),
+            Database = s["InfluxDb"] is { Length: > 0 } d ? d : "ms5",
+            Token = s["InfluxToken"] is { Length: > 0 } t ? t : null,
+        };
+    }
 }

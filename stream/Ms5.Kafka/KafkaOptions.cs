@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Ms5.ServiceDefaults;
 using Confluent.Kafka;
 
 namespace Ms5.Kafka;
@@ -25,13 +27,18 @@ public sealed class KafkaOptions
     /// <summary>Producer linger: a little latency buys large batches.</summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(5);
 
-    public static KafkaOptions FromEnvironment()
+    /// <summary>From the MS5_* variables (tools and tests outside a host).</summary>
+    public static KafkaOptions FromEnvironment() => FromConfiguration(Ms5Settings.Current());
+
+    /// <summary>From <c>Ms5:KafkaBootstrap</c> (MS5_KAFKA_BOOTSTRAP), else the dev broker's file under <c>Ms5:Home</c>.</summary>
+    public static KafkaOptions FromConfiguration(IConfiguration configuration)
     {
-        var bootstrap = Environment.GetEnvironmentVariable("MS5_KAFKA_BOOTSTRAP");
-        var control = Environment.GetEnvironmentVariable("MS5_KAFKA_DEVBROKER_URL");
+        ArgumentNullException.ThrowIfNull(configuration);
+        var bootstrap = configuration[$"{Ms5Settings.Section}:KafkaBootstrap"];
+        var control = configuration[$"{Ms5Settings.Section}:KafkaDevBrokerUrl"];
         if (string.IsNullOrWhiteSpace(bootstrap))
         {
-            var file = Path.Combine(Ms5Home.Path, "kafka.bootstrap");
+            var file = Path.Combine(Ms5Home.From(configuration), "kafka.bootstrap");
             if (File.Exists(file))
             {
                 bootstrap = File.ReadAllText(file).Trim();
@@ -89,11 +96,13 @@ public sealed class KafkaOptions
 /// <summary>The local stack's data folder: MS5_HOME, else .ms5 in the repository root.</summary>
 public static class Ms5Home
 {
-    public static string Path
+    public static string Path => From(Ms5Settings.Current());
+
+    public static string From(IConfiguration configuration)
     {
-        get
+        ArgumentNullException.ThrowIfNull(configuration);
         {
-            var env = Environment.GetEnvironmentVariable("MS5_HOME");
+            var env = configuration[$"{Ms5Settings.Section}:Home"];
             if (!string.IsNullOrWhiteSpace(env))
             {
                 return env;

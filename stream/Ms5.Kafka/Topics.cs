@@ -8,6 +8,9 @@ public static class Topics
     public const string Oee = "ms5.oee.v1";
     public const string Andon = "ms5.andon.v1";
 
+    /// <summary>Partitions of a topic not named here (per-run test and benchmark topics are keyed by machine like the events topic).</summary>
+    public const int PartitionsOfOtherTopics = 12;
+
     /// <summary>Partition counts the dev broker creates; keyed by machine, so this bounds consumer parallelism.</summary>
     public static readonly IReadOnlyDictionary<string, int> DefaultPartitions = new Dictionary<string, int>
     {
@@ -16,21 +19,4 @@ public static class Topics
         [Oee] = 12,
         [Andon] = 3,
     };
-}
-
-/// <summary>Header names on DLQ records.</summary>
-public static class DlqHeaders
-{
-    /// <summary>Every problem, "field: message; field: message".</summary>
-    public const string Reason = "ms5-dlq-reason";
-
-    /// <summary>The same problems as a JSON array of {field, message}.</summary>
-    public const string Problems = "ms5-dlq-problems";
-
-    public const string SourceTopic = "ms5-source-topic";
-    public const string SourcePartition = "ms5-source-partition";
-    public const string SourceOffset = "ms5-source-offset";
-
-    /// <summary>Which stage rejected it: historian-pg, http-ingest, replay.</summary>
-    public const string Stage = "ms5-dlq-stage";
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Ms5.Analytics.Events;
 using Npgsql;
 using NpgsqlTypes;
@@ -21,7 +20,7 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
     public Task<IReadOnlyDictionary<int, long>> LoadOffsetsAsync(string topic, CancellationToken ct = default) =>
         OffsetStore.LoadAsync(db, consumerGroup, topic, clusterKey, ct);
 
-    public async Task<HistorianWriteResult> WriteAsync(HistorianBatch batch, CancellationToken ct = default)
+    public async Task<HistorianWriteResult> WriteAsync(EventBatch batch, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.NextOffsets.Count == 0)
@@ -189,15 +188,12 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
         cmd.Parameters.AddWithValue(letters.Select(d => d.Offset).ToArray());
         cmd.Parameters.Add(new NpgsqlParameter { Value = letters.Select(d => (object?)d.MachineId ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.AddWithValue(letters.Select(d => d.Reason).ToArray());
-        cmd.Parameters.Add(new NpgsqlParameter { Value = letters.Select(d => ProblemsJson(d.Problems)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = letters.Select(d => EventProblem.ToJson(d.Problems)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         cmd.Parameters.Add(new NpgsqlParameter { Value = letters.Select(d => (object?)d.Payload ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    public static string ProblemsJson(IReadOnlyList<EventProblem> problems) =>
-        JsonSerializer.Serialize(problems.Select(p => new Dictionary<string, string> { ["field"] = p.Field, ["message"] = p.Message }));
-
-    private Task SaveOffsetsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, HistorianBatch batch, CancellationToken ct) =>
+    private Task SaveOffsetsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, EventBatch batch, CancellationToken ct) =>
         OffsetStore.SaveAsync(conn, tx, consumerGroup, batch.Topic, batch.NextOffsets, clusterKey, ct);
 
     private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)

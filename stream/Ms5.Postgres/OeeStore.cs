@@ -5,9 +5,6 @@ using NpgsqlTypes;
 
 namespace Ms5.Postgres;
 
-/// <summary>What a batch's new events can change on one machine; see <see cref="OeeStore.AffectedManyAsync"/>.</summary>
-public readonly record struct AffectedSpan(DateTimeOffset From, DateTimeOffset? NextState, DateTimeOffset Newest);
-
 /// <summary>The OEE engine's tables: its deduplicated event store, minute buckets and progress.</summary>
 public static class OeeStore
 {

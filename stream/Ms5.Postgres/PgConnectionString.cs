@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Ms5.ServiceDefaults;
 using Npgsql;
 
 namespace Ms5.Postgres;
@@ -10,7 +12,15 @@ public static class PgConnectionString
 {
     public const string DefaultUri = "postgresql://ms5@127.0.0.1:55432/ms5";
 
-    public static string FromEnvironment() => Convert(Environment.GetEnvironmentVariable("MS5_PG") is { Length: > 0 } v ? v : DefaultUri);
+    /// <summary>From the MS5_* variables (tools and tests outside a host).</summary>
+    public static string FromEnvironment() => FromConfiguration(Ms5Settings.Current());
+
+    /// <summary><c>Ms5:Pg</c> (MS5_PG) converted for Npgsql, else the local stack's database.</summary>
+    public static string FromConfiguration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return Convert(configuration[$"{Ms5Settings.Section}:Pg"] is { Length: > 0 } v ? v : DefaultUri);
+    }
 
     public static string Convert(string value)
     {

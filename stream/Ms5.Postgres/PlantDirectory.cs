@@ -1,50 +1,59 @@
-using Ms5.Analytics.Oee;
 using Ms5.Analytics.Plant;
 using Npgsql;
 
 namespace Ms5.Postgres;
 
-/// <summary>What the OEE engine needs to know about a machine: ideal cycle time, its plant's calendar and loss mapping.</summary>
-public sealed record MachineOeeContext(string MachineId, string LineId, string PlantId, IdealCycle IdealCycle, ShiftCalendar Calendar, LossClassifier Losses)
+/// <summary>
+/// The one cache of plants and machines, loaded asynchronously from PostgreSQL: every machine row (id →
+/// line, active or not: events of a machine taken out of the plant file are still accepted) for validation,
+/// and the OEE context of each machine in a stored plant file. An id not in the cache triggers a reload (at
+/// most every <see cref="MinReloadInterval"/>) before it is declared unknown, so a freshly loaded plant is
+/// picked up at once; callers wanting the current configuration ask for one no older than <see cref="FreshEnough"/>.
+/// </summary>
+public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMachineCatalog
 {
-    /// <summary>The plant's Andon rules and escalation timers.</summary>
-    public Ms5.Analytics.Andon.AndonConfig Andon { get; init; } = Ms5.Analytics.Andon.AndonConfig.Default;
-}
-
-/// <summary>Plants and machines from PostgreSQL (the stored plant files), cached and reloaded at most every 10 s on a miss.</summary>
-public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time)
-{
-    private static readonly TimeSpan MinReloadInterval = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan MinReloadInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>How old a cached configuration may be when a caller wants the current one (PUT calendar, ./ms5 up --plant).</summary>
     public static readonly TimeSpan FreshEnough = TimeSpan.FromSeconds(2);
-    private volatile Dictionary<string, MachineOeeContext> _machines = new(StringComparer.Ordinal);
+
+    private volatile Snapshot _snapshot = Snapshot.Empty;
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public IReadOnlyCollection<MachineOeeContext> All => _machines.Values;
+    private sealed record Snapshot(IReadOnlyDictionary<string, string> Lines, IReadOnlyDictionary<string, MachineOeeContext> Contexts)
+    {
+        public static readonly Snapshot Empty = new(new Dictionary<string, string>(), new Dictionary<string, MachineOeeContext>());
+    }
+
+    /// <summary>The OEE context of every machine in a stored plant file, as last loaded.</summary>
+    public IReadOnlyCollection<MachineOeeContext> All => (IReadOnlyCollection<MachineOeeContext>)_snapshot.Contexts.Values;
+
+    /// <summary>The line of a known machine, from the cache only (no I/O); null when not (yet) known.</summary>
+    public string? LineOf(string machineId) => _snapshot.Lines.GetValueOrDefault(machineId);
+
+    /// <summary>A known machine, from the cache only (no I/O).</summary>
+    public bool IsKnown(string machineId) => _snapshot.Lines.ContainsKey(machineId);
 
     public async Task<MachineOeeContext?> FindAsync(string machineId, CancellationToken ct)
     {
-        if (_machines.TryGetValue(machineId, out var m))
+        if (_snapshot.Contexts.TryGetValue(machineId, out var m))
         {
             return m;
         }
 
-        await _gate.WaitAsync(ct);
-        try
-        {
-            if (time.GetUtcNow() - _loadedAt >= MinReloadInterval)
-            {
-                await ReloadAsync(ct);
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        await RefreshAsync(MinReloadInterval, ct);
+        return _snapshot.Contexts.GetValueOrDefault(machineId);
+    }
 
-        return _machines.GetValueOrDefault(machineId);
+    /// <summary>Reloads once (rate-limited) when any of <paramref name="machineIds"/> is not known yet; after it, <see cref="IsKnown"/> is the answer.</summary>
+    public async Task EnsureLoadedAsync(IEnumerable<string?> machineIds, CancellationToken ct)
+    {
+        var lines = _snapshot.Lines;
+        if (_loadedAt == DateTimeOffset.MinValue || machineIds.Any(id => id is not null && !lines.ContainsKey(id)))
+        {
+            await RefreshAsync(MinReloadInterval, ct);
+        }
     }
 
     /// <summary>Reloads unless the cache is younger than <paramref name="maxAge"/> (callers in one tick or request share one load).</summary>
@@ -71,27 +80,30 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time)
 
     public async Task ReloadAsync(CancellationToken ct)
     {
-        var plants = new Dictionary<string, PlantConfig>(StringComparer.Ordinal);
-        await using (var cmd = db.CreateCommand("SELECT plant_id, config::text FROM plants"))
+        var contexts = new Dictionary<string, MachineOeeContext>(StringComparer.Ordinal);
+        await using (var cmd = db.CreateCommand("SELECT config::text FROM plants"))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
             {
-                plants[r.GetString(0)] = PlantConfigParser.Parse(r.GetString(1));
+                foreach (var m in MachineOeeContext.ForPlant(PlantConfigParser.Parse(r.GetString(0))))
+                {
+                    contexts[m.MachineId] = m;
+                }
             }
         }
 
-        var machines = new Dictionary<string, MachineOeeContext>(StringComparer.Ordinal);
-        foreach (var plant in plants.Values)
+        var lines = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var cmd = db.CreateCommand("SELECT machine_id, line_id FROM machines"))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
-            var losses = LossClassifier.For(plant);
-            foreach (var m in plant.Machines)
+            while (await r.ReadAsync(ct))
             {
-                machines[m.Id] = new MachineOeeContext(m.Id, m.LineId, plant.PlantId, m.IdealCycle, plant.Calendar, losses) { Andon = plant.Andon };
+                lines[r.GetString(0)] = r.GetString(1);
             }
         }
 
-        _machines = machines;
+        _snapshot = new Snapshot(lines, contexts);
         _loadedAt = time.GetUtcNow();
     }
 }

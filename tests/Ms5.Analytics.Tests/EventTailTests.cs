@@ -156,7 +156,8 @@ public sealed class EventTailTests
             var (t, l) = (fresh.Min(e => e.Ts), fresh.Max(e => e.Ts));
             var es = fresh.Where(e => e.Type == EventType.State).Select(e => (DateTimeOffset?)e.Ts).Min();
             var product = fresh.Any(e => e.Product is not null);
-            Assert.Equal(StoreAffected(all, t, es, l, product), tail.Affected(t, es, l, product));
+            var affected = tail.Affected(t, es, l, product);
+            Assert.Equal(StoreAffected(all, t, es, l, product), (affected.From, affected.NextState, affected.Newest));
             Assert.Equal(StoreLoad(all, completeFrom).DistinctBy(e => e.EventId).Count(), tail.Count);
         }
     }
@@ -171,7 +172,7 @@ public sealed class EventTailTests
 
         tail.Add([running]);
 
-        Assert.Equal((T, (DateTimeOffset?)null, T.AddMinutes(7)), tail.Affected(running.Ts, running.Ts, running.Ts, false));
+        Assert.Equal(new AffectedSpan(T, null, T.AddMinutes(7)), tail.Affected(running.Ts, running.Ts, running.Ts, false));
 
         // A count while the machine is down does not end the stop: only from the previous sign of life.
         var count2 = MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddMinutes(9), 1, 0);

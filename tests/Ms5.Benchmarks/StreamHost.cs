@@ -3,7 +3,7 @@ using Ms5.Kafka;
 
 namespace Ms5.Benchmarks;
 
-/// <summary>The real stream host (Ms5.Stream) as a child process, and the measurement of how fast it drains a topic.</summary>
+/// <summary>The real historian or OEE engine host as a child process, and the measurement of how fast it drains a topic.</summary>
 internal static class StreamHost
 {
     /// <summary>Runs the host with <paramref name="settings"/> (Stream__* and the like) on the given database and Kafka, until it has
@@ -57,7 +57,8 @@ internal static class StreamHost
     public static Process Start(string root, KafkaOptions kafka, string cs, IReadOnlyDictionary<string, string> settings)
     {
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(root, "stream", "Ms5.Stream", "bin", "Release", "net10.0", "Ms5.Stream.dll"));
+        var project = settings.GetValueOrDefault("Stream__Sinks") == "oee" ? "Ms5.OeeEngine" : "Ms5.Historian";
+        psi.ArgumentList.Add(Path.Combine(root, "stream", project, "bin", "Release", "net10.0", project + ".dll"));
         psi.Environment["MS5_PG"] = cs;
         psi.Environment["MS5_KAFKA_BOOTSTRAP"] = kafka.BootstrapServers;
         psi.Environment["MS5_KAFKA_DEVBROKER_URL"] = kafka.DevBrokerUrl ?? "";

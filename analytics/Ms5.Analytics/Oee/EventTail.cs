@@ -64,7 +64,7 @@ public sealed class EventTail
     /// down and still reports counters does not recompute its whole stop every batch.
     /// <paramref name="earliest"/> must not be before <see cref="CompleteFrom"/>.
     /// </summary>
-    public (DateTimeOffset From, DateTimeOffset? Next, DateTimeOffset Newest) Affected(DateTimeOffset earliest, DateTimeOffset? earliestState, DateTimeOffset latest, bool namesProduct)
+    public AffectedSpan Affected(DateTimeOffset earliest, DateTimeOffset? earliestState, DateTimeOffset latest, bool namesProduct)
     {
         if (earliest < CompleteFrom || _events.Count == 0)
         {
@@ -100,7 +100,7 @@ public sealed class EventTail
             }
         }
 
-        return (from, next, _events[^1].Ts);
+        return new AffectedSpan(from, next, _events[^1].Ts);
     }
 
     /// <summary>

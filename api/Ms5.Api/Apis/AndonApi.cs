@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Andon;
+using Ms5.Analytics.Plant;
 using Ms5.Postgres;
 using Npgsql;
 

@@ -22,7 +22,7 @@ internal static class BoardApi
     public static void MapBoardApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/board", GetAsync).WithName("GetBoard").WithTags("andon").WithSummary("Lines and machines with state, 15-minute OEE and open Andons.");
-        app.Map("/ws", async (HttpContext ctx, LiveHub hub, MachineDirectory machines) =>
+        app.Map("/ws", async (HttpContext ctx, LiveHub hub) =>
         {
             if (!ctx.WebSockets.IsWebSocketRequest)
             {

@@ -22,7 +22,7 @@ internal static class EventsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<EventPageResult, ValidationProblem, ProblemHttpResult>> GetAsync(
-        HttpRequest request, EventQueries queries, MachineDirectory machines, CancellationToken ct)
+        HttpRequest request, EventQueries queries, PlantDirectory machines, CancellationToken ct)
     {
         var q = request.Query;
         var errors = new Dictionary<string, string[]>();
@@ -63,6 +63,11 @@ internal static class EventsApi
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "Invalid query for /api/events");
+        }
+
+        if (machine is not null)
+        {
+            await machines.EnsureLoadedAsync([machine], ct);
         }
 
         if (machine is not null && !machines.IsKnown(machine))

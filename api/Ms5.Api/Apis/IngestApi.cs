@@ -1,10 +1,10 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Events;
 using Ms5.Kafka;
+using Ms5.Kafka.DeadLetters;
 using Ms5.Postgres;
 
 namespace Ms5.Api.Apis;
@@ -25,6 +25,10 @@ public sealed record IngestResponse(int Accepted, int Rejected, int Failed, IRea
 /// </summary>
 internal static class IngestApi
 {
+    /// <summary>The DLQ stage and source of events rejected here (headers ms5-dlq-stage, ms5-source-topic).</summary>
+    public const string Stage = "http-ingest";
+    public const string Source = "http:/api/ingest/events";
+
     public static void MapIngestApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/ingest/events", PostAsync)
             .WithName("IngestEvents").WithTags("ingest")
@@ -39,7 +43,7 @@ internal static class IngestApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Results<Ok<IngestResponse>, JsonHttpResult<IngestResponse>, ProblemHttpResult>> PostAsync(
-        HttpRequest request, EventRules rules, KafkaConnection kafka, ApiOptions options, TimeProvider time, ILoggerFactory logs, CancellationToken ct)
+        HttpRequest request, EventRules rules, PlantDirectory plants, KafkaConnection kafka, ApiOptions options, TimeProvider time, ILoggerFactory logs, CancellationToken ct)
     {
         if (!request.HasJsonContentType())
         {
@@ -88,35 +92,28 @@ internal static class IngestApi
                 return Problem(StatusCodes.Status503ServiceUnavailable, "Kafka unavailable", ex.Message);
             }
 
+            var elements = doc.RootElement.EnumerateArray().Select(e => (Element: e, Bytes: Encoding.UTF8.GetBytes(e.GetRawText()))).ToList();
+            var parsed = elements.Select(e => EventParser.Parse(e.Bytes)).ToList();
+            // A machine of a plant loaded a moment ago must not be rejected as unknown.
+            await plants.EnsureLoadedAsync(parsed.Select(p => p.Event?.MachineId ?? p.ValidMachineId), ct);
             var now = time.GetUtcNow();
             var pending = new List<(int Index, string? EventId, Task<DeliveryResult<byte[]?, byte[]?>> Send, IReadOnlyList<EventProblem>? Problems)>(count);
-            var i = 0;
-            foreach (var element in doc.RootElement.EnumerateArray())
+            for (var i = 0; i < elements.Count; i++)
             {
-                var bytes = Encoding.UTF8.GetBytes(element.GetRawText());
-                var parsed = EventParser.Parse(bytes);
-                var problems = rules.AllProblems(parsed, now);
-                var machine = parsed.Event?.MachineId ?? parsed.ValidMachineId;
+                var (element, bytes) = elements[i];
+                var problems = rules.AllProblems(parsed[i], now);
+                var machine = parsed[i].Event?.MachineId ?? parsed[i].ValidMachineId;
                 var key = machine is null ? null : Encoding.UTF8.GetBytes(machine);
-                var eventId = parsed.Event?.EventId.ToString("D") ?? TryEventId(element);
+                var eventId = parsed[i].Event?.EventId.ToString("D") ?? TryEventId(element);
                 if (problems.Count == 0)
                 {
                     pending.Add((i, eventId, producer.ProduceAsync(options.EventsTopic, key, bytes, ct: ct), null));
                 }
                 else
                 {
-                    var headers = new Headers
-                    {
-                        { DlqHeaders.Reason, Encoding.UTF8.GetBytes(EventProblem.Join(problems)) },
-                        { DlqHeaders.Problems, Encoding.UTF8.GetBytes(HistorianWriter.ProblemsJson(problems)) },
-                        { DlqHeaders.SourceTopic, "http:/api/ingest/events"u8.ToArray() },
-                        { DlqHeaders.SourceOffset, Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture)) },
-                        { DlqHeaders.Stage, "http-ingest"u8.ToArray() },
-                    };
-                    pending.Add((i, eventId, producer.ProduceAsync(options.DlqTopic, key, bytes, headers, ct), problems));
+                    var letter = DeadLetterMessage.FromOutsideKafka(Stage, Source, i, machine ?? parsed[i].MachineId, problems, bytes, key);
+                    pending.Add((i, eventId, producer.Inner.ProduceAsync(options.DlqTopic, DeadLetterMessage.Create(letter), ct), problems));
                 }
-
-                i++;
             }
 
             var results = new List<IngestResult>(count);

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Confluent.Kafka;
 using Ms5.Analytics.Events;
-using Ms5.Kafka;
 using Ms5.Postgres;
 using Prometheus;
 
@@ -159,13 +158,25 @@ internal sealed class LiveHub
 /// (ms5.oee.v1) and Andon transitions (ms5.andon.v1). It reads from the end, in a group of its own per API
 /// process, and commits nothing: live views start from the current state (GET /api/board) and follow.
 /// </summary>
-internal sealed class LiveFeed(LiveHub hub, ApiOptions options, MachineDirectory machines, ILogger<LiveFeed> logger) : BackgroundService
+internal sealed class LiveFeed(LiveHub hub, ApiOptions options, KafkaConnection connection, PlantDirectory machines, ILogger<LiveFeed> logger) : BackgroundService
 {
+    private string? LineOf(string machineId)
+    {
+        if (machines.LineOf(machineId) is { } line)
+        {
+            return line;
+        }
+
+        // The feed runs on its own thread (Kafka's Consume blocks it anyway): waiting for a reload here holds up nothing else.
+        machines.EnsureLoadedAsync([machineId], CancellationToken.None).GetAwaiter().GetResult();
+        return machines.LineOf(machineId);
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(() => Run(stoppingToken), stoppingToken);
 
     private void Run(CancellationToken ct)
     {
-        var kafka = string.IsNullOrWhiteSpace(options.KafkaBootstrap) ? KafkaOptions.FromEnvironment() : new KafkaOptions { BootstrapServers = options.KafkaBootstrap };
+        var kafka = connection.Options;
         var config = kafka.ConsumerConfig($"ms5.api-live.{Guid.NewGuid():N}", "ms5-api-live");
         config.AutoOffsetReset = AutoOffsetReset.Latest;
         config.FetchWaitMaxMs = 50;
@@ -220,7 +231,7 @@ internal sealed class LiveFeed(LiveHub hub, ApiOptions options, MachineDirectory
                 return null;
             }
 
-            var line = machines.LineOf(e.MachineId);
+            var line = LineOf(e.MachineId);
             return new LiveUpdate(line, Frame("state", w =>
             {
                 w.WriteString("machineId", e.MachineId);
@@ -239,7 +250,7 @@ internal sealed class LiveFeed(LiveHub hub, ApiOptions options, MachineDirectory
             var id = root.GetProperty("id").GetString()!;
             var line = scope switch
             {
-                "machine" => machines.LineOf(id),
+                "machine" => LineOf(id),
                 "line" => id,
                 _ => null,
             };

@@ -99,7 +99,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
         await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2 });
         var env = stack.StreamEnv("andon", topic, sinks: "oee");
         env["MS5_ALERTMANAGER_URL"] = _am!.Url.ToString();
-        var engine = ChildProcess.Start(Repo.Dll("stream/Ms5.Stream", "Ms5.Stream"), env);
+        var engine = ChildProcess.Start(Repo.EngineDll, env);
         try
         {
             await StackFixture.WaitForAssignmentAsync(engine, 1);
@@ -148,7 +148,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             // Restarting the engine re-evaluates the same events: still one Andon, each transition once.
             engine.Stop();
             engine.Dispose();
-            engine = ChildProcess.Start(Repo.Dll("stream/Ms5.Stream", "Ms5.Stream"), env);
+            engine = ChildProcess.Start(Repo.EngineDll, env);
             await StackFixture.WaitForAssignmentAsync(engine, 1);
 
             // Alertmanager is down while a second machine stops: the Andon is stored, the notification waits.
@@ -267,7 +267,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             MachineEvent.StateChange(Guid.NewGuid(), "an-hist", t.AddMinutes(40).AddSeconds(4), MachineState.Running),  // 4 s: raised, resolved before level 2
         ];
         var rng = new Random(3);
-        using var engine = ChildProcess.Start(Repo.Dll("stream/Ms5.Stream", "Ms5.Stream"), env);
+        using var engine = ChildProcess.Start(Repo.EngineDll, env);
         await StackFixture.WaitForAssignmentAsync(engine, 1);
         for (var pass = 0; pass < 2; pass++)
         {

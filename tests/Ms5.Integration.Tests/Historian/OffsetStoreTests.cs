@@ -10,7 +10,7 @@ public sealed class OffsetStoreTests(StackFixture stack)
     public async Task StoredOffsets_AreIgnored_WhenTheyBelongToAnotherKafkaCluster()
     {
         var group = $"test.{stack.RunId}.offsets";
-        var batch = new HistorianBatch($"test.{stack.RunId}.offsets-topic");
+        var batch = new EventBatch($"test.{stack.RunId}.offsets-topic");
         batch.Advance(0, 41);
         batch.Advance(3, 9);
         await new HistorianWriter(stack.Db, group, "cluster-a:9092", TimeProvider.System).WriteAsync(batch);

@@ -212,8 +212,10 @@ public sealed class OeeScenarioTests(StackFixture stack)
         var rng = new Random(11);
         var shuffled = events.Concat(events.Where(_ => rng.Next(4) == 0)).OrderBy(_ => rng.Next()).Select(Message).ToList();
 
-        using var engine = stack.StartStream("prod", topic, sinks: "pg,oee");
-        await StackFixture.WaitForAssignmentAsync(engine, 2);
+        using var engine = stack.StartStream("prod", topic, sinks: "oee");
+        using var historian = stack.StartStream("prod", topic, sinks: "pg");
+        await StackFixture.WaitForAssignmentAsync(engine, 1);
+        await StackFixture.WaitForAssignmentAsync(historian, 1);
         await stack.ProduceAsync(topic, shuffled);
         await stack.WaitForDrainAsync($"test.{stack.RunId}.prod.oee", topic);
         await stack.WaitForDrainAsync($"test.{stack.RunId}.prod.pg", topic);

@@ -11,6 +11,12 @@ internal static class Repo
 
     public static string Dll(string projectDir, string name) => Path.Combine(Root, projectDir, "bin", Configuration, "net10.0", name + ".dll");
 
+    /// <summary>The historian host (PostgreSQL and InfluxDB sinks, migrate).</summary>
+    public static string HistorianDll => Dll("stream/Ms5.Historian", "Ms5.Historian");
+
+    /// <summary>The OEE engine host (engine, ticker, Andon).</summary>
+    public static string EngineDll => Dll("stream/Ms5.OeeEngine", "Ms5.OeeEngine");
+
     private static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

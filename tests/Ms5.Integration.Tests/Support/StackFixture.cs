@@ -75,8 +75,9 @@ public sealed class StackFixture : IAsyncLifetime
         ["Stream__MaxRetryDelay"] = "00:00:02",
     };
 
+    /// <summary>The historian host (sinks "pg", "influx") or, for sinks "oee", the OEE engine host.</summary>
     internal ChildProcess StartStream(string groupSuffix, string? topic = null, string sinks = "pg,influx") =>
-        ChildProcess.Start(Repo.Dll("stream/Ms5.Stream", "Ms5.Stream"), StreamEnv(groupSuffix, topic, sinks));
+        ChildProcess.Start(sinks == "oee" ? Repo.EngineDll : Repo.HistorianDll, StreamEnv(groupSuffix, topic, sinks));
 
     /// <summary>Waits until the host logged partition assignment for <paramref name="groups"/> consumer groups.</summary>
     internal static async Task WaitForAssignmentAsync(ChildProcess process, int groups)

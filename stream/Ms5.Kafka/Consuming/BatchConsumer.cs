@@ -1,0 +1,211 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Ms5.ServiceDefaults;
+using Polly;
+using Prometheus;
+
+namespace Ms5.Kafka.Consuming;
+
+/// <summary>
+/// A consumer-group loop that gathers messages into batches (size or age), hands each batch to
+/// <see cref="WriteAsync"/> until it is durable (retrying with backoff, never skipping), and only
+/// then commits the offsets. One batch is written while the next is consumed, so the database and
+/// the consumer work at the same time; at most one write is in flight, so batches stay in order.
+/// <see cref="PrepareAsync"/> (parsing, validation) runs on the consuming thread, so it overlaps the write
+/// of the previous batch too. On revocation the in-flight write finishes and is committed before the
+/// partitions go; messages of revoked partitions still pending are dropped: their new owner reads them
+/// from the last durable offset.
+/// </summary>
+public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListener
+{
+    private static readonly Counter Consumed = Metrics.CreateCounter("ms5_sink_messages_total", "Messages consumed and durably handled.", "group");
+    private static readonly Counter WriteFailures = Metrics.CreateCounter("ms5_sink_write_failures_total", "Failed batch writes (retried).", "group");
+    private static readonly Histogram BatchSeconds = Metrics.CreateHistogram("ms5_sink_batch_seconds", "Time to make one batch durable.", new HistogramConfiguration
+    {
+        LabelNames = ["group"],
+        Buckets = Histogram.ExponentialBuckets(0.001, 2, 16),
+    });
+
+    private readonly ResiliencePipeline _retry;
+    private List<ConsumeResult<byte[]?, byte[]?>> _pending = [];
+    private (Task Write, List<ConsumeResult<byte[]?, byte[]?>> Messages)? _inflight;
+    private IConsumerSession? _session;
+
+    protected BatchConsumer(KafkaOptions kafka, ConsumerSettings settings, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        Kafka = kafka;
+        Settings = settings;
+        Time = time;
+        Logger = logger;
+        _retry = Retry.Forever(settings.MaxRetryDelay, time, (ex, attempt, delay) =>
+        {
+            WriteFailures.WithLabels(settings.GroupId).Inc();
+            logger.LogError(ex, "{Group} could not write a batch (attempt {Attempt}); retrying in {Delay}", settings.GroupId, attempt, delay);
+            return default;
+        });
+    }
+
+    protected ILogger Logger { get; }
+    protected KafkaOptions Kafka { get; }
+    protected ConsumerSettings Settings { get; }
+    protected TimeProvider Time { get; }
+    protected string GroupId => Settings.GroupId;
+    protected string Topic => Settings.Topic;
+
+    /// <summary>Turns consumed messages into what <see cref="WriteAsync"/> stores (parse, validate, encode).</summary>
+    protected abstract ValueTask<TBatch> PrepareAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct);
+
+    /// <summary>Makes the batch durable or throws; called again with the same batch after a failure.</summary>
+    protected abstract Task WriteAsync(TBatch batch, CancellationToken ct);
+
+    /// <summary>Where to start newly assigned partitions; Unset means the group's committed offset.</summary>
+    protected virtual IEnumerable<TopicPartitionOffset> OnAssigned(IReadOnlyList<TopicPartition> partitions, Func<TopicPartition, long?> endOffset) =>
+        partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset));
+
+    /// <summary>Called once a batch is durable and committed (before the next batch starts).</summary>
+    protected virtual void OnBatchCompleted()
+    {
+    }
+
+    /// <summary>Runs before the consumer subscribes.</summary>
+    protected virtual Task OnStartingAsync(CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>The Kafka consumer (tests substitute a scripted session).</summary>
+    protected virtual IConsumerSession CreateSession() =>
+        new KafkaConsumerSession(Kafka.ConsumerConfig(GroupId, $"{GroupId}-{Environment.ProcessId}"), Topic, this,
+            e => Logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "{Group} Kafka error {Code}: {Reason}", GroupId, e.Code, e.Reason));
+
+    IEnumerable<TopicPartitionOffset> IPartitionListener.OnAssigned(IReadOnlyList<TopicPartition> partitions, Func<TopicPartition, long?> endOffset)
+    {
+        var offsets = OnAssigned(partitions, endOffset).ToList();
+        Logger.LogInformation("{Group} assigned {Partitions}", GroupId, string.Join(", ", offsets.Select(o => $"{o.Partition.Value}@{o.Offset}")));
+        return offsets;
+    }
+
+    void IPartitionListener.OnRevoked(IReadOnlyList<TopicPartition> partitions, bool lost)
+    {
+        // Finish and commit what is being written before the partitions change hands.
+        CompleteInflightAsync().GetAwaiter().GetResult();
+        DropPending(partitions.Select(p => p.Partition.Value).ToHashSet(), lost ? "lost" : "revoked");
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    internal async Task RunAsync(CancellationToken ct)
+    {
+        await OnStartingAsync(ct);
+        using var session = CreateSession();
+        _session = session;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                Fill(session, ct);
+                await CompleteInflightAsync();
+                if (_pending.Count == 0)
+                {
+                    continue;
+                }
+
+                var messages = _pending;
+                _pending = [];
+                var batch = await PrepareAsync(messages, ct);
+                await CompleteInflightAsync();
+                _inflight = (Task.Run(() => WriteDurablyAsync(batch, ct), ct), messages);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            session.Close();
+            _session = null;
+        }
+    }
+
+    /// <summary>Waits for the batch being written, then commits its offsets (never before it is durable).</summary>
+    private async Task CompleteInflightAsync()
+    {
+        if (_inflight is not { } inflight)
+        {
+            return;
+        }
+
+        _inflight = null;
+        await inflight.Write;
+        Commit(inflight.Messages);
+        Consumed.WithLabels(GroupId).Inc(inflight.Messages.Count);
+        OnBatchCompleted();
+    }
+
+    private void Fill(IConsumerSession session, CancellationToken ct)
+    {
+        var deadline = Time.GetUtcNow() + Settings.MaxDelay;
+        while (_pending.Count < Settings.MaxBatch)
+        {
+            var wait = _pending.Count == 0 ? TimeSpan.FromMilliseconds(500) : deadline - Time.GetUtcNow();
+            if (wait <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            var cr = session.Consume(wait);
+            if (cr is null)
+            {
+                if (_pending.Count == 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    deadline = Time.GetUtcNow() + Settings.MaxDelay;
+                    continue;
+                }
+
+                return;
+            }
+
+            if (cr.IsPartitionEOF)
+            {
+                continue;
+            }
+
+            if (_pending.Count == 0)
+            {
+                deadline = Time.GetUtcNow() + Settings.MaxDelay;
+            }
+
+            _pending.Add(cr);
+        }
+    }
+
+    private Task WriteDurablyAsync(TBatch batch, CancellationToken ct) =>
+        _retry.ExecuteAsync(async token =>
+        {
+            using var timer = BatchSeconds.WithLabels(GroupId).NewTimer();
+            await WriteAsync(batch, token);
+        }, ct).AsTask();
+
+    private void Commit(List<ConsumeResult<byte[]?, byte[]?>> batch)
+    {
+        var offsets = batch.GroupBy(m => m.TopicPartition)
+            .Select(g => new TopicPartitionOffset(g.Key, g.Max(m => m.Offset.Value) + 1))
+            .ToList();
+        try
+        {
+            _session?.Commit(offsets);
+        }
+        catch (KafkaException ex)
+        {
+            // The data is durable; a failed commit only means re-reading (idempotent) after a restart.
+            Logger.LogWarning("{Group} offset commit failed: {Reason}", GroupId, ex.Error.Reason);
+        }
+    }
+
+    private void DropPending(HashSet<int> partitions, string why)
+    {
+        var removed = _pending.RemoveAll(m => partitions.Contains(m.Partition.Value));
+        Logger.LogInformation("{Group} partitions {Why}: {Partitions}; dropped {Removed} pending (re-read by the new owner)", GroupId, why, string.Join(",", partitions), removed);
+    }
+}

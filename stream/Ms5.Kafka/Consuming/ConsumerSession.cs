@@ -1,0 +1,65 @@
+using Confluent.Kafka;
+
+namespace Ms5.Kafka.Consuming;
+
+/// <summary>What the group does to a consumer's partitions; the session reports it to <see cref="BatchConsumer{TBatch}"/>.</summary>
+public interface IPartitionListener
+{
+    /// <summary>Where to start the newly assigned partitions (<see cref="Offset.Unset"/>: the group's committed offset).</summary>
+    IEnumerable<TopicPartitionOffset> OnAssigned(IReadOnlyList<TopicPartition> partitions, Func<TopicPartition, long?> endOffset);
+
+    /// <summary>The partitions go (revoked in a rebalance, or lost); called on the consuming thread before they do.</summary>
+    void OnRevoked(IReadOnlyList<TopicPartition> partitions, bool lost);
+}
+
+/// <summary>
+/// The narrow part of a Kafka consumer that <see cref="BatchConsumer{TBatch}"/> needs, so its loop (commit only
+/// after a durable write, revocation, backoff) is unit-tested without a broker; <see cref="KafkaConsumerSession"/>
+/// is the real one.
+/// </summary>
+public interface IConsumerSession : IDisposable
+{
+    /// <summary>The next message, or null when none came within <paramref name="timeout"/>; rebalance callbacks run inside.</summary>
+    ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout);
+
+    void Commit(IReadOnlyList<TopicPartitionOffset> offsets);
+
+    void Close();
+}
+
+/// <summary>A Confluent consumer subscribed to one topic, its rebalance callbacks sent to a <see cref="IPartitionListener"/>.</summary>
+internal sealed class KafkaConsumerSession : IConsumerSession
+{
+    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+
+    public KafkaConsumerSession(ConsumerConfig config, string topic, IPartitionListener listener, Action<Error> onError)
+    {
+        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetPartitionsAssignedHandler((c, parts) => listener.OnAssigned(parts, tp => EndOffset(c, tp)).ToList())
+            .SetPartitionsRevokedHandler((_, parts) => listener.OnRevoked(parts.Select(p => p.TopicPartition).ToList(), lost: false))
+            .SetPartitionsLostHandler((_, parts) => listener.OnRevoked(parts.Select(p => p.TopicPartition).ToList(), lost: true))
+            .SetErrorHandler((_, e) => onError(e))
+            .Build();
+        _consumer.Subscribe(topic);
+    }
+
+    public ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout) => _consumer.Consume(timeout);
+
+    public void Commit(IReadOnlyList<TopicPartitionOffset> offsets) => _consumer.Commit(offsets);
+
+    public void Close() => _consumer.Close();
+
+    public void Dispose() => _consumer.Dispose();
+
+    private static long? EndOffset(IConsumer<byte[]?, byte[]?> consumer, TopicPartition tp)
+    {
+        try
+        {
+            return consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value;
+        }
+        catch (KafkaException)
+        {
+            return null;
+        }
+    }
+}

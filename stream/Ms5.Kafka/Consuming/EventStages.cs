@@ -1,0 +1,86 @@
+using Confluent.Kafka;
+using Ms5.Analytics.Events;
+
+namespace Ms5.Kafka.Consuming;
+
+/// <summary>Stage 1, deserialize: every message's bytes through the contract parser (null or empty bytes are a parse problem, not an exception).</summary>
+public static class DeserializeStage
+{
+    /// <summary>Below this many messages parsing stays on the calling thread; above it, it uses every core.</summary>
+    private const int ParallelFrom = 4096;
+
+    public static EventParseResult[] Run(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var parsed = new EventParseResult[messages.Count];
+        if (messages.Count >= ParallelFrom)
+        {
+            Parallel.For(0, messages.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => parsed[i] = EventParser.Parse(messages[i].Message.Value));
+        }
+        else
+        {
+            for (var i = 0; i < messages.Count; i++)
+            {
+                parsed[i] = EventParser.Parse(messages[i].Message.Value);
+            }
+        }
+
+        return parsed;
+    }
+}
+
+/// <summary>
+/// Stage 2, validate: the contract's problems and the plant's and clock's (<see cref="EventRules.AllProblems"/>,
+/// the same rules HTTP ingest applies). Every message comes out either as an accepted event or as a dead
+/// letter with all its problems and its original key, bytes and headers; none is dropped, and the offsets
+/// advance past both.
+/// </summary>
+public sealed class ValidateStage(EventRules rules, TimeProvider time, string stage)
+{
+    public string Stage => stage;
+
+    public EventBatch Run(string topic, IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, IReadOnlyList<EventParseResult> parsed)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(parsed);
+        if (messages.Count != parsed.Count)
+        {
+            throw new ArgumentException($"{parsed.Count} parse results for {messages.Count} messages", nameof(parsed));
+        }
+
+        var now = time.GetUtcNow();
+        var batch = new EventBatch(topic);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            batch.Advance(m.Partition.Value, m.Offset.Value);
+            var result = parsed[i];
+            var problems = rules.AllProblems(result, now);
+            if (problems.Count == 0 && result.Event is { } evt)
+            {
+                batch.Events.Add(new SourcedEvent(evt, m.Partition.Value, m.Offset.Value));
+                continue;
+            }
+
+            batch.DeadLetters.Add(new DeadLetter(stage, m.Topic, m.Partition.Value, m.Offset.Value, result.Event?.MachineId ?? result.MachineId ?? KeyText(m.Message.Key), problems, m.Message.Value)
+            {
+                Key = m.Message.Key,
+                SourceHeaders = m.Message.Headers is { } h ? h.Select(x => new KeyValuePair<string, byte[]>(x.Key, x.GetValueBytes())).ToList() : [],
+            });
+        }
+
+        return batch;
+    }
+
+    /// <summary>The key as machine id when it is short printable text (a rejected message's best guess of its machine).</summary>
+    private static string? KeyText(byte[]? key)
+    {
+        if (key is not { Length: > 0 and <= 128 })
+        {
+            return null;
+        }
+
+        var text = System.Text.Encoding.UTF8.GetString(key);
+        return text.Any(char.IsControl) ? null : text;
+    }
+}

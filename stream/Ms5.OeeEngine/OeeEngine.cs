@@ -1,0 +1,207 @@
+using Confluent.Kafka;
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Oee;
+using Ms5.Analytics.Plant;
+using Ms5.Kafka;
+using Ms5.Kafka.Consuming;
+using Ms5.Postgres;
+using Npgsql;
+using Prometheus;
+
+namespace Ms5.OeeEngine;
+
+/// <summary>What the engine needs besides its consumer settings.</summary>
+internal sealed record EngineParts(NpgsqlDataSource Db, PlantDirectory Plants, EventTails Tails, AndonHub Andon, Recomputation Recomputation, OeePublication Publication, TimeSpan Grace);
+
+/// <summary>
+/// The OEE engine (consumer group ms5.oee-engine). Each batch, in one PostgreSQL transaction: new events
+/// go to its own deduplicated store (duplicates are ignored), every machine's minute buckets are
+/// recomputed exactly over the span the new events can change (<see cref="RecomputePlan"/>), and the
+/// consumer offsets are saved. A crash before COMMIT changes nothing; after it, everything. Right after the
+/// commit the rolling windows of the machines in the batch are published, so an event is in the published
+/// OEE within one batch.
+/// </summary>
+internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, EventPipeline pipeline, EngineParts parts, TimeProvider time, ILogger<OeeEngine> logger)
+    : EventConsumer(kafka, settings, pipeline, time, logger)
+{
+    public const string EventsMetric = "ms5_oee_events_total";
+    internal static readonly Counter Events = Metrics.CreateCounter(EventsMetric, "Events seen by the OEE engine, by outcome.", "outcome");
+    private static readonly Counter Reloads = Metrics.CreateCounter("ms5_oee_tail_reloads_total", "Machines whose recent events were read back from PostgreSQL, by why: no current tail (new, or written elsewhere), or a range reaching behind it.", "reason");
+    private static readonly Histogram Phases = Metrics.CreateHistogram("ms5_oee_batch_phase_seconds", "Time per batch phase of the OEE engine.",
+        new HistogramConfiguration { LabelNames = ["phase"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
+
+    internal static void ObservePhase(string phase, TimeSpan elapsed) => Phases.WithLabels(phase).Observe(elapsed.TotalSeconds);
+
+    protected override IEnumerable<TopicPartitionOffset> OnAssigned(IReadOnlyList<TopicPartition> partitions, Func<TopicPartition, long?> endOffset)
+    {
+        // Machines may have moved between instances: their cached buckets and tails are reloaded on first use.
+        parts.Publication.Live.Clear();
+        parts.Tails.Clear();
+        parts.Andon.Forget();
+        return StoredOffsets.Assign(partitions, endOffset, OffsetStore.LoadAsync(parts.Db, GroupId, Topic, Kafka.BootstrapServers).GetAwaiter().GetResult(), GroupId, Logger);
+    }
+
+    protected override async Task HandleAsync(EventBatch batch, CancellationToken ct)
+    {
+        var events = batch.Events.Select(e => e.Event).ToList();
+        var machines = events.Select(e => e.MachineId).Distinct(StringComparer.Ordinal).ToList();
+        parts.Andon.Hold(machines);
+        try
+        {
+            await WriteLockedAsync(events, machines, batch.NextOffsets, ct);
+        }
+        catch
+        {
+            // A tail may hold events of a batch that did not commit.
+            parts.Tails.Clear();
+            throw;
+        }
+        finally
+        {
+            parts.Andon.Release(machines);
+        }
+    }
+
+    private async Task WriteLockedAsync(List<MachineEvent> events, List<string> machines, Dictionary<int, long> nextOffsets, CancellationToken ct)
+    {
+        var now = Time.GetUtcNow();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Mark(string phase)
+        {
+            ObservePhase(phase, clock.Elapsed);
+            clock.Restart();
+        }
+
+        await using var conn = await parts.Db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+
+        // The batch's machines are locked first: their events, buckets and event versions change only under the lock.
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (machines.Count > 0)
+        {
+            await OeeStore.LockMachinesAsync(conn, tx, machines, ct);
+            versions = await OeeStore.BumpEventVersionsAsync(conn, tx, machines, ct);
+            Mark("lock");
+        }
+
+        var inserted = events.Count == 0 ? [] : await OeeStore.InsertNewAsync(conn, tx, events, ct);
+        Mark("insert");
+        Events.WithLabels("duplicate").Inc(events.Count - inserted.Count);
+        Events.WithLabels("late").Inc(inserted.Count(e => e.Ts < now - parts.Grace));
+
+        var spans = await AffectedAsync(conn, tx, inserted, versions, ct);
+        Mark("affected");
+        var items = await PlanAsync(conn, tx, spans, now, ct);
+        Mark("load");
+        var result = await parts.Recomputation.ComputeAndSaveAsync(conn, tx, items, now, ct, Mark);
+        var recomputed = items.Select(i => i.Context.MachineId).ToHashSet(StringComparer.Ordinal);
+        foreach (var (machine, tail) in spans.Tails.Where(u => !recomputed.Contains(u.Key)))
+        {
+            EventTails.Trim(tail);
+        }
+
+        await OffsetStore.SaveAsync(conn, tx, GroupId, Topic, nextOffsets, Kafka.BootstrapServers, ct);
+        await tx.CommitAsync(ct);
+        parts.Tails.Committed(versions);
+        await parts.Recomputation.CommittedAsync(result, ct);
+        Mark("commit");
+        Events.WithLabels("stored").Inc(inserted.Count);
+        parts.Publication.AfterBatch(result.Computed, now, ct);
+        Mark("publish");
+    }
+
+    private sealed record Spans(Dictionary<string, MachineOeeContext> Contexts, Dictionary<string, AffectedSpan> Affected, Dictionary<string, EventTail> Tails);
+
+    /// <summary>
+    /// Where each machine's new events can change its buckets: from its in-memory tail when that is current
+    /// (nobody else wrote the machine since this instance did), else from the store.
+    /// </summary>
+    private async Task<Spans> AffectedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<MachineEvent> inserted, Dictionary<string, long> versions, CancellationToken ct)
+    {
+        var contexts = new Dictionary<string, MachineOeeContext>(StringComparer.Ordinal);
+        var usable = new Dictionary<string, EventTail>(StringComparer.Ordinal);
+        var affected = new Dictionary<string, AffectedSpan>(StringComparer.Ordinal);
+        var fromStore = new Dictionary<string, (DateTimeOffset, DateTimeOffset?, DateTimeOffset, bool)>(StringComparer.Ordinal);
+        foreach (var group in inserted.GroupBy(e => e.MachineId, StringComparer.Ordinal))
+        {
+            if (await parts.Plants.FindAsync(group.Key, ct) is not { } ctx)
+            {
+                parts.Tails.Forget(group.Key);
+                continue;
+            }
+
+            contexts[group.Key] = ctx;
+            var (earliest, latest) = (group.Min(e => e.Ts), group.Max(e => e.Ts));
+            var earliestState = group.Where(e => e.Type == EventType.State).Select(e => (DateTimeOffset?)e.Ts).Min();
+            var namesProduct = group.Any(e => e.Product is not null);
+            var tail = parts.Tails.Take(group.Key, versions[group.Key] - 1);
+            if (tail is not null && earliest >= tail.CompleteFrom)
+            {
+                tail.Add(group);
+                affected[group.Key] = tail.Affected(earliest, earliestState, latest, namesProduct);
+                usable[group.Key] = tail;
+                continue;
+            }
+
+            Reloads.WithLabels(tail is null ? "no_tail" : "late_event").Inc();
+            // Reloaded below if a range needs it; it must not outlive this batch without the new events.
+            parts.Tails.Forget(group.Key);
+            fromStore[group.Key] = (earliest, earliestState, latest, namesProduct);
+        }
+
+        if (fromStore.Count > 0)
+        {
+            foreach (var (machine, span) in await OeeStore.AffectedManyAsync(conn, tx, fromStore, ct))
+            {
+                affected[machine] = span;
+            }
+        }
+
+        return new Spans(contexts, affected, usable);
+    }
+
+    /// <summary>The ranges to recompute (<see cref="RecomputePlan.AfterEvents"/>), each served by its tail or by events loaded from the store.</summary>
+    private async Task<List<RecomputeItem>> PlanAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Spans spans, DateTimeOffset now, CancellationToken ct)
+    {
+        var ranges = new List<(string Machine, MinuteRange Range, AffectedSpan Span)>();
+        var reload = new Dictionary<string, (DateTimeOffset From, DateTimeOffset To)>(StringComparer.Ordinal);
+        foreach (var (machine, span) in spans.Affected)
+        {
+            if (RecomputePlan.AfterEvents(span, now) is not { } range)
+            {
+                continue;
+            }
+
+            ranges.Add((machine, range, span));
+            var tail = spans.Tails.GetValueOrDefault(machine);
+            if (RecomputePlan.LoadFrom(range, tail?.CompleteFrom) is { } loadFrom)
+            {
+                if (tail is not null)
+                {
+                    Reloads.WithLabels("range").Inc();
+                }
+
+                // The tail (re)starts at the range: everything from there on, and the context before it.
+                reload[machine] = (loadFrom, DateTimeOffset.MaxValue);
+            }
+        }
+
+        if (reload.Count > 0)
+        {
+            foreach (var (machine, events) in await OeeStore.LoadManyAsync(conn, tx, reload, ct))
+            {
+                var tail = new EventTail(events, reload[machine].From);
+                parts.Tails.Put(machine, tail);
+                spans.Tails[machine] = tail;
+            }
+        }
+
+        // Without a later state event the machine's current state changed: what follows is stale until the
+        // ticker extends it, so progress is set (also backwards), not only advanced.
+        return ranges.Select(r => new RecomputeItem(spans.Contexts[r.Machine], r.Range, r.Span.ReachesCurrentState, r.Span.ReachesCurrentState)
+        {
+            Tail = spans.Tails[r.Machine],
+            NewestEvent = r.Span.Newest,
+        }).ToList();
+    }
+}

@@ -1,0 +1,82 @@
+using Ms5.Analytics.Oee;
+using Ms5.Analytics.Plant;
+using Ms5.Postgres;
+using Npgsql;
+
+namespace Ms5.OeeEngine;
+
+/// <summary>
+/// Where computed buckets go after COMMIT: the in-process rolling-window cache (<see cref="LiveBuckets"/>),
+/// ms5.oee.v1 (<see cref="OeePublisher"/>) and the InfluxDB mirror. An engine batch's machines are published
+/// off the batch's path, in batch order (the next batch need not wait for Kafka and InfluxDB); the ticker
+/// publishes every machine, line and plant. Publications are notifications: a failed one is repeated by the
+/// next tick.
+/// </summary>
+internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeePublisher publisher, OeeInfluxMirror mirror, ILogger<OeePublication> logger)
+{
+    private Task _publishing = Task.CompletedTask;
+
+    public LiveBuckets Live => live;
+
+    /// <summary>Queues the publication of an engine batch's machines behind the previous one.</summary>
+    public void AfterBatch(IReadOnlyList<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed, DateTimeOffset now, CancellationToken ct)
+    {
+        var previous = _publishing;
+        _publishing = Task.Run(() => PublishInOrderAsync(previous, computed, now, ct), CancellationToken.None);
+    }
+
+    /// <summary>After a tick: the cache takes the ticked buckets, the mirror writes them, every window is published.</summary>
+    public async Task AfterTickAsync(IReadOnlyList<(MachineOeeContext Machine, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> changes, DateTimeOffset at, CancellationToken ct)
+    {
+        await mirror.WriteAsync(changes, ct);
+        await publisher.PublishAsync(at, ct);
+    }
+
+    private async Task PublishInOrderAsync(Task previous, IReadOnlyList<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed, DateTimeOffset now, CancellationToken ct)
+    {
+        try
+        {
+            await previous;
+            if (computed.Count == 0)
+            {
+                return;
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await using (var conn = await db.OpenConnectionAsync(ct))
+            {
+                await PublishMachinesAsync(conn, computed, now, ct);
+            }
+
+            await mirror.WriteAsync(computed.Select(c => (c.Item.Context, c.Buckets)).ToList(), ct);
+            OeeEngine.ObservePhase("publish_async", clock.Elapsed);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not publish the rolling OEE of {Count} machine(s); the next tick publishes them again", computed.Count);
+        }
+    }
+
+    /// <summary>The rolling windows of the machines just computed, from the cache (loaded from PostgreSQL for a machine new to it).</summary>
+    private async Task PublishMachinesAsync(NpgsqlConnection conn, IReadOnlyList<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed, DateTimeOffset now, CancellationToken ct)
+    {
+        var missing = computed.Select(c => c.Item.Context.MachineId).Where(m => !live.Has(m)).ToList();
+        if (missing.Count > 0)
+        {
+            foreach (var (machine, stored) in await OeeStore.LoadBucketsAsync(conn, missing, now - LiveBuckets.Horizon, ct))
+            {
+                live.Put(machine, stored, now, load: true);
+            }
+        }
+
+        foreach (var (item, buckets) in computed)
+        {
+            live.Put(item.Context.MachineId, buckets, now);
+        }
+
+        await publisher.PublishMachinesAsync(computed.Select(c => (c.Item.Context, live.Windows(c.Item.Context.MachineId, now, c.Item.Context.Calendar.At(now)?.Start), c.Item.NewestEvent)), now, ct);
+    }
+}

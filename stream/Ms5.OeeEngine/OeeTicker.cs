@@ -1,0 +1,111 @@
+using Ms5.Analytics.Oee;
+using Ms5.Analytics.Plant;
+using Ms5.Postgres;
+using Npgsql;
+
+namespace Ms5.OeeEngine;
+
+/// <summary>
+/// Closes minutes as time passes: every few seconds each machine's buckets are computed up to now (the
+/// current minute so far), so running, stopped and silent (offline) time accrue without new events; then
+/// the rolling windows of every machine, line and plant are published. One transaction per tick, the
+/// machines locked in a fixed order, progress re-read under the locks: safe with several engine
+/// instances, and a recomputation replaces rows with the same values. Which range each machine gets is
+/// <see cref="RecomputePlan.OnTick"/> (a replayed machine is extended once the replay pauses, a day per tick).
+/// </summary>
+internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, Recomputation recomputation, OeePublication publication, EventTails tails, AndonHub andon, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
+{
+    /// <summary>How far back OEE and reject-rate rules look for the start of a breach still going on.</summary>
+    private static readonly TimeSpan RatioHorizon = TimeSpan.FromHours(24);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(interval, time);
+        do
+        {
+            try
+            {
+                await TickAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "OEE tick failed; retrying next tick");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    internal async Task TickAsync(CancellationToken ct)
+    {
+        RecomputeResult result;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            // A calendar changed: reload the plants (the request is stored after the new calendar), then recompute.
+            var recomputes = await OeeStore.PendingRecomputesAsync(conn, ct);
+            await plants.RefreshAsync(recomputes.Count > 0 ? TimeSpan.Zero : PlantDirectory.FreshEnough, ct);
+            var now = time.GetUtcNow();
+            var contexts = plants.All.ToDictionary(c => c.MachineId, StringComparer.Ordinal);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            await OeeStore.LockMachinesAsync(conn, tx, contexts.Keys, ct);
+            if (recomputes.Count > 0)
+            {
+                await OeeStore.ApplyRecomputesAsync(conn, tx, recomputes.Select(r => (r.Id, (IReadOnlyList<string>)contexts.Values.Where(c => c.PlantId == r.PlantId).Select(c => c.MachineId).ToList(), r.From)).ToList(), ct);
+                logger.LogInformation("Recomputing OEE after calendar changes: {Requests}", string.Join(", ", recomputes.Select(r => $"{r.PlantId} from {r.From:O}")));
+            }
+
+            var items = await PlanAsync(conn, tx, contexts, now, ct);
+            result = await recomputation.ComputeAndSaveAsync(conn, tx, items, now, ct);
+            await tx.CommitAsync(ct);
+        }
+
+        await recomputation.CommittedAsync(result, ct);
+        var at = time.GetUtcNow();
+        var changes = result.Computed.Select(c => (c.Item.Context, c.Buckets)).ToList();
+        foreach (var (ctx, buckets) in changes)
+        {
+            publication.Live.Put(ctx.MachineId, buckets, at);
+        }
+
+        // OEE and reject-rate rules are judged at minute ends, on the rolling buckets just updated.
+        var ratioFindings = changes.SelectMany(c => andon.EvaluateBuckets(c.Context, publication.Live.Minutes(c.Context.MachineId, at - RatioHorizon))).ToList();
+        if (ratioFindings.Count > 0)
+        {
+            await using var conn = await db.OpenConnectionAsync(ct);
+            var transitions = await AndonStore.ApplyAsync(conn, null, ratioFindings, at, ct);
+            await andon.CommittedAsync(ratioFindings, new Dictionary<string, List<(AndonFinding, DateTimeOffset)>>(), transitions, ct);
+        }
+
+        await publication.AfterTickAsync(changes, at, ct);
+    }
+
+    /// <summary>Each machine's range; machines the engine holds a current tail of need no reads, the others are loaded from the store.</summary>
+    private async Task<List<RecomputeItem>> PlanAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Dictionary<string, MachineOeeContext> contexts, DateTimeOffset now, CancellationToken ct)
+    {
+        var progress = await OeeStore.ProgressManyAsync(conn, tx, ct);
+        var versions = await OeeStore.EventVersionsAsync(conn, tx, ct);
+        var ranges = new Dictionary<string, MinuteRange>(StringComparer.Ordinal);
+        var current = new Dictionary<string, EventTail>(StringComparer.Ordinal);
+        foreach (var machine in contexts.Keys)
+        {
+            var known = progress.TryGetValue(machine, out var p);
+            if (RecomputePlan.OnTick(known ? p.ComputedTo : null, p.TouchedAt, now, interval) is not { } range)
+            {
+                continue;
+            }
+
+            ranges[machine] = range;
+            var tail = versions.TryGetValue(machine, out var v) ? tails.Peek(machine, v) : null;
+            if (tail is not null && RecomputePlan.LoadFrom(range, tail.CompleteFrom) is null)
+            {
+                current[machine] = tail;
+            }
+        }
+
+        var loaded = await OeeStore.LoadManyAsync(conn, tx, ranges.Where(r => !current.ContainsKey(r.Key)).ToDictionary(r => r.Key, r => (r.Value.From, r.Value.To), StringComparer.Ordinal), ct);
+        return ranges.Select(r => new RecomputeItem(contexts[r.Key], r.Value, ResetProgress: false, ReachesNow: r.Value.To == now)
+        {
+            // A tail only read here: the engine trims it under its own batches.
+            Loaded = current.TryGetValue(r.Key, out var tail) ? tail.Slice(r.Value.From, r.Value.To) : loaded[r.Key],
+        }).ToList();
+    }
+}
