@@ -51,7 +51,7 @@ public sealed class IngestApiTests(StackFixture stack)
 
         var dlq = stack.ReadAll(stack.DlqTopic, 1, TimeSpan.FromSeconds(20));
         Assert.Contains(dlq, m => m.Message.Value is { } v && Encoding.UTF8.GetString(v).Contains(badId.ToString(), StringComparison.Ordinal)
-            && m.Message.Headers.TryGetLastBytes(Kafka.DlqHeaders.Stage, out var s) && Encoding.UTF8.GetString(s) == "http-ingest");
+            && m.Message.Headers.TryGetLastBytes(Kafka.DeadLetters.DlqHeaders.Stage, out var s) && Encoding.UTF8.GetString(s) == "http-ingest");
     }
 
     [Fact]

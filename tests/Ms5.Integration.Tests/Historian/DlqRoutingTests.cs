@@ -1,6 +1,6 @@
 using System.Text;
 using Ms5.Integration.Tests.Support;
-using Ms5.Kafka;
+using Ms5.Kafka.DeadLetters;
 
 namespace Ms5.Integration.Tests.Historian;
 

@@ -1,3 +1,4 @@
+using Ms5.Analytics.Events;
 using Ms5.Integration.Tests.Support;
 using Ms5.Postgres;
 
