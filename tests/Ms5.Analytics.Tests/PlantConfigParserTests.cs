@@ -48,11 +48,6 @@ public class PlantConfigParserTests
         Assert.Equal(TimeSpan.FromSeconds(2.5), machines["press-03"].IdealCycleTime);
         Assert.Equal(TimeSpan.FromSeconds(15), machines["asm-04"].IdealCycleTime);
         Assert.Equal("Press 03", machines["press-03"].Name);
-        Assert.Equal(new MachineSimulation(0.04, TimeSpan.FromMinutes(30), TimeSpan.Zero, 0.92), machines["press-03"].Simulation);
-        Assert.Equal(TimeSpan.FromMinutes(4), machines["press-03"].Simulation.Mttr);
-        Assert.Equal(TimeSpan.FromMinutes(8), machines["weld-03"].Simulation.Mttr);
-        Assert.Equal(0.8, machines["asm-02"].Simulation.SpeedFactor);
-        Assert.Equal(new MachineSimulation(), machines["press-02"].Simulation);
         Assert.Equal(["press-04", "weld-02", "asm-03"], machines.Values.Where(m => m.CountMode == CountMode.Cumulative).Select(m => m.Id));
         Assert.Equal(9, machines.Values.Count(m => m.CountMode == CountMode.Increment));
         Assert.Equal(["jam", "tool_break", "electrical", "no_material", "micro_stop", "changeover", "warmup"], machines["press-01"].ReasonCodes);
@@ -80,7 +75,7 @@ public class PlantConfigParserTests
 
         Assert.Equal("p1", plant.Name);
         var machine = Assert.Single(plant.Machines);
-        Assert.Equal(new Machine("m1", "m1", "l1", TimeSpan.FromSeconds(2), CountMode.Increment, [], new MachineSimulation()) with { ReasonCodes = machine.ReasonCodes }, machine);
+        Assert.Equal(new Machine("m1", "m1", "l1", TimeSpan.FromSeconds(2), CountMode.Increment, []) with { ReasonCodes = machine.ReasonCodes }, machine);
         Assert.Equal("l1", plant.Lines[0].Name);
         Assert.Equal("jam", plant.ReasonCodes[0].Description);
         Assert.Empty(plant.Calendar.Shifts);

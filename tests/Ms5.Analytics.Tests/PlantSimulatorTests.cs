@@ -13,10 +13,14 @@ public class PlantSimulatorTests
 
     /// <summary>The whole early shift (06:00–14:00 local, breaks 09:30–09:45 and 12:00–12:30) of the demo plant, simulated once.</summary>
     private static readonly IReadOnlyList<MachineEvent> Shift =
-        new PlantSimulator(Some.DemoPlant, ShiftStart, new SimulatorOptions { Incidents = [Jam] }).AdvanceTo(ShiftEnd);
+        Simulator(ShiftStart, new SimulatorOptions { Incidents = [Jam] }).AdvanceTo(ShiftEnd);
+
+    /// <summary>The demo plant with its simulation settings.</summary>
+    private static PlantSimulator Simulator(DateTimeOffset start, SimulatorOptions? options = null) =>
+        new(Some.DemoPlant, start, (options ?? new SimulatorOptions()) with { Profiles = Some.DemoProfiles });
 
     private static IReadOnlyList<MachineEvent> Run(int seed, TimeSpan length) =>
-        new PlantSimulator(Some.DemoPlant, ShiftStart, new SimulatorOptions { Seed = seed }).AdvanceTo(ShiftStart + length);
+        Simulator(ShiftStart, new SimulatorOptions { Seed = seed }).AdvanceTo(ShiftStart + length);
 
     private static IEnumerable<MachineEvent> Of(string machine) => Shift.Where(e => e.MachineId == machine);
 
@@ -35,7 +39,7 @@ public class PlantSimulatorTests
     [Fact]
     public void AdvanceTo_InSeveralSteps_GivesTheSameEventsAsInOne()
     {
-        var sim = new PlantSimulator(Some.DemoPlant, ShiftStart);
+        var sim = Simulator(ShiftStart);
         var stepped = new List<MachineEvent>();
         for (var t = ShiftStart.AddMinutes(7); t <= ShiftStart.AddHours(1); t = t.AddMinutes(7))
         {
@@ -145,7 +149,7 @@ public class PlantSimulatorTests
 
         static List<MachineEvent> FirstStates(DateTimeOffset start)
         {
-            var events = new PlantSimulator(Some.DemoPlant, start).AdvanceTo(start).Where(e => e.Type == EventType.State).ToList();
+            var events = Simulator(start).AdvanceTo(start).Where(e => e.Type == EventType.State).ToList();
             Assert.Equal(12, events.Count);
             return events;
         }
@@ -157,7 +161,7 @@ public class PlantSimulatorTests
         foreach (var machine in Some.DemoPlant.Machines)
         {
             var running = RunningSeconds(machine.Id);
-            var maxParts = IdealCycles(machine) * machine.Simulation.SpeedFactor;
+            var maxParts = IdealCycles(machine) * Some.DemoProfiles.GetValueOrDefault(machine.Id, SimulationProfile.Default).SpeedFactor;
             var parts = Parts(machine);
 
             Assert.True(running > 4 * 3600, $"{machine.Id} ran only {running} s");
@@ -225,7 +229,7 @@ public class PlantSimulatorTests
     [Fact]
     public void AdvanceTo_WithAnIncidentOnOneMachine_LeavesTheOthersAlone()
     {
-        var plain = new PlantSimulator(Some.DemoPlant, ShiftStart).AdvanceTo(ShiftEnd);
+        var plain = Simulator(ShiftStart).AdvanceTo(ShiftEnd);
 
         Assert.Equal(plain.Where(e => e.MachineId != "press-02"), Shift.Where(e => e.MachineId != "press-02"));
         Assert.NotEqual(plain.Where(e => e.MachineId == "press-02"), Shift.Where(e => e.MachineId == "press-02"));
@@ -256,7 +260,7 @@ public class PlantSimulatorTests
     {
         // Sat 2026-12-26 13:00 local (holiday) to Sun 13:00 local (no shift): nobody works.
         var start = Some.Utc("2026-12-26T12:00:00Z");
-        var events = new PlantSimulator(Some.DemoPlant, start).AdvanceTo(start.AddDays(1));
+        var events = Simulator(start).AdvanceTo(start.AddDays(1));
 
         Assert.All(events.Where(e => e.Type == EventType.State), e => Assert.Equal(MachineState.PlannedStop, e.State));
         Assert.DoesNotContain(events, e => e.Type == EventType.Count);
@@ -267,7 +271,7 @@ public class PlantSimulatorTests
     {
         // The Saturday holiday's shifts end at 22:00 local (21:00Z); Saturday has no night shift, so from then it is no_shift.
         var start = Some.Utc("2026-12-26T12:00:00Z");
-        var events = new PlantSimulator(Some.DemoPlant, start).AdvanceTo(start.AddDays(1));
+        var events = Simulator(start).AdvanceTo(start.AddDays(1));
 
         foreach (var machine in Some.DemoPlant.Machines)
         {

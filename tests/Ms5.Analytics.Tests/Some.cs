@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Plant;
+using Ms5.Analytics.Simulation;
 
 namespace Ms5.Analytics.Tests;
 
@@ -21,6 +22,9 @@ internal static class Some
     public static string DemoPlantPath => Path.Combine(RepoRoot, "infra", "plants", "demo-plant.json");
 
     public static PlantConfig DemoPlant { get; } = PlantConfigParser.Parse(File.ReadAllText(DemoPlantPath));
+
+    /// <summary>The demo plant's simulator settings (its machines' <c>simulation</c> objects).</summary>
+    public static IReadOnlyDictionary<string, SimulationProfile> DemoProfiles { get; } = SimulationProfiles.Parse(File.ReadAllText(DemoPlantPath));
 
     /// <summary>A valid state event (running), edited by <paramref name="edit"/>.</summary>
     public static string State(Action<JsonObject>? edit = null) =>

@@ -47,7 +47,7 @@ internal static class IngestBenchmark
             await new PlantStore(db).SaveAsync(plant, plantJson);
 
             var sw = Stopwatch.StartNew();
-            var events = Simulate(plant, total);
+            var events = Simulate(plant, SimulationProfiles.Parse(plantJson), total);
             var payloads = events.Select(e => (Key: System.Text.Encoding.UTF8.GetBytes(e.MachineId), Value: EventJson.ToUtf8(e))).ToList();
             var avgBytes = payloads.Average(p => p.Value.Length);
             Console.WriteLine($"[bench ingest] simulated {events.Count:N0} events ({avgBytes:0} bytes each as JSON) in {sw.Elapsed.TotalSeconds:0.0}s");
@@ -141,13 +141,13 @@ internal static class IngestBenchmark
         return root.ToJsonString();
     }
 
-    internal static List<MachineEvent> Simulate(PlantConfig plant, int total)
+    internal static List<MachineEvent> Simulate(PlantConfig plant, IReadOnlyDictionary<string, SimulationProfile> profiles, int total)
     {
         // A busy plant around the clock, counting every second; then shifted so that the last event
         // lies a minute in the past (the historian refuses events from the future).
         var always = plant with { Calendar = ShiftCalendar.AlwaysOn(plant.TimeZone) };
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var sim = new PlantSimulator(always, start, new SimulatorOptions { CountInterval = TimeSpan.FromSeconds(1), Seed = 7 });
+        var sim = new PlantSimulator(always, start, new SimulatorOptions { CountInterval = TimeSpan.FromSeconds(1), Seed = 7, Profiles = profiles });
         var events = new List<MachineEvent>(total + 1000);
         var clock = start;
         while (events.Count < total)

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Plant;
+using Ms5.Analytics.Simulation;
 using Ms5.Kafka;
 using Ms5.Postgres;
 using Npgsql;
@@ -187,7 +188,7 @@ internal static class OeeBenchmark
                 await new PlantStore(db).SaveAsync(plant, plantJson);
             }
 
-            var events = IngestBenchmark.Simulate(plant, total);
+            var events = IngestBenchmark.Simulate(plant, SimulationProfiles.Parse(plantJson), total);
             Console.WriteLine($"[bench oee] {plant.Machines.Count()} machines; events span {events[0].Ts:HH:mm:ss}..{events[^1].Ts:HH:mm:ss} UTC");
             await TopicAdmin.EnsureAsync(kafka, new Dictionary<string, int> { [topic] = 128 });
             using (var producer = new EventProducer(kafka, "ms5-bench-oee"))

@@ -33,8 +33,7 @@ public sealed record Machine(
     string LineId,
     TimeSpan IdealCycleTime,
     CountMode CountMode,
-    IReadOnlyList<string> ReasonCodes,
-    MachineSimulation Simulation)
+    IReadOnlyList<string> ReasonCodes)
 {
     /// <summary>Ideal cycle time per product code, for machines that report the product they run (contract field <c>product</c>).</summary>
     public IReadOnlyDictionary<string, TimeSpan> ProductCycleTimes { get; init; } = Oee.IdealCycle.NoProducts;
@@ -65,17 +64,3 @@ public enum ReasonCategory
 }
 
 public sealed record ReasonCode(string Code, ReasonCategory Category, string Description);
-
-/// <summary>Parameters the plant simulator uses for one machine; defaults give a believable 60–80 % OEE.</summary>
-public sealed record MachineSimulation(
-    double RejectRate = 0.02,
-    TimeSpan MeanTimeBetweenFailures = default,
-    TimeSpan MeanTimeToRepair = default,
-    double SpeedFactor = 0.92)
-{
-    public static readonly TimeSpan DefaultMtbf = TimeSpan.FromMinutes(45);
-    public static readonly TimeSpan DefaultMttr = TimeSpan.FromMinutes(4);
-
-    public TimeSpan Mtbf => MeanTimeBetweenFailures > TimeSpan.Zero ? MeanTimeBetweenFailures : DefaultMtbf;
-    public TimeSpan Mttr => MeanTimeToRepair > TimeSpan.Zero ? MeanTimeToRepair : DefaultMttr;
-}

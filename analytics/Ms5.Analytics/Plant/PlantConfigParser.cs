@@ -438,18 +438,11 @@ public static partial class PlantConfigParser
                 codes.Add(code);
             }
 
-            var sim = new MachineSimulation();
-            if (m.TryGetProperty("simulation", out var s) && s.ValueKind == JsonValueKind.Object)
-            {
-                var spath = path + ".simulation";
-                sim = new MachineSimulation(
-                    RejectRate: OptionalNumber(s, "rejectRate", spath, 0, 1) ?? sim.RejectRate,
-                    MeanTimeBetweenFailures: TimeSpan.FromMinutes(OptionalNumber(s, "mtbfMinutes", spath, 0.1, 1e6) ?? 0),
-                    MeanTimeToRepair: TimeSpan.FromMinutes(OptionalNumber(s, "mttrMinutes", spath, 0.01, 1e5) ?? 0),
-                    SpeedFactor: OptionalNumber(s, "speedFactor", spath, 0.01, 1.5) ?? sim.SpeedFactor);
-            }
+            // The simulator's settings are not part of the domain model, but a bad value still fails the
+            // whole plant file here, for every reader of it (migrate, the calendar API), with its path.
+            Simulation.SimulationProfiles.Read(m, path, problems);
 
-            return new Machine(id, OptionalString(m, "name", path) ?? id, lineId, TimeSpan.FromSeconds(cycle ?? 1), mode, codes, sim)
+            return new Machine(id, OptionalString(m, "name", path) ?? id, lineId, TimeSpan.FromSeconds(cycle ?? 1), mode, codes)
             {
                 ProductCycleTimes = Products(m, path),
             };

@@ -83,6 +83,7 @@ public sealed class PlantSimulator
         private readonly Machine _m;
         private readonly PlantConfig _plant;
         private readonly SimulatorOptions _o;
+        private readonly SimulationProfile _profile;
         private readonly Random _rng;
         private readonly string[] _failureReasons;
         private readonly string? _microReason;
@@ -105,6 +106,7 @@ public sealed class PlantSimulator
             _m = m;
             _plant = plant;
             _o = o;
+            _profile = o.Profiles.GetValueOrDefault(m.Id) ?? SimulationProfile.Default;
             _rng = new Random(seed);
             var allowed = plant.ReasonCodes.Where(r => m.ReasonCodes.Count == 0 || m.ReasonCodes.Contains(r.Code)).ToList();
             _failureReasons = allowed.Where(r => r.Category == ReasonCategory.Unplanned).Select(r => r.Code).ToArray();
@@ -152,7 +154,7 @@ public sealed class PlantSimulator
             var tick = _o.Tick.TotalSeconds;
             if (_state == MachineState.Running)
             {
-                _cycles += tick / _m.IdealCycle.For(Product).TotalSeconds * _m.Simulation.SpeedFactor;
+                _cycles += tick / _m.IdealCycle.For(Product).TotalSeconds * _profile.SpeedFactor;
             }
 
             if (now >= _nextCount)
@@ -222,9 +224,9 @@ public sealed class PlantSimulator
                 return;
             }
 
-            if (Chance(_m.Simulation.Mtbf) && _failureReasons.Length > 0)
+            if (Chance(_profile.Mtbf) && _failureReasons.Length > 0)
             {
-                var repair = TimeSpan.FromSeconds(Math.Max(30, -Math.Log(1 - _rng.NextDouble()) * _m.Simulation.Mttr.TotalSeconds));
+                var repair = TimeSpan.FromSeconds(Math.Max(30, -Math.Log(1 - _rng.NextDouble()) * _profile.Mttr.TotalSeconds));
                 Enter(MachineState.Down, _failureReasons[_rng.Next(_failureReasons.Length)], now + repair, now, events);
             }
             else if (Chance(_o.MeanTimeBetweenMicroStops))
@@ -245,7 +247,7 @@ public sealed class PlantSimulator
             for (var i = 0; i < parts; i++)
             {
                 // Start-up is where the scrap is: three times the usual reject rate while warming up.
-                var rate = _warmupUntil != DateTimeOffset.MinValue ? Math.Min(1, 3 * _m.Simulation.RejectRate) : _m.Simulation.RejectRate;
+                var rate = _warmupUntil != DateTimeOffset.MinValue ? Math.Min(1, 3 * _profile.RejectRate) : _profile.RejectRate;
                 if (_rng.NextDouble() < rate)
                 {
                     reject++;

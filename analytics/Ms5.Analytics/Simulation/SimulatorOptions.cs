@@ -21,6 +21,9 @@ public sealed record SimulatorOptions
     /// <summary>Chance per hour that a cumulative-counter PLC resets its counters (power cycle).</summary>
     public double CounterResetsPerHour { get; init; } = 0.02;
 
+    /// <summary>Per-machine settings by machine id (<see cref="SimulationProfiles.Parse"/>); machines not listed use <see cref="SimulationProfile.Default"/>.</summary>
+    public IReadOnlyDictionary<string, SimulationProfile> Profiles { get; init; } = new Dictionary<string, SimulationProfile>();
+
     /// <summary>Forced stops to inject, e.g. for Andon demos.</summary>
     public IReadOnlyList<Incident> Incidents { get; init; } = [];
 }

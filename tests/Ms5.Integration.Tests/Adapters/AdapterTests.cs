@@ -1,11 +1,8 @@
-extern alias ingest;
 using System.Text;
 using Ms5.Analytics.Events;
 using Ms5.Influx;
 using Ms5.Postgres;
 using Npgsql;
-using CsvRecords = ingest::Ms5.Ingest.CsvRecords;
-using ReplayReader = ingest::Ms5.Ingest.ReplayReader;
 
 namespace Ms5.Integration.Tests.Adapters;
 
@@ -78,44 +75,5 @@ public sealed class AdapterTests
         Assert.Equal(c, back);
         Assert.False(EventCursor.TryDecode("not-a-cursor", out _));
         Assert.False(EventCursor.TryDecode(Convert.ToBase64String(Encoding.ASCII.GetBytes("99999999999999999999:x")), out _));
-    }
-
-    [Fact]
-    public void CsvRecords_HandlesQuotesEscapedQuotesCommasAndLineBreaks()
-    {
-        var text = "a,b,c\r\n1,\"x, \"\"y\"\"\",\"multi\nline\"\n2,,last\n";
-        var records = CsvRecords.Read(new StringReader(text)).ToList();
-        Assert.Equal(3, records.Count);
-        Assert.Equal(["1", "x, \"y\"", "multi\nline"], records[1].Fields);
-        Assert.Equal(2, records[1].Line);
-        Assert.Equal(4, records[2].Line);
-        Assert.Equal(["2", "", "last"], records[2].Fields);
-    }
-
-    [Fact]
-    public void ReplayReader_CsvRow_BecomesContractJson_WithNumbersAsNumbers()
-    {
-        var json = Encoding.UTF8.GetString(ReplayReader.ToJson(["eventId", "machineId", "good", "reject", "extra"], [Id.ToString(), "m1", "12", "", "kept"]));
-        Assert.Equal($"{{\"eventId\":\"{Id}\",\"machineId\":\"m1\",\"good\":12,\"extra\":\"kept\"}}", json);
-    }
-
-    [Fact]
-    public void ReplayReader_ReadsJsonArrayFiles_AndReportsLocalProblems()
-    {
-        var file = Path.GetTempFileName();
-        try
-        {
-            File.WriteAllText(file, $"[{{\"eventId\":\"{Id}\",\"machineId\":\"m1\",\"ts\":\"2026-11-26T06:00:00Z\",\"type\":\"count\",\"good\":1,\"reject\":0}}, {{\"machineId\":\"m2\"}}]");
-            var records = ReplayReader.Read(file).ToList();
-            Assert.Equal(2, records.Count);
-            Assert.Empty(records[0].Problems);
-            Assert.Equal("m1", Encoding.UTF8.GetString(records[0].Key!));
-            Assert.Equal(["eventId", "ts", "type"], records[1].Problems.Select(p => p.Field).ToArray());
-            Assert.Equal("m2", Encoding.UTF8.GetString(records[1].Key!));
-        }
-        finally
-        {
-            File.Delete(file);
-        }
     }
 }

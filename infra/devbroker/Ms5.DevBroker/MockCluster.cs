@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 
-namespace Ms5.Kafka;
+namespace Ms5.DevBroker;
 
 /// <summary>
 /// librdkafka's in-memory mock cluster (test.mock.num.brokers), reached through P/Invoke on the hosting
@@ -30,14 +30,14 @@ internal sealed class MockCluster : IDisposable
 
     public MockCluster(int brokers)
     {
-        _host = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        var config = new ProducerConfig
         {
             ClientId = "ms5-devbroker-host",
             // Any address: with test.mock.num.brokers the client starts the mock cluster and uses it.
             BootstrapServers = "127.0.0.1:1",
-        }
-        .Also(c => c.Set("test.mock.num.brokers", brokers.ToString(System.Globalization.CultureInfo.InvariantCulture))))
-            .Build();
+        };
+        config.Set("test.mock.num.brokers", brokers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _host = new ProducerBuilder<byte[], byte[]>(config).Build();
         _cluster = rd_kafka_handle_mock_cluster(RawHandle(_host.Handle));
         if (_cluster == IntPtr.Zero)
         {
@@ -96,13 +96,4 @@ internal sealed class MockCluster : IDisposable
 
     [DllImport(Lib, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     private static extern int rd_kafka_mock_topic_create(IntPtr mcluster, string topic, int partitionCnt, int replicationFactor);
-}
-
-internal static class ConfigExtensions
-{
-    public static T Also<T>(this T value, Action<T> action)
-    {
-        action(value);
-        return value;
-    }
 }

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Ms5.Analytics.Events;
 
-namespace Ms5.Ingest;
+namespace Ms5.Ingest.Replay;
 
 /// <summary>
 /// One record of a replay file. Records the file format itself could not turn into a message
@@ -96,7 +96,7 @@ internal static class ReplayReader
     {
         using var reader = new StreamReader(path);
         string[]? header = null;
-        foreach (var (line, fields, raw) in CsvRecords.Read(reader))
+        foreach (var (line, fields, raw) in CsvRows.Read(reader))
         {
             if (fields.All(string.IsNullOrWhiteSpace))
             {
