@@ -2,7 +2,8 @@ using Ms5.Api;
 using Ms5.Api.Apis;
 using Prometheus;
 
-var builder = WebApplication.CreateBuilder(args);
+// The web root (the Andon board's files) ships next to the dll, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
 builder.WebHost.UseUrls(Environment.GetEnvironmentVariable("MS5_API_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080");
 builder.AddMs5Api();
 
@@ -18,6 +19,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+app.UseBoardFiles();
 app.MapHealthApi();
 app.MapMachinesApi();
 app.MapEventsApi();
