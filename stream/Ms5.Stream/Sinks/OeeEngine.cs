@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Ms5.Analytics.Andon;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Oee;
 using Ms5.Analytics.Plant;
