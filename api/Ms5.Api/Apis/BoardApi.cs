@@ -60,7 +60,7 @@ internal static class BoardApi
         var now = time.GetUtcNow();
         var machines = (await plants.MachinesAsync(ct)).Where(m => m.Active).ToList();
         var states = await BoardQueries.CurrentStatesAsync(db, ct);
-        var windows = (await live.ComputeAsync(now, ct)).Where(s => s.Scope == "machine")
+        var windows = (await live.ComputeAsync(now, ct)).Where(s => s.Scope == OeeAggregation.MachineScope)
             .ToDictionary(s => s.Id, s => s.Windows.FirstOrDefault(w => w.Window == "15m"), StringComparer.Ordinal);
         var open = await AndonStore.ListAsync(db, active: true, null, null, null, null, 10_000, ct);
         var andons = open.Where(a => a.MachineId.Length > 0).GroupBy(a => a.MachineId)
