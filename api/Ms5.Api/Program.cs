@@ -6,7 +6,8 @@ using Ms5.Postgres;
 using Ms5.ServiceDefaults;
 using Prometheus;
 
-var builder = WebApplication.CreateBuilder(args);
+// The web root (the Andon board's files) ships next to the dll, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
 builder.AddMs5ServiceDefaults();
 builder.AddMs5Postgres();
 builder.AddMs5Kafka();
@@ -20,6 +21,7 @@ app.UseStatusCodePages();
 app.UseHttpMetrics();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
 app.MapMs5DefaultEndpoints();
+app.UseBoardFiles();
 app.MapMachinesApi();
 app.MapEventsApi();
 app.MapIngestApi();

@@ -1,4 +1,5 @@
 using Ms5.Alertmanager;
+using Ms5.Analytics.Andon;
 using Ms5.Postgres;
 using Ms5.ServiceDefaults;
 using Npgsql;

@@ -6,6 +6,9 @@ namespace Ms5.Analytics.Events;
 /// Parses one contract-v1 message (UTF-8 JSON bytes) and reports <em>every</em> problem with its field,
 /// not just the first. Unknown fields are ignored. This checks the message on its own; plant-dependent
 /// rules (unknown machine, clock skew) are in <see cref="EventRules"/>.
+/// Longer than our ~300-line habit on purpose: one forward pass of <see cref="System.Text.Json.Utf8JsonReader"/>
+/// feeding per-field checks in contract order is the hot path of every consumer (~1.9M events/s on one core);
+/// split, the reader loop and the checks it feeds would sit apart.
 /// </summary>
 public static class EventParser
 {

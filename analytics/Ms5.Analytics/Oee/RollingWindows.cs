@@ -20,11 +20,14 @@ public static class RollingWindows
         };
         if (shiftStart is { } s && s < now)
         {
-            windows.Add(new WindowBounds("shift", s, now));
+            windows.Add(Shift(s, now));
         }
 
         return windows;
     }
+
+    /// <summary>The current shift so far: from its start to <paramref name="now"/>.</summary>
+    public static WindowBounds Shift(DateTimeOffset start, DateTimeOffset now) => new("shift", start, now);
 
     /// <summary>The sum of the buckets whose minute lies in [from, to).</summary>
     public static OeeComponents Sum(IEnumerable<KeyValuePair<DateTimeOffset, OeeComponents>> buckets, DateTimeOffset from, DateTimeOffset to)

@@ -15,7 +15,7 @@ public sealed record AndonResponse(
 {
     internal static AndonResponse From(AndonRecord a, DateTimeOffset now, IReadOnlyList<AndonTransition>? transitions = null) => new(
         a.Id, a.Status, a.PlantId, a.LineId, a.MachineId, a.RuleId, a.Kind, a.Severity, a.Level, a.Summary, a.Since, a.RaisedAt, a.RaisedBy,
-        a.AckedAt, a.AckedBy, a.ResolvedAt, a.ResolvedBy, a.Resolution, Math.Max(0, ((a.ResolvedAt ?? now) - a.RaisedAt).TotalSeconds),
+        a.AckedAt, a.AckedBy, a.ResolvedAt, a.ResolvedBy, a.Resolution, a.AgeAt(now).TotalSeconds,
         transitions?.Select(t => new AndonTransitionResponse(t.Transition, t.Level, t.At, t.Actor, t.Note)).ToList());
 }
 
@@ -43,11 +43,11 @@ internal static class AndonApi
             .WithSummary("An operator pulls the Andon cord on a machine.").Accepts<JsonElement>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         app.MapPost("/api/andon/{id}/ack", (string id, HttpRequest r, NpgsqlDataSource db, KafkaConnection k, TimeProvider t, ILogger<AndonResponse> l, CancellationToken ct) =>
-                ChangeAsync(id, "acknowledge", r, db, k, t, l, ct))
+                ChangeAsync(id, AndonAction.Acknowledge, r, db, k, t, l, ct))
             .WithName("AcknowledgeAndon").WithTags("andon").WithSummary("Acknowledge an open Andon (stops its escalation).")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         app.MapPost("/api/andon/{id}/resolve", (string id, HttpRequest r, NpgsqlDataSource db, KafkaConnection k, TimeProvider t, ILogger<AndonResponse> l, CancellationToken ct) =>
-                ChangeAsync(id, "resolve", r, db, k, t, l, ct))
+                ChangeAsync(id, AndonAction.Resolve, r, db, k, t, l, ct))
             .WithName("ResolveAndon").WithTags("andon").WithSummary("Resolve an open Andon by hand.")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
     }
@@ -172,7 +172,7 @@ internal static class AndonApi
     }
 
     private static async Task<Results<Ok<AndonResponse>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
-        string id, string action, HttpRequest request, NpgsqlDataSource db, KafkaConnection kafka, TimeProvider time, ILogger<AndonResponse> logger, CancellationToken ct)
+        string id, AndonAction action, HttpRequest request, NpgsqlDataSource db, KafkaConnection kafka, TimeProvider time, ILogger<AndonResponse> logger, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var guid))
         {
@@ -195,21 +195,15 @@ internal static class AndonApi
         var note = Field(body, "note", required: false, errors);
         if (errors.Count > 0)
         {
-            return TypedResults.ValidationProblem(errors, title: $"Invalid Andon {action}");
+            return TypedResults.ValidationProblem(errors, title: $"Invalid Andon {AndonLifecycle.Verb(action)}");
         }
 
         var now = time.GetUtcNow();
-        var (refusal, andon, transition) = action == "acknowledge"
-            ? await AndonStore.AcknowledgeAsync(db, guid, by!, note, now, ct)
-            : await AndonStore.ResolveAsync(db, guid, by!, note, now, ct);
-        switch (refusal)
+        var (refusal, andon, transition) = await AndonStore.ChangeAsync(db, guid, action, by!, note, now, ct);
+        if (refusal != AndonRefusal.None)
         {
-            case AndonRefusal.NotFound:
-                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown Andon", detail: $"no Andon with id {guid}");
-            case AndonRefusal.AlreadyResolved:
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Cannot {action} a resolved Andon", detail: $"Andon {guid} is already resolved");
-            case AndonRefusal.AlreadyAcknowledged:
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already acknowledged", detail: $"Andon {guid} is already acknowledged");
+            var (title, detail) = AndonLifecycle.Explain(refusal, action, guid);
+            return TypedResults.Problem(statusCode: refusal == AndonRefusal.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict, title: title, detail: detail);
         }
 
         await PublishAsync(kafka, andon!, transition!, logger);

@@ -15,7 +15,8 @@ public sealed record BoardResponse(DateTimeOffset GeneratedAt, IReadOnlyList<Boa
 /// <summary>
 /// The floor's live view. GET /api/board: every line and machine with its current state, 15-minute OEE and
 /// open Andons. GET /ws[?line=ID&amp;line=ID]: a WebSocket pushing {"type":"state"|"oee"|"andon","data":...}
-/// for those lines (all when none); send {"subscribe":["line-1"]} to change. GET /andon: the Andon board page.
+/// for those lines (all when none); send {"subscribe":["line-1"]} to change. GET /andon[?line=ID]: the Andon board
+/// page, wwwroot/andon.html with its andon.js and andon.css (see <see cref="UseBoardFiles"/>).
 /// </summary>
 internal static class BoardApi
 {
@@ -34,15 +35,32 @@ internal static class BoardApi
             await hub.ServeAsync(socket, lines.Count == 0 ? null : lines, ctx.RequestAborted);
             return Results.Empty;
         }).WithName("LiveWebSocket").WithTags("andon");
-        app.MapGet("/andon", () => Results.Text(BoardPage.Html, "text/html; charset=utf-8")).WithName("AndonBoard").WithTags("andon").ExcludeFromDescription();
+        app.MapGet("/andon", (IWebHostEnvironment env, HttpResponse response) =>
+        {
+            NoStaleCopies(response.Headers);
+            return TypedResults.PhysicalFile(Path.Combine(env.WebRootPath, BoardPage), "text/html; charset=utf-8");
+        }).WithName("AndonBoard").WithTags("andon").ExcludeFromDescription();
     }
+
+    private const string BoardPage = "andon.html";
+
+    /// <summary>Serves the board's static files (andon.js, andon.css) from the web root.</summary>
+    public static IApplicationBuilder UseBoardFiles(this IApplicationBuilder app) =>
+        app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = c => NoStaleCopies(c.Context.Response.Headers) });
+
+    /// <summary>
+    /// A TV shows the board for days and reloads it whenever it restarts: it must then get the deployed page and
+    /// script, never a cached copy that no longer matches /api/board. "no-cache" revalidates every load; the ETag
+    /// and Last-Modified validators make that a 304 of a few bytes.
+    /// </summary>
+    private static void NoStaleCopies(IHeaderDictionary headers) => headers.CacheControl = "no-cache";
 
     private static async Task<Ok<BoardResponse>> GetAsync(PlantStore plants, NpgsqlDataSource db, LiveOee live, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var machines = (await plants.MachinesAsync(ct)).Where(m => m.Active).ToList();
         var states = await BoardQueries.CurrentStatesAsync(db, ct);
-        var windows = (await live.ComputeAsync(now, ct)).Where(s => s.Scope == "machine")
+        var windows = (await live.ComputeAsync(now, ct)).Where(s => s.Scope == OeeAggregation.MachineScope)
             .ToDictionary(s => s.Id, s => s.Windows.FirstOrDefault(w => w.Window == "15m"), StringComparer.Ordinal);
         var open = await AndonStore.ListAsync(db, active: true, null, null, null, null, 10_000, ct);
         var andons = open.Where(a => a.MachineId.Length > 0).GroupBy(a => a.MachineId)

@@ -1,52 +1,6 @@
-namespace Ms5.Api.Live;
-
-/// <summary>
-/// The Andon board (GET /andon[?line=ID]): a page for a TV on the floor. One tile per machine, grouped by line:
-/// state colour, 15-minute OEE, open Andons with age and level. It loads GET /api/board, then follows /ws and
-/// reconnects (and reloads) by itself when the connection drops.
-/// </summary>
-internal static class BoardPage
-{
-    public const string Html = """
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>MS5 Andon board</title>
-<style>
-  :root { color-scheme: dark; }
-  * { box-sizing: border-box; }
-  body { margin: 0; font-family: "DejaVu Sans", Arial, sans-serif; background: #111; color: #eee; }
-  header { display: flex; justify-content: space-between; align-items: center; padding: 0.4em 1em; background: #222; font-size: 1.6vw; }
-  #conn { padding: 0.1em 0.6em; border-radius: 0.3em; }
-  #conn.live { background: #1b5e20; } #conn.down { background: #b71c1c; }
-  main { padding: 0.5em 1em; }
-  section.line h2 { margin: 0.4em 0 0.2em; font-size: 2vw; color: #bbb; }
-  section.line h2 .line-andons .andon { display: inline-block; margin: 0 0 0 0.6vw; background: #c62828; color: #fff; font-size: 1.4vw; }
-  .tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(17vw, 1fr)); gap: 0.6vw; }
-  .tile { border-radius: 0.6vw; padding: 0.6vw 0.9vw; min-height: 11vw; background: #444; border: 0.35vw solid transparent; transition: background 0.2s; }
-  .tile[data-state="running"] { background: #1b7d32; }
-  .tile[data-state="idle"] { background: #b58a00; }
-  .tile[data-state="down"] { background: #c62828; }
-  .tile[data-state="setup"] { background: #1565c0; }
-  .tile[data-state="planned_stop"] { background: #555; }
-  .tile[data-state="offline"] { background: #2b2b2b; color: #aaa; }
-  .tile.alarm { border-color: #fff; animation: blink 1s steps(2) infinite; }
-  @keyframes blink { 50% { border-color: #ff1744; } }
-  .name { font-size: 2.2vw; font-weight: bold; }
-  .state { font-size: 1.5vw; text-transform: uppercase; }
-  .oee { font-size: 3.2vw; font-weight: bold; }
-  .oee small { font-size: 1.2vw; font-weight: normal; }
-  .oee .label { display: block; font-size: 1.1vw; font-weight: normal; opacity: 0.85; }
-  .andon { font-size: 1.3vw; background: rgba(0,0,0,0.45); border-radius: 0.3vw; padding: 0.2vw 0.4vw; margin-top: 0.3vw; }
-  .andon .lvl { font-weight: bold; }
-</style>
-</head>
-<body>
-<header><span>MS5 Andon board <span id="scope"></span></span><span id="clock"></span><span id="conn" class="down">connecting</span></header>
-<main id="board"></main>
-<script>
+// The Andon board (GET /andon[?line=ID&line=ID]), a page for a TV on the floor: one tile per machine, grouped by
+// line, with state colour, 15-minute OEE and open Andons (level, age; blinking until acknowledged). It loads
+// GET /api/board, then follows the WebSocket /ws, and reconnects and reloads the board by itself when it drops.
 "use strict";
 const params = new URLSearchParams(location.search);
 const lines = params.getAll("line");
@@ -148,8 +102,3 @@ setInterval(() => {
   for (const el of document.querySelectorAll(".age")) el.textContent = age(el.dataset.since);
 }, 1000);
 connect();
-</script>
-</body>
-</html>
-""";
-}
