@@ -6,7 +6,8 @@ namespace Ms5.Analytics.Plant;
 
 /// <summary>
 /// Reads the plant file format (documented in infra/plants/README.md, schema
-/// analytics/contract/plant.v1.schema.json). Every problem is reported with its JSON path.
+/// analytics/contract/plant.v1.schema.json: the shape; uniqueness and references are checked only here).
+/// Every problem is reported with its JSON path.
 /// </summary>
 public static partial class PlantConfigParser
 {
