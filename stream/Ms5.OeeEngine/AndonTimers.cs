@@ -1,3 +1,4 @@
+using Ms5.Analytics.Andon;
 using Ms5.Postgres;
 using Npgsql;
 

@@ -1,8 +1,8 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Ms5.Analytics.Plant;
+using Ms5.Analytics.Contracts;
 using Ms5.Analytics.Oee;
 using Ms5.Postgres;
 using Prometheus;
@@ -52,55 +52,8 @@ internal sealed class OeePublisher(IProducer<byte[]?, byte[]?> producer, string 
         Published.Inc(sends.Count);
     }
 
-    internal static byte[] ToJson(LiveScope scope, LiveWindow w, DateTimeOffset computedAt, DateTimeOffset? lastEventAt = null)
-    {
-        var k = OeeKpis.From(w.Components);
-        var c = w.Components;
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var j = new Utf8JsonWriter(buffer))
-        {
-            j.WriteStartObject();
-            j.WriteString("scope", scope.Scope);
-            j.WriteString("id", scope.Id);
-            j.WriteString("window", w.Window);
-            j.WriteString("from", w.From);
-            j.WriteString("to", w.To);
-            Number(j, "availability", k.Availability);
-            Number(j, "performance", k.Performance);
-            Number(j, "quality", k.Quality);
-            Number(j, "oee", k.Oee);
-            Number(j, "teep", k.Teep);
-            j.WriteNumber("plannedSeconds", c.PlannedSeconds);
-            j.WriteNumber("runSeconds", c.RunSeconds);
-            j.WriteNumber("unplannedStopSeconds", c.UnplannedStopSeconds);
-            j.WriteNumber("setupSeconds", c.SetupSeconds);
-            j.WriteNumber("microStopSeconds", c.MicroStopSeconds);
-            j.WriteNumber("plannedStopSeconds", c.PlannedStopSeconds);
-            j.WriteNumber("goodCount", c.GoodCount);
-            j.WriteNumber("rejectCount", c.RejectCount);
-            j.WriteNumber("startupRejectCount", c.StartupRejectCount);
-            j.WriteNumber("idealSeconds", c.IdealSeconds);
-            j.WriteString("computedAt", computedAt);
-            if (lastEventAt is { } last)
-            {
-                j.WriteString("lastEventAt", last);
-            }
-
-            j.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static void Number(Utf8JsonWriter j, string name, double? value)
-    {
-        if (value is { } v)
-        {
-            j.WriteNumber(name, v);
-        }
-        else
-        {
-            j.WriteNull(name);
-        }
-    }
+    internal static byte[] ToJson(LiveScope scope, LiveWindow w, DateTimeOffset computedAt, DateTimeOffset? lastEventAt = null) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            OeeWindowMessage.Compute(scope.Scope, scope.Id, w.Window, w.From, w.To, w.Components, computedAt, lastEventAt),
+            ContractJson.Default.OeeWindowMessage);
 }

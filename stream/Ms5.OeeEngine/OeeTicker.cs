@@ -1,3 +1,4 @@
+using Ms5.Analytics.Andon;
 using Ms5.Analytics.Oee;
 using Ms5.Analytics.Plant;
 using Ms5.Postgres;

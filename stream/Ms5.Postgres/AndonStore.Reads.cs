@@ -1,3 +1,4 @@
+using Ms5.Analytics.Andon;
 using Npgsql;
 
 namespace Ms5.Postgres;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Confluent.Kafka;
+using Ms5.Analytics.Contracts;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Plant;
 using Ms5.Analytics.Simulation;
@@ -64,11 +65,10 @@ internal static class OeeBenchmark
                 }
 
                 var received = DateTimeOffset.UtcNow;
-                using var doc = JsonDocument.Parse(value);
-                var root = doc.RootElement;
-                if (root.GetProperty("window").GetString() == "15m" && root.TryGetProperty("lastEventAt", out var last))
+                var oee = JsonSerializer.Deserialize(value, ContractJson.Default.OeeWindowMessage);
+                if (oee is { Window: "15m", LastEventAt: { } last })
                 {
-                    published.GetOrAdd(root.GetProperty("id").GetString()!, _ => []).Add((last.GetDateTimeOffset(), received));
+                    published.GetOrAdd(oee.Id, _ => []).Add((last, received));
                 }
             }
         });

@@ -6,9 +6,9 @@ namespace Ms5.Analytics.Plant;
 
 /// <summary>
 /// Reads the plant file format (documented in infra/plants/README.md, schema
-/// analytics/contract/plant.v1.schema.json). Every problem is reported with its JSON path.
-/// Longer than our ~300-line habit: one reader per plant-file section, kept side by side so problem paths and
-/// wording stay uniform; the Andon and simulation sections are read by their own domains' readers.
+/// analytics/contract/plant.v1.schema.json: the shape; uniqueness and references are checked only here).
+/// Every problem is reported with its JSON path. Longer than our ~300-line habit: one reader per plant-file
+/// section, kept side by side so problem paths and wording stay uniform.
 /// </summary>
 public static partial class PlantConfigParser
 {

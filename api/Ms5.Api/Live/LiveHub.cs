@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Confluent.Kafka;
+using Ms5.Analytics.Contracts;
 using Ms5.Analytics.Events;
 using Ms5.Postgres;
 using Prometheus;
@@ -215,7 +216,7 @@ internal sealed class LiveFeed(LiveHub hub, ApiOptions options, KafkaConnection 
             }
             catch (JsonException)
             {
-                // Not ours to judge here: the historian dead-letters bad events.
+                // Not ours to judge here: the historian dead-letters bad events; a message off its contract is skipped.
             }
         }
 
@@ -242,23 +243,29 @@ internal sealed class LiveFeed(LiveHub hub, ApiOptions options, KafkaConnection 
             }));
         }
 
-        using var doc = JsonDocument.Parse(value);
-        var root = doc.RootElement;
         if (topic == options.OeeTopic)
         {
-            var scope = root.GetProperty("scope").GetString();
-            var id = root.GetProperty("id").GetString()!;
-            var line = scope switch
+            if (JsonSerializer.Deserialize(value, ContractJson.Default.OeeWindowMessage) is not { } oee)
             {
-                "machine" => LineOf(id),
-                "line" => id,
+                return null;
+            }
+
+            var line = oee.Scope switch
+            {
+                "machine" => LineOf(oee.Id),
+                "line" => oee.Id,
                 _ => null,
             };
-            return new LiveUpdate(line, Frame("oee", w => root.WriteTo(w), data: true));
+            return new LiveUpdate(line, Frame("oee", w => JsonSerializer.Serialize(w, oee, ContractJson.Default.OeeWindowMessage), data: true));
         }
 
-        var andonLine = root.TryGetProperty("andon", out var a) ? a.GetProperty("lineId").GetString() : null;
-        return new LiveUpdate(andonLine, Frame("andon", w => root.WriteTo(w), data: true));
+        if (JsonSerializer.Deserialize(value, ContractJson.Default.AndonMessage) is not { } andon)
+        {
+            return null;
+        }
+
+        // Frames carry the message as the contract writes it (not the raw bytes), so the board sees one shape.
+        return new LiveUpdate(andon.Andon.LineId, Frame("andon", w => JsonSerializer.Serialize(w, andon, ContractJson.Default.AndonMessage), data: true));
     }
 
     private static byte[] Frame(string type, Action<Utf8JsonWriter> body, bool data = false)

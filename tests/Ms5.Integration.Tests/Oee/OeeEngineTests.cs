@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Ms5.Analytics.Contracts;
 using Ms5.Analytics.Oee;
 using Ms5.Analytics.Plant;
 using Ms5.Integration.Tests.Api;
@@ -180,16 +181,16 @@ public sealed class OeeEngineTests(StackFixture stack)
 
         var published = stack.ReadAll(outTopic, 3, TimeSpan.FromSeconds(30))
             .Where(m => m.Message.Key is { } k && System.Text.Encoding.UTF8.GetString(k) == "machine:oee-m2")
-            .Select(m => JsonDocument.Parse(m.Message.Value!).RootElement)
+            .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.OeeWindowMessage)!)
             .ToList();
-        Assert.Contains(published, m => m.GetProperty("window").GetString() == "15m" && m.GetProperty("runSeconds").GetDouble() > 0);
-        Assert.Contains(published, m => m.GetProperty("window").GetString() == "shift");
+        Assert.Contains(published, m => m.Window == "15m" && m.RunSeconds > 0);
+        Assert.Contains(published, m => m.Window == "shift");
         // Right after the batch commits, the machine's windows go out with the newest event they include,
         // and count the current minute so far.
         var newest = start.AddMinutes(9).AddSeconds(20);
-        var afterBatch = Assert.Single(published, m => m.GetProperty("window").GetString() == "15m" && m.TryGetProperty("lastEventAt", out var l) && l.GetDateTimeOffset() == newest);
-        Assert.Equal(10, afterBatch.GetProperty("goodCount").GetInt64());
-        Assert.Equal(BucketCalculator.Floor(afterBatch.GetProperty("to").GetDateTimeOffset()).AddMinutes(-15), afterBatch.GetProperty("from").GetDateTimeOffset());
+        var afterBatch = Assert.Single(published, m => m.Window == "15m" && m.LastEventAt == newest);
+        Assert.Equal(10, afterBatch.GoodCount);
+        Assert.Equal(BucketCalculator.Floor(afterBatch.To).AddMinutes(-15), afterBatch.From);
 
         await using var api = new ApiFactory(stack);
         var live = JsonDocument.Parse(await api.CreateClient().GetStringAsync(new Uri("/api/oee/live?machine=oee-m2", UriKind.Relative))).RootElement;
