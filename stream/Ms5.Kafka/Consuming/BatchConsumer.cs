@@ -27,6 +27,15 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         Buckets = Histogram.ExponentialBuckets(0.001, 2, 16),
     });
 
+    /// <summary>Partitions the consumer owns now (what tests and dashboards read instead of logs).</summary>
+    public const string PartitionsMetric = "ms5_consumer_partitions";
+
+    /// <summary>Partition assignments received (each rebalance that gives the consumer partitions counts once).</summary>
+    public const string AssignmentsMetric = "ms5_consumer_assignments_total";
+
+    private static readonly Gauge Partitions = Metrics.CreateGauge(PartitionsMetric, "Partitions the consumer group member owns.", "group");
+    private static readonly Counter Assignments = Metrics.CreateCounter(AssignmentsMetric, "Partition assignments received.", "group");
+
     private readonly ResiliencePipeline _retry;
     private List<ConsumeResult<byte[]?, byte[]?>> _pending = [];
     private (Task Write, List<ConsumeResult<byte[]?, byte[]?>> Messages)? _inflight;
@@ -80,6 +89,8 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
     IEnumerable<TopicPartitionOffset> IPartitionListener.OnAssigned(IReadOnlyList<TopicPartition> partitions, Func<TopicPartition, long?> endOffset)
     {
         var offsets = OnAssigned(partitions, endOffset).ToList();
+        Partitions.WithLabels(GroupId).Inc(partitions.Count);
+        Assignments.WithLabels(GroupId).Inc();
         Logger.LogInformation("{Group} assigned {Partitions}", GroupId, string.Join(", ", offsets.Select(o => $"{o.Partition.Value}@{o.Offset}")));
         return offsets;
     }
@@ -89,6 +100,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         // Finish and commit what is being written before the partitions change hands.
         CompleteInflightAsync().GetAwaiter().GetResult();
         DropPending(partitions.Select(p => p.Partition.Value).ToHashSet(), lost ? "lost" : "revoked");
+        Partitions.WithLabels(GroupId).Dec(partitions.Count);
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>

@@ -9,10 +9,14 @@ internal sealed class ChildProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private ChildProcess(Process process)
+    private ChildProcess(Process process, IReadOnlyDictionary<string, string> env)
     {
         _process = process;
+        Environment = env;
     }
+
+    /// <summary>The environment it was started with (e.g. to find its Stream__MetricsPort).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; }
 
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
@@ -52,7 +56,7 @@ internal sealed class ChildProcess : IDisposable
         }
 
         var p = new Process { StartInfo = psi };
-        var child = new ChildProcess(p);
+        var child = new ChildProcess(p, env);
         p.OutputDataReceived += (_, e) => child.Append(e.Data);
         p.ErrorDataReceived += (_, e) => child.Append(e.Data);
         p.Start();

@@ -70,7 +70,8 @@ public sealed class StackFixture : IAsyncLifetime
         ["Stream__OeeGroup"] = $"test.{RunId}.{groupSuffix}.oee",
         ["Stream__OeeTopic"] = $"test.{RunId}.oee-out",
         ["Stream__Sinks"] = sinks,
-        ["Stream__MetricsPort"] = "0",
+        // Its own port: tests read the host's /metrics (partition assignment) instead of its log.
+        ["Stream__MetricsPort"] = TestAlertmanager.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Stream__MaxBatchDelay"] = "00:00:00.100",
         ["Stream__MaxRetryDelay"] = "00:00:02",
     };
@@ -79,31 +80,41 @@ public sealed class StackFixture : IAsyncLifetime
     internal ChildProcess StartStream(string groupSuffix, string? topic = null, string sinks = "pg,influx") =>
         ChildProcess.Start(sinks == "oee" ? Repo.EngineDll : Repo.HistorianDll, StreamEnv(groupSuffix, topic, sinks));
 
-    /// <summary>Waits until the host logged partition assignment for <paramref name="groups"/> consumer groups.</summary>
-    internal static async Task WaitForAssignmentAsync(ChildProcess process, int groups)
+    /// <summary>Waits until the host's consumers received <paramref name="assignments"/> partition assignments in all (its /metrics).</summary>
+    internal static async Task WaitForAssignmentAsync(ChildProcess process, int assignments)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (CountOf(process.Output, " assigned ") < groups)
+        while ((await ConsumerStateAsync(process)).Assignments < assignments)
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException("stream host did not get its partitions:\n" + process.Output);
+                throw new InvalidOperationException($"the host did not get {assignments} partition assignment(s):\n" + process.Output);
             }
 
             await Task.Delay(200);
         }
     }
 
-    private static int CountOf(string text, string what)
+    private static readonly HttpClient MetricsClient = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>Partition assignments received and partitions owned now, summed over the host's consumer groups (0, 0 while it is not answering yet).</summary>
+    internal static async Task<(double Assignments, double Partitions)> ConsumerStateAsync(ChildProcess process)
     {
-        int n = 0, i = 0;
-        while ((i = text.IndexOf(what, i, StringComparison.Ordinal)) >= 0)
+        var port = process.Environment["Stream__MetricsPort"];
+        string text;
+        try
         {
-            n++;
-            i += what.Length;
+            text = await MetricsClient.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+        }
+        catch (HttpRequestException)
+        {
+            return (0, 0);
         }
 
-        return n;
+        double Sum(string metric) => text.Split('\n')
+            .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        return (Sum("ms5_consumer_assignments_total"), Sum("ms5_consumer_partitions"));
     }
 
     public async Task ProduceAsync(string topic, IEnumerable<(string? Key, string Value)> messages)
