@@ -171,6 +171,12 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
                 if (_pending.Count == 0)
                 {
                     ct.ThrowIfCancellationRequested();
+                    if (_inflight is { Write.IsCompleted: true })
+                    {
+                        // Idle: commit the finished write now rather than when the next message comes.
+                        return;
+                    }
+
                     deadline = Time.GetUtcNow() + Settings.MaxDelay;
                     continue;
                 }

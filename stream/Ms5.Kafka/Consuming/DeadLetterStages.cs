@@ -39,22 +39,24 @@ public sealed class PublishDeadLetters(IProducer<byte[]?, byte[]?> producer, str
 
 /// <summary>
 /// Counts and skips rejected messages: for consumers of a topic whose dead letters another consumer group
-/// (the PostgreSQL historian) publishes, so each bad message is dead-lettered once.
+/// (the PostgreSQL historian) publishes, so each bad message is dead-lettered once. A retried write of the
+/// same batch does not count them again.
 /// </summary>
 public sealed class SkipDeadLetters(Action<int> skipped) : IDeadLetterStage
 {
+    private readonly HashSet<(int Partition, long Offset)> _counted = [];
+
     public Task RouteAsync(EventBatch batch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (batch.DeadLetters.Count > 0)
+        var uncounted = batch.DeadLetters.Count(d => _counted.Add((d.Partition, d.Offset)));
+        if (uncounted > 0)
         {
-            skipped(batch.DeadLetters.Count);
+            skipped(uncounted);
         }
 
         return Task.CompletedTask;
     }
 
-    public void BatchCompleted()
-    {
-    }
+    public void BatchCompleted() => _counted.Clear();
 }

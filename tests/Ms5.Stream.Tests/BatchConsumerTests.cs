@@ -1,0 +1,171 @@
+using Confluent.Kafka;
+using Ms5.Kafka.Consuming;
+using Ms5.Stream.Tests.Support;
+
+namespace Ms5.Stream.Tests;
+
+public sealed class BatchConsumerTests
+{
+    private static readonly TimeSpan Ms = TimeSpan.FromMilliseconds(1);
+
+    [Fact]
+    public async Task RunAsync_WriteInFlight_CommitsOnlyAfterItCompletesWithLastOffsetPlusOnePerPartition()
+    {
+        await using var h = new Harness();
+        h.Consumer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Session.Play(Step.At(0, 5), Step.At(1, 7), Step.At(0, 6), Step.At(1, 9), Step.Quiet());
+        h.Start();
+
+        await h.Journal.Until("write 0@5,1@7,0@6,1@9");
+        Assert.Empty(h.Session.Commits);
+
+        h.Consumer.Gate.SetResult();
+        await h.Journal.Until("commit 0@7,1@10");
+
+        Assert.Equal(["write 0@5,1@7,0@6,1@9", "written 0@5,1@7,0@6,1@9", "commit 0@7,1@10"], h.Journal.Entries);
+        var commit = Assert.Single(h.Session.Commits);
+        Assert.Equal([new TopicPartitionOffset(Messages.Topic, 0, 7), new TopicPartitionOffset(Messages.Topic, 1, 10)], commit);
+    }
+
+    [Fact]
+    public async Task RunAsync_IdleAfterAWrite_CommitsWithoutWaitingForAnotherMessage()
+    {
+        await using var h = new Harness();
+        h.Session.Play(Step.At(0, 5), Step.Quiet());
+        h.Start();
+
+        // Nothing more arrives: the durable batch must still be committed (and completed) while the consumer idles.
+        await h.Journal.Until("commit 0@6");
+
+        Assert.Equal(["write 0@5", "written 0@5", "commit 0@6"], h.Journal.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_WriteFails_RetriesTheSameBatchWithDoublingCappedBackoffAndCommitsOnceAfterSuccess()
+    {
+        await using var h = new Harness(ScriptedBatchConsumer.Config(maxRetryDelayMs: 1000));
+        h.Consumer.FailNext(5);
+        h.Session.Play(Step.At(0, 5), Step.At(0, 6), Step.Quiet());
+        h.Start();
+
+        TimeSpan[] expected = [200 * Ms, 400 * Ms, 800 * Ms, 1000 * Ms, 1000 * Ms];
+        foreach (var delay in expected)
+        {
+            Assert.Equal(delay, await h.Clock.NextTimerAsync());
+            Assert.Empty(h.Session.Commits);
+            h.Clock.Advance(delay);
+        }
+
+        await h.Journal.Until("commit 0@7");
+
+        var start = TimerRecordingClock.T0;
+        var attempts = h.Consumer.Attempts;
+        Assert.Equal([start + (200 * Ms), start + (400 * Ms), start + (800 * Ms), start + (1600 * Ms), start + (2600 * Ms), start + (3600 * Ms)], attempts.Select(a => a.At));
+        Assert.All(attempts, a => Assert.Same(attempts[0].Batch, a.Batch));
+        Assert.Equal([.. Enumerable.Repeat("write 0@5,0@6", 6), "written 0@5,0@6", "commit 0@7"], h.Journal.Entries);
+    }
+
+    [Fact]
+    public async Task OnRevoked_WriteInFlight_CompletesAndCommitsItBeforeReturningAndDropsPendingOfRevokedPartition()
+    {
+        await using var h = new Harness();
+        h.Consumer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Session.Play(Step.At(0, 10), Step.At(1, 20), Step.Quiet());
+        h.Start();
+        await h.Journal.Until("write 0@10,1@20");
+
+        h.Session.Play(
+            Step.At(0, 11),
+            Step.At(1, 21),
+            new Step.Rebalance(listener =>
+            {
+                h.Journal.Add("revoke 0");
+                listener.OnRevoked([Messages.Partition(0)], lost: false);
+                h.Journal.Add("revoked 0");
+            }),
+            Step.Quiet());
+        await h.Journal.Until("revoke 0");
+        Assert.Equal(["write 0@10,1@20", "revoke 0"], h.Journal.Entries);
+
+        h.Consumer.Gate.SetResult();
+        await h.Journal.Until("commit 1@22");
+
+        Assert.Equal(
+            [
+                "write 0@10,1@20", "revoke 0", "written 0@10,1@20", "commit 0@11,1@21", "revoked 0",
+                "write 1@21", "written 1@21", "commit 1@22",
+            ],
+            h.Journal.Entries);
+    }
+
+    [Fact]
+    public async Task OnRevoked_PartitionsLost_DropsTheirPendingMessagesToo()
+    {
+        await using var h = new Harness();
+        h.Session.Play(
+            Step.At(0, 3),
+            Step.At(2, 8),
+            new Step.Rebalance(listener => listener.OnRevoked([Messages.Partition(2)], lost: true)),
+            Step.At(0, 4),
+            Step.Quiet());
+        h.Start();
+
+        await h.Journal.Until("commit 0@5");
+
+        Assert.Equal(["write 0@3,0@4", "written 0@3,0@4", "commit 0@5"], h.Journal.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_MaxBatchReached_CutsTheBatchWithoutWaiting()
+    {
+        await using var h = new Harness(ScriptedBatchConsumer.Config(maxBatch: 3, maxDelayMs: 200));
+        h.Session.Play(Step.At(0, 0), Step.At(0, 1), Step.At(0, 2), Step.At(0, 3), Step.At(0, 4), Step.Quiet());
+        h.Start();
+
+        await h.Journal.Until("commit 0@5");
+
+        var start = TimerRecordingClock.T0;
+        Assert.Equal([("0@0,0@1,0@2", start), ("0@3,0@4", start + (200 * Ms))], h.Consumer.Cuts.Select(c => (Journal.Positions(c.Batch), c.At)));
+        Assert.Equal(["write 0@0,0@1,0@2", "written 0@0,0@1,0@2", "commit 0@3", "write 0@3,0@4", "written 0@3,0@4", "commit 0@5"], h.Journal.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_FirstMessageMaxDelayOld_CutsTheBatchAtThatAge()
+    {
+        await using var h = new Harness(ScriptedBatchConsumer.Config(maxBatch: 100, maxDelayMs: 200));
+        h.Session.Play(
+            Step.At(0, 0),
+            Step.At(0, 1, after: 150 * Ms),
+            Step.At(0, 2, after: 100 * Ms),
+            Step.At(0, 3),
+            Step.Quiet());
+        h.Start();
+
+        await h.Journal.Until("commit 0@4");
+
+        // The first batch is cut when 0@0 is 200 ms old (0@2 is still 50 ms away); the second 200 ms after 0@2 came.
+        var start = TimerRecordingClock.T0;
+        Assert.Equal([("0@0,0@1", start + (200 * Ms)), ("0@2,0@3", start + (450 * Ms))], h.Consumer.Cuts.Select(c => (Journal.Positions(c.Batch), c.At)));
+    }
+
+    [Fact]
+    public async Task RunAsync_Cancelled_ClosesTheSession()
+    {
+        var h = new Harness();
+        h.Start();
+        await h.DisposeAsync();
+
+        Assert.True(h.Session.Closed);
+    }
+
+    [Fact]
+    public void OnAssigned_ByDefault_StartsAtTheGroupsCommittedOffset()
+    {
+        using var consumer = new ScriptedBatchConsumer(new ScriptedSession(new TimerRecordingClock(), new Journal()), TimeProvider.System, new Journal(), ScriptedBatchConsumer.Config());
+        IPartitionListener listener = consumer;
+
+        var offsets = listener.OnAssigned([Messages.Partition(0), Messages.Partition(3)], _ => 42).ToList();
+
+        Assert.Equal([new TopicPartitionOffset(Messages.Topic, 0, Offset.Unset), new TopicPartitionOffset(Messages.Topic, 3, Offset.Unset)], offsets);
+    }
+}
