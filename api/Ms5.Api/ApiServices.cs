@@ -23,6 +23,40 @@ internal sealed class KafkaConnection(IServiceProvider services, ApiOptions opti
     public string AndonTopic => options.AndonTopic;
     public EventProducer Producer => _kafka.Value.Producer;
 
+    private long _reachableUntil;
+
+    /// <summary>
+    /// Whether Kafka answers a metadata request for <paramref name="topic"/> within a few seconds (a success is
+    /// trusted for a second): HTTP ingest asks before producing anything, so an unreachable Kafka means a clear
+    /// 503 with nothing accepted, not a request half produced after the delivery timeout.
+    /// </summary>
+    public async Task<string?> UnreachableBecauseAsync(string topic, TimeProvider time)
+    {
+        if (time.GetUtcNow().UtcTicks < Interlocked.Read(ref _reachableUntil))
+        {
+            return null;
+        }
+
+        try
+        {
+            await Task.Run(() =>
+            {
+                using var admin = new Confluent.Kafka.DependentAdminClientBuilder(Producer.Inner.Handle).Build();
+                var meta = admin.GetMetadata(topic, TimeSpan.FromSeconds(3));
+                if (meta.Brokers.Count == 0)
+                {
+                    throw new InvalidOperationException("no broker answered");
+                }
+            });
+            Interlocked.Exchange(ref _reachableUntil, (time.GetUtcNow() + TimeSpan.FromSeconds(1)).UtcTicks);
+            return null;
+        }
+        catch (Exception ex) when (ex is Confluent.Kafka.KafkaException or InvalidOperationException)
+        {
+            return ex.Message;
+        }
+    }
+
     public void Dispose()
     {
         if (_kafka.IsValueCreated)

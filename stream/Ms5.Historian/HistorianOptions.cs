@@ -13,6 +13,9 @@ public sealed class HistorianOptions : StreamOptions
     public string PgGroup { get; set; } = "ms5.historian-pg";
     public string InfluxGroup { get; set; } = "ms5.historian-influx";
 
+    /// <summary>The group that stores every DLQ record in dead_letters (with the "pg" sink).</summary>
+    public string DlqGroup { get; set; } = "ms5.historian-dlq";
+
     public override int MetricsPort { get; set; } = 59464;
 
     public IReadOnlyList<string> SinkList() => Sinks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

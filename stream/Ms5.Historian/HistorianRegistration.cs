@@ -33,10 +33,21 @@ internal static class HistorianRegistration
                 var o = sp.GetRequiredService<IOptions<HistorianOptions>>().Value;
                 var kafka = sp.GetRequiredService<KafkaOptions>();
                 var time = sp.GetRequiredService<TimeProvider>();
-                var dlq = new ProducerBuilder<byte[]?, byte[]?>(kafka.ProducerConfig($"{o.PgGroup}-dlq")).Build();
-                var pipeline = new EventPipeline(new ValidateStage(sp.GetRequiredService<EventRules>(), time, "historian-pg"), new PublishDeadLetters(dlq, o.DlqTopic), sp.GetRequiredService<PlantDirectory>());
+                // Dead letters go to dead_letters with the batch; DeadLetterOutbox publishes them to the DLQ topic.
+                var pipeline = new EventPipeline(new ValidateStage(sp.GetRequiredService<EventRules>(), time, "historian-pg"), new KeepDeadLettersWithBatch(), sp.GetRequiredService<PlantDirectory>());
                 var writer = ActivatorUtilities.CreateInstance<HistorianWriter>(sp, o.PgGroup, kafka.BootstrapServers);
                 return new PgHistorianSink(kafka, o.Consumer(o.PgGroup), pipeline, writer, time, sp.GetRequiredService<ILogger<PgHistorianSink>>());
+            });
+            builder.Services.AddHostedService(sp =>
+            {
+                var o = sp.GetRequiredService<IOptions<HistorianOptions>>().Value;
+                var producer = new ProducerBuilder<byte[]?, byte[]?>(sp.GetRequiredService<KafkaOptions>().ProducerConfig($"{o.PgGroup}-dlq")).Build();
+                return ActivatorUtilities.CreateInstance<DeadLetterOutbox>(sp, producer);
+            });
+            builder.Services.AddHostedService(sp =>
+            {
+                var o = sp.GetRequiredService<IOptions<HistorianOptions>>().Value;
+                return ActivatorUtilities.CreateInstance<DeadLetterSink>(sp, o.Consumer(o.DlqGroup) with { Topic = o.DlqTopic });
             });
         }
 

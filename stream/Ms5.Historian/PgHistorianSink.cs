@@ -18,7 +18,7 @@ internal sealed class PgHistorianSink(KafkaOptions kafka, ConsumerSettings setti
     private static readonly Counter Events = Metrics.CreateCounter("ms5_historian_pg_events_total", "Messages by outcome.", "outcome");
 
     protected override IEnumerable<TopicPartitionOffset> OnAssigned(IReadOnlyList<TopicPartition> partitions, Func<TopicPartition, long?> endOffset) =>
-        StoredOffsets.Assign(partitions, endOffset, writer.LoadOffsetsAsync(Topic).GetAwaiter().GetResult(), GroupId, Logger);
+        StoredOffsets.Assign(partitions, endOffset, StoredOffsets.TryLoad(ct => writer.LoadOffsetsAsync(Topic, ct), Settings.RevocationWait, GroupId, Logger), GroupId, Logger);
 
     protected override async Task HandleAsync(EventBatch batch, CancellationToken ct)
     {

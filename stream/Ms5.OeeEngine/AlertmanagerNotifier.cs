@@ -1,5 +1,4 @@
 using Ms5.Alertmanager;
-using Ms5.Analytics.Andon;
 using Ms5.Postgres;
 using Ms5.ServiceDefaults;
 using Npgsql;
@@ -16,10 +15,6 @@ namespace Ms5.OeeEngine;
 /// </summary>
 internal sealed class AlertmanagerNotifier(NpgsqlDataSource db, AlertmanagerClient client, AndonHub hub, TimeProvider time, Uri apiBase, ILogger<AlertmanagerNotifier> logger) : BackgroundService
 {
-    /// <summary>How long a posted alert lives in Alertmanager without being re-posted.</summary>
-    public static readonly TimeSpan AlertLifetime = TimeSpan.FromMinutes(5);
-
-    private static readonly TimeSpan Repost = TimeSpan.FromMinutes(1);
     private static readonly Counter Posted = Metrics.CreateCounter("ms5_andon_alerts_posted_total", "Alerts posted to Alertmanager, by state.", "state");
     private static readonly Counter Failures = Metrics.CreateCounter("ms5_andon_alertmanager_failures_total", "Failed posts to Alertmanager (retried).");
 
@@ -44,26 +39,9 @@ internal sealed class AlertmanagerNotifier(NpgsqlDataSource db, AlertmanagerClie
     internal async ValueTask SyncAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        foreach (var (a, postedLevel) in await AndonStore.UnsyncedAsync(db, now - Repost, ct))
+        foreach (var (a, postedLevel) in await AndonStore.UnsyncedAsync(db, now - AndonAlerts.Repost, ct))
         {
-            var alerts = new List<Alert>();
-            if (a.ResolvedAt is { } resolved)
-            {
-                if (postedLevel is { } l)
-                {
-                    alerts.Add(ToAlert(a, l, resolved < a.RaisedAt ? a.RaisedAt : resolved));
-                }
-            }
-            else
-            {
-                if (postedLevel is { } old && old != a.Level)
-                {
-                    alerts.Add(ToAlert(a, old, now));
-                }
-
-                alerts.Add(ToAlert(a, a.Level, now + AlertLifetime));
-            }
-
+            var alerts = AndonAlerts.For(a, postedLevel, now, apiBase);
             await client.PostAsync(alerts, ct);
             foreach (var alert in alerts)
             {
@@ -72,41 +50,5 @@ internal sealed class AlertmanagerNotifier(NpgsqlDataSource db, AlertmanagerClie
 
             await AndonStore.MarkPostedAsync(db, a.Id, a.ResolvedAt is null ? a.Level : null, a.ResolvedAt is not null, now, ct);
         }
-    }
-
-    private Alert ToAlert(AndonRecord a, int level, DateTimeOffset endsAt)
-    {
-        var link = new Uri(apiBase, $"api/andon/{a.Id}").ToString();
-        var annotations = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["summary"] = $"{a.MachineId}: {a.Summary}",
-            ["description"] = $"Andon '{a.RuleId}' ({a.Severity}) on {a.MachineId}, line {a.LineId}: {a.Summary}; condition since {a.Since:O}, raised {a.RaisedAt:O}",
-            ["since"] = a.Since.ToString("O"),
-            ["raised_at"] = a.RaisedAt.ToString("O"),
-            ["andon_id"] = a.Id.ToString(),
-            ["status"] = a.Status,
-            ["link"] = link,
-        };
-        if (a.AckedBy is not null)
-        {
-            annotations["acknowledged_by"] = a.AckedBy;
-        }
-
-        return new Alert(
-            new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["alertname"] = "MS5Andon",
-                ["plant"] = a.PlantId,
-                ["line"] = a.LineId,
-                ["machine"] = a.MachineId,
-                ["rule"] = a.RuleId,
-                ["severity"] = a.Severity,
-                ["level"] = level.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["scope"] = a.MachineId.Length == 0 ? "line" : "machine",
-            },
-            annotations,
-            a.RaisedAt,
-            endsAt,
-            link);
     }
 }

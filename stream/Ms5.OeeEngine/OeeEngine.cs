@@ -38,7 +38,8 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         parts.Publication.Live.Clear();
         parts.Tails.Clear();
         parts.Andon.Forget();
-        return StoredOffsets.Assign(partitions, endOffset, OffsetStore.LoadAsync(parts.Db, GroupId, Topic, Kafka.BootstrapServers).GetAwaiter().GetResult(), GroupId, Logger);
+        var stored = StoredOffsets.TryLoad(ct => OffsetStore.LoadAsync(parts.Db, GroupId, Topic, Kafka.BootstrapServers, ct), Settings.RevocationWait, GroupId, Logger);
+        return StoredOffsets.Assign(partitions, endOffset, stored, GroupId, Logger);
     }
 
     protected override async Task HandleAsync(EventBatch batch, CancellationToken ct)

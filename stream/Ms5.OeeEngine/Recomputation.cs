@@ -33,14 +33,14 @@ internal sealed record RecomputeResult(
 /// The sequence the engine's batches and the ticker share, inside the caller's transaction (machines locked):
 /// compute each machine's minute buckets exactly (<see cref="BucketCalculator"/>) and evaluate its Andon rules on
 /// the same events — machines in parallel, they are independent — then save the buckets and progress and
-/// apply the Andon findings. After COMMIT, <see cref="CommittedAsync"/> hands the findings to the Andon hub.
+/// apply the Andon findings (<c>parallel: false</c> keeps a core free for the Andon timers, see <see cref="OeeTicker"/>). After COMMIT, <see cref="CommittedAsync"/> hands the findings to the Andon hub.
 /// </summary>
 internal sealed class Recomputation(AndonHub andon)
 {
-    public async Task<RecomputeResult> ComputeAndSaveAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<RecomputeItem> items, DateTimeOffset now, CancellationToken ct, Action<string>? mark = null)
+    public async Task<RecomputeResult> ComputeAndSaveAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<RecomputeItem> items, DateTimeOffset now, CancellationToken ct, Action<string>? mark = null, bool parallel = true)
     {
         var results = new (SortedDictionary<DateTimeOffset, OeeComponents> Buckets, List<AndonFinding> Found, List<(AndonFinding, DateTimeOffset)> Ahead)[items.Count];
-        Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = ct }, i =>
+        Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = parallel ? -1 : 1 }, i =>
         {
             var item = items[i];
             var ctx = item.Context;

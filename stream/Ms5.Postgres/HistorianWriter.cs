@@ -35,7 +35,8 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
 
         var inserted = batch.Events.Count == 0 ? 0 : await InsertEventsAsync(conn, tx, batch.Events, receivedAt, ct);
         await UpdateStateIntervalsAsync(conn, tx, batch.Events, ct);
-        await InsertDeadLettersAsync(conn, tx, batch.DeadLetters, ct);
+        // Dead letters are published to the DLQ topic from here afterwards (an outbox): an unwritable DLQ never holds back valid events.
+        await DeadLetterStore.InsertAsync(conn, tx, batch.DeadLetters, publishedAt: null, ct);
         await SaveOffsetsAsync(conn, tx, batch, ct);
         await tx.CommitAsync(ct);
         return new HistorianWriteResult(inserted, batch.Events.Count - inserted, batch.DeadLetters.Count);
@@ -167,30 +168,6 @@ public sealed class HistorianWriter(NpgsqlDataSource db, string consumerGroup, s
         update.Parameters.AddWithValue(earliest.Select(e => e.Machine).ToArray());
         update.Parameters.AddWithValue(earliest.Select(e => e.From).ToArray());
         await update.ExecuteNonQueryAsync(ct);
-    }
-
-    private static async Task InsertDeadLettersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<DeadLetter> letters, CancellationToken ct)
-    {
-        if (letters.Count == 0)
-        {
-            return;
-        }
-
-        // One statement for the whole batch: a flood of bad messages must not slow the sink to a crawl.
-        await using var cmd = new NpgsqlCommand("""
-            INSERT INTO dead_letters (stage, source_topic, source_partition, source_offset, machine_id, reason, problems, payload)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::jsonb[], $8::bytea[])
-            ON CONFLICT (stage, source_topic, source_partition, source_offset) DO NOTHING
-            """, conn, tx);
-        cmd.Parameters.AddWithValue(letters.Select(d => d.Stage).ToArray());
-        cmd.Parameters.AddWithValue(letters.Select(d => d.Topic).ToArray());
-        cmd.Parameters.AddWithValue(letters.Select(d => d.Partition).ToArray());
-        cmd.Parameters.AddWithValue(letters.Select(d => d.Offset).ToArray());
-        cmd.Parameters.Add(new NpgsqlParameter { Value = letters.Select(d => (object?)d.MachineId ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        cmd.Parameters.AddWithValue(letters.Select(d => d.Reason).ToArray());
-        cmd.Parameters.Add(new NpgsqlParameter { Value = letters.Select(d => EventProblem.ToJson(d.Problems)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = letters.Select(d => (object?)d.Payload ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private Task SaveOffsetsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, EventBatch batch, CancellationToken ct) =>

@@ -99,6 +99,37 @@ public sealed class BatchConsumerTests
     }
 
     [Fact]
+    public async Task OnRevoked_WriteThatCannotFinish_IsAbandonedUncommitted_AndKeptPartitionsAreReadAgain()
+    {
+        // The store is down: the write waits forever. The rebalance must not.
+        await using var h = new Harness();
+        h.Consumer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Session.Play(Step.At(0, 10), Step.At(1, 20), Step.Quiet());
+        h.Start();
+        await h.Journal.Until("write 0@10,1@20");
+
+        h.Session.Play(
+            Step.At(1, 21),
+            new Step.Rebalance(listener =>
+            {
+                h.Journal.Add("revoke 0");
+                listener.OnRevoked([Messages.Partition(0)], lost: false);
+                h.Journal.Add("revoked 0");
+            }),
+            Step.At(1, 22),
+            Step.Quiet());
+        await h.Journal.Until("revoke 0");
+        // The revocation waits RevocationWait (10 s) on the fake clock, then gives the write up.
+        Assert.Equal(TimeSpan.FromSeconds(10), await h.Clock.NextTimerAsync());
+        h.Clock.Advance(TimeSpan.FromSeconds(10));
+        await h.Journal.Until("seek 1@20");
+
+        // Nothing was committed; partition 1 (kept) is read again from the abandoned batch's offset, 1@21 and 1@22 after it.
+        Assert.Equal(["write 0@10,1@20", "revoke 0", "revoked 0", "seek 1@20"], h.Journal.Entries);
+        Assert.Empty(h.Session.Commits);
+    }
+
+    [Fact]
     public async Task OnRevoked_PartitionsLost_DropsTheirPendingMessagesToo()
     {
         await using var h = new Harness();

@@ -96,6 +96,34 @@ public sealed class DeadLetterMessageTests
         Assert.Equal("$: message is empty", Header(record, DlqHeaders.Reason));
     }
 
+    [Fact]
+    public void Read_ARecordCreatedFromALetter_GivesTheLetterBack()
+    {
+        var headers = new Headers { { "traceparent", Messages.Bytes("00-abc-01") } };
+        var letter = Assert.Single(Validate(Messages.At(3, 41, Messages.Bytes("{\"machineId\":\"press-01\"}"), Messages.Bytes("press-01"), headers)).DeadLetters);
+        var record = Messages.At(0, 7, DeadLetterMessage.Create(letter).Value!, letter.Key, DeadLetterMessage.Create(letter).Headers);
+
+        var read = DeadLetterMessage.Read(record);
+
+        Assert.Equal((letter.Stage, letter.Topic, letter.Partition, letter.Offset, letter.Reason), (read.Stage, read.Topic, read.Partition, read.Offset, read.Reason));
+        Assert.Equal(letter.Problems, read.Problems);
+        Assert.Equal(letter.Payload, read.Payload);
+        Assert.Equal(letter.Key, read.Key);
+        Assert.Equal("press-01", read.MachineId);
+        Assert.Equal([("traceparent", "00-abc-01")], read.SourceHeaders.Select(h => (h.Key, Messages.Text(h.Value))));
+    }
+
+    [Fact]
+    public void Read_ARecordWithoutMs5Headers_IsItsOwnSource()
+    {
+        var record = Messages.At(2, 9, Messages.Bytes("garbage"), null, new Headers());
+
+        var read = DeadLetterMessage.Read(record);
+
+        Assert.Equal(("unknown", Messages.Topic, 2, 9L), (read.Stage, read.Topic, read.Partition, read.Offset));
+        Assert.Equal([new EventProblem("$", "on the DLQ topic without MS5's headers")], read.Problems);
+    }
+
     private Message<byte[]?, byte[]?> FromConsumer(byte[] bytes, byte[]? key, int partition, long offset) =>
         DeadLetterMessage.Create(Assert.Single(Validate(Messages.At(partition, offset, bytes, key)).DeadLetters));
 

@@ -1,14 +1,11 @@
 using Ms5.Analytics.Events;
 using Ms5.Kafka.Consuming;
-using Ms5.Kafka.DeadLetters;
 using Ms5.Stream.Tests.Support;
 
 namespace Ms5.Stream.Tests;
 
 public sealed class DeadLetterStagesTests
 {
-    private const string Dlq = "ms5.machine-events.dlq.v1";
-
     [Fact]
     public async Task SkipDeadLetters_RouteAsync_CountsTheBatchsDeadLetters()
     {
@@ -47,61 +44,13 @@ public sealed class DeadLetterStagesTests
     }
 
     [Fact]
-    public async Task PublishDeadLetters_SameBatchRetried_SendsEachDeadLetterOnce()
+    public async Task KeepDeadLettersWithBatch_LeavesThemForTheHandler()
     {
-        var producer = new RecordingProducer();
-        var stage = new PublishDeadLetters(producer, Dlq);
-        var batch = Batch(Letter(0, 1), Letter(1, 5));
-
-        await stage.RouteAsync(batch, CancellationToken.None);
-        await stage.RouteAsync(batch, CancellationToken.None);
-
-        Assert.Equal([(Dlq, "1"), (Dlq, "5")], producer.Sent.Select(s => (s.Topic, Header(s.Message, DlqHeaders.SourceOffset))));
-    }
-
-    [Fact]
-    public async Task PublishDeadLetters_SendFails_ThrowsAndSendsOnTheRetry()
-    {
-        var producer = new RecordingProducer();
-        producer.FailNext(1);
-        var stage = new PublishDeadLetters(producer, Dlq);
         var batch = Batch(Letter(0, 1));
 
-        await Assert.ThrowsAnyAsync<Confluent.Kafka.KafkaException>(() => stage.RouteAsync(batch, CancellationToken.None));
-        Assert.Empty(producer.Sent);
+        await new KeepDeadLettersWithBatch().RouteAsync(batch, CancellationToken.None);
 
-        await stage.RouteAsync(batch, CancellationToken.None);
-
-        Assert.Equal(["1"], producer.Sent.Select(s => Header(s.Message, DlqHeaders.SourceOffset)));
-    }
-
-    [Fact]
-    public async Task PublishDeadLetters_AfterBatchCompleted_SendsTheSamePositionAgain()
-    {
-        // After a revocation the partition's new owner (or this consumer, reassigned) may read it again.
-        var producer = new RecordingProducer();
-        var stage = new PublishDeadLetters(producer, Dlq);
-
-        await stage.RouteAsync(Batch(Letter(0, 1)), CancellationToken.None);
-        stage.BatchCompleted();
-        await stage.RouteAsync(Batch(Letter(0, 1)), CancellationToken.None);
-
-        Assert.Equal(2, producer.Sent.Count);
-    }
-
-    [Fact]
-    public async Task PublishDeadLetters_SendsTheDlqRecordOfEachLetter()
-    {
-        var producer = new RecordingProducer();
-        var letter = Letter(3, 9) with { Payload = Messages.Bytes("{}") };
-
-        await new PublishDeadLetters(producer, Dlq).RouteAsync(Batch(letter), CancellationToken.None);
-
-        var sent = Assert.Single(producer.Sent).Message;
-        var expected = DeadLetterMessage.Create(letter);
-        Assert.Equal(expected.Value, sent.Value);
-        Assert.Equal(expected.Key, sent.Key);
-        Assert.Equal(expected.Headers.Select(h => (h.Key, Messages.Text(h.GetValueBytes()))), sent.Headers.Select(h => (h.Key, Messages.Text(h.GetValueBytes()))));
+        Assert.Equal([(0, 1L)], batch.DeadLetters.Select(d => (d.Partition, d.Offset)));
     }
 
     private static DeadLetter Letter(int partition, long offset) =>
@@ -121,7 +70,4 @@ public sealed class DeadLetterStagesTests
 
         return batch;
     }
-
-    private static string Header(Confluent.Kafka.Message<byte[]?, byte[]?> message, string name) =>
-        Messages.Text(message.Headers.GetLastBytes(name));
 }

@@ -27,6 +27,7 @@ internal static class IngestApi
 {
     /// <summary>The DLQ stage and source of events rejected here (headers ms5-dlq-stage, ms5-source-topic).</summary>
     public const string Stage = "http-ingest";
+    /// <summary>Followed by "/" and the request's id (UUIDv7): the DLQ record's source topic.</summary>
     public const string Source = "http:/api/ingest/events";
 
     public static void MapIngestApi(this IEndpointRouteBuilder app) =>
@@ -92,11 +93,20 @@ internal static class IngestApi
                 return Problem(StatusCodes.Status503ServiceUnavailable, "Kafka unavailable", ex.Message);
             }
 
+            if (await kafka.UnreachableBecauseAsync(options.EventsTopic, time) is { } why)
+            {
+                // Nothing is produced, valid or not: the gateway retries the whole request later (event ids make that safe).
+                var none = doc.RootElement.EnumerateArray().Select((e, i) => new IngestResult(i, TryEventId(e), "failed", [new IngestError("$", $"Kafka is unreachable ({why}); nothing of this request was accepted: retry it")])).ToList();
+                return TypedResults.Json(new IngestResponse(0, 0, count, none), statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
             var elements = doc.RootElement.EnumerateArray().Select(e => (Element: e, Bytes: Encoding.UTF8.GetBytes(e.GetRawText()))).ToList();
             var parsed = elements.Select(e => EventParser.Parse(e.Bytes)).ToList();
             // A machine of a plant loaded a moment ago must not be rejected as unknown.
             await plants.EnsureLoadedAsync(parsed.Select(p => p.Event?.MachineId ?? p.ValidMachineId), ct);
             var now = time.GetUtcNow();
+            // Each request is its own source: dead_letters keeps one row per source position.
+            var source = $"{Source}/{Guid.CreateVersion7():N}";
             var pending = new List<(int Index, string? EventId, Task<DeliveryResult<byte[]?, byte[]?>> Send, IReadOnlyList<EventProblem>? Problems)>(count);
             for (var i = 0; i < elements.Count; i++)
             {
@@ -111,7 +121,7 @@ internal static class IngestApi
                 }
                 else
                 {
-                    var letter = DeadLetterMessage.FromOutsideKafka(Stage, Source, i, machine ?? parsed[i].MachineId, problems, bytes, key);
+                    var letter = DeadLetterMessage.FromOutsideKafka(Stage, source, i, machine ?? parsed[i].MachineId, problems, bytes, key);
                     pending.Add((i, eventId, producer.Inner.ProduceAsync(options.DlqTopic, DeadLetterMessage.Create(letter), ct), problems));
                 }
             }

@@ -21,6 +21,9 @@ internal sealed class LiveHub
 {
     public const int QueueCapacity = 1_000;
 
+    /// <summary>The longest one frame may take to go out before its client counts as gone.</summary>
+    public static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(5);
+
     private static readonly Gauge Clients = Metrics.CreateGauge("ms5_ws_clients", "Connected WebSocket clients.");
     private static readonly Counter Dropped = Metrics.CreateCounter("ms5_ws_clients_dropped_total", "WebSocket clients disconnected for falling behind.");
 
@@ -90,16 +93,28 @@ internal sealed class LiveHub
         var reader = Task.Run(() => ReceiveAsync(socket, client, cts.Token), cts.Token);
         try
         {
-            await socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":"hello","lines":{{JsonSerializer.Serialize(lines?.Order(StringComparer.Ordinal).ToArray())}}}"""), WebSocketMessageType.Text, true, ct);
+            await SendAsync(socket, Encoding.UTF8.GetBytes($$"""{"type":"hello","lines":{{JsonSerializer.Serialize(lines?.Order(StringComparer.Ordinal).ToArray())}}}"""), cts.Token);
             await foreach (var frame in client.Queue.Reader.ReadAllAsync(cts.Token))
             {
-                await socket.SendAsync(frame, WebSocketMessageType.Text, true, cts.Token);
+                if (client.TooSlow)
+                {
+                    break;
+                }
+
+                await SendAsync(socket, frame, cts.Token);
             }
 
             if (client.TooSlow && socket.State == WebSocketState.Open)
             {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "too slow: reconnect and reload", CancellationToken.None);
+                // A client whose buffers are full may never take the close frame: it gets a moment, then the connection goes.
+                using var closing = new CancellationTokenSource(SendTimeout);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "too slow: reconnect and reload", closing.Token);
             }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && !cts.IsCancellationRequested && !client.TooSlow)
+        {
+            // A send timed out: the client stopped reading before its queue filled.
+            Dropped.Inc();
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -116,6 +131,17 @@ internal sealed class LiveHub
             {
             }
         }
+    }
+
+    /// <summary>
+    /// One frame, given at most <see cref="SendTimeout"/>: a client that stopped reading fills the TCP buffers and the
+    /// send blocks; cancelling it aborts that connection (never the feed or the other clients).
+    /// </summary>
+    private static async Task SendAsync(WebSocket socket, byte[] frame, CancellationToken ct)
+    {
+        using var send = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        send.CancelAfter(SendTimeout);
+        await socket.SendAsync(frame, WebSocketMessageType.Text, true, send.Token);
     }
 
     private static async Task ReceiveAsync(WebSocket socket, Client client, CancellationToken ct)

@@ -19,6 +19,7 @@ internal static class DevBrokerApi
         app.MapGet("/topics", () => TypedResults.Ok(topics.List().Select(t => new TopicRequest(t.Name, t.Partitions))));
         app.MapPost("/topics", (TopicRequest req) => CreateTopic(topics, req));
         app.MapDelete("/topics/{name}", (string name) => DeleteTopic(topics, name));
+        app.MapPut("/topics/{name}/error", (string name, TopicError body) => SetError(cluster, name, body));
         app.MapMetrics();
     }
 
@@ -39,6 +40,18 @@ internal static class DevBrokerApi
             : TypedResults.Ok(new TopicRequest(req.Name, existing));
     }
 
+    /// <summary>PUT /topics/NAME/error {"error":"TopicAuthorizationFailed"}: the broker answers with that error for the topic ("NoError" clears it).</summary>
+    private static Results<NoContent, ProblemHttpResult> SetError(MockCluster cluster, string name, TopicError body)
+    {
+        if (!Enum.TryParse<Confluent.Kafka.ErrorCode>(body.Error, ignoreCase: false, out var error) || !Enum.IsDefined(error))
+        {
+            return TypedResults.Problem(title: "unknown error", detail: $"error: a Confluent.Kafka ErrorCode name such as TopicAuthorizationFailed or NoError, got '{body.Error}'", statusCode: 400);
+        }
+
+        cluster.SetTopicError(name, error);
+        return TypedResults.NoContent();
+    }
+
     private static Results<NoContent, ProblemHttpResult> DeleteTopic(MockTopics topics, string name)
     {
         if (topics.IsFixed(name))
@@ -51,3 +64,6 @@ internal static class DevBrokerApi
             : TypedResults.Problem(title: "unknown topic", detail: $"{name} was not created through this broker", statusCode: 404);
     }
 }
+
+/// <summary>The error a topic's requests are answered with.</summary>
+internal sealed record TopicError(string Error);

@@ -83,6 +83,12 @@ internal sealed class MockCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the broker answer requests about <paramref name="name"/> with <paramref name="error"/> (NoError clears it):
+    /// tests make a topic unwritable the way an ACL or a broken partition would.
+    /// </summary>
+    public void SetTopicError(string name, Confluent.Kafka.ErrorCode error) => rd_kafka_mock_topic_set_error(_cluster, name, (int)error);
+
     public void Dispose() => _host.Dispose();
 
     [DllImport(Lib)]
@@ -93,6 +99,9 @@ internal sealed class MockCluster : IDisposable
 
     [DllImport(Lib, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     private static extern int rd_kafka_mock_topic_delete(IntPtr mcluster, string topic);
+
+    [DllImport(Lib, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern void rd_kafka_mock_topic_set_error(IntPtr mcluster, string topic, int err);
 
     [DllImport(Lib, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     private static extern int rd_kafka_mock_topic_create(IntPtr mcluster, string topic, int partitionCnt, int replicationFactor);

@@ -35,10 +35,12 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
 
     private static readonly Gauge Partitions = Metrics.CreateGauge(PartitionsMetric, "Partitions the consumer group member owns.", "group");
     private static readonly Counter Assignments = Metrics.CreateCounter(AssignmentsMetric, "Partition assignments received.", "group");
+    private static readonly Counter Abandoned = Metrics.CreateCounter("ms5_consumer_abandoned_writes_total", "Batch writes abandoned uncommitted because a revocation could not wait for them (their messages are read again).", "group");
 
     private readonly ResiliencePipeline _retry;
     private List<ConsumeResult<byte[]?, byte[]?>> _pending = [];
-    private (Task Write, List<ConsumeResult<byte[]?, byte[]?>> Messages)? _inflight;
+    private (Task Write, List<ConsumeResult<byte[]?, byte[]?>> Messages, CancellationTokenSource Cancel)? _inflight;
+    private readonly List<TopicPartitionOffset> _rewind = [];
     private IConsumerSession? _session;
 
     protected BatchConsumer(KafkaOptions kafka, ConsumerSettings settings, TimeProvider time, ILogger logger)
@@ -97,10 +99,65 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
 
     void IPartitionListener.OnRevoked(IReadOnlyList<TopicPartition> partitions, bool lost)
     {
-        // Finish and commit what is being written before the partitions change hands.
-        CompleteInflightAsync().GetAwaiter().GetResult();
-        DropPending(partitions.Select(p => p.Partition.Value).ToHashSet(), lost ? "lost" : "revoked");
+        var revoked = partitions.Select(p => p.Partition.Value).ToHashSet();
+        // Finish and commit what is being written before the partitions change hands; but a write that cannot
+        // finish (its database is down) must not stop the group from rebalancing.
+        if (_inflight is { } inflight && Task.WhenAny(inflight.Write, Task.Delay(Settings.RevocationWait, Time)).GetAwaiter().GetResult() != inflight.Write)
+        {
+            AbandonInflight(revoked);
+        }
+        else
+        {
+            CompleteInflightAsync().GetAwaiter().GetResult();
+        }
+
+        DropPending(revoked, lost ? "lost" : "revoked");
         Partitions.WithLabels(GroupId).Dec(partitions.Count);
+    }
+
+    /// <summary>
+    /// Stops the write in flight without committing it. Whatever it had made durable is idempotent to write again
+    /// (event ids, point keys); the messages of partitions this consumer keeps are read again from the batch's
+    /// first offset (pending ones after them too), those of revoked partitions by their next owner.
+    /// </summary>
+    private void AbandonInflight(HashSet<int> revoked)
+    {
+        var (write, messages, cancel) = _inflight!.Value;
+        _inflight = null;
+        cancel.Cancel();
+        try
+        {
+            write.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        cancel.Dispose();
+        var reread = messages.Concat(_pending).Where(m => !revoked.Contains(m.Partition.Value)).ToList();
+        _rewind.AddRange(reread.GroupBy(m => m.TopicPartition).Select(g => new TopicPartitionOffset(g.Key, g.Min(m => m.Offset.Value))));
+        _pending.RemoveAll(m => !revoked.Contains(m.Partition.Value));
+        Abandoned.WithLabels(GroupId).Inc();
+        Logger.LogWarning("{Group} abandoned the write of {Count} messages: it did not finish within {Wait} of a revocation; nothing of it is committed, {Reread} messages of kept partitions are read again",
+            GroupId, messages.Count, Settings.RevocationWait, reread.Count);
+    }
+
+    private void Rewind(IConsumerSession session)
+    {
+        foreach (var offset in _rewind)
+        {
+            try
+            {
+                session.Seek(offset);
+            }
+            catch (KafkaException ex)
+            {
+                // Revoked meanwhile: its next owner reads it from the last durable offset.
+                Logger.LogWarning("{Group} could not rewind {Partition} to {Offset}: {Reason}", GroupId, offset.TopicPartition, offset.Offset, ex.Error.Reason);
+            }
+        }
+
+        _rewind.Clear();
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -115,6 +172,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         {
             while (!ct.IsCancellationRequested)
             {
+                Rewind(session);
                 Fill(session, ct);
                 await CompleteInflightAsync();
                 if (_pending.Count == 0)
@@ -126,7 +184,8 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
                 _pending = [];
                 var batch = await PrepareAsync(messages, ct);
                 await CompleteInflightAsync();
-                _inflight = (Task.Run(() => WriteDurablyAsync(batch, ct), ct), messages);
+                var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                _inflight = (Task.Run(() => WriteDurablyAsync(batch, cancel.Token), cancel.Token), messages, cancel);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -166,6 +225,18 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
             }
 
             var cr = session.Consume(wait);
+            if (_rewind.Count > 0)
+            {
+                // A revocation inside Consume abandoned a write: read on only after the rewind (this message too).
+                if (cr is { IsPartitionEOF: false } && !_rewind.Any(r => r.TopicPartition == cr.TopicPartition && r.Offset.Value <= cr.Offset.Value))
+                {
+                    _rewind.RemoveAll(r => r.TopicPartition == cr.TopicPartition);
+                    _rewind.Add(cr.TopicPartitionOffset);
+                }
+
+                return;
+            }
+
             if (cr is null)
             {
                 if (_pending.Count == 0)

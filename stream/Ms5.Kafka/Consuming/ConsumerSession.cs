@@ -24,6 +24,9 @@ public interface IConsumerSession : IDisposable
 
     void Commit(IReadOnlyList<TopicPartitionOffset> offsets);
 
+    /// <summary>Reads an owned partition again from <paramref name="offset"/> (after a write was abandoned).</summary>
+    void Seek(TopicPartitionOffset offset);
+
     void Close();
 }
 
@@ -46,6 +49,8 @@ internal sealed class KafkaConsumerSession : IConsumerSession
     public ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout) => _consumer.Consume(timeout);
 
     public void Commit(IReadOnlyList<TopicPartitionOffset> offsets) => _consumer.Commit(offsets);
+
+    public void Seek(TopicPartitionOffset offset) => _consumer.Seek(offset);
 
     public void Close() => _consumer.Close();
 

@@ -1,6 +1,4 @@
-using Confluent.Kafka;
 using Ms5.Analytics.Events;
-using Ms5.Kafka.DeadLetters;
 
 namespace Ms5.Kafka.Consuming;
 
@@ -14,27 +12,17 @@ public interface IDeadLetterStage
 }
 
 /// <summary>
-/// Sends every dead letter to the DLQ topic (<see cref="DeadLetterMessage"/>) and waits until Kafka has them
-/// (acks=all). A retried write of the same batch does not send them again.
+/// Leaves the dead letters in the batch for the handler to store with the accepted events in one transaction:
+/// the PostgreSQL historian, whose outbox then publishes them to the DLQ topic. A DLQ topic that cannot be
+/// written therefore never holds back valid events.
 /// </summary>
-public sealed class PublishDeadLetters(IProducer<byte[]?, byte[]?> producer, string dlqTopic) : IDeadLetterStage
+public sealed class KeepDeadLettersWithBatch : IDeadLetterStage
 {
-    private readonly HashSet<(int Partition, long Offset)> _sent = [];
+    public Task RouteAsync(EventBatch batch, CancellationToken ct) => Task.CompletedTask;
 
-    public async Task RouteAsync(EventBatch batch, CancellationToken ct)
+    public void BatchCompleted()
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        var unsent = batch.DeadLetters.Where(d => !_sent.Contains((d.Partition, d.Offset))).ToList();
-        if (unsent.Count == 0)
-        {
-            return;
-        }
-
-        await Task.WhenAll(unsent.Select(d => producer.ProduceAsync(dlqTopic, DeadLetterMessage.Create(d), ct)));
-        _sent.UnionWith(unsent.Select(d => (d.Partition, d.Offset)));
     }
-
-    public void BatchCompleted() => _sent.Clear();
 }
 
 /// <summary>

@@ -55,4 +55,50 @@ public static class DeadLetterMessage
     /// <summary>A message from a source that is not Kafka (HTTP ingest, a replayed file), rejected by <paramref name="stage"/>.</summary>
     public static DeadLetter FromOutsideKafka(string stage, string source, long position, string? machineId, IReadOnlyList<EventProblem> problems, byte[] payload, byte[]? key) =>
         new(stage, source, DeadLetter.NoPartition, position, machineId, problems, payload) { Key = key };
+
+    /// <summary>
+    /// A DLQ record read back (the historian stores every one in dead_letters, whoever sent it). A record without
+    /// MS5's headers (written there by hand or by another tool) keeps its own DLQ position as its source.
+    /// </summary>
+    public static DeadLetter Read(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var headers = record.Message.Headers ?? [];
+        string? Text(string name) => headers.TryGetLastBytes(name, out var b) ? Encoding.UTF8.GetString(b) : null;
+        var ours = new HashSet<string>(StringComparer.Ordinal) { DlqHeaders.Reason, DlqHeaders.Problems, DlqHeaders.SourceTopic, DlqHeaders.SourcePartition, DlqHeaders.SourceOffset, DlqHeaders.Stage };
+        var problems = ParseProblems(Text(DlqHeaders.Problems)) ?? [new EventProblem("$", Text(DlqHeaders.Reason) ?? "on the DLQ topic without MS5's headers")];
+        var stage = Text(DlqHeaders.Stage) ?? "unknown";
+        var letter = new DeadLetter(stage, record.Topic, record.Partition.Value, record.Offset.Value, null, problems, record.Message.Value);
+        if (Text(DlqHeaders.SourceTopic) is { } topic
+            && int.TryParse(Text(DlqHeaders.SourcePartition), NumberStyles.Integer, CultureInfo.InvariantCulture, out var partition)
+            && long.TryParse(Text(DlqHeaders.SourceOffset), NumberStyles.Integer, CultureInfo.InvariantCulture, out var offset))
+        {
+            letter = letter with { Topic = topic, Partition = partition, Offset = offset };
+        }
+
+        return letter with
+        {
+            MachineId = record.Message.Key is { Length: > 0 and <= 128 } key ? Encoding.UTF8.GetString(key) : null,
+            Key = record.Message.Key,
+            SourceHeaders = headers.Where(h => !ours.Contains(h.Key)).Select(h => new KeyValuePair<string, byte[]>(h.Key, h.GetValueBytes())).ToList(),
+        };
+    }
+
+    private static List<EventProblem>? ParseProblems(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<List<Dictionary<string, string>>>(json)?
+                .Select(p => new EventProblem(p.GetValueOrDefault("field") ?? "$", p.GetValueOrDefault("message") ?? "")).ToList();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 }

@@ -16,5 +16,8 @@ public sealed class ApiFactory(StackFixture stack, string? pgOverride = null, st
         builder.UseSetting("Ms5:EventsTopic", stack.Topic);
         builder.UseSetting("Ms5:DlqTopic", stack.DlqTopic);
         builder.UseSetting("Ms5:MaxIngestBatch", "500");
+        // This run's topics: a test never publishes to the local stack's live topics.
+        builder.UseSetting("Ms5:OeeTopic", $"test.{stack.RunId}.oee-out");
+        builder.UseSetting("Ms5:AndonTopic", $"test.{stack.RunId}.andon-out");
     }
 }

@@ -43,7 +43,11 @@ public sealed class OeeCrashTests(StackFixture stack)
         var messages = events.Select(e => ((string?)e.MachineId, EventJson.ToJson(e))).ToList();
         messages.AddRange(messages.Where((_, i) => i % 97 == 0).ToList());
 
-        var engine = stack.StartStream("crash", topic, sinks: "oee");
+        // The engine's connections carry a name, so the test sees when one of its transactions is open.
+        var env = stack.StreamEnv("crash", topic, "oee");
+        env["MS5_PG"] = stack.Pg + ";Application Name=ms5-crash-engine";
+        var engine = ChildProcess.Start(Repo.EngineDll, env);
+        var midBatch = 0;
         try
         {
             await StackFixture.WaitForAssignmentAsync(engine, 1);
@@ -59,9 +63,14 @@ public sealed class OeeCrashTests(StackFixture stack)
             for (var kill = 0; kill < 3; kill++)
             {
                 await Task.Delay(rng.Next(700, 1500));
+                // kill -9 while a batch's transaction is open (events stored, buckets computed, offsets not yet committed).
+                await Eventually.TrueAsync(async () => await stack.ScalarAsync(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ms5-crash-engine' AND xact_start IS NOT NULL AND state IN ('active', 'idle in transaction')") > 0,
+                    TimeSpan.FromSeconds(30), () => "an engine transaction to be open", pollMs: 1);
                 engine.Kill();
+                midBatch++;
                 engine.Dispose();
-                engine = stack.StartStream("crash", topic, sinks: "oee");
+                engine = ChildProcess.Start(Repo.EngineDll, env);
                 await StackFixture.WaitForAssignmentAsync(engine, 1);
             }
 
@@ -73,6 +82,7 @@ public sealed class OeeCrashTests(StackFixture stack)
             engine.Dispose();
         }
 
+        Assert.Equal(3, midBatch);
         await AssertBucketsEqualFromScratchAsync(plant, events, start);
     }
 
@@ -191,5 +201,15 @@ public sealed class OeeCrashTests(StackFixture stack)
 
             Assert.Equal(expected.Count, rows);
         }
+
+        // Independent of the calculator: every part of every distinct event is counted once, and ideal time is
+        // cycle time × parts (the cycle times 0.5, 1, 1.5 and 2 s make these sums exact in floating point).
+        var inRange = events.Where(e => e.Ts >= from && e.Ts < to && e.Type == EventType.Count).DistinctBy(e => e.EventId).ToList();
+        var cycles = plant.Machines.ToDictionary(m => m.Id, m => m.IdealCycleTime.TotalSeconds);
+        var ids = plant.Machines.Select(m => m.Id).ToArray();
+        Assert.Equal(inRange.Sum(e => e.Good ?? 0), await stack.ScalarAsync("SELECT coalesce(sum(good_count), 0) FROM oee_minute WHERE machine_id = ANY($1) AND minute >= $2 AND minute < $3", ids, from.UtcDateTime, to.UtcDateTime));
+        Assert.Equal(inRange.Sum(e => e.Reject ?? 0), await stack.ScalarAsync("SELECT coalesce(sum(reject_count), 0) FROM oee_minute WHERE machine_id = ANY($1) AND minute >= $2 AND minute < $3", ids, from.UtcDateTime, to.UtcDateTime));
+        Assert.Equal((long)inRange.Sum(e => cycles[e.MachineId] * ((e.Good ?? 0) + (e.Reject ?? 0)) * 1000),
+            await stack.ScalarAsync("SELECT coalesce(round(sum(ideal_seconds) * 1000), 0)::bigint FROM oee_minute WHERE machine_id = ANY($1) AND minute >= $2 AND minute < $3", ids, from.UtcDateTime, to.UtcDateTime));
     }
 }

@@ -68,7 +68,11 @@ public sealed class StackFixture : IAsyncLifetime
         ["Stream__PgGroup"] = $"test.{RunId}.{groupSuffix}.pg",
         ["Stream__InfluxGroup"] = $"test.{RunId}.{groupSuffix}.influx",
         ["Stream__OeeGroup"] = $"test.{RunId}.{groupSuffix}.oee",
+        ["Stream__DlqGroup"] = $"test.{RunId}.{groupSuffix}.dlq",
         ["Stream__OeeTopic"] = $"test.{RunId}.oee-out",
+        ["Stream__AndonTopic"] = $"test.{RunId}.andon-out",
+        // Nobody listens there: a test that wants notifications runs its own Alertmanager; the local stack's stays clean.
+        ["MS5_ALERTMANAGER_URL"] = $"http://127.0.0.1:{TestAlertmanager.FreePort()}/",
         ["Stream__Sinks"] = sinks,
         // Its own port: tests read the host's /metrics (partition assignment) instead of its log.
         ["Stream__MetricsPort"] = TestAlertmanager.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -110,6 +110,12 @@ internal sealed class ScriptedSession(FakeTimeProvider time, Journal journal) : 
         journal.Add("commit " + Journal.Positions(offsets));
     }
 
+    public void Seek(TopicPartitionOffset offset)
+    {
+        ArgumentNullException.ThrowIfNull(offset);
+        journal.Add($"seek {offset.Partition.Value}@{offset.Offset.Value}");
+    }
+
     public void Close() => Closed = true;
 
     public void Dispose()
