@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Ms5.ServiceDefaults;
 
 namespace Ms5.Kafka;
@@ -25,14 +26,21 @@ public static class KafkaRegistration
     public static IHostApplicationBuilder AddMs5Topics(this IHostApplicationBuilder builder, Func<IServiceProvider, IReadOnlyCollection<string>> topics)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddHostedService(sp => new TopicProvisioning(sp.GetRequiredService<KafkaOptions>(), topics(sp)));
+        builder.Services.AddHostedService(sp => new TopicProvisioning(sp.GetRequiredService<KafkaOptions>(), topics(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TopicProvisioning>>()));
         return builder;
     }
 
-    private sealed class TopicProvisioning(KafkaOptions kafka, IReadOnlyCollection<string> topics) : IHostedService
+    /// <summary>Creates the topics before the consumers start; while Kafka cannot be reached it waits and retries instead of failing.</summary>
+    private sealed class TopicProvisioning(KafkaOptions kafka, IReadOnlyCollection<string> topics, TimeProvider time, ILogger<TopicProvisioning> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) =>
-            TopicAdmin.EnsureAsync(kafka, topics.Distinct(StringComparer.Ordinal).ToDictionary(t => t, t => Topics.DefaultPartitions.GetValueOrDefault(t, Topics.PartitionsOfOtherTopics)), cancellationToken);
+            Retry.Forever(TimeSpan.FromSeconds(5), time, (ex, attempt, delay) =>
+                {
+                    logger.LogWarning("Kafka not ready to create topics (attempt {Attempt}): {Error}; retrying in {Delay}", attempt, ex.Message, delay);
+                    return default;
+                }).ExecuteAsync(
+                    ct => new ValueTask(TopicAdmin.EnsureAsync(kafka, topics.Distinct(StringComparer.Ordinal).ToDictionary(t => t, t => Topics.DefaultPartitions.GetValueOrDefault(t, Topics.PartitionsOfOtherTopics)), ct)),
+                    cancellationToken).AsTask();
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

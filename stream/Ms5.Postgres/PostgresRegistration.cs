@@ -31,17 +31,29 @@ public static class PostgresRegistration
         return builder;
     }
 
-    private sealed class SchemaMigration(IConfiguration configuration, PlantDirectory plants, ILogger<SchemaMigration> logger) : IHostedService
+    /// <summary>
+    /// Migrates and loads the plants before the consumers start; while PostgreSQL cannot be reached (a host started
+    /// before its database, after a reboot) it waits and retries instead of failing, and /readyz says so meanwhile.
+    /// </summary>
+    private sealed class SchemaMigration(IConfiguration configuration, PlantDirectory plants, TimeProvider time, ILogger<SchemaMigration> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            var applied = await Migrator.MigrateAsync(PgConnectionString.FromConfiguration(configuration));
-            if (applied.Count > 0)
+            var retry = Retry.Forever(TimeSpan.FromSeconds(5), time, (ex, attempt, delay) =>
             {
-                logger.LogInformation("Applied migrations {Migrations}", string.Join(", ", applied));
-            }
+                logger.LogWarning("PostgreSQL not ready for migrations (attempt {Attempt}): {Error}; retrying in {Delay}", attempt, ex.Message, delay);
+                return default;
+            }, ex => ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException);
+            await retry.ExecuteAsync(async ct =>
+            {
+                var applied = await Migrator.MigrateAsync(PgConnectionString.FromConfiguration(configuration), ct);
+                if (applied.Count > 0)
+                {
+                    logger.LogInformation("Applied migrations {Migrations}", string.Join(", ", applied));
+                }
 
-            await plants.ReloadAsync(cancellationToken);
+                await plants.ReloadAsync(ct);
+            }, cancellationToken);
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

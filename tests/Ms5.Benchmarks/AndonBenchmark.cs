@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using Ms5.Alertmanager;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Plant;
@@ -20,11 +19,8 @@ internal static class AndonBenchmark
 {
     private static readonly TimeSpan Threshold = TimeSpan.FromSeconds(2);
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(int rate, int seconds, double downsPerSecond)
     {
-        var rate = int.Parse(IngestBenchmark.Value(args, "--rate") ?? "10000", CultureInfo.InvariantCulture);
-        var seconds = int.Parse(IngestBenchmark.Value(args, "--seconds") ?? "30", CultureInfo.InvariantCulture);
-        var downsPerSecond = double.Parse(IngestBenchmark.Value(args, "--downs-per-second") ?? "5", CultureInfo.InvariantCulture);
         var run = Guid.NewGuid().ToString("N")[..8];
         var dbName = $"ms5_bench_{run}";
         var topic = $"bench.{run}.andon";

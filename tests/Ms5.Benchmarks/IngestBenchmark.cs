@@ -18,12 +18,9 @@ internal static class IngestBenchmark
 {
     private const int BatchSize = 20_000;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(int total, int partitions, int copies, int sinkBatchSize, bool keep)
     {
-        var total = int.Parse(Value(args, "--events") ?? "1000000", CultureInfo.InvariantCulture);
-        var partitions = int.Parse(Value(args, "--partitions") ?? "128", CultureInfo.InvariantCulture);
-        var copies = int.Parse(Value(args, "--plant-copies") ?? "40", CultureInfo.InvariantCulture);
-        var sinkBatch = Value(args, "--sink-batch") ?? "20000";
+        var sinkBatch = sinkBatchSize.ToString(CultureInfo.InvariantCulture);
         var run = Guid.NewGuid().ToString("N")[..8];
         var dbName = $"ms5_bench_{run}";
         var topic = $"bench.{run}.events";
@@ -104,7 +101,7 @@ internal static class IngestBenchmark
         {
             await TopicAdmin.DeleteDevTopicAsync(kafka, topic);
             NpgsqlConnection.ClearAllPools();
-            if (args.Contains("--keep"))
+            if (keep)
             {
                 Console.WriteLine($"[bench ingest] kept database {dbName}");
             }
@@ -227,12 +224,6 @@ internal static class IngestBenchmark
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         return (string?)await cmd.ExecuteScalarAsync();
-    }
-
-    internal static string? Value(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
     internal static string FindRoot()

@@ -166,9 +166,8 @@ internal static class OeeBenchmark
         Console.WriteLine("[bench oee] machines read back from PostgreSQL: " + string.Join(", ", reloads));
     }
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(int total, int latencyRate, int latencySeconds)
     {
-        var total = int.Parse(IngestBenchmark.Value(args, "--events") ?? "300000", CultureInfo.InvariantCulture);
         var run = Guid.NewGuid().ToString("N")[..8];
         var dbName = $"ms5_bench_{run}";
         var topic = $"bench.{run}.oee";
@@ -212,8 +211,7 @@ internal static class OeeBenchmark
             }, total, PrintPhasesAsync);
             var buckets = await IngestBenchmark.ScalarAsync(cs, "SELECT count(*) FROM oee_minute");
             Console.WriteLine($"[bench oee] engine consumed {done:N0} events in {secs:0.00}s: sustained {rate:N0} events/s (dedup store + exact bucket recomputation + offsets, one transaction per batch); {buckets:N0} minute buckets");
-            await LatencyAsync(root, kafka, cs, plant, run, rate: int.Parse(IngestBenchmark.Value(args, "--rate") ?? "10000", CultureInfo.InvariantCulture),
-                seconds: int.Parse(IngestBenchmark.Value(args, "--seconds") ?? "30", CultureInfo.InvariantCulture));
+            await LatencyAsync(root, kafka, cs, plant, run, rate: latencyRate, seconds: latencySeconds);
             return 0;
         }
         finally

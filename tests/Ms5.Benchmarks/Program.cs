@@ -1,17 +1,38 @@
+using System.CommandLine;
 using Ms5.Benchmarks;
 
-// ./ms5 bench ingest [--events N] [--partitions P] | ./ms5 bench oee [--events N]
-return args.FirstOrDefault() switch
-{
-    "ingest" => await IngestBenchmark.RunAsync(args[1..]),
-    "oee" => await OeeBenchmark.RunAsync(args[1..]),
-    "andon" => await AndonBenchmark.RunAsync(args[1..]),
-    "soak" => await SoakBenchmark.RunAsync(args[1..]),
-    _ => Usage(),
-};
+// ./ms5 bench NAME [options]: each benchmark prints its figures; none asserts a time.
+var root = new RootCommand("MS5 benchmarks against the local stack (./ms5 bench NAME); each starts from a clean database and topics of its own.");
 
-static int Usage()
-{
-    Console.Error.WriteLine("usage: ms5 bench ingest [--events 1000000] [--partitions 128]\n       ms5 bench oee [--events 300000] [--rate 10000] [--seconds 30]\n       ms5 bench andon [--rate 10000] [--seconds 30] [--downs-per-second 5]\n       ms5 bench soak [--minutes 10] [--seed 7]");
-    return 2;
-}
+var events = new Option<int>("--events") { Description = "simulated events", DefaultValueFactory = _ => 1_000_000 };
+var partitions = new Option<int>("--partitions") { Description = "partitions of the benchmark topic", DefaultValueFactory = _ => 128 };
+var copies = new Option<int>("--plant-copies") { Description = "copies of the demo plant's lines (machines = 12 × copies)", DefaultValueFactory = _ => 40 };
+var sinkBatch = new Option<int>("--sink-batch") { Description = "the historian's Stream:MaxBatchSize", DefaultValueFactory = _ => 20_000 };
+var keep = new Option<bool>("--keep") { Description = "keep the benchmark database afterwards" };
+var ingest = new Command("ingest", "Simulated events through Kafka into the PostgreSQL historian, against the raw binary COPY rate.") { events, partitions, copies, sinkBatch, keep };
+ingest.SetAction((p, _) => IngestBenchmark.RunAsync(p.GetValue(events), p.GetValue(partitions), p.GetValue(copies), p.GetValue(sinkBatch), p.GetValue(keep)));
+
+var oeeEvents = new Option<int>("--events") { Description = "events drained through the engine", DefaultValueFactory = _ => 300_000 };
+var rate = new Option<int>("--rate") { Description = "events per second of the live part", DefaultValueFactory = _ => 10_000 };
+var seconds = new Option<int>("--seconds") { Description = "length of the live part", DefaultValueFactory = _ => 30 };
+var oee = new Command("oee", "Drain rate of the OEE engine with persistence, then event-to-published-OEE latency at a fixed rate.") { oeeEvents, rate, seconds };
+oee.SetAction((p, _) => OeeBenchmark.RunAsync(p.GetValue(oeeEvents), p.GetValue(rate), p.GetValue(seconds)));
+
+var andonRate = new Option<int>("--rate") { Description = "background count events per second", DefaultValueFactory = _ => 10_000 };
+var andonSeconds = new Option<int>("--seconds") { Description = "length of the run", DefaultValueFactory = _ => 30 };
+var downs = new Option<double>("--downs-per-second") { Description = "machines going down per second", DefaultValueFactory = _ => 5 };
+var andon = new Command("andon", "Down event to alert visible in Alertmanager, with background load.") { andonRate, andonSeconds, downs };
+andon.SetAction((p, _) => AndonBenchmark.RunAsync(p.GetValue(andonRate), p.GetValue(andonSeconds), p.GetValue(downs)));
+
+var minutes = new Option<double>("--minutes") { Description = "wall-clock minutes (the plant runs at 10x)", DefaultValueFactory = _ => 10 };
+var seed = new Option<int>("--seed") { Description = "seed of the simulator and the chaos", DefaultValueFactory = _ => 7 };
+var soak = new Command("soak", "The demo plant at 10x with random kills and service restarts; every store compared at the end.") { minutes, seed };
+soak.SetAction((p, _) => SoakBenchmark.RunAsync(p.GetValue(minutes), p.GetValue(seed)));
+
+root.Subcommands.Add(ingest);
+root.Subcommands.Add(oee);
+root.Subcommands.Add(andon);
+root.Subcommands.Add(soak);
+var parsed = root.Parse(args);
+var code = await parsed.InvokeAsync();
+return parsed.Errors.Count > 0 ? 2 : code;

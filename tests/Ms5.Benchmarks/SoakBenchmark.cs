@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Oee;
 using Ms5.Analytics.Plant;
@@ -20,10 +19,8 @@ namespace Ms5.Benchmarks;
 /// </summary>
 internal static class SoakBenchmark
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(double minutes, int seed)
     {
-        var minutes = double.Parse(IngestBenchmark.Value(args, "--minutes") ?? "10", CultureInfo.InvariantCulture);
-        var seed = int.Parse(IngestBenchmark.Value(args, "--seed") ?? "7", CultureInfo.InvariantCulture);
         var rng = new Random(seed);
         var run = Guid.NewGuid().ToString("N")[..8];
         var root = IngestBenchmark.FindRoot();

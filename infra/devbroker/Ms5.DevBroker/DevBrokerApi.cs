@@ -15,6 +15,9 @@ internal static class DevBrokerApi
     public static void MapDevBrokerApi(this IEndpointRouteBuilder app, MockCluster cluster, MockTopics topics)
     {
         app.MapGet("/healthz", () => TypedResults.Text("ok"));
+        // The mock cluster lives in this process: when it answers, the broker is there.
+        app.MapGet("/readyz", () => TypedResults.Ok(new Ms5.ServiceDefaults.ReadinessReport("ready",
+            new Dictionary<string, Ms5.ServiceDefaults.DependencyStatus>(StringComparer.Ordinal) { ["mock-cluster"] = new("up", 0) })));
         app.MapGet("/bootstrap", () => TypedResults.Text(cluster.BootstrapServers));
         app.MapGet("/topics", () => TypedResults.Ok(topics.List().Select(t => new TopicRequest(t.Name, t.Partitions))));
         app.MapPost("/topics", (TopicRequest req) => CreateTopic(topics, req));

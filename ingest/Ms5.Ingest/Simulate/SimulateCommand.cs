@@ -3,13 +3,14 @@ using Ms5.Analytics.Plant;
 using Ms5.Analytics.Simulation;
 using Ms5.Kafka;
 using Prometheus;
+using Ms5.ServiceDefaults;
 
 namespace Ms5.Ingest.Simulate;
 
 /// <summary>
 /// ms5-ingest simulate --plant FILE [--seed N] [--backfill 2h] [--incident press-01@+5m/10m:jam] [--topic T]
 /// Runs the plant simulator in real time (events stamped with the current time, never ahead of it)
-/// after optionally back-filling history. Serves /metrics and /healthz on 127.0.0.1:59465.
+/// after optionally back-filling history. Serves /healthz, /readyz and /metrics on 127.0.0.1:59465.
 /// </summary>
 internal static class SimulateCommand
 {
@@ -34,7 +35,7 @@ internal static class SimulateCommand
             CustomParser = SimulateSyntax.ParseIncidents,
         };
         var topic = new Option<string>("--topic") { Description = "topic for the events", DefaultValueFactory = _ => Topics.MachineEvents };
-        var port = new Option<int>("--metrics-port") { Description = "port of /metrics and /healthz on 127.0.0.1", DefaultValueFactory = _ => 59465 };
+        var port = new Option<int>("--metrics-port") { Description = "port of /healthz, /readyz and /metrics on 127.0.0.1", DefaultValueFactory = _ => 59465 };
         port.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 65535)
@@ -73,8 +74,7 @@ internal static class SimulateCommand
         var incidents = args.Incidents.Select(i => i.At(now)).ToList();
         var sim = new PlantSimulator(plant, start, new SimulatorOptions { Seed = seed, Incidents = incidents, Profiles = profiles });
         using var producer = new EventProducer(KafkaOptions.FromEnvironment(), "ms5-simulator");
-        using var server = new KestrelMetricServer("127.0.0.1", args.MetricsPort);
-        server.Start();
+        await using var endpoints = await StartEndpointsAsync(args.MetricsPort);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         // SIGTERM/SIGINT end the loop; what was produced is flushed before exit.
         using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
@@ -111,5 +111,18 @@ internal static class SimulateCommand
         producer.Flush(TimeSpan.FromSeconds(30));
         Console.WriteLine($"[ms5] simulator stopped: delivered {producer.Delivered}, failed {producer.Failed}");
         return producer.Failed > 0 ? 1 : 0;
+    }
+
+    /// <summary>/healthz, /readyz (Kafka answers) and /metrics on 127.0.0.1, as every MS5 process serves them.</summary>
+    private static async Task<WebApplication> StartEndpointsAsync(int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.AddMs5ServiceDefaults();
+        builder.AddMs5Kafka();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        app.MapMs5DefaultEndpoints();
+        await app.StartAsync();
+        return app;
     }
 }

@@ -49,7 +49,7 @@ public sealed class ReaderRoleTests(StackFixture stack)
         await using var conn = new Npgsql.NpgsqlConnection(cs);
         await conn.OpenAsync();
         // The reader sees exactly what the owner sees (a known row first, so the count is not 0 by accident).
-        await stack.ScalarAsync("INSERT INTO dead_letters (stage, source_topic, source_partition, source_offset, reason, problems) VALUES ('reader-test', 'reader-test', -1, 0, 'x', '[]') ON CONFLICT DO NOTHING RETURNING 1");
+        await stack.ScalarAsync("INSERT INTO dead_letters (stage, source_topic, source_partition, source_offset, reason, problems, payload) VALUES ('reader-test', 'reader-test', -1, 0, 'x', '[]', 'reader-test'::bytea) ON CONFLICT DO NOTHING RETURNING 1");
         await using (var select = new Npgsql.NpgsqlCommand("SELECT count(*) FROM dead_letters WHERE stage = 'reader-test'", conn))
         {
             Assert.Equal(1L, Convert.ToInt64(await select.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));

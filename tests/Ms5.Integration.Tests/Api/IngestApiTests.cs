@@ -52,6 +52,11 @@ public sealed class IngestApiTests(StackFixture stack)
         var dlq = stack.ReadAll(stack.DlqTopic, 1, TimeSpan.FromSeconds(20));
         Assert.Contains(dlq, m => m.Message.Value is { } v && Encoding.UTF8.GetString(v).Contains(badId.ToString(), StringComparison.Ordinal)
             && m.Message.Headers.TryGetLastBytes(Kafka.DeadLetters.DlqHeaders.Stage, out var s) && Encoding.UTF8.GetString(s) == "http-ingest");
+        // ... and dead_letters, once each: the rejected event and the element that was not even an object (index 2).
+        await stack.WaitUntilAsync(() => stack.ScalarAsync("SELECT count(*) FROM dead_letters WHERE stage = 'http-ingest' AND convert_from(payload, 'UTF8') LIKE $1", $"%{badId}%"), 1, "the HTTP reject in dead_letters");
+        var source = await stack.ScalarTextAsync("SELECT source_topic FROM dead_letters WHERE stage = 'http-ingest' AND convert_from(payload, 'UTF8') LIKE $1", $"%{badId}%");
+        Assert.StartsWith("http:/api/ingest/events/", source, StringComparison.Ordinal);
+        await stack.WaitUntilAsync(() => stack.ScalarAsync("SELECT count(*) FROM dead_letters WHERE source_topic = $1 AND source_offset = 2 AND convert_from(payload, 'UTF8') = '42'", source!), 1, "the non-object element in dead_letters");
     }
 
     [Fact]

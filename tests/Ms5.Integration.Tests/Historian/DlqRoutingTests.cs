@@ -49,7 +49,7 @@ public sealed class DlqRoutingTests(StackFixture stack)
 
         await stack.WaitUntilAsync(() => stack.ScalarAsync("SELECT count(*) FROM raw_events WHERE event_id = ANY($1)", ids), valid.Count, "valid events stored");
         var payloads = malformed.Select(m => Encoding.UTF8.GetBytes(m.Json)).ToArray();
-        await stack.WaitUntilAsync(() => stack.ScalarAsync("SELECT count(*) FROM dead_letters WHERE payload = ANY($1) OR payload IS NULL", new object[] { payloads }), malformed.Length + 1, "dead letters");
+        await stack.WaitUntilAsync(() => stack.ScalarAsync("SELECT count(*) FROM dead_letters WHERE (payload = ANY($1) OR payload IS NULL) AND source_topic = $2", payloads, stack.Topic), malformed.Length + 1, "dead letters");
 
         Assert.Equal(valid.Count, await stack.ScalarAsync("SELECT count(DISTINCT event_id) FROM raw_events WHERE event_id = ANY($1)", ids));
         Assert.Equal(10, await stack.ScalarAsync("SELECT count(*) FROM state_intervals WHERE event_id = ANY($1)", ids));

@@ -85,6 +85,9 @@ public sealed class ReplayIdempotencyTests(StackFixture stack)
             Assert.Equal(12, await stack.ScalarAsync("SELECT good FROM raw_events WHERE event_id = $1", b));
             Assert.Equal(1000, await stack.ScalarAsync("SELECT good_total FROM raw_events WHERE event_id = $1", c));
             await stack.WaitUntilAsync(() => stack.ScalarAsync("SELECT count(*) FROM dead_letters WHERE reason LIKE 'good: must be an integer%' AND machine_id = 'weld-04'"), 1, "csv bad row dead-lettered");
+            // The row replay itself could not read reaches dead_letters too (through the DLQ topic), once, with its file and line.
+            var source = "file:" + Path.GetFileName(file);
+            await stack.WaitUntilAsync(() => stack.ScalarAsync("SELECT count(*) FROM dead_letters WHERE stage = 'replay' AND source_topic = $1 AND source_offset = 6 AND source_partition = -1", source), 1, "the unreadable row in dead_letters");
         }
         finally
         {

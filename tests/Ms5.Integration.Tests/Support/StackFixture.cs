@@ -148,6 +148,17 @@ public sealed class StackFixture : IAsyncLifetime
     }
 
     /// <summary>Polls until the condition holds; fails with the last observed value and the stream host's log.</summary>
+    public async Task<string?> ScalarTextAsync(string sql, params object[] args)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        foreach (var a in args)
+        {
+            cmd.Parameters.AddWithValue(a);
+        }
+
+        return (string?)await cmd.ExecuteScalarAsync();
+    }
+
     public async Task WaitUntilAsync(Func<Task<long>> observe, long expected, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
