@@ -35,6 +35,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
 
     private static readonly Gauge Partitions = Metrics.CreateGauge(PartitionsMetric, "Partitions the consumer group member owns.", "group");
     private static readonly Counter Assignments = Metrics.CreateCounter(AssignmentsMetric, "Partition assignments received.", "group");
+    private static readonly Counter ConsumeErrors = Metrics.CreateCounter("ms5_consumer_errors_total", "Consume calls that failed with a non-fatal broker error (retried).", "group");
     private static readonly Counter Abandoned = Metrics.CreateCounter("ms5_consumer_abandoned_writes_total", "Batch writes abandoned uncommitted because a revocation could not wait for them (their messages are read again).", "group");
 
     private readonly ResiliencePipeline _retry;
@@ -142,6 +143,32 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
             GroupId, messages.Count, Settings.RevocationWait, reread.Count);
     }
 
+    private DateTimeOffset _lastConsumeWarning = DateTimeOffset.MinValue;
+
+    /// <summary>
+    /// One Consume. An error that is not fatal — a subscribed topic not there yet, or refused (authorization) — is
+    /// logged (at most every 30 s) and waited out: it must not stop the consumer, let alone the host.
+    /// </summary>
+    private ConsumeResult<byte[]?, byte[]?>? TryConsume(IConsumerSession session, TimeSpan timeout)
+    {
+        try
+        {
+            return session.Consume(timeout);
+        }
+        catch (ConsumeException ex) when (!ex.Error.IsFatal)
+        {
+            ConsumeErrors.WithLabels(GroupId).Inc();
+            if (Time.GetUtcNow() - _lastConsumeWarning > TimeSpan.FromSeconds(30))
+            {
+                _lastConsumeWarning = Time.GetUtcNow();
+                Logger.LogWarning("{Group} cannot consume {Topic} for now: {Reason}; retrying", GroupId, Topic, ex.Error.Reason);
+            }
+
+            Thread.Sleep(TimeSpan.FromMilliseconds(200));
+            return null;
+        }
+    }
+
     private void Rewind(IConsumerSession session)
     {
         foreach (var offset in _rewind)
@@ -174,6 +201,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
             {
                 Rewind(session);
                 Fill(session, ct);
+                ServeGroupWhileWriting(session);
                 await CompleteInflightAsync();
                 if (_pending.Count == 0)
                 {
@@ -195,6 +223,38 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         {
             session.Close();
             _session = null;
+        }
+    }
+
+    /// <summary>
+    /// While the batch in flight is not durable yet (its database may be down for minutes) the consumer keeps calling
+    /// Consume with every partition paused: that is what lets the group rebalance (revocation callbacks run inside
+    /// Consume, and a member that stops polling is thrown out after max.poll.interval). A message fetched before the
+    /// pause is kept for the next batch, never dropped.
+    /// </summary>
+    private void ServeGroupWhileWriting(IConsumerSession session)
+    {
+        if (_inflight is not { } inflight || inflight.Write.IsCompleted)
+        {
+            return;
+        }
+
+        try
+        {
+            while (_inflight is { } current && !current.Write.IsCompleted && _rewind.Count == 0)
+            {
+                // Paused again each time: a rebalance may have assigned partitions that are not paused yet.
+                session.PauseAll();
+                var cr = TryConsume(session, TimeSpan.FromMilliseconds(100));
+                if (cr is { IsPartitionEOF: false })
+                {
+                    _pending.Add(cr);
+                }
+            }
+        }
+        finally
+        {
+            session.ResumeAll();
         }
     }
 
@@ -224,7 +284,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
                 return;
             }
 
-            var cr = session.Consume(wait);
+            var cr = TryConsume(session, wait);
             if (_rewind.Count > 0)
             {
                 // A revocation inside Consume abandoned a write: read on only after the rewind (this message too).

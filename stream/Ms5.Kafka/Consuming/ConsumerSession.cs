@@ -27,6 +27,12 @@ public interface IConsumerSession : IDisposable
     /// <summary>Reads an owned partition again from <paramref name="offset"/> (after a write was abandoned).</summary>
     void Seek(TopicPartitionOffset offset);
 
+    /// <summary>Stops fetching from every owned partition (the consumer keeps serving the group: heartbeats, rebalances).</summary>
+    void PauseAll();
+
+    /// <summary>Fetches again from every owned partition.</summary>
+    void ResumeAll();
+
     void Close();
 }
 
@@ -51,6 +57,10 @@ internal sealed class KafkaConsumerSession : IConsumerSession
     public void Commit(IReadOnlyList<TopicPartitionOffset> offsets) => _consumer.Commit(offsets);
 
     public void Seek(TopicPartitionOffset offset) => _consumer.Seek(offset);
+
+    public void PauseAll() => _consumer.Pause(_consumer.Assignment);
+
+    public void ResumeAll() => _consumer.Resume(_consumer.Assignment);
 
     public void Close() => _consumer.Close();
 

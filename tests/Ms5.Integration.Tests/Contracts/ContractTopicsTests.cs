@@ -64,11 +64,12 @@ public sealed class ContractTopicsTests(StackFixture stack)
             };
             await stack.ProduceAsync(topic, events);
 
-            // Raised a second into the stop, escalated 3 s later; running again resolves it.
-            await Eventually.TrueAsync(() => Consume(consumer, published) && andons().Any(a => a.Transition == "escalated"), TimeSpan.FromSeconds(30),
+            // Raised a second into the stop, escalated 3 s later; running again resolves it. Only ct-1's count: the engine
+            // also drives Andons other tests left open in this run's database.
+            await Eventually.TrueAsync(() => Consume(consumer, published) && andons().Any(a => a.Transition == "escalated" && a.Andon.MachineId == "ct-1"), TimeSpan.FromSeconds(30),
                 () => $"an escalated Andon on {andonTopic}; engine: {engine.Output}");
             await stack.ProduceAsync(topic, [("ct-1", Some.State(Guid.NewGuid(), "ct-1", DateTimeOffset.UtcNow, "running"))]);
-            await Eventually.TrueAsync(() => Consume(consumer, published) && andons().Any(a => a.Transition == "resolved"), TimeSpan.FromSeconds(30),
+            await Eventually.TrueAsync(() => Consume(consumer, published) && andons().Any(a => a.Transition == "resolved" && a.Andon.MachineId == "ct-1"), TimeSpan.FromSeconds(30),
                 () => $"the resolved Andon on {andonTopic}; engine: {engine.Output}");
             engine.Stop();
         }

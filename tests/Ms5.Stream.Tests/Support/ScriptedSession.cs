@@ -116,6 +116,15 @@ internal sealed class ScriptedSession(FakeTimeProvider time, Journal journal) : 
         journal.Add($"seek {offset.Partition.Value}@{offset.Offset.Value}");
     }
 
+    // Pausing only matters to a real broker's fetcher; the script plays on.
+    public void PauseAll()
+    {
+    }
+
+    public void ResumeAll()
+    {
+    }
+
     public void Close() => Closed = true;
 
     public void Dispose()
