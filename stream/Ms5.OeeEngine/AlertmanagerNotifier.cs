@@ -28,7 +28,7 @@ internal sealed class AlertmanagerNotifier(NpgsqlDataSource db, AlertmanagerClie
             Failures.Inc();
             logger.LogWarning("Alertmanager unreachable or refusing ({Error}); Andon notifications wait, retrying in {Delay}", ex.Message, delay);
             return default;
-        }, ex => ex is HttpRequestException or TaskCanceledException);
+        });
         while (!stoppingToken.IsCancellationRequested)
         {
             await hub.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);

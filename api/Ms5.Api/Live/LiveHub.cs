@@ -195,7 +195,16 @@ internal sealed class LiveFeed(LiveHub hub, ApiOptions options, KafkaConnection 
         }
 
         // The feed runs on its own thread (Kafka's Consume blocks it anyway): waiting for a reload here holds up nothing else.
-        machines.EnsureLoadedAsync([machineId], CancellationToken.None).GetAwaiter().GetResult();
+        try
+        {
+            machines.EnsureLoadedAsync([machineId], CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Npgsql.NpgsqlException ex)
+        {
+            // PostgreSQL is away: the update still goes out, to the clients watching every line.
+            logger.LogWarning("Live feed cannot look up the line of {Machine}: {Error}", machineId, ex.Message);
+        }
+
         return machines.LineOf(machineId);
     }
 

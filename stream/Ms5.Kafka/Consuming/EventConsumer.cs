@@ -9,32 +9,58 @@ namespace Ms5.Kafka.Consuming;
 public sealed record EventPipeline(ValidateStage Validate, IDeadLetterStage DeadLetters, IMachineCatalog Machines);
 
 /// <summary>
+/// Consumed messages deserialized, and validated when the machine catalog could be consulted; otherwise (its database
+/// is away) validated in the durable write, which retries until it can: a machine is never declared unknown because
+/// the plant could not be read.
+/// </summary>
+public sealed class PreparedEvents(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, EventParseResult[] parsed, EventBatch? validated)
+{
+    public IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> Messages => messages;
+    public EventParseResult[] Parsed => parsed;
+    public EventBatch? Validated { get; set; } = validated;
+}
+
+/// <summary>
 /// The one consumer pipeline for <c>ms5.machine-events.v1</c>: deserialize → validate → dead-letter → handle.
 /// The first two run on the consuming thread (overlapping the previous batch's write); dead-lettering and
 /// <see cref="HandleAsync"/> run in the durable write, so offsets are committed only after both.
 /// </summary>
 public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings settings, EventPipeline pipeline, TimeProvider time, ILogger logger)
-    : BatchConsumer<EventBatch>(kafka, settings, time, logger)
+    : BatchConsumer<PreparedEvents>(kafka, settings, time, logger)
 {
     protected EventPipeline Pipeline => pipeline;
 
     /// <summary>Stores or computes the batch's accepted events; throws to have the whole batch retried.</summary>
     protected abstract Task HandleAsync(EventBatch batch, CancellationToken ct);
 
-    protected override async ValueTask<EventBatch> PrepareAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct)
+    protected override async ValueTask<PreparedEvents> PrepareAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var parsed = DeserializeStage.Run(messages);
+        try
+        {
+            return new PreparedEvents(messages, parsed, await ValidateAsync(messages, parsed, ct));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Logger.LogWarning("{Group} cannot read the machine catalog ({Error}); the batch is validated when it is written", GroupId, ex.Message);
+            return new PreparedEvents(messages, parsed, null);
+        }
+    }
+
+    protected sealed override async Task WriteAsync(PreparedEvents prepared, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        var batch = prepared.Validated ??= await ValidateAsync(prepared.Messages, prepared.Parsed, ct);
+        await pipeline.DeadLetters.RouteAsync(batch, ct);
+        await HandleAsync(batch, ct);
+    }
+
+    private async Task<EventBatch> ValidateAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, EventParseResult[] parsed, CancellationToken ct)
+    {
         // A machine of a plant loaded a moment ago must not be rejected as unknown.
         await pipeline.Machines.EnsureLoadedAsync(parsed.Select(p => p.Event?.MachineId ?? p.ValidMachineId), ct);
         return pipeline.Validate.Run(Topic, messages, parsed);
-    }
-
-    protected sealed override async Task WriteAsync(EventBatch batch, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        await pipeline.DeadLetters.RouteAsync(batch, ct);
-        await HandleAsync(batch, ct);
     }
 
     protected override void OnBatchCompleted() => pipeline.DeadLetters.BatchCompleted();
