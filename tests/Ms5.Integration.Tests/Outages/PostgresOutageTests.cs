@@ -100,7 +100,8 @@ public sealed class PostgresOutageTests(StackFixture stack)
         Assert.Equal(events.Count, await Scalar("SELECT count(*) FROM raw_events"));
         Assert.Equal(events.Count, await Scalar("SELECT count(DISTINCT event_id) FROM raw_events"));
         Assert.Equal(events.Count, await Scalar("SELECT count(*) FROM oee_events"));
-        Assert.Equal(0, await Scalar("SELECT count(*) FROM dead_letters"));
+        // (The DLQ consumer also stores what other tests of this run sent to the run's DLQ topic: only ours count.)
+        Assert.Equal(0, await Scalar($"SELECT count(*) FROM dead_letters WHERE source_topic = '{topic}'"));
         Assert.False(historian.HasExited || engine.HasExited, "a host stopped during the outage");
 
         // A host started while its database is away waits for it instead of failing.
