@@ -181,6 +181,8 @@ public sealed class OeeCrashTests(StackFixture stack)
         foreach (var machine in plant.Machines)
         {
             var expected = BucketCalculator.MinuteBuckets(events.Where(e => e.MachineId == machine.Id), machine.IdealCycle, plant.Calendar, losses, from, to);
+            // And, written apart from the engine's calculator, a millisecond-by-millisecond reference.
+            var reference = ReferenceOee.Compute(events.Where(e => e.MachineId == machine.Id), machine.IdealCycleTime.TotalSeconds, losses.Settings.MicroStopThreshold, from, to);
             await using var cmd = stack.Db.CreateCommand("""
                 SELECT minute, planned_seconds, run_seconds, unplanned_stop_seconds, setup_seconds, micro_stop_seconds, good_count, reject_count, ideal_seconds, failure_count
                 FROM oee_minute WHERE machine_id = $1 AND minute >= $2 AND minute < $3 ORDER BY minute
@@ -193,7 +195,15 @@ public sealed class OeeCrashTests(StackFixture stack)
             while (await r.ReadAsync())
             {
                 rows++;
-                var e = expected[new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero)];
+                var minute = new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero);
+                var e = expected[minute];
+                var x = reference[minute];
+                Assert.Equal((x.Planned, x.Good, x.Reject, x.Failures), (r.GetDouble(1), r.GetInt64(6), r.GetInt64(7), r.GetInt64(9)));
+                Assert.Equal(x.Run, r.GetDouble(2), 6);
+                Assert.Equal(x.Unplanned, r.GetDouble(3), 6);
+                Assert.Equal(x.Setup, r.GetDouble(4), 6);
+                Assert.Equal(x.MicroStop, r.GetDouble(5), 6);
+                Assert.Equal(x.Ideal, r.GetDouble(8), 6);
                 Assert.Equal(
                     (e.PlannedSeconds, e.RunSeconds, e.UnplannedStopSeconds, e.SetupSeconds, e.MicroStopSeconds, e.GoodCount, e.RejectCount, e.IdealSeconds, e.FailureCount),
                     (r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5), r.GetInt64(6), r.GetInt64(7), r.GetDouble(8), r.GetInt64(9)));
