@@ -19,6 +19,7 @@ internal sealed class DeadLetterOutbox(NpgsqlDataSource db, IProducer<byte[]?, b
     private const int BatchSize = 1_000;
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
     private static readonly Counter Published = Metrics.CreateCounter("ms5_dlq_published_total", "Dead letters published to the DLQ topic from the historian's outbox.");
+    private static readonly Counter TooLarge = Metrics.CreateCounter("ms5_dlq_too_large_total", "Dead letters too large for the DLQ topic (kept in dead_letters only).");
     private static readonly Counter Failures = Metrics.CreateCounter("ms5_dlq_publish_failures_total", "Failed attempts to publish dead letters (retried).");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -50,7 +51,22 @@ internal sealed class DeadLetterOutbox(NpgsqlDataSource db, IProducer<byte[]?, b
             return 0;
         }
 
-        await Task.WhenAll(letters.Select(l => producer.ProduceAsync(options.Value.DlqTopic, DeadLetterMessage.Create(l.Letter), ct)));
+        // A letter the DLQ can never take (larger than the topic allows) must not block the ones behind it: it stays
+        // in dead_letters, is logged, and counts as done; any other failure retries the batch.
+        var tooLarge = await Task.WhenAll(letters.Select(async l =>
+        {
+            try
+            {
+                await producer.ProduceAsync(options.Value.DlqTopic, DeadLetterMessage.Create(l.Letter), ct);
+                return false;
+            }
+            catch (ProduceException<byte[]?, byte[]?> ex) when (ex.Error.Code is ErrorCode.MsgSizeTooLarge or ErrorCode.InvalidMsgSize)
+            {
+                logger.LogError("Dead letter {Id} ({Topic}/{Partition}@{Offset}) is too large for {Dlq}; kept in dead_letters only", l.Id, l.Letter.Topic, l.Letter.Partition, l.Letter.Offset, options.Value.DlqTopic);
+                return true;
+            }
+        }));
+        TooLarge.Inc(tooLarge.Count(x => x));
         await DeadLetterStore.MarkPublishedAsync(conn, tx, letters.Select(l => l.Id).ToList(), time.GetUtcNow(), ct);
         await tx.CommitAsync(ct);
         Published.Inc(letters.Count);

@@ -74,9 +74,11 @@ public static class DeadLetterStore
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    // A Kafka header may have no value: kept as null, never a reason to fail the batch.
     private static string HeadersJson(IReadOnlyList<KeyValuePair<string, byte[]>> headers) =>
-        JsonSerializer.Serialize(headers.Select(h => new Dictionary<string, string> { ["key"] = h.Key, ["value"] = Convert.ToBase64String(h.Value) }));
+        JsonSerializer.Serialize(headers.Select(h => new Dictionary<string, string?> { ["key"] = h.Key, ["value"] = h.Value is null ? null : Convert.ToBase64String(h.Value) }));
 
     private static List<KeyValuePair<string, byte[]>> ParseHeaders(string json) =>
-        JsonSerializer.Deserialize<List<Dictionary<string, string>>>(json)!.Select(h => new KeyValuePair<string, byte[]>(h["key"], Convert.FromBase64String(h["value"]))).ToList();
+        JsonSerializer.Deserialize<List<Dictionary<string, string?>>>(json)!
+            .Select(h => new KeyValuePair<string, byte[]>(h["key"] ?? "", h["value"] is { } v ? Convert.FromBase64String(v) : null!)).ToList();
 }

@@ -32,7 +32,18 @@ public static class HostDefaults
     public static IHostApplicationBuilder AddMs5ServiceDefaults(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Configuration.AddMs5Environment();
+        // MS5_* win over appsettings and environment variables, the command line wins over them.
+        var sources = builder.Configuration.Sources;
+        var commandLine = sources.Select((s, i) => (s, i)).FirstOrDefault(x => x.s is Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationSource);
+        var ms5 = new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = Ms5Settings.FromEnvironment() };
+        if (commandLine.s is null)
+        {
+            sources.Add(ms5);
+        }
+        else
+        {
+            sources.Insert(commandLine.i, ms5);
+        }
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
 

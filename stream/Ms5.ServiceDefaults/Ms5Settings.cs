@@ -5,7 +5,7 @@ namespace Ms5.ServiceDefaults;
 /// <summary>
 /// The MS5_* environment variables, read in this one place and mapped into configuration section
 /// <c>Ms5</c> (e.g. MS5_PG → <c>Ms5:Pg</c>), so every host, adapter and test reads the same keys and a
-/// setting can also come from appsettings, the command line or <c>Ms5__Pg</c>.
+/// setting can also come from appsettings, <c>Ms5__Pg</c> (MS5_* win over both) or the command line (which wins).
 /// </summary>
 public static class Ms5Settings
 {

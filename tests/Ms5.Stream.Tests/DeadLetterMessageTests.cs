@@ -114,6 +114,18 @@ public sealed class DeadLetterMessageTests
     }
 
     [Fact]
+    public void Read_ARecordWithNullHeaderValuesAndNullProblems_IsReadNotThrown()
+    {
+        var headers = new Headers { { DlqHeaders.Stage, null }, { DlqHeaders.Problems, Messages.Bytes("[null]") }, { "x-empty", null } };
+
+        var read = DeadLetterMessage.Read(Messages.At(1, 4, Messages.Bytes("{}"), null, headers));
+
+        Assert.Equal(("unknown", 1, 4L), (read.Stage, read.Partition, read.Offset));
+        Assert.Empty(read.Problems);
+        Assert.Equal(["x-empty"], read.SourceHeaders.Select(h => h.Key));
+    }
+
+    [Fact]
     public void Read_ARecordWithoutMs5Headers_IsItsOwnSource()
     {
         var record = Messages.At(2, 9, Messages.Bytes("garbage"), null, new Headers());

@@ -126,15 +126,9 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         var (write, messages, cancel) = _inflight!.Value;
         _inflight = null;
         cancel.Cancel();
-        try
-        {
-            write.GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        cancel.Dispose();
+        // Not waited for: parts of a write may not honour cancellation (a synchronous COPY to a hung database), and
+        // nothing of it is committed anyway. It ends by itself; its token source goes with it.
+        _ = write.ContinueWith(_ => cancel.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         var reread = messages.Concat(_pending).Where(m => !revoked.Contains(m.Partition.Value)).ToList();
         _rewind.AddRange(reread.GroupBy(m => m.TopicPartition).Select(g => new TopicPartitionOffset(g.Key, g.Min(m => m.Offset.Value))));
         _pending.RemoveAll(m => !revoked.Contains(m.Partition.Value));
@@ -267,7 +261,15 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         }
 
         _inflight = null;
-        await inflight.Write;
+        try
+        {
+            await inflight.Write;
+        }
+        finally
+        {
+            inflight.Cancel.Dispose();
+        }
+
         Commit(inflight.Messages);
         Consumed.WithLabels(GroupId).Inc(inflight.Messages.Count);
         OnBatchCompleted();

@@ -64,7 +64,7 @@ public static class DeadLetterMessage
     {
         ArgumentNullException.ThrowIfNull(record);
         var headers = record.Message.Headers ?? [];
-        string? Text(string name) => headers.TryGetLastBytes(name, out var b) ? Encoding.UTF8.GetString(b) : null;
+        string? Text(string name) => headers.TryGetLastBytes(name, out var b) && b is not null ? Encoding.UTF8.GetString(b) : null;
         var ours = new HashSet<string>(StringComparer.Ordinal) { DlqHeaders.Reason, DlqHeaders.Problems, DlqHeaders.SourceTopic, DlqHeaders.SourcePartition, DlqHeaders.SourceOffset, DlqHeaders.Stage };
         var problems = ParseProblems(Text(DlqHeaders.Problems)) ?? [new EventProblem("$", Text(DlqHeaders.Reason) ?? "on the DLQ topic without MS5's headers")];
         var stage = Text(DlqHeaders.Stage) ?? "unknown";
@@ -93,11 +93,13 @@ public static class DeadLetterMessage
 
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize<List<Dictionary<string, string>>>(json)?
+            return System.Text.Json.JsonSerializer.Deserialize<List<Dictionary<string, string?>?>>(json)?
+                .OfType<Dictionary<string, string?>>()
                 .Select(p => new EventProblem(p.GetValueOrDefault("field") ?? "$", p.GetValueOrDefault("message") ?? "")).ToList();
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException)
         {
+            // A record written by hand or another tool: its problems are unreadable, not the consumer's end.
             return null;
         }
     }
