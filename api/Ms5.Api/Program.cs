@@ -33,6 +33,7 @@ app.MapCalendarApi();
 app.MapAndonApi();
 app.MapAlertmanagerWebhookApi();
 app.MapBoardApi();
+app.MapReportsApi();
 app.Run();
 
 /// <summary>Entry point; public so integration tests can host it with WebApplicationFactory.</summary>
