@@ -1,1 +1,19 @@
-Console.WriteLine();
+using Ms5.Postgres;
+using Ms5.Reports;
+using Ms5.Reports.Delivery;
+using Ms5.ReportsHost;
+using Ms5.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddMs5ServiceDefaults();
+builder.AddMs5Postgres();
+builder.AddMs5Migrations();
+builder.AddMs5Reports();
+builder.Services.AddReportMail(builder.Configuration);
+builder.AddMs5ReportScheduling();
+var port = builder.Configuration.GetValue($"{ReportOptions.Section}:{nameof(ReportOptions.MetricsPort)}", new ReportOptions().MetricsPort);
+builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+
+var app = builder.Build();
+app.MapMs5DefaultEndpoints();
+app.Run();

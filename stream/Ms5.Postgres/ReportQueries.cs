@@ -38,6 +38,17 @@ public sealed class ReportQueries(NpgsqlDataSource db)
         return result;
     }
 
+    /// <summary>Whether the engine has any minute bucket of the scope in [from, to): no data, no (empty) scheduled report.</summary>
+    public async Task<bool> HasDataAsync(string plantId, string? lineId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand($"""
+            SELECT EXISTS (SELECT 1 FROM oee_minute b JOIN machines m ON m.machine_id = b.machine_id
+                           WHERE {OeeQueries.ScopeFilter(Scope(lineId))} AND b.minute >= $2 AND b.minute < $3)
+            """);
+        Add(cmd, plantId, lineId, from, to);
+        return await cmd.ExecuteScalarAsync(ct) is true;
+    }
+
     /// <summary>The scope's summed components over [from, to).</summary>
     public async Task<OeeComponents> TotalAsync(string plantId, string? lineId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default) =>
         OeeComponents.Sum((await ByMachineAsync(plantId, lineId, from, to, ct)).Values);

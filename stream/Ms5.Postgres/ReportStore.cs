@@ -261,6 +261,14 @@ public sealed class ReportStore(NpgsqlDataSource db)
         return list;
     }
 
+    /// <summary>Drops change-log rows recorded before <paramref name="cutoff"/> (reports older than the catch-up window are not revised).</summary>
+    public async Task<int> DeleteChangesBeforeAsync(DateTimeOffset cutoff, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("DELETE FROM oee_bucket_changes WHERE recorded_at < $1");
+        cmd.Parameters.AddWithValue(cutoff.UtcDateTime);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task DeleteChangesAsync(IReadOnlyCollection<long> ids, CancellationToken ct = default)
     {
         await using var cmd = db.CreateCommand("DELETE FROM oee_bucket_changes WHERE id = ANY($1)");

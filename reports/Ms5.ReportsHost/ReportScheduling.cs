@@ -1,0 +1,58 @@
+using Ms5.Postgres;
+using Ms5.Reports;
+using Quartz;
+
+namespace Ms5.ReportsHost;
+
+/// <summary>
+/// Quartz in the reports host: the clustered ADO job store on PostgreSQL (schema from MS5's migrations, only
+/// validated here), a planner that keeps one trigger per plant and report kind at its next due time, the scheduled
+/// reports job those triggers fire, the revisions job (late data) and retention.
+/// </summary>
+internal static class ReportScheduling
+{
+    public const string Group = "ms5-reports";
+
+    public static IHostApplicationBuilder AddMs5ReportScheduling(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(ReportOptions.Section).Get<ReportOptions>() ?? new ReportOptions();
+        var pg = PgConnectionString.FromConfiguration(builder.Configuration);
+        builder.Services.AddSingleton<ScheduledReports>();
+        builder.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(s =>
+            {
+                s.InstanceName = options.SchedulerName;
+                s.GenerateInstanceId = true;
+                s.IdleWaitTime = TimeSpan.FromSeconds(5);
+            });
+            q.UseDefaultThreadPool(2);
+            q.UsePersistentStore(store =>
+            {
+                store.UsePostgres(pg);
+                store.UseClustering(c =>
+                {
+                    c.CheckinInterval = TimeSpan.FromSeconds(5);
+                    c.CheckinMisfireThreshold = TimeSpan.FromSeconds(15);
+                });
+                store.ConfigureStore(s =>
+                {
+                    s.SchemaProvisioning = SchemaProvisioning.Validate;
+                    s.MisfireThreshold = TimeSpan.FromSeconds(30);
+                });
+            });
+            q.ScheduleJob<PlannerJob>(
+                t => t.WithIdentity("planner", Group).StartNow().WithSchedule(SimpleScheduleBuilder.Create().WithInterval(TimeSpan.FromMinutes(1)).RepeatForever()),
+                j => j.WithIdentity("planner", Group).DisallowConcurrentExecution());
+            q.ScheduleJob<RevisionsJob>(
+                t => t.WithIdentity("revisions", Group).StartNow().WithSchedule(SimpleScheduleBuilder.Create().WithInterval(options.RevisionCheckInterval).RepeatForever()),
+                j => j.WithIdentity("revisions", Group).DisallowConcurrentExecution());
+            q.ScheduleJob<RetentionJob>(
+                t => t.WithIdentity("retention", Group).StartNow().WithSchedule(SimpleScheduleBuilder.Create().WithInterval(TimeSpan.FromHours(6)).RepeatForever()),
+                j => j.WithIdentity("retention", Group).DisallowConcurrentExecution());
+            q.AddJobType<ScheduledReportsJob>();
+        });
+        builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return builder;
+    }
+}
