@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Ms5.Analytics.Events;
 using Ms5.Kafka;
 using Ms5.Postgres;
+using Ms5.Reports;
 using Ms5.ServiceDefaults;
 
 namespace Ms5.Api;
@@ -84,6 +85,9 @@ internal static class ApiServices
         services.AddSingleton<KafkaConnection>();
         services.AddSingleton<Live.LiveHub>();
         services.AddHostedService<Live.LiveFeed>();
+        builder.AddMs5Reports();
+        services.AddSingleton<Apis.ReportQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<Apis.ReportQueue>());
         return builder;
     }
 }

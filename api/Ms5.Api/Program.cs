@@ -34,6 +34,7 @@ app.MapCalendarApi();
 app.MapAndonApi();
 app.MapAlertmanagerWebhookApi();
 app.MapBoardApi();
+app.MapReportsApi();
 app.MapPagesApi();
 app.MapMs5ApiReference();
 app.Run();

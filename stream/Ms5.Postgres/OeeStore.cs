@@ -259,6 +259,19 @@ public static class OeeStore
         AddComponentArrays(cmd, rows.Select(r => r.C).ToList());
         await cmd.ExecuteNonQueryAsync(ct);
 
+        // Minutes recomputed behind the machine's progress (late data, a stop that ended): logged for the reports
+        // host, which revises the reports that cover them when their figures changed. Read before progress moves.
+        var spans = items.Where(i => i.Buckets.Count > 0).ToList();
+        await using var changes = new NpgsqlCommand("""
+            INSERT INTO oee_bucket_changes (machine_id, first_minute, last_minute)
+            SELECT a.m, a.f, a.l FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS a(m, f, l)
+            JOIN oee_progress p ON p.machine_id = a.m WHERE a.f < p.computed_to
+            """, conn, tx);
+        changes.Parameters.AddWithValue(spans.Select(i => i.Machine).ToArray());
+        changes.Parameters.AddWithValue(spans.Select(i => i.Buckets.Keys.Min().UtcDateTime).ToArray());
+        changes.Parameters.AddWithValue(spans.Select(i => i.Buckets.Keys.Max().UtcDateTime).ToArray());
+        await changes.ExecuteNonQueryAsync(ct);
+
         await using var progress = new NpgsqlCommand("""
             INSERT INTO oee_progress AS p (machine_id, computed_to, touched_at)
             SELECT m, t, CASE WHEN r THEN now() END FROM unnest($1::text[], $2::timestamptz[], $3::bool[]) AS a(m, t, r)

@@ -68,9 +68,25 @@ public sealed partial class PlantSchemaTests
     [InlineData("oee", "{\"microStopSeconds\": null, \"setupCountsAgainstAvailability\": false}")]
     [InlineData("andon", "{\"escalationMinutes\": null, \"rules\": [{\"id\": \"r\", \"kind\": \"low_oee\", \"below\": 0.4, \"above\": \"ignored for low_oee\"}]}")]
     [InlineData("andon", "{\"escalationMinutes\": [0.5, 10], \"rules\": [{\"id\": \"d\", \"kind\": \"stop\", \"seconds\": 0, \"states\": [\"offline\"], \"severity\": null}]}")]
+    [InlineData("reports", "null")]
+    [InlineData("reports", "{\"email\": null, \"recipients\": null}")]
+    [InlineData("reports", "{\"email\": true, \"recipients\": [\"plant.manager@example.com\", \"o'brien+ms5@plant.example.co.uk\"]}")]
     public void Plant_WhatTheParserAccepts_Validates(string property, string value)
     {
         var json = Some.PlantJson(p => p[property] = JsonNode.Parse(value));
+
+        Assert.True(ParserAccepts(json));
+        Assert.Empty(Errors(json));
+    }
+
+    [Fact]
+    public void Line_WhatTheParserAccepts_Validates()
+    {
+        var json = Some.PlantJson(p =>
+        {
+            p["reports"] = JsonNode.Parse("{\"email\": true}");
+            p["lines"]![0]!["reportRecipients"] = new JsonArray("line1.lead@example.com");
+        });
 
         Assert.True(ParserAccepts(json));
         Assert.Empty(Errors(json));
@@ -107,6 +123,13 @@ public sealed partial class PlantSchemaTests
     [InlineData("", "andon", "{\"rules\": [{\"id\": \"d\", \"kind\": \"stop\"}]}", "/andon/rules/0")]
     [InlineData("", "andon", "{\"rules\": [{\"id\": \"o\", \"kind\": \"low_oee\", \"below\": 1.5}]}", "/andon/rules/0/below")]
     [InlineData("", "andon", "{\"rules\": [{\"id\": \"s\", \"kind\": \"reject_rate\"}]}", "/andon/rules/0")]
+    [InlineData("", "reports", "[]", "/reports")]
+    [InlineData("", "reports", "{\"email\": \"yes\"}", "/reports/email")]
+    [InlineData("", "reports", "{\"recipients\": \"pm@example.com\"}", "/reports/recipients")]
+    [InlineData("", "reports", "{\"recipients\": [\"bob@\"]}", "/reports/recipients/0")]
+    [InlineData("", "reports", "{\"recipients\": [42]}", "/reports/recipients/0")]
+    [InlineData("line", "reportRecipients", "[\"lead@example.com\", \"Bob <bob@example.com>\"]", "/lines/0/reportRecipients/1")]
+    [InlineData("line", "reportRecipients", "\"lead@example.com\"", "/lines/0/reportRecipients")]
     [InlineData("machine", "idealCycleSeconds", null, "/lines/0/machines/0")]
     [InlineData("machine", "idealCycleSeconds", "0", "/lines/0/machines/0/idealCycleSeconds")]
     [InlineData("machine", "countMode", "\"sometimes\"", "/lines/0/machines/0/countMode")]
@@ -115,7 +138,12 @@ public sealed partial class PlantSchemaTests
     {
         var json = Some.PlantJson(p =>
         {
-            var target = on == "machine" ? Some.FirstMachine(p) : p;
+            var target = on switch
+            {
+                "machine" => Some.FirstMachine(p),
+                "line" => p["lines"]![0]!.AsObject(),
+                _ => p,
+            };
             if (value is null)
             {
                 target.Remove(property);

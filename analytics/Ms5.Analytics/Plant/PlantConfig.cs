@@ -15,12 +15,46 @@ public sealed record PlantConfig(
     /// <summary>The plant's Andon rules and escalation timers.</summary>
     public Andon.AndonConfig Andon { get; init; } = Analytics.Andon.AndonConfig.Default;
 
+    /// <summary>Whether reports are e-mailed, and the plant-level recipients (file section <c>reports</c>).</summary>
+    public ReportDelivery Reports { get; init; } = ReportDelivery.None;
+
     public IEnumerable<Machine> Machines => Lines.SelectMany(l => l.Machines);
 
     public ReasonCode? FindReason(string code) => ReasonCodes.FirstOrDefault(r => r.Code == code);
+
+    /// <summary>
+    /// Who gets a report by e-mail: a line's shift report (<paramref name="lineId"/> set) goes to that line's
+    /// <see cref="Line.ReportRecipients"/>; a plant report (<paramref name="lineId"/> null: day, week and plant shift
+    /// reports) to <see cref="ReportDelivery.Recipients"/>. Empty while <see cref="ReportDelivery.Email"/> is off or
+    /// for a line not in the plant.
+    /// </summary>
+    public IReadOnlyList<string> ReportRecipientsFor(string? lineId)
+    {
+        if (!Reports.Email)
+        {
+            return [];
+        }
+
+        return lineId is null ? Reports.Recipients : Lines.FirstOrDefault(l => l.Id == lineId)?.ReportRecipients ?? [];
+    }
 }
 
-public sealed record Line(string Id, string Name, IReadOnlyList<Machine> Machines);
+/// <summary>A line. <see cref="ReportRecipients"/>: who gets this line's shift reports by e-mail (when the plant's <see cref="ReportDelivery.Email"/> is on).</summary>
+public sealed record Line(string Id, string Name, IReadOnlyList<Machine> Machines)
+{
+    public IReadOnlyList<string> ReportRecipients { get; init; } = [];
+}
+
+/// <summary>
+/// The plant file's <c>reports</c> section: <see cref="Email"/> turns e-mail delivery of reports on;
+/// <see cref="Recipients"/> get the plant reports (day, week and plant shift reports). Line shift reports go to
+/// <see cref="Line.ReportRecipients"/>. Addresses are plain <c>local@domain</c>, checked by the parser.
+/// </summary>
+public sealed record ReportDelivery(bool Email, IReadOnlyList<string> Recipients)
+{
+    /// <summary>No e-mail: the default when the file has no <c>reports</c> section.</summary>
+    public static ReportDelivery None { get; } = new(false, []);
+}
 
 /// <summary>
 /// A machine. <see cref="IdealCycleTime"/> is the ISO 22400 ideal (fastest sustainable) time per part.

@@ -15,6 +15,18 @@ public static partial class PlantConfigParser
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
+    // A plain address local@domain: a dot-atom local part and a domain of at least two DNS labels (the schema's
+    // $defs/email has the same pattern). Display names ("Bob <bob@x.com>") and quoted local parts are not accepted.
+    [GeneratedRegex(@"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\z", RegexOptions.CultureInvariant)]
+    private static partial Regex EmailPattern();
+
+    /// <summary>Longest e-mail address accepted (RFC 5321's path limit less the angle brackets).</summary>
+    internal const int MaxEmailLength = 254;
+
+    /// <summary>Whether <paramref name="address"/> is an e-mail address as the plant file takes it: plain <c>local@domain.tld</c>, at most <see cref="MaxEmailLength"/> characters.</summary>
+    internal static bool IsEmailAddress(string? address) =>
+        address is { Length: > 0 and <= MaxEmailLength } && EmailPattern().IsMatch(address);
+
     public static PlantConfig Parse(string json)
     {
         var problems = new List<string>();
@@ -64,7 +76,8 @@ public static partial class PlantConfigParser
             var lines = r.Lines(root, reasons);
             var oee = r.OeeSettings(root);
             var andon = r.Andon(root, lines);
-            return problems.Count > 0 ? null : new PlantConfig(plantId, name, tz, reasons, calendar, lines) { Oee = oee, Andon = andon };
+            var reports = r.Reports(root, lines);
+            return problems.Count > 0 ? null : new PlantConfig(plantId, name, tz, reasons, calendar, lines) { Oee = oee, Andon = andon, Reports = reports };
         }
     }
 
@@ -401,7 +414,10 @@ public static partial class PlantConfigParser
                     machines.Add(machine);
                 }
 
-                lines.Add(new Line(lineId, OptionalString(item, "name", path) ?? lineId, machines));
+                lines.Add(new Line(lineId, OptionalString(item, "name", path) ?? lineId, machines)
+                {
+                    ReportRecipients = Recipients(item, "reportRecipients", path),
+                });
             }
 
             return lines;
@@ -629,6 +645,73 @@ public static partial class PlantConfigParser
             }
 
             return new Andon.AndonConfig(rules, a.TryGetProperty("escalationMinutes", out _) ? escalation : Analytics.Andon.AndonConfig.DefaultEscalation);
+        }
+
+        /// <summary>"reports": { "email": true, "recipients": [ ... ] } (infra/plants/README.md); absent: <see cref="ReportDelivery.None"/>.</summary>
+        public ReportDelivery Reports(JsonElement root, IReadOnlyList<Line> lines)
+        {
+            if (!root.TryGetProperty("reports", out var o) || o.ValueKind == JsonValueKind.Null)
+            {
+                return ReportDelivery.None;
+            }
+
+            if (o.ValueKind != JsonValueKind.Object)
+            {
+                problems.Add("$.reports: must be an object");
+                return ReportDelivery.None;
+            }
+
+            var email = false;
+            if (o.TryGetProperty("email", out var e) && e.ValueKind != JsonValueKind.Null)
+            {
+                if (e.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                {
+                    email = e.GetBoolean();
+                }
+                else
+                {
+                    problems.Add("$.reports.email: must be true or false");
+                }
+            }
+
+            var recipients = Recipients(o, "recipients", "$.reports");
+            if (email && recipients.Count == 0 && lines.All(l => l.ReportRecipients.Count == 0))
+            {
+                problems.Add("$.reports.email: is true but no one would get a report: list addresses in reports.recipients (plant reports) or a line's reportRecipients (its shift reports)");
+            }
+
+            return new ReportDelivery(email, recipients);
+        }
+
+        /// <summary>An optional array of e-mail addresses, each valid and listed once (compared ignoring case).</summary>
+        private IReadOnlyList<string> Recipients(JsonElement obj, string prop, string path)
+        {
+            var list = new List<string>();
+            foreach (var (a, apath) in Array(obj, prop, path, required: false))
+            {
+                if (a.ValueKind != JsonValueKind.String)
+                {
+                    problems.Add($"{apath}: must be a string, an e-mail address");
+                    continue;
+                }
+
+                var address = a.GetString()!;
+                if (!IsEmailAddress(address))
+                {
+                    problems.Add($"{apath}: '{address}' is not an e-mail address");
+                    continue;
+                }
+
+                if (list.Contains(address, StringComparer.OrdinalIgnoreCase))
+                {
+                    problems.Add($"{apath}: '{address}' is listed twice");
+                    continue;
+                }
+
+                list.Add(address);
+            }
+
+            return list;
         }
 
         public IEnumerable<(JsonElement Item, string Path)> Array(JsonElement obj, string prop, string path, bool required)

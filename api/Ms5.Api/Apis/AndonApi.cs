@@ -31,9 +31,7 @@ public sealed record AndonListResponse(int Count, IReadOnlyList<AndonResponse> A
 /// </summary>
 internal static class AndonApi
 {
-    private const int MaxText = 500;
-
-    public static void MapAndonApi(this IEndpointRouteBuilder app)
+        public static void MapAndonApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/andon", ListAsync).WithName("ListAndons").WithTags("andon")
             .WithSummary("Andons, newest first; active=true for the open ones.").ProducesValidationProblem();
@@ -117,18 +115,18 @@ internal static class AndonApi
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "send the pull as JSON: {\"machineId\": ..., \"by\": ...}");
         }
 
-        var (body, bodyError) = await ReadBodyAsync(request, ct);
+        var (body, bodyError) = await JsonBody.ReadObjectAsync(request, "{}", ct);
         if (bodyError is not null)
         {
             return bodyError;
         }
 
         var errors = new Dictionary<string, string[]>();
-        var machineId = Field(body, "machineId", required: false, errors);
-        var lineId = Field(body, "lineId", required: false, errors);
-        var by = Field(body, "by", required: true, errors);
-        var summary = Field(body, "summary", required: false, errors);
-        var ruleId = Field(body, "rule", required: false, errors) ?? "manual";
+        var machineId = JsonBody.Text(body, "machineId", required: false, errors);
+        var lineId = JsonBody.Text(body, "lineId", required: false, errors);
+        var by = JsonBody.Text(body, "by", required: true, errors);
+        var summary = JsonBody.Text(body, "summary", required: false, errors);
+        var ruleId = JsonBody.Text(body, "rule", required: false, errors) ?? "manual";
         if ((machineId is null) == (lineId is null) && !errors.ContainsKey("machineId") && !errors.ContainsKey("lineId"))
         {
             errors["machineId"] = ["give exactly one of machineId (a machine's Andon) or lineId (the whole line's)"];
@@ -184,15 +182,15 @@ internal static class AndonApi
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "send {\"by\": ..., \"note\": ...} as JSON");
         }
 
-        var (body, bodyError) = await ReadBodyAsync(request, ct);
+        var (body, bodyError) = await JsonBody.ReadObjectAsync(request, "{}", ct);
         if (bodyError is not null)
         {
             return bodyError;
         }
 
         var errors = new Dictionary<string, string[]>();
-        var by = Field(body, "by", required: true, errors);
-        var note = Field(body, "note", required: false, errors);
+        var by = JsonBody.Text(body, "by", required: true, errors);
+        var note = JsonBody.Text(body, "note", required: false, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: $"Invalid Andon {AndonLifecycle.Verb(action)}");
@@ -221,51 +219,6 @@ internal static class AndonApi
             // Stored is what counts; the topic is a notification channel.
             logger.LogWarning("Could not publish Andon {Andon} {Transition}: {Error}", a.Id, t.Transition, ex.Message);
         }
-    }
-
-    private static async Task<(JsonElement Body, ProblemHttpResult? Error)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
-    {
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return (default, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid body", detail: "the body must be a JSON object"));
-            }
-
-            return (doc.RootElement.Clone(), null);
-        }
-        catch (JsonException ex)
-        {
-            return (default, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid body", detail: $"not valid JSON: {ex.Message}"));
-        }
-    }
-
-    private static string? Field(JsonElement body, string name, bool required, Dictionary<string, string[]> errors)
-    {
-        if (!body.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-        {
-            if (required)
-            {
-                errors[name] = ["is required"];
-            }
-
-            return null;
-        }
-
-        if (v.ValueKind != JsonValueKind.String || v.GetString() is not { } s || string.IsNullOrWhiteSpace(s))
-        {
-            errors[name] = ["must be a non-empty string"];
-            return null;
-        }
-
-        if (s.Length > MaxText || s.Any(char.IsControl))
-        {
-            errors[name] = [$"must be at most {MaxText} characters without control characters"];
-            return null;
-        }
-
-        return s.Trim();
     }
 
     private static string Short(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 61), "...");

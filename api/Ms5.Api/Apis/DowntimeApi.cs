@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Oee;
+using Ms5.Analytics.Reports;
 using Ms5.Postgres;
 
 namespace Ms5.Api.Apis;
@@ -57,41 +58,13 @@ internal static class DowntimeApi
         }
 
         await plants.RefreshAsync(PlantDirectory.FreshEnough, ct);
-        var now = time.GetUtcNow();
-        var end = to!.Value < now ? to.Value : now;
-        var stops = new List<StopResponse>();
-        foreach (var s in await downtime.StopsAsync(scope, id, from!.Value, to.Value, ct))
-        {
-            if (await plants.FindAsync(s.MachineId, ct) is not { } ctx)
-            {
-                continue;
-            }
-
-            var category = ctx.Losses.Classify(s.State, s.Reason, s.End - s.Start);
-            if (category == LossCategory.PlannedStop)
-            {
-                continue;
-            }
-
-            var a = s.Start > from.Value ? s.Start : from.Value;
-            var b = s.End is { } e && e < end ? e : end;
-            stops.Add(new StopResponse(s.MachineId, ContractNames.Of(s.State), s.Reason, Name(category), s.Start, s.End, Math.Max(0, (b - a).TotalSeconds)));
-        }
-
-        var total = stops.Sum(s => s.Seconds);
-        var pareto = stops.GroupBy(s => (Reason: s.Reason ?? s.State, s.Category))
-            .Select(g => new ParetoEntry(g.Key.Reason, g.Key.Category, g.Count(), g.Sum(s => s.Seconds), total > 0 ? g.Sum(s => s.Seconds) / total : 0))
-            .OrderByDescending(p => p.Seconds).ThenBy(p => p.Reason, StringComparer.Ordinal)
-            .ToList();
+        var contexts = plants.All.ToDictionary(m => m.MachineId, m => m.Losses, StringComparer.Ordinal);
+        var spans = (await downtime.StopsAsync(scope, id, from!.Value, to!.Value, ct)).Select(s => new StateSpan(s.MachineId, s.State, s.Reason, s.Start, s.End));
+        var rows = StopAnalysis.Stops(spans, m => contexts.GetValueOrDefault(m), m => m, from.Value, to.Value, time.GetUtcNow());
+        var stops = rows.Select(s => new StopResponse(s.MachineId, ContractNames.Of(s.State), s.Reason, s.Category, s.Start, s.End, s.Seconds)).ToList();
+        var pareto = StopAnalysis.Pareto(rows).Select(p => new ParetoEntry(p.Reason, p.Category, p.Count, p.Seconds, p.Share)).ToList();
         var components = OeeComponents.Sum((await oee.GroupsAsync(scope, id, from.Value, to.Value, OeeGrouping.None, "UTC", ct)).Select(g => g.Components));
         var kpis = OeeKpis.From(components);
         return TypedResults.Ok(new DowntimeResponse(name, id, from.Value, to.Value, stops, pareto, components.FailureCount, kpis.MtbfSeconds, kpis.MttrSeconds));
     }
-
-    private static string Name(LossCategory c) => c switch
-    {
-        LossCategory.MicroStop => "micro_stop",
-        LossCategory.PlannedStop => "planned_stop",
-        _ => c.ToString().ToLowerInvariant(),
-    };
 }

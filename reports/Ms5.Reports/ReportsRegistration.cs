@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Ms5.Postgres;
+using Ms5.ServiceDefaults;
+
+namespace Ms5.Reports;
+
+public static class ReportsRegistration
+{
+    /// <summary>Report options (section <c>Reports</c>), the report queries and store, and the generator. Needs <c>AddMs5Postgres()</c>.</summary>
+    public static IHostApplicationBuilder AddMs5Reports(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddValidatedOptions<ReportOptions>(builder.Configuration, ReportOptions.Section);
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReportOptions>>().Value);
+        builder.Services.AddSingleton<ReportQueries>();
+        builder.Services.AddSingleton<ReportStore>();
+        builder.Services.AddSingleton<ReportGenerator>();
+        return builder;
+    }
+}
