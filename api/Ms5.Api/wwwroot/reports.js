@@ -239,11 +239,16 @@ function reportRow(r) {
   tr.append(el("td", { "data-label": "Revision" },
     `rev ${r.revision ?? "?"}`,
     r.revised ? el("span", { class: "badge revised", title: changes.length ? "Changed since the first revision:\n" + changes.join("\n") : "revised" }, "revised") : null,
-    r.revised && changes.length ? el("span", { class: "sub changes" }, changes.join(" · ")) : null));
+    // The first change (OEE, mostly) in a line; all of them behind it, for a finger as well as a mouse.
+    r.revised && changes.length === 1 ? el("span", { class: "sub changes" }, changes[0]) : null,
+    r.revised && changes.length > 1 ? el("details", { class: "changes" },
+      el("summary", {}, `${changes[0]} (+${changes.length - 1} more)`), el("ul", {}, changes.map(c => el("li", {}, c)))) : null));
 
   const status = el("td", { "data-label": "Status" }, el("span", { class: "badge status-" + (r.status ?? "unknown") }, r.status ?? "unknown"));
   if (r.status === "failed" && r.error) status.append(el("span", { class: "sub error" }, String(r.error)));
   if (r.completeness != null && r.completeness < 1) status.append(el("span", { class: "sub warn", title: "Share of the period with data" }, `data ${(r.completeness * 100).toFixed(0)} % complete`));
+  if (r.emailError) status.append(el("span", { class: "sub warn", title: String(r.emailError) }, "e-mail failed"));
+  else if (r.emailedAt) status.append(el("span", { class: "sub", title: r.emailedAt }, "e-mailed"));
   if (r.generatedAt) status.append(el("span", { class: "sub", title: `generated ${r.generatedAt} (${r.trigger ?? "?"})` }, el("span", { class: "nowrap" }, local(r.generatedAt)), " ", r.trigger ? `(${r.trigger})` : null));
   tr.append(status);
 
@@ -260,8 +265,8 @@ function reportRow(r) {
     files.append(el("details", { class: "older" },
       el("summary", {}, `Earlier revision${older.length === 1 ? "" : "s"} (${older.length})`),
       el("ul", {}, older.map(v => el("li", {},
-        el("span", { title: v.generatedAt }, `rev ${v.revision} · ${local(v.generatedAt)}: `),
-        reportLinks(v, `${describe(r)}, revision ${v.revision}`))))));
+        el("span", { title: v.generatedAt ?? "" }, `rev ${v.revision} · ${local(v.generatedAt)}: `),
+        v.status && v.status !== "ready" ? String(v.status) : reportLinks(v, `${describe(r)}, revision ${v.revision}`))))));
   }
   tr.append(files);
   return tr;
@@ -293,11 +298,17 @@ async function loadSchedule() {
     }
 
     jobs.sort((a, b) => (Date.parse(a.nextFireTime) || Infinity) - (Date.parse(b.nextFireTime) || Infinity));
-    body.replaceChildren(...jobs.map(j => el("tr", {},
-      el("th", { scope: "row" }, j.job ?? "–", el("span", { class: "sub" }, `${j.kind ?? "?"} reports · plant ${j.plantId ?? "?"}`)),
+    // The plants' report jobs in the table; the host's own jobs (revisions, planner, retention: no plant) in a line.
+    const reports = jobs.filter(j => j.plantId), others = jobs.filter(j => !j.plantId);
+    body.replaceChildren(...reports.map(j => el("tr", {},
+      el("th", { scope: "row" }, j.job ?? "–", el("span", { class: "sub" }, `${j.kind ?? "?"} reports · plant ${j.plantId}`),
+        j.state && !["WAITING", "ACQUIRED", "EXECUTING", "NORMAL"].includes(String(j.state).toUpperCase()) ? el("span", { class: "sub warn" }, String(j.state).toLowerCase()) : null),
       el("td", { title: j.nextFireTime ?? "" }, j.nextFireTime ? [el("span", { class: "nowrap" }, local(j.nextFireTime)), el("span", { class: "sub" }, relative(j.nextFireTime))] : "not planned"),
       el("td", { title: j.previousFireTime ?? "" }, j.previousFireTime ? el("span", { class: "nowrap" }, local(j.previousFireTime)) : "–"))));
-    $("schedule-status").textContent = jobs.length ? "" : "Nothing is scheduled.";
+    $("schedule-table").hidden = reports.length === 0;
+    $("schedule-other").replaceChildren(...(others.length ? ["Also: ", ...others.flatMap((j, n) =>
+      [n ? " · " : "", el("span", { class: "nowrap", title: j.nextFireTime ?? "" }, `${j.job} ${j.nextFireTime ? relative(j.nextFireTime) : "not planned"}`)])] : []));
+    $("schedule-status").textContent = jobs.length ? (reports.length ? "" : "No plant has scheduled reports.") : "Nothing is scheduled.";
   } catch (e) {
     $("schedule-status").textContent = "The API does not answer: " + e.message;
   }
@@ -528,6 +539,7 @@ async function start() {
   $("g-from").addEventListener("input", showUtc);
   $("g-to").addEventListener("input", showUtc);
   for (const id of ["f-plant", "f-line", "f-kind", "f-day"]) $(id).addEventListener("change", onFilterChange);
+  $("filters").addEventListener("submit", ev => { ev.preventDefault(); onFilterChange(); });
   $("f-clear").addEventListener("click", () => {
     for (const id of ["f-plant", "f-line", "f-kind", "f-day"]) $(id).value = "";
     onFilterChange();
@@ -552,6 +564,7 @@ async function start() {
     await loadShifts();
   }
   await Promise.all([list, schedule]);
+  setInterval(loadSchedule, 60000);
   document.body.dataset.ready = "true";
 }
 
