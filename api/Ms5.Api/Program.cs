@@ -13,6 +13,7 @@ builder.AddMs5Postgres();
 builder.AddMs5Kafka();
 builder.AddMs5Influx(TimeSpan.FromSeconds(5));
 builder.AddMs5Api();
+builder.AddMs5ApiReference();
 builder.WebHost.UseUrls(builder.Configuration[$"{Ms5Settings.Section}:ApiUrl"] is { Length: > 0 } url ? url : "http://127.0.0.1:8080");
 
 var app = builder.Build();
@@ -34,6 +35,8 @@ app.MapAndonApi();
 app.MapAlertmanagerWebhookApi();
 app.MapBoardApi();
 app.MapReportsApi();
+app.MapPagesApi();
+app.MapMs5ApiReference();
 app.Run();
 
 /// <summary>Entry point; public so integration tests can host it with WebApplicationFactory.</summary>

@@ -7,7 +7,6 @@ using Ms5.Analytics.Events;
 using Ms5.Analytics.Plant;
 using Ms5.Api.Live;
 using Ms5.Integration.Tests.Support;
-using Ms5.Kafka;
 using Ms5.Postgres;
 
 namespace Ms5.Integration.Tests.Andon;
@@ -31,44 +30,10 @@ public sealed class AndonBoardTests(StackFixture stack)
     {
         var plant = PlantConfigParser.Parse(PlantJson);
         await new PlantStore(stack.Db).SaveAsync(plant, PlantJson);
-        var topic = $"test.{stack.RunId}.{name}";
-        var andonTopic = $"test.{stack.RunId}.{name}-andon";
-        var oeeTopic = $"test.{stack.RunId}.{name}-oee";
-        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2, [andonTopic] = 1, [oeeTopic] = 1 });
-        var port = TestAlertmanager.FreePort();
-        var url = new Uri($"http://127.0.0.1:{port}/");
-        var api = ChildProcess.Start(Repo.Dll("api/Ms5.Api", "Ms5.Api"), new Dictionary<string, string>
-        {
-            ["MS5_API_URL"] = url.ToString().TrimEnd('/'),
-            ["Ms5__Pg"] = stack.Pg,
-            ["Ms5__KafkaBootstrap"] = stack.Kafka.BootstrapServers,
-            ["MS5_KAFKA_DEVBROKER_URL"] = stack.Kafka.DevBrokerUrl ?? "",
-            ["Ms5__InfluxDb"] = stack.DbName,
-            ["Ms5__EventsTopic"] = topic,
-            ["Ms5__OeeTopic"] = oeeTopic,
-            ["Ms5__AndonTopic"] = andonTopic,
-        });
-        using var http = new HttpClient();
-        for (var i = 0; i < 200; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync(new Uri(url, "healthz"))).IsSuccessStatusCode)
-                {
-                    // The live feed joins its group from the end of the topics: give it a moment.
-                    await Task.Delay(TimeSpan.FromSeconds(3));
-                    return (api, url, topic, andonTopic);
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        api.Dispose();
-        throw new InvalidOperationException("the API did not start: " + api.Output);
+        var api = await ApiProcess.StartAsync(stack, name);
+        // The live feed joins its group from the end of the topics: give it a moment.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        return (api.Process, api.Url, api.Topic, api.AndonTopic);
     }
 
     private static (string?, string) Message(MachineEvent e) => (e.MachineId, EventJson.ToJson(e));

@@ -1,0 +1,64 @@
+using Ms5.Kafka;
+
+namespace Ms5.Integration.Tests.Support;
+
+/// <summary>
+/// The API as a real process on a free port (a browser needs a real address; WebApplicationFactory's test server has
+/// none), bound to this run's database and Influx database and to its own topics test.RUN.NAME (events, 2
+/// partitions), test.RUN.NAME-andon and test.RUN.NAME-oee.
+/// </summary>
+internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, string AndonTopic) : IDisposable
+{
+    /// <summary>
+    /// Starts it and returns once /healthz answers; fails with its output when it does not within 20 s.
+    /// <paramref name="settings"/>: more environment variables (e.g. Reports__MaxSyncMachineMinutes).
+    /// </summary>
+    public static async Task<ApiProcess> StartAsync(StackFixture stack, string name, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var topic = $"test.{stack.RunId}.{name}";
+        var andonTopic = $"test.{stack.RunId}.{name}-andon";
+        var oeeTopic = $"test.{stack.RunId}.{name}-oee";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2, [andonTopic] = 1, [oeeTopic] = 1 });
+        var url = new Uri($"http://127.0.0.1:{TestAlertmanager.FreePort()}/");
+        var env = new Dictionary<string, string>
+        {
+            ["MS5_API_URL"] = url.ToString().TrimEnd('/'),
+            ["Ms5__Pg"] = stack.Pg,
+            ["Ms5__KafkaBootstrap"] = stack.Kafka.BootstrapServers,
+            ["MS5_KAFKA_DEVBROKER_URL"] = stack.Kafka.DevBrokerUrl ?? "",
+            ["Ms5__InfluxDb"] = stack.DbName,
+            ["Ms5__EventsTopic"] = topic,
+            ["Ms5__OeeTopic"] = oeeTopic,
+            ["Ms5__AndonTopic"] = andonTopic,
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>())
+        {
+            env[k] = v;
+        }
+
+        var api = ChildProcess.Start(Repo.Dll("api/Ms5.Api", "Ms5.Api"), env);
+        using var http = new HttpClient();
+        for (var i = 0; i < 200; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync(new Uri(url, "healthz"))).IsSuccessStatusCode)
+                {
+                    return new ApiProcess(api, url, topic, andonTopic);
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        api.Dispose();
+        throw new InvalidOperationException("the API did not start: " + api.Output);
+    }
+
+    public string Output => Process.Output;
+
+    public void Dispose() => Process.Dispose();
+}
