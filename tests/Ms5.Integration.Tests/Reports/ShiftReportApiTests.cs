@@ -43,23 +43,7 @@ public sealed class ShiftReportApiTests(StackFixture stack)
         var e = new List<(string?, string)>();
         void State(string m, DateTimeOffset at, string s, string? reason = null) => e.Add((m, Some.State(Guid.NewGuid(), m, at, s, reason)));
 
-        State("rep-m1", t, "running");
-        State("rep-m1", t.AddHours(1), "down", "jam");
-        State("rep-m1", t.AddMinutes(107), "running");
-        State("rep-m1", t.AddHours(3), "planned_stop", "break");
-        State("rep-m1", t.AddMinutes(210), "running");
-        State("rep-m1", t.AddHours(6), "planned_stop", "break");
-        State("rep-m1", t.AddMinutes(390), "running");
-        State("rep-m1", t.AddHours(8), "planned_stop", "no_shift");
-        var running = Enumerable.Range(0, 480).Select(m => t.AddMinutes(m))
-            .Where(m => !(m >= t.AddHours(1) && m < t.AddMinutes(107)) && !(m >= t.AddHours(3) && m < t.AddMinutes(210)) && !(m >= t.AddHours(6) && m < t.AddMinutes(390)))
-            .ToList();
-        for (var i = 0; i < running.Count; i++)
-        {
-            var total = 51 + (i < 248 ? 1 : 0);
-            var reject = 1 + (i < 50 ? 1 : 0);
-            e.Add(("rep-m1", Some.Count(Guid.NewGuid(), "rep-m1", running[i].AddSeconds(30), total - reject, reject)));
-        }
+        e.AddRange(WorkedExample.Events("rep-m1", t));
 
         State("rep-m2", t, "running");
         State("rep-m2", t.AddMinutes(30), "down", "jam");
