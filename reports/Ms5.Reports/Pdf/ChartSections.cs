@@ -34,7 +34,8 @@ internal static class ChartSections
 
     public static void Hourly(PageFlow flow, ReportDocument doc, Images images)
     {
-        var note = $"local time · dashed: the span's OEE, {ReportFormat.Percent(doc.Tiles.Current.Kpis.Oee)} · “{ReportFormat.None}”: no planned time that hour";
+        var span = doc.Tiles.Current.Kpis.Oee is { } oee ? $" · dashed: the span's OEE, {ReportFormat.Percent(oee)}" : "";
+        var note = $"local time{span} · “{ReportFormat.None}”: no planned time that hour";
         flow.Section("OEE by hour", HourlyHeight, note);
         flow.Image(images.Hourly, PageFlow.Left, flow.Y, PageFlow.Width, HourlyHeight);
         flow.Y += HourlyHeight;

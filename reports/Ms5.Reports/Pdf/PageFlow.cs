@@ -75,6 +75,7 @@ internal sealed class PageFlow : IDisposable
         if (note is not null)
         {
             var w = G.MeasureString(title, Style.Section).Width;
+            note = TextWrap.Fit(G, note, Style.Small, Width - w - 8);
             G.DrawString(note, Style.Small, ReportStyle.Brush(ReportStyle.Muted), new XPoint(Left + w + 8, Y + 10));
         }
 

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Oee;
 using Ms5.Analytics.Reports;
 using Ms5.Reports.Pdf.Charts;
 
@@ -98,7 +101,7 @@ internal static class ReportTables
         var rows = doc.Andons.Select(a => new TableRow(
         [
             ReportFormat.LocalTime(h, a.RaisedAt), a.RuleId, names.GetValueOrDefault(a.MachineId, a.MachineId), a.Severity,
-            a.Level.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Summary,
+            a.Level.ToString(CultureInfo.InvariantCulture), a.Summary,
             ReportFormat.Minutes(a.TimeToAcknowledge?.TotalSeconds), ReportFormat.Minutes(a.TimeToResolve?.TotalSeconds),
         ])).ToList();
         PdfTable.Draw(flow, "Andons", columns, rows, "minutes from raised to acknowledged and to resolved; “—”: not yet");
@@ -109,9 +112,9 @@ internal static class ReportTables
         new("Machine", 24, Clip: true), new("Reason", 24, Clip: true), new(third, 12, Clip: true), new("Start", 11), new("End", 11), new("Minutes", 9, Right: true),
     ];
 
-    private static string ContractState(StopRow s) => Ms5.Analytics.Events.ContractNames.Of(s.State);
+    private static string ContractState(StopRow s) => ContractNames.Of(s.State);
 
-    private static TableRow Row(string name, string? line, Ms5.Analytics.Oee.OeeComponents c, Ms5.Analytics.Oee.OeeKpis k, bool total)
+    private static TableRow Row(string name, string? line, OeeComponents c, OeeKpis k, bool total)
     {
         var cells = new List<string> { name };
         if (line is not null)

@@ -147,7 +147,7 @@ internal static class SomeReport
         }
 
         var header = new ReportHeader(ReportKind.Shift, "hamburg", PlantName, lineId, lineName, "early", new DateOnly(2026, 11, 17),
-            From, To, Berlin, To.AddMinutes(7), revision, completeness, revision > 1 ? [ChangeLine, "Labeller L-301: reason of the 07:42 stop set to “material shortage” by the shift lead"] : []);
+            From, To, Berlin, To.AddMinutes(7), revision, completeness, revision > 1 ? [ChangeLine, "Filler F-101: reason of the 12:50 stop set to “material shortage” by the shift lead"] : []);
         var inputs = new ReportInputs(
             header, machines, measured.ToDictionary(m => m.MachineId, m => m.Result.Total, StringComparer.Ordinal),
             ReportBuilder.Hours(From, To, byHour),

@@ -47,6 +47,7 @@ internal static class ChartImage
         ReportFonts.EnsureRegistered();
         foreach (var axis in new IAxis[] { plot.Axes.Left, plot.Axes.Bottom, plot.Axes.Right, plot.Axes.Top })
         {
+            // Ticks a chart set in the condensed face keep it; any other name (ScottPlot's default included) becomes DejaVu Sans.
             axis.TickLabelStyle.FontName = axis.TickLabelStyle.FontName == ReportFonts.Condensed ? ReportFonts.Condensed : ReportFonts.Family;
             axis.TickLabelStyle.ForeColor = Ink;
             axis.Label.FontName = ReportFonts.Family;

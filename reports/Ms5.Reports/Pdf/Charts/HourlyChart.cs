@@ -60,7 +60,8 @@ internal static class HourlyChart
             barPlot.ValueLabelStyle.Padding = 1;
         }
 
-        foreach (var i in gaps)
+        // With narrow bars a mark per gap would only clutter; the heading says what a gap means.
+        foreach (var i in hours.Count <= LabelledHours ? gaps : [])
         {
             var gap = plot.Add.Text(ReportFormat.None, i, top * 0.02);
             ChartImage.LabelStyle(gap.LabelStyle, 8, ChartImage.Muted);
@@ -77,19 +78,41 @@ internal static class HourlyChart
         return ChartImage.Png(plot, widthPoints, heightPoints);
     }
 
-    /// <summary>Local hour labels, thinned to at most about 16 and marked with the weekday when the span covers more than a day.</summary>
+    /// <summary>
+    /// Local hour labels, thinned to at most about 16; a span of more than a day and a half is labelled by day instead
+    /// ("Mon 11-16" at each local midnight), which also holds across a DST change.
+    /// </summary>
     private static (double[] Positions, string[] Labels) HourTicks(ReportHeader h, IReadOnlyList<HourRow> hours)
     {
-        int[] steps = [1, 2, 3, 4, 6, 12, 24];
-        var step = steps.FirstOrDefault(s => hours.Count / s <= 16, 24);
-        var multiDay = (h.To - h.From) > TimeSpan.FromHours(24);
         var positions = new List<double>();
         var labels = new List<string>();
+        if (h.To - h.From > TimeSpan.FromHours(36))
+        {
+            var days = (h.To - h.From).TotalDays;
+            var every = (int)Math.Ceiling(days / 10);
+            var n = 0;
+            for (var i = 0; i < hours.Count; i++)
+            {
+                var local = h.Local(hours[i].From);
+                if (local.TimeOfDay == TimeSpan.Zero && n++ % every == 0)
+                {
+                    positions.Add(i - 0.5);
+                    labels.Add(local.ToString("ddd MM-dd", CultureInfo.InvariantCulture));
+                }
+            }
+
+            if (positions.Count > 0)
+            {
+                return (positions.ToArray(), labels.ToArray());
+            }
+        }
+
+        int[] steps = [1, 2, 3, 4, 6, 12, 24];
+        var step = steps.FirstOrDefault(s => hours.Count / s <= 16, 24);
         for (var i = 0; i < hours.Count; i += step)
         {
-            var local = h.Local(hours[i].From);
             positions.Add(i);
-            labels.Add(local.ToString(multiDay && step >= 12 ? "ddd HH:mm" : "HH:mm", CultureInfo.InvariantCulture));
+            labels.Add(h.Local(hours[i].From).ToString("HH:mm", CultureInfo.InvariantCulture));
         }
 
         return (positions.ToArray(), labels.ToArray());

@@ -92,7 +92,9 @@ internal static class TimelineChart
         var first = Math.Ceiling(sinceMidnight / step) * step - sinceMidnight;
         var positions = new List<double>();
         var labels = new List<string>();
-        for (var m = first; m <= span + 1e-9; m += step)
+        // A day tick at the very end would name the day after the span, and its label would not fit.
+        var last = step >= 1440 ? span - 1e-9 : span + 1e-9;
+        for (var m = first; m <= last; m += step)
         {
             var t = header.Local(header.From.AddMinutes(m));
             positions.Add(m);
