@@ -172,10 +172,11 @@ public sealed class ShiftReportApiTests(StackFixture stack)
         using (var pdf = PdfDocument.Open(pdfBytes))
         {
             Assert.InRange(pdf.NumberOfPages, 1, 12);
-            var text = string.Join("\n", pdf.GetPages().Select(p => p.Text));
+            var text = string.Join(" ", pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text));
             var page1 = pdf.GetPage(1);
             Assert.Equal((595, 842), ((int)Math.Round(page1.Width), (int)Math.Round(page1.Height)));
-            foreach (var expected in new[] { "Report line", "early", "Press R1", "Press R2", "74.8 %", Percent(lineOee.GetProperty("oee").GetDouble()) })
+            // The line's OEE tile, and the worked-example machine's row (A, P, Q, OEE in percent with one decimal).
+            foreach (var expected in new[] { "Report line", "early", "Press R2", Percent(lineOee.GetProperty("oee").GetDouble()), "Press R1 88.8 86.1 97.8 74.8" })
             {
                 Assert.Contains(expected, text, StringComparison.Ordinal);
             }
