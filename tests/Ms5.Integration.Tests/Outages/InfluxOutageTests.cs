@@ -55,7 +55,9 @@ public sealed class InfluxOutageTests(StackFixture stack)
         await Eventually.TrueAsync(async () => await PointsAsync(writer) >= 6_000 && CommittedSum(group, topic) == 6_001, TimeSpan.FromSeconds(120),
             () => "every point after InfluxDB came back:\n" + sink.Output);
         Assert.Equal(6_000, await PointsAsync(writer));
-        Assert.Equal(1, await RefusedAsync(sink));
+        // Refused, not stuck. At least once: a batch read again after a rebalance under load refuses it again (seen once
+        // on a loaded 2-core machine), which is harmless — the point can never be written.
+        Assert.True(await RefusedAsync(sink) >= 1, "the conflicting point was never refused:\n" + sink.Output);
     }
 
     /// <summary>Points of machine_count in the last hour (the conflicting 2001 point is not among them).</summary>
