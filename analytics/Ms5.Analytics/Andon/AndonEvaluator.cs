@@ -198,8 +198,10 @@ public static class AndonEvaluator
 
         void Gap(DateTimeOffset runFrom, DateTimeOffset until)
         {
+            // Short gaps too: Evaluate returns them as too short, so an Andon raised for an open gap at the end of a batch
+            // (history replayed in batches looks like silence at each batch's end) is resolved when the next parts come.
             var since = runFrom > lastParts ? runFrom : lastParts;
-            if (until - since >= rule.Threshold && until > since)
+            if (until > since)
             {
                 result.Add((since, until, "running without parts"));
             }

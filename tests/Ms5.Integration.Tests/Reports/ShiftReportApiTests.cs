@@ -56,7 +56,10 @@ public sealed class ShiftReportApiTests(StackFixture stack)
             e.Add(("rep-m2", Some.Count(Guid.NewGuid(), "rep-m2", t.AddMinutes(m).AddSeconds(45), 20, m % 10 == 0 ? 1 : 0)));
         }
 
-        State("rep-m3", t, "running");
+        // rep-m3 makes W-1 for 4 hours, then W-2 (a running state naming the product; one without a product changes nothing).
+        e.Add(("rep-m3", Some.State(Guid.NewGuid(), "rep-m3", t, "running").Replace("}", ",\"product\":\"W-1\"}", StringComparison.Ordinal)));
+        e.Add(("rep-m3", Some.State(Guid.NewGuid(), "rep-m3", t.AddHours(4), "running").Replace("}", ",\"product\":\"W-2\"}", StringComparison.Ordinal)));
+        State("rep-m3", t.AddHours(6), "running");
         State("rep-m3", t.AddHours(8), "planned_stop", "no_shift");
         for (var m = 0; m < 480; m++)
         {
@@ -215,6 +218,14 @@ public sealed class ShiftReportApiTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.Created, plant.StatusCode);
         var plantCsv = Csv(await client.GetStringAsync(new Uri($"{plant.Headers.Location}/csv", UriKind.Relative)));
         Assert.Equal(["rep-m1", "rep-m2", "rep-m3"], plantCsv.Skip(1).Select(r => r[0]).Order(StringComparer.Ordinal));
+        using (var plantPdf = PdfDocument.Open(await client.GetByteArrayAsync(new Uri($"{plant.Headers.Location}/pdf", UriKind.Relative))))
+        {
+            // Products made: rep-m3's counts split at its product change (12 a minute, 240 minutes each).
+            var words = string.Join(" ", plantPdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text));
+            Assert.Contains("W-1 2,880 0 2,880", words, StringComparison.Ordinal);
+            Assert.Contains("W-2 2,880 0 2,880", words, StringComparison.Ordinal);
+        }
+
         var list = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/reports?plant=rep-t&day=2026-11-02&kind=shift", UriKind.Relative));
         Assert.Equal(2, list.GetArrayLength());
         var lineList = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/reports?line=rep-line", UriKind.Relative));
