@@ -1,5 +1,5 @@
 #!/bin/sh
-# Dispatches to one MS5 program: historian | oee-engine | api | ingest (see infra/docker/Dockerfile).
+# Dispatches to one MS5 program: historian | oee-engine | api | reports | ingest (see infra/docker/Dockerfile).
 set -eu
 program="${1:-api}"
 shift || true
@@ -7,6 +7,7 @@ case "$program" in
   historian|stream) exec dotnet /app/historian/Ms5.Historian.dll "$@" ;;
   oee-engine) exec dotnet /app/oee-engine/Ms5.OeeEngine.dll "$@" ;;
   api) exec dotnet /app/api/Ms5.Api.dll "$@" ;;
+  reports) exec dotnet /app/reports/Ms5.ReportsHost.dll "$@" ;;
   ingest) exec dotnet /app/ingest/Ms5.Ingest.dll "$@" ;;
-  *) echo "unknown program '$program' (historian, oee-engine, api, ingest)" >&2; exit 2 ;;
+  *) echo "unknown program '$program' (historian, oee-engine, api, reports, ingest)" >&2; exit 2 ;;
 esac

@@ -12,7 +12,11 @@ builder.AddMs5Reports();
 builder.Services.AddReportMail(builder.Configuration);
 builder.AddMs5ReportScheduling();
 var port = builder.Configuration.GetValue($"{ReportOptions.Section}:{nameof(ReportOptions.MetricsPort)}", new ReportOptions().MetricsPort);
-builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+// Loopback by default; a container sets ASPNETCORE_URLS (e.g. http://0.0.0.0:59467) so Prometheus can scrape it.
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+}
 
 var app = builder.Build();
 app.MapMs5DefaultEndpoints();

@@ -199,7 +199,10 @@ public static class ShiftCalendarTimeline
         return segments;
     }
 
-    /// <summary>Every UTC instant a local wall-clock time can mean: one, two (repeated hour) or the end of a skipped hour.</summary>
+    /// <summary>
+    /// Every UTC instant a local wall-clock time can mean, earliest first: one, two (repeated hour) or the end of a skipped hour.
+    /// Callers rely on the order: <c>First()</c> is the first time the wall clock shows it, <c>Last()</c> the last.
+    /// </summary>
     internal static IEnumerable<DateTimeOffset> UtcInstants(DateTime local, TimeZoneInfo tz)
     {
         local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
@@ -218,7 +221,8 @@ public static class ShiftCalendarTimeline
 
         if (tz.IsAmbiguousTime(local))
         {
-            foreach (var offset in tz.GetAmbiguousTimeOffsets(local))
+            // GetAmbiguousTimeOffsets sorts the offsets ascending, which is the later instant first: the larger offset comes first in time.
+            foreach (var offset in tz.GetAmbiguousTimeOffsets(local).OrderDescending())
             {
                 yield return new DateTimeOffset(local, offset).ToUniversalTime();
             }

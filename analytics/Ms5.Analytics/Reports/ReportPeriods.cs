@@ -23,14 +23,16 @@ public sealed record ReportSpan(ReportKind Kind, DateTimeOffset From, DateTimeOf
     public string FileBase(string scopeId, int revision)
     {
         var scope = Safe(scopeId);
+        // Invariant: the current culture's calendar would otherwise write 2569 (Thai) or 1448 (Umm al-Qura) for 2026.
+        var inv = CultureInfo.InvariantCulture;
         var name = Kind switch
         {
-            ReportKind.Shift => $"ms5-{scope}-{Day:yyyy-MM-dd}-{Safe(ShiftName ?? "shift")}",
-            ReportKind.Day => $"ms5-{scope}-{Day:yyyy-MM-dd}-day",
-            ReportKind.Week => $"ms5-{scope}-week-{Day:yyyy-MM-dd}",
-            _ => $"ms5-{scope}-{From.UtcDateTime:yyyyMMdd'T'HHmm'Z'}-{To.UtcDateTime:yyyyMMdd'T'HHmm'Z'}",
+            ReportKind.Shift => string.Create(inv, $"ms5-{scope}-{Day:yyyy-MM-dd}-{Safe(ShiftName ?? "shift")}"),
+            ReportKind.Day => string.Create(inv, $"ms5-{scope}-{Day:yyyy-MM-dd}-day"),
+            ReportKind.Week => string.Create(inv, $"ms5-{scope}-week-{Day:yyyy-MM-dd}"),
+            _ => string.Create(inv, $"ms5-{scope}-{From.UtcDateTime:yyyyMMdd'T'HHmm'Z'}-{To.UtcDateTime:yyyyMMdd'T'HHmm'Z'}"),
         };
-        return revision > 1 ? $"{name}-r{revision}" : name;
+        return revision > 1 ? string.Create(inv, $"{name}-r{revision}") : name;
     }
 
     /// <summary>Letters, digits, '-', '_' and '.' kept; anything else becomes '_' (ids end up in file names and headers).</summary>

@@ -33,8 +33,9 @@ public sealed record ReportSummary(
 
     /// <summary>
     /// What changed from <paramref name="before"/> to <paramref name="after"/>, one line per figure, in the order a
-    /// reader looks (e.g. "OEE 74.2 % → 74.8 %", "good 19,000 → 19,271"). Percentages that round to the same text
-    /// but differ are still reported, with more decimals, so a revision never says "nothing changed" when it did.
+    /// reader looks (e.g. "OEE 74.2 % → 74.8 %", "good 19,000 → 19,271"). Percentages and minutes that round to the
+    /// same text but differ are still reported, with as many more decimals as it takes to tell them apart (three for
+    /// percentages at least), so a revision never says "nothing changed", or "78.000 % → 78.000 %", when it did.
     /// </summary>
     public static IReadOnlyList<string> Changes(ReportSummary before, ReportSummary after)
     {
@@ -46,20 +47,31 @@ public sealed record ReportSummary(
             if (a != b && !(a is { } x && b is { } y && Math.Abs(x - y) < 1e-12))
             {
                 var (ta, tb) = (Percent(a), Percent(b));
-                if (ta == tb)
+                if (ta == tb && a is { } fa && b is { } fb)
                 {
-                    (ta, tb) = (Fine(a), Fine(b));
+                    (ta, tb) = Apart(fa * 100, fb * 100, 3);
+                    (ta, tb) = (ta + " %", tb + " %");
                 }
 
                 changes.Add($"{name} {ta} → {tb}");
             }
         }
 
-        void Count(string name, double a, double b, string format)
+        void Count(string name, long a, long b)
         {
+            if (a != b)
+            {
+                changes.Add($"{name} {a.ToString("#,0", CultureInfo.InvariantCulture)} → {b.ToString("#,0", CultureInfo.InvariantCulture)}");
+            }
+        }
+
+        void Minutes(string name, double seconds1, double seconds2)
+        {
+            var (a, b) = (seconds1 / 60, seconds2 / 60);
             if (Math.Abs(a - b) > 1e-9)
             {
-                changes.Add($"{name} {a.ToString(format, CultureInfo.InvariantCulture)} → {b.ToString(format, CultureInfo.InvariantCulture)}");
+                var (ta, tb) = Apart(a, b, 1);
+                changes.Add($"{name} {ta} → {tb}");
             }
         }
 
@@ -67,12 +79,12 @@ public sealed record ReportSummary(
         Ratio("availability", before.Availability, after.Availability);
         Ratio("performance", before.Performance, after.Performance);
         Ratio("quality", before.Quality, after.Quality);
-        Count("good", before.GoodCount, after.GoodCount, "#,0");
-        Count("reject", before.RejectCount, after.RejectCount, "#,0");
-        Count("unplanned stop min", before.UnplannedStopSeconds / 60, after.UnplannedStopSeconds / 60, "0.0");
-        Count("stops", before.StopCount, after.StopCount, "#,0");
-        Count("planned min", before.PlannedSeconds / 60, after.PlannedSeconds / 60, "0.0");
-        Count("run min", before.RunSeconds / 60, after.RunSeconds / 60, "0.0");
+        Count("good", before.GoodCount, after.GoodCount);
+        Count("reject", before.RejectCount, after.RejectCount);
+        Minutes("unplanned stop min", before.UnplannedStopSeconds, after.UnplannedStopSeconds);
+        Count("stops", before.StopCount, after.StopCount);
+        Minutes("planned min", before.PlannedSeconds, after.PlannedSeconds);
+        Minutes("run min", before.RunSeconds, after.RunSeconds);
         if (changes.Count == 0)
         {
             changes.Add("stop details changed (figures unchanged)");
@@ -81,6 +93,19 @@ public sealed record ReportSummary(
         return changes;
     }
 
-    private static string Fine(double? fraction) =>
-        fraction is { } f ? (f * 100).ToString("0.000", CultureInfo.InvariantCulture) + " %" : "—";
+    /// <summary>Two different numbers with the fewest decimals, from <paramref name="decimals"/> on, that tell them apart (round-trip text if none up to 12 do).</summary>
+    private static (string A, string B) Apart(double a, double b, int decimals)
+    {
+        for (var d = decimals; d <= 12; d++)
+        {
+            var format = "0." + new string('0', d);
+            var (ta, tb) = (a.ToString(format, CultureInfo.InvariantCulture), b.ToString(format, CultureInfo.InvariantCulture));
+            if (ta != tb)
+            {
+                return (ta, tb);
+            }
+        }
+
+        return (a.ToString("R", CultureInfo.InvariantCulture), b.ToString("R", CultureInfo.InvariantCulture));
+    }
 }

@@ -35,32 +35,7 @@ public sealed class OeeEngineTests(StackFixture stack)
         """;
 
     /// <summary>480-minute shift, 60 minutes of breaks, 47 minutes down, ideal 1.0 s, 19,271 made, 423 rejected.</summary>
-    private static List<(string?, string)> WorkedExample()
-    {
-        var t = ShiftStart;
-        var events = new List<(string?, string)>
-        {
-            (Machine, Some.State(Guid.NewGuid(), Machine, t, "running")),
-            (Machine, Some.State(Guid.NewGuid(), Machine, t.AddHours(1), "down", "jam")),
-            (Machine, Some.State(Guid.NewGuid(), Machine, t.AddMinutes(107), "running")),
-            (Machine, Some.State(Guid.NewGuid(), Machine, t.AddHours(3), "planned_stop", "break")),
-            (Machine, Some.State(Guid.NewGuid(), Machine, t.AddMinutes(210), "running")),
-            (Machine, Some.State(Guid.NewGuid(), Machine, t.AddHours(6), "planned_stop", "break")),
-            (Machine, Some.State(Guid.NewGuid(), Machine, t.AddMinutes(390), "running")),
-            (Machine, Some.State(Guid.NewGuid(), Machine, t.AddHours(8), "planned_stop", "no_shift")),
-        };
-        var running = Enumerable.Range(0, 480).Select(m => t.AddMinutes(m))
-            .Where(m => !(m >= t.AddHours(1) && m < t.AddMinutes(107)) && !(m >= t.AddHours(3) && m < t.AddMinutes(210)) && !(m >= t.AddHours(6) && m < t.AddMinutes(390)))
-            .ToList();
-        for (var i = 0; i < running.Count; i++)
-        {
-            var total = 51 + (i < 248 ? 1 : 0);
-            var reject = 1 + (i < 50 ? 1 : 0);
-            events.Add((Machine, Some.Count(Guid.NewGuid(), Machine, running[i].AddSeconds(30), total - reject, reject)));
-        }
-
-        return events;
-    }
+    private static List<(string?, string)> WorkedExample() => Support.WorkedExample.Events(Machine, ShiftStart);
 
     [Fact]
     public async Task WorkedExample_ThroughKafkaAndTheEngine_GivesTheTextbookOee_EvenShuffledWithDuplicates()

@@ -43,23 +43,7 @@ public sealed class ShiftReportApiTests(StackFixture stack)
         var e = new List<(string?, string)>();
         void State(string m, DateTimeOffset at, string s, string? reason = null) => e.Add((m, Some.State(Guid.NewGuid(), m, at, s, reason)));
 
-        State("rep-m1", t, "running");
-        State("rep-m1", t.AddHours(1), "down", "jam");
-        State("rep-m1", t.AddMinutes(107), "running");
-        State("rep-m1", t.AddHours(3), "planned_stop", "break");
-        State("rep-m1", t.AddMinutes(210), "running");
-        State("rep-m1", t.AddHours(6), "planned_stop", "break");
-        State("rep-m1", t.AddMinutes(390), "running");
-        State("rep-m1", t.AddHours(8), "planned_stop", "no_shift");
-        var running = Enumerable.Range(0, 480).Select(m => t.AddMinutes(m))
-            .Where(m => !(m >= t.AddHours(1) && m < t.AddMinutes(107)) && !(m >= t.AddHours(3) && m < t.AddMinutes(210)) && !(m >= t.AddHours(6) && m < t.AddMinutes(390)))
-            .ToList();
-        for (var i = 0; i < running.Count; i++)
-        {
-            var total = 51 + (i < 248 ? 1 : 0);
-            var reject = 1 + (i < 50 ? 1 : 0);
-            e.Add(("rep-m1", Some.Count(Guid.NewGuid(), "rep-m1", running[i].AddSeconds(30), total - reject, reject)));
-        }
+        e.AddRange(WorkedExample.Events("rep-m1", t));
 
         State("rep-m2", t, "running");
         State("rep-m2", t.AddMinutes(30), "down", "jam");
@@ -188,10 +172,11 @@ public sealed class ShiftReportApiTests(StackFixture stack)
         using (var pdf = PdfDocument.Open(pdfBytes))
         {
             Assert.InRange(pdf.NumberOfPages, 1, 12);
-            var text = string.Join("\n", pdf.GetPages().Select(p => p.Text));
+            var text = string.Join(" ", pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text));
             var page1 = pdf.GetPage(1);
             Assert.Equal((595, 842), ((int)Math.Round(page1.Width), (int)Math.Round(page1.Height)));
-            foreach (var expected in new[] { "Report line", "early", "Press R1", "Press R2", "74.8 %", Percent(lineOee.GetProperty("oee").GetDouble()) })
+            // The line's OEE tile, and the worked-example machine's row (A, P, Q, OEE in percent with one decimal).
+            foreach (var expected in new[] { "Report line", "early", "Press R2", Percent(lineOee.GetProperty("oee").GetDouble()), "Press R1 88.8 86.1 97.8 74.8" })
             {
                 Assert.Contains(expected, text, StringComparison.Ordinal);
             }
