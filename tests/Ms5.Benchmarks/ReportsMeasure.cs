@@ -17,7 +17,8 @@ namespace Ms5.Benchmarks;
 /// new revision with the full work (fingerprint, read, build, PDF, CSV, store). SQL time inside each run comes from
 /// Npgsql's activities (a command's activity ends when its reader is closed, so it includes reading the rows); the
 /// INSERT into reports is the store, the rest the read. Build, PDF and CSV are then timed on their own in a second
-/// pass after each run (BuildAsync minus its SQL time, PdfReport.Render, ReportCsv), outside the run's time.
+/// pass after each run (BuildAsync minus its SQL time, PdfReport.Render, ReportCsv; and the PDF's chart images alone,
+/// ChartSections.Render), outside the run's time.
 /// </summary>
 internal static class ReportsMeasure
 {
@@ -25,7 +26,7 @@ internal static class ReportsMeasure
 
     internal sealed record Result(
         string Label, int Machines, double P50, double P95, double Max, double Cold, double[] Runs,
-        double Read, double Build, double Pdf, double Csv, double Store,
+        double Read, double Build, double Pdf, double Charts, double Csv, double Store,
         long PdfBytes, int? PdfPages, string? PdfNote, long CsvBytes, long StopsCsvBytes,
         double PeakWorkingSetMiB, double BaselineMiB, double GcHeapPeakMiB, double AllocatedMiB, string GcMode, string Content, string SqlSplit);
 
@@ -85,6 +86,7 @@ internal static class ReportsMeasure
         var read = new List<double>();
         var build = new List<double>();
         var pdf = new List<double>();
+        var charts = new List<double>();
         var csv = new List<double>();
         var storeMs = new List<double>();
         var allocated = new List<double>();
@@ -139,12 +141,15 @@ internal static class ReportsMeasure
             _ = PdfReport.Render(doc);
             var runPdf = sw.Elapsed.TotalMilliseconds;
             sw.Restart();
+            _ = ChartSections.Render(doc);
+            var runCharts = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
             _ = ReportCsv.Machines(doc);
             _ = ReportCsv.Stops(doc);
             var runCsv = sw.Elapsed.TotalMilliseconds;
 
             Console.WriteLine($"[bench reports] {label} {(i == 0 ? "cold run" : $"run {i}/{runs}")}: {total:N0} ms (SQL read {runRead:N0}, store {runStore:N0}; " +
-                $"alone: build {runBuild:N0}, PDF {runPdf:N0}, CSV {runCsv:N0}); allocated {allocMiB:N0} MiB");
+                $"alone: build {runBuild:N0}, PDF {runPdf:N0} (its charts {runCharts:N0}), CSV {runCsv:N0}); allocated {allocMiB:N0} MiB");
             if (i == 0)
             {
                 cold = total;
@@ -157,6 +162,7 @@ internal static class ReportsMeasure
             storeMs.Add(runStore);
             build.Add(runBuild);
             pdf.Add(runPdf);
+            charts.Add(runCharts);
             csv.Add(runCsv);
             allocated.Add(allocMiB);
         }
@@ -172,7 +178,7 @@ internal static class ReportsMeasure
         var sqlSplit = string.Join(", ", byQuery.Select(q => (q.Key, q.Value[0].Count, Ms: Median([.. q.Value.Select(v => v.Ms)])))
             .OrderByDescending(q => q.Ms).Select(q => string.Create(CultureInfo.InvariantCulture, $"{q.Key}{(q.Count > 1 ? $" ×{q.Count}" : "")} {q.Ms:N0}")));
         var result = new Result(label, machines, Quantile(totals, 0.50), Quantile(totals, 0.95), totals.Max(), cold, [.. totals],
-            Median(read), Median(build), Median(pdf), Median(csv), Median(storeMs),
+            Median(read), Median(build), Median(pdf), Median(charts), Median(csv), Median(storeMs),
             pdfBytes.Length, pages, note, csvBytes.Length, stopsBytes.Length,
             peak, baseline, gcPeak, Median(allocated), System.Runtime.GCSettings.IsServerGC ? "server" : "workstation", content, sqlSplit);
         await File.WriteAllTextAsync(resultFile, JsonSerializer.Serialize(result));
