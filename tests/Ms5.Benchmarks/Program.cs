@@ -29,10 +29,32 @@ var seed = new Option<int>("--seed") { Description = "seed of the simulator and 
 var soak = new Command("soak", "The demo plant at 10x with random kills and service restarts; every store compared at the end.") { minutes, seed };
 soak.SetAction((p, _) => SoakBenchmark.RunAsync(p.GetValue(minutes), p.GetValue(seed)));
 
+var reportRuns = new Option<int>("--runs") { Description = "runs of each report (after one cold run)", DefaultValueFactory = _ => 7 };
+var reportSeed = new Option<int>("--seed") { Description = "seed of the simulator", DefaultValueFactory = _ => 7 };
+var reportKeep = new Option<bool>("--keep") { Description = "keep the benchmark database afterwards" };
+var replayAndons = new Option<bool>("--replay-andons") { Description = "keep the Andons the engine raises only because it catches up on history" };
+var reports = new Command("reports", ReportsBenchmark.Help) { reportRuns, reportSeed, reportKeep, replayAndons };
+reports.SetAction((p, _) => ReportsBenchmark.RunAsync(p.GetValue(reportRuns), p.GetValue(reportSeed), p.GetValue(reportKeep), p.GetValue(replayAndons)));
+
+// The part of `reports` that runs in a fresh process per report kind (not for direct use).
+var mDatabase = new Option<string>("--database") { Required = true };
+var mPlant = new Option<string>("--plant") { Required = true };
+var mLine = new Option<string?>("--line");
+var mDay = new Option<DateOnly>("--day") { Required = true };
+var mShift = new Option<string>("--shift") { Required = true };
+var mRuns = new Option<int>("--runs") { DefaultValueFactory = _ => 7 };
+var mResult = new Option<string>("--result") { Required = true };
+var measure = new Command(ReportsMeasure.CommandName, "One report kind of the reports benchmark, measured in this process.") { mDatabase, mPlant, mLine, mDay, mShift, mRuns, mResult };
+measure.Hidden = true;
+measure.SetAction((p, _) => ReportsMeasure.RunAsync(p.GetRequiredValue(mDatabase), p.GetRequiredValue(mPlant), p.GetValue(mLine), p.GetValue(mDay),
+    p.GetRequiredValue(mShift), p.GetValue(mRuns), p.GetRequiredValue(mResult)));
+
 root.Subcommands.Add(ingest);
 root.Subcommands.Add(oee);
 root.Subcommands.Add(andon);
 root.Subcommands.Add(soak);
+root.Subcommands.Add(reports);
+root.Subcommands.Add(measure);
 var parsed = root.Parse(args);
 var code = await parsed.InvokeAsync();
 return parsed.Errors.Count > 0 ? 2 : code;
