@@ -59,6 +59,19 @@ public sealed class ReportGenerator(ReportQueries queries, ReportStore store, Pl
         return null;
     }
 
+    /// <summary>The newest ready revision of the target's series if its data has not changed since (no new revision needed), else null.</summary>
+    public async Task<StoredReport?> UnchangedAsync(ReportTarget target, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var revisions = await store.RevisionsAsync(target.SeriesKey, ct);
+        if (revisions.LastOrDefault(r => r.Status == "ready") is not { } lastReady)
+        {
+            return null;
+        }
+
+        return lastReady.Fingerprint == await queries.FingerprintAsync(target.PlantId, target.LineId, target.Span.From, target.Span.To, ct) ? lastReady : null;
+    }
+
     /// <summary>Machines × minutes of a report: what its cost grows with.</summary>
     public static long Size(ReportTarget target)
     {

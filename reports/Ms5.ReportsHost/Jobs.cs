@@ -80,12 +80,15 @@ internal sealed class ScheduledReportsJob(ScheduledReports reports) : IJob
     }
 }
 
-/// <summary>Revises reports whose data late events changed.</summary>
+/// <summary>Revises reports whose data late events changed, then sends the report mails not sent yet (one node of the cluster at a time).</summary>
 [DisallowConcurrentExecution]
 internal sealed class RevisionsJob(ScheduledReports reports) : IJob
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default) =>
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
         await reports.ReviseAsync(cancellationToken);
+        await reports.DeliverAsync(cancellationToken);
+    }
 }
 
 /// <summary>Deletes reports past their retention.</summary>

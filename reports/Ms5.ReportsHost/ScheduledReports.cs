@@ -96,19 +96,30 @@ internal sealed class ScheduledReports(ReportGenerator generator, ReportQueries 
 
         var now = time.GetUtcNow();
         var (made, waiting) = (0, 0);
+        var recent = await generator.Store.ChangesSinceAsync(now - options.RevisionQuietPeriod, ct);
         foreach (var (target, dueAt) in await MissingAsync(plant, kind, now, ct))
         {
+            // Wait while the engine has not computed the whole span, or late data (a replay, a back-fill) is still
+            // arriving for it — up to MaxWaitForData after it fell due; then it is made with its completeness shown.
             var completeUntil = await queries.CompleteUntilAsync(target.PlantId, target.LineId, ct);
-            if ((completeUntil is null || completeUntil < target.Span.To) && now < dueAt + options.MaxWaitForData)
+            var changing = recent.Any(c => c.FirstMinute < target.Span.To && c.LastMinute >= target.Span.From && InScope(plant, target.LineId, c.MachineId));
+            if ((completeUntil is null || completeUntil < target.Span.To || changing) && now < dueAt + options.MaxWaitForData)
             {
                 waiting++;
                 continue;
             }
 
-            if (await generator.GenerateAsync(target, "schedule", waitForLock: false, ct: ct) is { } stored && stored.Revision == 1 && stored.GeneratedAt >= now)
+            try
             {
-                made++;
-                await DeliverAsync(target, stored, ct);
+                if (await generator.GenerateAsync(target, "schedule", waitForLock: false, ct: ct) is { Revision: 1 } stored && stored.GeneratedAt >= now)
+                {
+                    made++;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One report that cannot be made must not hold back the others (logged and counted by the generator).
+                logger.LogWarning("Scheduled report {Series} not made: {Error}", target.SeriesKey, ex.Message);
             }
         }
 
@@ -129,27 +140,30 @@ internal sealed class ScheduledReports(ReportGenerator generator, ReportQueries 
     {
         var store = generator.Store;
         var now = time.GetUtcNow();
-        var all = await store.ChangesAsync(now, 5000, ct);
         var settledBefore = now - options.RevisionQuietPeriod;
-        var changes = all.Where(c => c.RecordedAt < settledBefore).ToList();
-        var recent = all.Where(c => c.RecordedAt >= settledBefore).ToList();
-        if (changes.Count == 0)
-        {
-            return 0;
-        }
-
+        var changes = await store.ChangesAsync(settledBefore, 5000, ct);
+        var recent = await store.ChangesSinceAsync(settledBefore, ct);
         var revised = 0;
         var keep = new HashSet<long>();
         var plants = new Dictionary<string, PlantConfig?>(StringComparer.Ordinal);
-        foreach (var report in await store.AffectedByAsync(changes, ct))
+        async Task<PlantConfig?> PlantOf(string id)
         {
-            if (!plants.TryGetValue(report.PlantId, out var plant))
+            if (!plants.TryGetValue(id, out var plant))
             {
-                plant = await generator.PlantAsync(report.PlantId, ct);
-                plants[report.PlantId] = plant;
+                plant = await generator.PlantAsync(id, ct);
+                plants[id] = plant;
             }
 
-            if (plant is null || Span(plant, report) is not { } span)
+            return plant;
+        }
+
+        // Reports touched by late data, and reports made before their span was complete (the engine was behind).
+        var candidates = changes.Count > 0 ? await store.AffectedByAsync(changes, ct) : [];
+        candidates.AddRange((await store.IncompleteAsync(now - options.CatchUp, ct)).Where(r => candidates.All(c => c.SeriesKey != r.SeriesKey)));
+        foreach (var report in candidates)
+        {
+            var touching = changes.Where(c => c.FirstMinute < report.To && c.LastMinute >= report.From).Select(c => c.Id).ToList();
+            if (await PlantOf(report.PlantId) is not { } plant || Span(plant, report) is not { } span)
             {
                 continue;
             }
@@ -162,30 +176,88 @@ internal sealed class ScheduledReports(ReportGenerator generator, ReportQueries 
 
             var target = new ReportTarget(plant, line, span);
             var completeUntil = await queries.CompleteUntilAsync(target.PlantId, target.LineId, ct);
+            var complete = completeUntil is { } cu && cu >= span.To;
             var stillChanging = recent.Any(c => c.FirstMinute < report.To && c.LastMinute >= report.From && InScope(plant, report.LineId, c.MachineId));
-            if (stillChanging || (completeUntil is { } cu && cu < span.To && now < report.To + options.MaxWaitForData))
+            if (stillChanging || (!complete && (report.Completeness < 1 || now < report.To + options.MaxWaitForData)))
             {
                 // Late data is still arriving for this span (a replay in flight), or the engine has not caught up with
                 // it: one revision once it settles, not one per batch.
-                foreach (var c in changes.Where(c => c.FirstMinute < report.To && c.LastMinute >= report.From))
-                {
-                    keep.Add(c.Id);
-                }
-
+                keep.UnionWith(touching);
                 continue;
             }
 
-            if (await generator.GenerateAsync(target, "revision", waitForLock: false, ct: ct) is { } stored && stored.Revision > report.Revision)
+            try
             {
-                revised++;
-                logger.LogInformation("Report {Series} revised to revision {Revision}: {Changes}", report.SeriesKey, stored.Revision, string.Join("; ", stored.Changes));
-                await DeliverAsync(target, stored, ct);
+                if (await generator.GenerateAsync(target, "revision", waitForLock: false, ct: ct) is not { } stored)
+                {
+                    keep.UnionWith(touching); // being made elsewhere right now: look again next round
+                }
+                else if (stored.Revision > report.Revision)
+                {
+                    revised++;
+                    logger.LogInformation("Report {Series} revised to revision {Revision}: {Changes}", report.SeriesKey, stored.Revision, string.Join("; ", stored.Changes));
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                keep.UnionWith(touching);
+                logger.LogWarning("Report {Series} not revised: {Error}", report.SeriesKey, ex.Message);
             }
         }
 
         await store.DeleteChangesAsync(changes.Select(c => c.Id).Where(id => !keep.Contains(id)).ToList(), ct);
         return revised;
     }
+
+    private readonly Dictionary<Guid, DateTimeOffset> _mailAttempts = [];
+
+    /// <summary>
+    /// The mail outbox: the newest revision of every shift, day and week report of the catch-up window that is not
+    /// e-mailed yet goes out (whoever made it: schedule, page or API); a failed send is kept with the report and tried
+    /// again after <see cref="MailRetry"/>. At least once: a crash between sending and marking sends it again.
+    /// </summary>
+    public async Task<int> DeliverAsync(CancellationToken ct)
+    {
+        if (!options.Email || !mailer.IsEnabled)
+        {
+            return 0;
+        }
+
+        var now = time.GetUtcNow();
+        var sent = 0;
+        var plants = new Dictionary<string, PlantConfig?>(StringComparer.Ordinal);
+        foreach (var report in await generator.Store.UnmailedAsync(now - options.CatchUp, ct))
+        {
+            if (_mailAttempts.TryGetValue(report.Id, out var last) && now - last < MailRetry)
+            {
+                continue;
+            }
+
+            if (!plants.TryGetValue(report.PlantId, out var plant))
+            {
+                plant = await generator.PlantAsync(report.PlantId, ct);
+                plants[report.PlantId] = plant;
+            }
+
+            var to = plant?.ReportRecipientsFor(report.LineId) ?? [];
+            if (plant is null || to.Count == 0)
+            {
+                continue;
+            }
+
+            _mailAttempts[report.Id] = now;
+            if (await SendAsync(plant, report, to, ct))
+            {
+                sent++;
+                _mailAttempts.Remove(report.Id);
+            }
+        }
+
+        return sent;
+    }
+
+    /// <summary>How long a report whose mail failed waits before it is tried again.</summary>
+    public static readonly TimeSpan MailRetry = TimeSpan.FromMinutes(5);
 
     private static bool InScope(PlantConfig plant, string? lineId, string machineId) =>
         lineId is null ? plant.Machines.Any(m => m.Id == machineId) : plant.Lines.Any(l => l.Id == lineId && l.Machines.Any(m => m.Id == machineId));
@@ -220,23 +292,18 @@ internal sealed class ScheduledReports(ReportGenerator generator, ReportQueries 
         return span is not null && span.From == r.From && span.To == r.To ? span : null;
     }
 
-    /// <summary>E-mails a report where the plant file asks for it; a failure is recorded with the report, never lost silently.</summary>
-    private async Task DeliverAsync(ReportTarget target, StoredReport stored, CancellationToken ct)
+    /// <summary>E-mails one report revision; a failure is recorded with the report (<c>email_error</c>), never lost silently.</summary>
+    private async Task<bool> SendAsync(PlantConfig plant, StoredReport stored, IReadOnlyList<string> to, CancellationToken ct)
     {
-        var to = target.Plant.ReportRecipientsFor(target.LineId);
-        if (!options.Email || to.Count == 0 || !mailer.IsEnabled)
-        {
-            return;
-        }
-
         try
         {
             var store = generator.Store;
             var pdf = await store.ContentAsync(stored.Id, ReportFile.Pdf, ct) ?? [];
             var csv = await store.ContentAsync(stored.Id, ReportFile.Csv, ct) ?? [];
             var s = stored.Summary;
-            var facts = new ReportMailFacts(stored.Kind, target.PlantId, target.Plant.Name, target.LineId, target.Line?.Name, stored.ShiftName, stored.Day,
-                stored.From, stored.To, target.Plant.TimeZone, stored.Revision, s?.Oee, s?.Availability, s?.Performance, s?.Quality)
+            var lineName = stored.LineId is null ? null : plant.Lines.FirstOrDefault(l => l.Id == stored.LineId)?.Name;
+            var facts = new ReportMailFacts(stored.Kind, plant.PlantId, plant.Name, stored.LineId, lineName, stored.ShiftName, stored.Day,
+                stored.From, stored.To, plant.TimeZone, stored.Revision, s?.Oee, s?.Availability, s?.Performance, s?.Quality)
             {
                 Changes = stored.Changes,
                 LinkBaseUrl = options.PublicUrl is { Length: > 0 } u ? $"{u.TrimEnd('/')}/api/reports/{stored.Id}/pdf" : null,
@@ -245,11 +312,13 @@ internal sealed class ScheduledReports(ReportGenerator generator, ReportQueries 
                 [new MailAttachment(stored.FileName + ".pdf", ReportMailComposer.PdfContentType, pdf), new MailAttachment(stored.FileName + ".csv", ReportMailComposer.CsvContentType, csv)]);
             await mailer.SendAsync(mail, ct);
             await store.MarkEmailedAsync(stored.Id, time.GetUtcNow(), null, ct);
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning("Report {Report} could not be e-mailed: {Error}", stored.Id, ex.Message);
+            logger.LogWarning("Report {Report} could not be e-mailed (tried again in {Retry}): {Error}", stored.Id, MailRetry, ex.Message);
             await generator.Store.MarkEmailedAsync(stored.Id, null, ex.Message, CancellationToken.None);
+            return false;
         }
     }
 }

@@ -38,12 +38,15 @@ public sealed class ReportQueries(NpgsqlDataSource db)
         return result;
     }
 
-    /// <summary>Whether the engine has any minute bucket of the scope in [from, to): no data, no (empty) scheduled report.</summary>
+    /// <summary>
+    /// Whether any machine of the scope reported a state overlapping [from, to): no data, no (empty) scheduled report.
+    /// (Minute buckets are no test: the engine also fills minutes of machines it knows but never heard from.)
+    /// </summary>
     public async Task<bool> HasDataAsync(string plantId, string? lineId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {
         await using var cmd = db.CreateCommand($"""
-            SELECT EXISTS (SELECT 1 FROM oee_minute b JOIN machines m ON m.machine_id = b.machine_id
-                           WHERE {OeeQueries.ScopeFilter(Scope(lineId))} AND b.minute >= $2 AND b.minute < $3)
+            SELECT EXISTS (SELECT 1 FROM state_intervals si JOIN machines m ON m.machine_id = si.machine_id
+                           WHERE {OeeQueries.ScopeFilter(Scope(lineId))} AND si.start_ts < $3 AND coalesce(si.end_ts, 'infinity') > $2)
             """);
         Add(cmd, plantId, lineId, from, to);
         return await cmd.ExecuteScalarAsync(ct) is true;
@@ -102,7 +105,8 @@ public sealed class ReportQueries(NpgsqlDataSource db)
     /// <summary>
     /// Parts made per product in [from, to): count events and counter increments (a decrease of either counter is a
     /// reset: both count from zero; the last reading before <paramref name="from"/> is the baseline), each under the
-    /// product named by the latest state event naming one at or before it (a state event at the same instant first).
+    /// product named by the latest state event naming one at or before it (a state event at the same instant first;
+    /// looked for up to 31 days back, so a machine that never names one costs no scan of its whole history).
     /// Read per machine in (ts) order along the (machine_id, ts) index and added up here: a window query over every
     /// event of a plant's shift sorted and spilled to disk, and took most of a plant report's time.
     /// </summary>
@@ -124,9 +128,9 @@ public sealed class ReportQueries(NpgsqlDataSource db)
         var reading = new Dictionary<string, (long Good, long Reject)>(StringComparer.Ordinal);
         await using (var before = db.CreateCommand("""
             SELECT sm.m, p.product, c.good_total, c.reject_total FROM unnest($1::text[]) AS sm(m)
-            LEFT JOIN LATERAL (SELECT e.product FROM raw_events e WHERE e.machine_id = sm.m AND e.ts < $2 AND e.type = 'state' AND e.product IS NOT NULL
+            LEFT JOIN LATERAL (SELECT e.product FROM raw_events e WHERE e.machine_id = sm.m AND e.ts < $2 AND e.ts >= $2 - interval '31 days' AND e.type = 'state' AND e.product IS NOT NULL
                                ORDER BY e.ts DESC LIMIT 1) p ON true
-            LEFT JOIN LATERAL (SELECT e.good_total, e.reject_total FROM raw_events e WHERE e.machine_id = sm.m AND e.ts < $2 AND e.type = 'counter'
+            LEFT JOIN LATERAL (SELECT e.good_total, e.reject_total FROM raw_events e WHERE e.machine_id = sm.m AND e.ts < $2 AND e.ts >= $2 - interval '31 days' AND e.type = 'counter'
                                ORDER BY e.ts DESC, e.event_id DESC LIMIT 1) c ON true
             """))
         {
@@ -236,9 +240,13 @@ public sealed class ReportQueries(NpgsqlDataSource db)
               .Append(CultureInfo.InvariantCulture, $"{c.MicroStopSeconds:R}|{c.PlannedStopSeconds:R}|{c.GoodCount}|{c.RejectCount}|{c.IdealSeconds:R}|{c.FailureCount}|{c.StartupRejectCount}\n");
         }
 
+        // Each interval clipped to the span: a state still open when the report was made, ending later outside the
+        // span, changes nothing in the report and must not look like late data.
         foreach (var s in await StatesAsync(plantId, lineId, from, to, ct))
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{s.MachineId}|{s.State}|{s.Reason}|{s.Start.UtcTicks}|{s.End?.UtcTicks}\n");
+            var start = s.Start > from ? s.Start : from;
+            var end = s.End is { } e && e < to ? e : to;
+            sb.Append(CultureInfo.InvariantCulture, $"{s.MachineId}|{s.State}|{s.Reason}|{start.UtcTicks}|{end.UtcTicks}|{s.End is null || s.End > to}\n");
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));

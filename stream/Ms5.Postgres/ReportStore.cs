@@ -196,13 +196,19 @@ public sealed class ReportStore(NpgsqlDataSource db)
     public async Task<IAsyncDisposable?> TryLockSeriesAsync(string seriesKey, CancellationToken ct = default)
     {
         var conn = await db.OpenConnectionAsync(ct);
-        await using (var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended($1, 5))", conn))
+        try
         {
+            await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended($1, 5))", conn);
             cmd.Parameters.AddWithValue(seriesKey);
             if (await cmd.ExecuteScalarAsync(ct) is true)
             {
                 return new SeriesLock(conn, seriesKey);
             }
+        }
+        catch
+        {
+            await conn.DisposeAsync();
+            throw;
         }
 
         await conn.DisposeAsync();
@@ -268,6 +274,39 @@ public sealed class ReportStore(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(cutoff.UtcDateTime);
         return await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>Change-log rows recorded at or after <paramref name="since"/> (late data still arriving), whatever their number.</summary>
+    public async Task<List<BucketChange>> ChangesSinceAsync(DateTimeOffset since, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("SELECT id, machine_id, first_minute, last_minute, recorded_at FROM oee_bucket_changes WHERE recorded_at >= $1");
+        cmd.Parameters.AddWithValue(since.UtcDateTime);
+        var list = new List<BucketChange>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new BucketChange(r.GetInt64(0), r.GetString(1), Utc(r.GetDateTime(2)), Utc(r.GetDateTime(3)), Utc(r.GetDateTime(4))));
+        }
+
+        return list;
+    }
+
+    /// <summary>The newest ready revision of each shift, day and week series not e-mailed yet, requested since <paramref name="since"/>.</summary>
+    public Task<List<StoredReport>> UnmailedAsync(DateTimeOffset since, CancellationToken ct = default) =>
+        QueryAsync($"""
+            SELECT {Columns} FROM (
+                SELECT DISTINCT ON (series_key) * FROM reports WHERE kind IN ('shift', 'day', 'week') AND requested_at >= $1
+                ORDER BY series_key, revision DESC) latest
+            WHERE status = 'ready' AND emailed_at IS NULL
+            ORDER BY requested_at
+            """, ct, since.UtcDateTime);
+
+    /// <summary>Newest ready revisions made before their span was complete, requested since <paramref name="since"/> (to be made again once it is).</summary>
+    public Task<List<StoredReport>> IncompleteAsync(DateTimeOffset since, CancellationToken ct = default) =>
+        QueryAsync($"""
+            SELECT {Columns} FROM (
+                SELECT DISTINCT ON (series_key) * FROM reports WHERE requested_at >= $1 ORDER BY series_key, revision DESC) latest
+            WHERE status = 'ready' AND completeness < 1
+            """, ct, since.UtcDateTime);
 
     public async Task DeleteChangesAsync(IReadOnlyCollection<long> ids, CancellationToken ct = default)
     {

@@ -19,6 +19,20 @@ public sealed class ReportScheduleTests
         .ToArray();
 
     [Fact]
+    public void Due_Shift_NoneForAShiftEntirelyInPlannedMaintenance()
+    {
+        var calendar = new ShiftCalendar(Plant.TimeZone, Plant.Shifts, Plant.Holidays)
+        {
+            // The whole early shift of 2026-11-17 (05:00Z-13:00Z) is a planned maintenance window.
+            Maintenance = [new MaintenanceWindow(U("2026-11-17T04:00:00Z"), U("2026-11-17T14:00:00Z"), "overhaul")],
+        };
+
+        var due = ReportSchedule.Due(calendar, ReportKind.Shift, U("2026-11-17T00:00:00Z"), U("2026-11-18T00:00:00Z"), Grace);
+
+        Assert.Equal(["2026-11-16 night 2026-11-17T05:30Z", "2026-11-17 late 2026-11-17T21:30Z"], Show(due));
+    }
+
+    [Fact]
     public void Due_Shift_EachOccurrenceAtItsEndPlusGrace_InOrder()
     {
         var due = ReportSchedule.Due(Plant, ReportKind.Shift, U("2026-11-17T00:00:00Z"), U("2026-11-18T00:00:00Z"), Grace);

@@ -9,7 +9,7 @@ public sealed record DueReport(ReportSpan Span, DateTimeOffset DueAt);
 /// When the scheduled reports of a plant fall due, from its calendar (pure): a shift report when each shift occurrence
 /// ends plus the grace period; a day report after each local midnight ending a day with planned production; a week
 /// report after the Monday midnight ending a week with planned production. Holidays and days without shifts have no
-/// shift occurrences and no production, so they produce no (empty) reports.
+/// shift occurrences; a shift entirely inside planned maintenance has no production: neither gets an (empty) report.
 /// </summary>
 public static class ReportSchedule
 {
@@ -33,7 +33,7 @@ public static class ReportSchedule
                 foreach (var s in calendar.Between(after - grace - TimeSpan.FromDays(2), until - grace))
                 {
                     var at = s.End + grace;
-                    if (at > after && at <= until)
+                    if (at > after && at <= until && ReportPeriods.HasProduction(calendar, s.Start, s.End))
                     {
                         due.Add(new DueReport(ReportPeriods.ForShift(calendar, s), at));
                     }

@@ -57,6 +57,8 @@ public sealed record ScheduleEntry(string Job, string PlantId, string Kind, Date
 /// </summary>
 internal static class ReportsApi
 {
+    private static readonly DateOnly Earliest = new(2000, 1, 1);
+    private static readonly DateOnly Latest = new(2100, 1, 1);
     private const string Example = """{"kind": "shift", "lineId": "line-1", "day": "2026-11-17", "shift": "early"}""";
 
     public static void MapReportsApi(this IEndpointRouteBuilder app)
@@ -116,13 +118,13 @@ internal static class ReportsApi
                 var dayText = JsonBody.Text(body, "day", required: true, errors);
                 if (dayText is not null)
                 {
-                    if (DateOnly.TryParseExact(dayText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+                    if (DateOnly.TryParseExact(dayText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) && d >= Earliest && d <= Latest)
                     {
                         day = d;
                     }
                     else
                     {
-                        errors["day"] = [$"must be a date YYYY-MM-DD (the shift's local start day), got '{dayText}'"];
+                        errors["day"] = [$"must be a date YYYY-MM-DD from {Earliest:yyyy-MM-dd} to {Latest:yyyy-MM-dd} (the shift's local start day), got '{dayText}'"];
                     }
                 }
 
@@ -135,7 +137,11 @@ internal static class ReportsApi
             {
                 from = QueryParams.Minute(JsonBody.Text(body, "from", required: true, errors) ?? "", "from", errors);
                 to = QueryParams.Minute(JsonBody.Text(body, "to", required: true, errors) ?? "", "to", errors);
-                if (from is { } f && to is { } t && (t <= f || t - f > options.MaxRange))
+                if (from is { } f0 && (f0.Year < Earliest.Year || f0.Year > Latest.Year))
+                {
+                    errors["from"] = [$"must lie between {Earliest:yyyy-MM-dd} and {Latest:yyyy-MM-dd}"];
+                }
+                else if (from is { } f && to is { } t && (t <= f || t - f > options.MaxRange))
                 {
                     errors["to"] = [$"must be later than from, by at most {options.MaxRange.TotalDays:0.#} days"];
                 }
@@ -206,7 +212,7 @@ internal static class ReportsApi
         }
 
         var target = new ReportTarget(plant, line, span);
-        if (ReportGenerator.Size(target) > options.MaxSyncMachineMinutes)
+        if (ReportGenerator.Size(target) > options.MaxSyncMachineMinutes && await generator.UnchangedAsync(target, ct) is null)
         {
             var pending = await queue.EnqueueAsync(target, ct);
             var item = await ItemAsync(pending, generator, ct);
@@ -348,7 +354,8 @@ internal static class ReportsApi
 
 /// <summary>
 /// Big reports requested through the API: stored as pending and made here in the background, one at a time; pending
-/// ones left by a stopped API process are picked up at start.
+/// ones left by a stopped API process are picked up at start (another API instance making one at the same time is
+/// harmless: the series lock and the pending id make it once).
 /// </summary>
 internal sealed class ReportQueue(ReportGenerator generator, TimeProvider time, ILogger<ReportQueue> logger) : BackgroundService
 {
@@ -386,7 +393,7 @@ internal sealed class ReportQueue(ReportGenerator generator, TimeProvider time, 
     {
         try
         {
-            foreach (var p in await generator.Store.PendingAsync(time.GetUtcNow() - TimeSpan.FromMinutes(1), stoppingToken))
+            foreach (var p in await generator.Store.PendingAsync(time.GetUtcNow(), stoppingToken))
             {
                 if (await generator.PlantAsync(p.PlantId, stoppingToken) is { } plant)
                 {

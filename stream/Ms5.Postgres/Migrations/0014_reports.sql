@@ -43,5 +43,7 @@ CREATE TABLE oee_bucket_changes (
     machine_id    text NOT NULL,
     first_minute  timestamptz NOT NULL,
     last_minute   timestamptz NOT NULL,
-    recorded_at   timestamptz NOT NULL DEFAULT now()
+    -- clock_timestamp(): when the row was written, not when the engine's (possibly long) transaction began.
+    recorded_at   timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+CREATE INDEX oee_bucket_changes_recorded ON oee_bucket_changes (recorded_at);

@@ -50,7 +50,7 @@ public sealed class ShiftReportApiTests(StackFixture stack)
         State("rep-m2", t.AddMinutes(31), "running");
         State("rep-m2", t.AddMinutes(200), "setup", "changeover");
         State("rep-m2", t.AddMinutes(220), "running");
-        State("rep-m2", t.AddHours(8), "planned_stop", "no_shift");
+        State("rep-m2", t.AddMinutes(470), "idle"); // still idle when the shift ends (and when its report is made)
         for (var m = 0; m < 480; m++)
         {
             e.Add(("rep-m2", Some.Count(Guid.NewGuid(), "rep-m2", t.AddMinutes(m).AddSeconds(45), 20, m % 10 == 0 ? 1 : 0)));
@@ -209,7 +209,16 @@ public sealed class ShiftReportApiTests(StackFixture stack)
         var first = await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/reports/{id}", UriKind.Relative));
         Assert.Equal(1, first.GetProperty("revision").GetInt32());
 
-        // Asking again without new data makes no third revision.
+        // Asking again without new data makes no third revision — nor does the idle state open at the shift's end
+        // ending an hour after it (the engine recomputes from the stop's start, but nothing inside the shift changes).
+        using (var engine = stack.StartStream("rep", topic, sinks: "oee"))
+        using (var historian = stack.StartStream("rep", topic, sinks: "pg"))
+        {
+            await stack.ProduceAsync(topic, [("rep-m2", Some.State(Guid.NewGuid(), "rep-m2", ShiftStart.AddHours(9), "running"))]);
+            await stack.WaitForDrainAsync($"test.{stack.RunId}.rep.oee", topic, TimeSpan.FromSeconds(120));
+            await stack.WaitForDrainAsync($"test.{stack.RunId}.rep.pg", topic, TimeSpan.FromSeconds(120));
+        }
+
         var same = JsonDocument.Parse(await (await client.PostAsync(new Uri("/api/reports", UriKind.Relative), Json("""{"kind":"shift","lineId":"rep-line","day":"2026-11-02","shift":"early"}"""))).Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(2, same.GetProperty("revision").GetInt32());
 
