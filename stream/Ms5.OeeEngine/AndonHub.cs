@@ -59,11 +59,10 @@ internal sealed class AndonHub(IProducer<byte[]?, byte[]?> producer, string topi
     }
 
     /// <summary>Raised, cleared and pending episodes of one machine from events holding its context (see <see cref="EventTail.Slice"/>).</summary>
-    /// <remarks><paramref name="newFrom"/>: where the batch's new events start (short conditions ending before it were judged before).</remarks>
-    public (List<AndonFinding> Findings, List<(AndonFinding, DateTimeOffset)> Pending) Evaluate(MachineOeeContext ctx, IEnumerable<MachineEvent> events, DateTimeOffset now, DateTimeOffset? newFrom = null)
+    public (List<AndonFinding> Findings, List<(AndonFinding, DateTimeOffset)> Pending) Evaluate(MachineOeeContext ctx, IEnumerable<MachineEvent> events, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        var (raised, pending, tooShort) = AndonEvaluator.Evaluate(events, ctx.MachineId, ctx.LineId, ctx.Andon.Rules, now, newFrom);
+        var (raised, pending, tooShort) = AndonEvaluator.Evaluate(events, ctx.MachineId, ctx.LineId, ctx.Andon.Rules, now);
         List<AndonFinding> resolve;
         lock (_lock)
         {

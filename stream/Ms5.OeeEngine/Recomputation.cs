@@ -46,7 +46,7 @@ internal sealed class Recomputation(AndonHub andon)
             var ctx = item.Context;
             var events = item.Tail?.Slice(item.Range.From, item.Range.To) ?? item.Loaded ?? [];
             var buckets = BucketCalculator.MinuteBuckets(events, ctx.IdealCycle, ctx.Calendar, ctx.Losses, item.Range.From, item.Range.To);
-            var (found, ahead) = andon.Evaluate(ctx, events, now, item.Range.From);
+            var (found, ahead) = andon.Evaluate(ctx, events, now);
             results[i] = (buckets, found, ahead);
             if (item.Tail is { } tail)
             {

@@ -142,22 +142,6 @@ public sealed class AndonTests
     }
 
     [Fact]
-    public void NoCounts_AGapOpenAtABatchEnd_IsShortOnceTheNextPartsCome_SoAnAndonRaisedForItCanBeResolved()
-    {
-        // History replayed in batches: at the end of the first batch the machine looks silent since minute 1 (judged at
-        // minute 30, it is raised); the next batch brings parts at minute 1.5, so that gap was 30 seconds long.
-        var rule = Rules.Where(r => r.Id == "no-parts").ToList();
-        List<MachineEvent> first = [State("m1", 0, MachineState.Running), Count("m1", 1, 5)];
-        var raised = Assert.Single(AndonEvaluator.FromEvents(first, "m1", "l1", rule, T.AddMinutes(30)).Raised);
-
-        var (again, _, tooShort) = AndonEvaluator.Evaluate([.. first, Count("m1", 1.5, 5)], "m1", "l1", rule, T.AddMinutes(30));
-
-        Assert.Equal(raised.Since, T.AddMinutes(1));
-        Assert.Contains(tooShort, e => e.Id == raised.Id && e.ClearedAt == T.AddMinutes(1.5));
-        Assert.DoesNotContain(again, e => e.Id == raised.Id);
-    }
-
-    [Fact]
     public void NoCounts_CounterReadingsThatDoNotMove_AreNoParts()
     {
         List<MachineEvent> events =

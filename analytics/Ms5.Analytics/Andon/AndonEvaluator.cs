@@ -25,12 +25,10 @@ public static class AndonEvaluator
 
     /// <summary>
     /// As <see cref="FromEvents"/>, plus the conditions that ended before their threshold (<c>Short</c>): an Andon
-    /// raised on time for one of them, before the event ending it had arrived, must be resolved. Only short
-    /// conditions ending at or after <paramref name="shortSince"/> are returned (the batch's new events: older ones
-    /// were judged with the batch that ended them), so the cost does not grow with the context the events carry.
+    /// raised on time for one of them, before the event ending it had arrived, must be resolved.
     /// </summary>
     public static (List<AndonEpisode> Raised, List<PendingAndon> Pending, List<AndonEpisode> Short) Evaluate(
-        IEnumerable<MachineEvent> events, string machineId, string lineId, IEnumerable<AndonRule> rules, DateTimeOffset now, DateTimeOffset? shortSince = null)
+        IEnumerable<MachineEvent> events, string machineId, string lineId, IEnumerable<AndonRule> rules, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(rules);
@@ -43,7 +41,7 @@ public static class AndonEvaluator
             var conditions = rule.Kind switch
             {
                 AndonKind.Stop => StopConditions(ordered, rule, now),
-                AndonKind.NoCounts => NoPartsConditions(ordered, rule, now, shortSince ?? DateTimeOffset.MinValue),
+                AndonKind.NoCounts => NoPartsConditions(ordered, rule, now),
                 _ => [],
             };
             foreach (var (since, end, summary) in conditions)
@@ -143,7 +141,7 @@ public static class AndonEvaluator
     }
 
     /// <summary>Within stretches of running, the gaps without parts: from the run's start or the last parts to the next parts or the run's end.</summary>
-    private static List<(DateTimeOffset Since, DateTimeOffset? End, string Summary)> NoPartsConditions(List<MachineEvent> ordered, AndonRule rule, DateTimeOffset now, DateTimeOffset shortSince)
+    private static List<(DateTimeOffset Since, DateTimeOffset? End, string Summary)> NoPartsConditions(List<MachineEvent> ordered, AndonRule rule, DateTimeOffset now)
     {
         var result = new List<(DateTimeOffset, DateTimeOffset?, string)>();
         DateTimeOffset? runStart = null;
@@ -200,10 +198,8 @@ public static class AndonEvaluator
 
         void Gap(DateTimeOffset runFrom, DateTimeOffset until)
         {
-            // Short gaps too: Evaluate returns them as too short, so an Andon raised for an open gap at the end of a batch
-            // (history replayed in batches looks like silence at each batch's end) is resolved when the next parts come.
             var since = runFrom > lastParts ? runFrom : lastParts;
-            if (until > since && (until - since >= rule.Threshold || until >= shortSince))
+            if (until - since >= rule.Threshold && until > since)
             {
                 result.Add((since, until, "running without parts"));
             }
