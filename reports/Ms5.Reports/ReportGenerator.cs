@@ -107,7 +107,9 @@ public sealed class ReportGenerator(ReportQueries queries, ReportStore store, Pl
         await using var _ = held;
         var revisions = await store.RevisionsAsync(key, ct);
         var lastReady = revisions.LastOrDefault(r => r.Status == "ready");
-        var fingerprint = await queries.FingerprintAsync(target.PlantId, target.LineId, target.Span.From, target.Span.To, ct);
+        // Read once: the fingerprint is taken from exactly what the report would be built from.
+        var data = await ReadAsync(target, ct);
+        var fingerprint = ReportQueries.Fingerprint(data.ByMachine, data.States, target.Span.From, target.Span.To);
         if (lastReady is not null && lastReady.Fingerprint == fingerprint && pendingId is null)
         {
             return revisions[^1].Status == "ready" ? revisions[^1] : lastReady;
@@ -124,7 +126,7 @@ public sealed class ReportGenerator(ReportQueries queries, ReportStore store, Pl
         var started = time.GetTimestamp();
         try
         {
-            var (doc, summary) = await BuildAsync(target, revision, lastReady?.Summary, ct);
+            var (doc, summary) = await BuildAsync(target, revision, lastReady?.Summary, data, ct);
             var content = new ReportContent(PdfReport.Render(doc), ReportCsv.Machines(doc), ReportCsv.Stops(doc));
             var stored = new StoredReport(reuse?.Id ?? Guid.CreateVersion7(), key, revision, target.Span.Kind, target.PlantId, target.LineId, target.Span.ShiftName,
                 target.Span.Day, target.Span.From, target.Span.To, "ready", null, reuse?.Trigger ?? trigger, reuse?.RequestedAt ?? doc.Header.GeneratedAt, doc.Header.GeneratedAt,
@@ -158,12 +160,21 @@ public sealed class ReportGenerator(ReportQueries queries, ReportStore store, Pl
     }
 
     /// <summary>Reads everything the report shows and builds its document (no storing).</summary>
-    public async Task<(ReportDocument Doc, ReportSummary Summary)> BuildAsync(ReportTarget target, int revision, ReportSummary? previousRevision, CancellationToken ct = default)
+    public async Task<(ReportDocument Doc, ReportSummary Summary)> BuildAsync(ReportTarget target, int revision, ReportSummary? previousRevision, CancellationToken ct = default) =>
+        await BuildAsync(target, revision, previousRevision, await ReadAsync(target, ct), ct);
+
+    /// <summary>The span's summed buckets per machine and its state intervals: what the fingerprint and the report share.</summary>
+    private sealed record SpanData(Dictionary<string, OeeComponents> ByMachine, List<StateSpan> States);
+
+    private async Task<SpanData> ReadAsync(ReportTarget target, CancellationToken ct) => new(
+        await queries.ByMachineAsync(target.PlantId, target.LineId, target.Span.From, target.Span.To, ct),
+        await queries.StatesAsync(target.PlantId, target.LineId, target.Span.From, target.Span.To, ct));
+
+    private async Task<(ReportDocument Doc, ReportSummary Summary)> BuildAsync(ReportTarget target, int revision, ReportSummary? previousRevision, SpanData data, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(target);
         var (plant, lineId, span) = (target.Plant, target.LineId, target.Span);
         var now = time.GetUtcNow();
-        var byMachine = await queries.ByMachineAsync(plant.PlantId, lineId, span.From, span.To, ct);
+        var byMachine = data.ByMachine;
         var known = (await plants.MachinesAsync(ct)).Where(m => m.PlantId == plant.PlantId && (lineId is null || m.LineId == lineId)).ToList();
         // Active machines, and retired ones that still have data in the span (their minutes are in the totals).
         var machines = known.Where(m => m.Active || byMachine.ContainsKey(m.MachineId))
@@ -173,7 +184,7 @@ public sealed class ReportGenerator(ReportQueries queries, ReportStore store, Pl
             r is { } x ? KpiSet.Of(x.From, x.To, await queries.TotalAsync(plant.PlantId, lineId, x.From, x.To, ct)) : null;
         var previous = await Compare(span.Previous);
         var weekAgo = await Compare(span.WeekAgo);
-        var states = await queries.StatesAsync(plant.PlantId, lineId, span.From, span.To, ct);
+        var states = data.States;
         var products = await queries.ProductsAsync(plant.PlantId, lineId, span.From, span.To, ct);
         var andons = await queries.AndonsAsync(plant.PlantId, lineId, span.From, span.To, ct);
         var completeUntil = await queries.CompleteUntilAsync(plant.PlantId, lineId, ct);

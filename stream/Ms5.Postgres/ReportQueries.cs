@@ -231,10 +231,16 @@ public sealed class ReportQueries(NpgsqlDataSource db)
     /// A hash of what a report over [from, to) is built from: every machine's summed components and every state
     /// interval overlapping the span. Equal hashes: the report would come out with the same figures.
     /// </summary>
-    public async Task<string> FingerprintAsync(string plantId, string? lineId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    public async Task<string> FingerprintAsync(string plantId, string? lineId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default) =>
+        Fingerprint(await ByMachineAsync(plantId, lineId, from, to, ct), await StatesAsync(plantId, lineId, from, to, ct), from, to);
+
+    /// <summary>The fingerprint of data already read (<see cref="ByMachineAsync"/>, <see cref="StatesAsync"/>): what a report is built from.</summary>
+    public static string Fingerprint(IReadOnlyDictionary<string, OeeComponents> byMachine, IEnumerable<StateSpan> states, DateTimeOffset from, DateTimeOffset to)
     {
+        ArgumentNullException.ThrowIfNull(byMachine);
+        ArgumentNullException.ThrowIfNull(states);
         var sb = new StringBuilder();
-        foreach (var (machine, c) in (await ByMachineAsync(plantId, lineId, from, to, ct)).OrderBy(x => x.Key, StringComparer.Ordinal))
+        foreach (var (machine, c) in byMachine.OrderBy(x => x.Key, StringComparer.Ordinal))
         {
             sb.Append(CultureInfo.InvariantCulture, $"{machine}|{c.CalendarSeconds:R}|{c.PlannedSeconds:R}|{c.RunSeconds:R}|{c.UnplannedStopSeconds:R}|{c.SetupSeconds:R}|")
               .Append(CultureInfo.InvariantCulture, $"{c.MicroStopSeconds:R}|{c.PlannedStopSeconds:R}|{c.GoodCount}|{c.RejectCount}|{c.IdealSeconds:R}|{c.FailureCount}|{c.StartupRejectCount}\n");
@@ -242,7 +248,7 @@ public sealed class ReportQueries(NpgsqlDataSource db)
 
         // Each interval clipped to the span: a state still open when the report was made, ending later outside the
         // span, changes nothing in the report and must not look like late data.
-        foreach (var s in await StatesAsync(plantId, lineId, from, to, ct))
+        foreach (var s in states)
         {
             var start = s.Start > from ? s.Start : from;
             var end = s.End is { } e && e < to ? e : to;
