@@ -24,6 +24,10 @@ public static class Ms5Settings
         ["MS5_PROMETHEUS_URL"] = "PrometheusUrl",
         ["MS5_API_URL"] = "ApiUrl",
         ["MS5_HOME"] = "Home",
+        ["MS5_PROFILE"] = "Profile",
+        ["MS5_AUTH_SIGNING_KEY_FILE"] = "Auth:SigningKeyFile",
+        ["MS5_ADMIN_PASSWORD_FILE"] = "Auth:BootstrapAdminPasswordFile",
+        ["MS5_ADMIN_APIKEY_FILE"] = "Auth:BootstrapApiKeyFile",
     };
 
     /// <summary>The non-empty MS5_* variables as configuration pairs.</summary>

@@ -46,6 +46,20 @@ public sealed class PasswordPolicy
         }
     }
 
+    private PasswordPolicy(int minLength, HashSet<string> common)
+    {
+        MinLength = minLength;
+        _common = common;
+    }
+
+    /// <summary>The same list with another minimum length (configuration: Ms5:Auth:PasswordMinLength).</summary>
+    public PasswordPolicy WithMinLength(int minLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minLength, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minLength, MaxLength);
+        return new PasswordPolicy(minLength, _common);
+    }
+
     /// <summary>At least 12 characters, and the shipped list of common passwords (embedded resource).</summary>
     public static PasswordPolicy Default => DefaultPolicy.Value;
 

@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Ms5.Analytics.Access;
+
+namespace Ms5.Api.Access;
+
+internal enum LoginOutcome
+{
+    Success,
+    Invalid,
+    LockedOut,
+    TwoFactorRequired,
+    TwoFactorInvalid,
+}
+
+internal sealed record LoginResult(LoginOutcome Outcome, Ms5User? User, IReadOnlyList<string> Roles, DateTimeOffset? LockedUntil, bool JustLocked);
+
+/// <summary>
+/// Checks a user name and password (Identity's PBKDF2 hasher), then the TOTP or recovery code when the account has
+/// two-factor on. <see cref="LockoutPolicy"/> decides lockout in the injected <see cref="TimeProvider"/>'s time: a locked
+/// account fails even with the right password. Attempts on one account are taken one at a time (parallel guesses cannot
+/// slip past the count), and a failure is counted with one atomic UPDATE.
+/// </summary>
+internal sealed class LoginService(UserManager<Ms5User> users, AccessDbContext context, AccessOptions options, TimeProvider time)
+{
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
+    /// <summary>A hash to verify against when the user does not exist, so that both cases take as long.</summary>
+    private static readonly string DummyHash = new PasswordHasher<Ms5User>().HashPassword(new Ms5User(), Guid.NewGuid().ToString());
+
+    private LockoutPolicy Lockout => new(options.LockoutAttempts, options.LockoutDuration);
+
+    public async Task<LoginResult> LoginAsync(string userName, string password, string? totpCode, string? recoveryCode, CancellationToken ct)
+    {
+        var gate = Gates.GetOrAdd(users.NormalizeName(userName) ?? userName, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            return await AttemptAsync(userName, password, totpCode, recoveryCode, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<LoginResult> AttemptAsync(string userName, string password, string? totpCode, string? recoveryCode, CancellationToken ct)
+    {
+        var user = await users.FindByNameAsync(userName);
+        if (user is null)
+        {
+            users.PasswordHasher.VerifyHashedPassword(new Ms5User(), DummyHash, password);
+            return new LoginResult(LoginOutcome.Invalid, null, [], null, false);
+        }
+
+        var now = time.GetUtcNow();
+        if (Lockout.IsLockedOut(user.LockoutEnd, now))
+        {
+            return new LoginResult(LoginOutcome.LockedOut, user, [], user.LockoutEnd, false);
+        }
+
+        if (!await users.CheckPasswordAsync(user, password))
+        {
+            return await FailAsync(user, LoginOutcome.Invalid, now, ct);
+        }
+
+        if (user.TwoFactorEnabled)
+        {
+            if (totpCode is null && recoveryCode is null)
+            {
+                return new LoginResult(LoginOutcome.TwoFactorRequired, user, [], null, false);
+            }
+
+            var ok = totpCode is not null
+                ? await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, totpCode.Replace(" ", "", StringComparison.Ordinal))
+                : (await users.RedeemTwoFactorRecoveryCodeAsync(user, recoveryCode!.Trim())).Succeeded;
+            if (!ok)
+            {
+                return await FailAsync(user, LoginOutcome.TwoFactorInvalid, now, ct);
+            }
+        }
+
+        await context.Users.Where(u => u.Id == user.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, 0).SetProperty(u => u.LockoutEnd, (DateTimeOffset?)null).SetProperty(u => u.LastLoginAt, now), ct);
+        return new LoginResult(LoginOutcome.Success, user, (await users.GetRolesAsync(user)).ToList(), null, false);
+    }
+
+    /// <summary>Counts a failure; the one that reaches <see cref="LockoutPolicy.MaxFailedAttempts"/> locks the account for <see cref="LockoutPolicy.Duration"/>.</summary>
+    private async Task<LoginResult> FailAsync(Ms5User user, LoginOutcome outcome, DateTimeOffset now, CancellationToken ct)
+    {
+        var current = await context.Users.Where(u => u.Id == user.Id).Select(u => u.AccessFailedCount).FirstAsync(ct);
+        var next = Lockout.AfterFailure(current, now);
+        await context.Users.Where(u => u.Id == user.Id && u.AccessFailedCount == current)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, next.FailedCount).SetProperty(u => u.LockoutEnd, u => next.LockedUntil ?? u.LockoutEnd), ct);
+        return next.LockedUntil is { } until
+            ? new LoginResult(LoginOutcome.LockedOut, user, [], until, true)
+            : new LoginResult(outcome, user, [], null, false);
+    }
+}

@@ -1,0 +1,24 @@
+namespace Ms5.Api.Access;
+
+/// <summary>
+/// Headers on every response: no MIME sniffing, no framing (CSP frame-ancestors and X-Frame-Options), no referrer (the
+/// board's URL may carry a key on a TV's first visit), and a Content-Security-Policy that lets pages load only MS5's
+/// own scripts, styles and connections. Scalar's page (/docs) needs its inline start-up script.
+/// </summary>
+internal static class SecurityHeaders
+{
+    public const string PagePolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    public const string DocsPolicy = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    public static IApplicationBuilder UseMs5SecurityHeaders(this IApplicationBuilder app) => app.Use((ctx, next) =>
+    {
+        var h = ctx.Response.Headers;
+        h.XContentTypeOptions = "nosniff";
+        h.XFrameOptions = "DENY";
+        h["Referrer-Policy"] = "no-referrer";
+        h["Cross-Origin-Opener-Policy"] = "same-origin";
+        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+        h.ContentSecurityPolicy = ctx.Request.Path.StartsWithSegments("/docs", StringComparison.Ordinal) ? DocsPolicy : PagePolicy;
+        return next(ctx);
+    });
+}
