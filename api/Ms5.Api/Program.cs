@@ -1,4 +1,5 @@
 using Ms5.Api;
+using Ms5.Api.Access;
 using Ms5.Api.Apis;
 using Ms5.Influx;
 using Ms5.Kafka;
@@ -13,16 +14,27 @@ builder.AddMs5Postgres();
 builder.AddMs5Kafka();
 builder.AddMs5Influx(TimeSpan.FromSeconds(5));
 builder.AddMs5Api();
+builder.AddMs5Access();
+builder.AddMs5Https();
 builder.AddMs5ApiReference();
 builder.WebHost.UseUrls(builder.Configuration[$"{Ms5Settings.Section}:ApiUrl"] is { Length: > 0 } url ? url : "http://127.0.0.1:8080");
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseMs5SecurityHeaders();
+app.UseMs5Https();
 app.UseHttpMetrics();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
-app.MapMs5DefaultEndpoints();
+// Static files (scripts, styles, the login page) carry no plant data: served before authentication.
 app.UseBoardFiles();
+app.UseRouting();
+app.UseMs5Access();
+app.MapMs5DefaultEndpoints();
+app.MapAuthApi();
+app.MapUsersApi();
+app.MapApiKeysApi();
+app.MapAuditApi();
 app.MapMachinesApi();
 app.MapEventsApi();
 app.MapIngestApi();

@@ -484,8 +484,15 @@ am_launch() {
   [[ -f "$AM_CONFIG" ]] || die "missing $AM_CONFIG"
   check_port_free alertmanager
   mkdir -p "$MS5_HOME/alertmanager"
+  # The shipped configuration runs from a copy beside the secrets: its webhook to the API reads its key from
+  # secrets/alertmanager.apikey (./ms5 up makes it once the API is up; Alertmanager reads it on each notification).
+  local conf="$MS5_HOME/alertmanager/config"
+  rm -rf "$conf"; mkdir -p "$conf" "$MS5_HOME/secrets"
+  cp "$AM_CONFIG" "$conf/alertmanager.yml"
+  cp -r "$(dirname "$AM_CONFIG")/templates" "$conf/templates"
+  ln -sfn "$MS5_HOME/secrets" "$conf/secrets"
   spawn alertmanager /usr/bin/prometheus-alertmanager \
-    --config.file="$AM_CONFIG" \
+    --config.file="$conf/alertmanager.yml" \
     --storage.path="$MS5_HOME/alertmanager" \
     --web.listen-address=127.0.0.1:59093 \
     --cluster.listen-address=

@@ -70,10 +70,10 @@ public static class HostDefaults
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" }))
-            .WithName("Healthz").WithTags("health").WithSummary("Liveness: the process answers.");
+            .WithName("Healthz").WithTags("health").WithSummary("Liveness: the process answers.").AllowAnonymous();
         app.MapGet("/readyz", ReadyAsync)
-            .WithName("Readyz").WithTags("health").WithSummary("Readiness: each dependency answers (503 naming the ones that do not).");
-        app.MapMetrics();
+            .WithName("Readyz").WithTags("health").WithSummary("Readiness: each dependency answers (503 naming the ones that do not).").AllowAnonymous();
+        app.MapMetrics().AllowAnonymous();
         return app;
     }
 

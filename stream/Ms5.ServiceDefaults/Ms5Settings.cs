@@ -28,6 +28,8 @@ public static class Ms5Settings
         ["MS5_AUTH_SIGNING_KEY_FILE"] = "Auth:SigningKeyFile",
         ["MS5_ADMIN_PASSWORD_FILE"] = "Auth:BootstrapAdminPasswordFile",
         ["MS5_ADMIN_APIKEY_FILE"] = "Auth:BootstrapApiKeyFile",
+        ["MS5_TLS_CERT_FILE"] = "TlsCertFile",
+        ["MS5_TLS_KEY_FILE"] = "TlsKeyFile",
     };
 
     /// <summary>The non-empty MS5_* variables as configuration pairs.</summary>

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Ms5.Analytics.Access;
@@ -32,7 +31,7 @@ internal sealed class AccessResultHandler(AccessMetrics metrics) : IAuthorizatio
                 return;
             }
 
-            var failure = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message;
+            var failure = AuthFailure.Get(context);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = failure is null ? "Bearer" : $"Bearer error=\"invalid_token\"";
             await Results.Problem(statusCode: 401, title: "Authentication required",

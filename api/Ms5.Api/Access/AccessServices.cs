@@ -71,7 +71,7 @@ internal static class AccessServices
         {
             o.TokenValidationParameters = TokenService.Validation(access, key);
             o.TimeProvider = time;
-            o.Events = new JwtBearerEvents { OnTokenValidated = RefuseRevokedFamily };
+            o.Events = new JwtBearerEvents { OnTokenValidated = RefuseRevokedFamily, OnAuthenticationFailed = RememberFailure };
         });
         services.AddOptions<JwtBearerOptions>(OidcScheme).Configure<AccessOptions>((o, access) =>
         {
@@ -85,7 +85,7 @@ internal static class AccessServices
             o.RequireHttpsMetadata = access.Oidc.RequireHttpsMetadata;
             o.TokenValidationParameters.NameClaimType = access.Oidc.NameClaim;
             o.TokenValidationParameters.RoleClaimType = access.Oidc.RoleClaim;
-            o.Events = new JwtBearerEvents { OnTokenValidated = c => MapExternal(c, access.Oidc) };
+            o.Events = new JwtBearerEvents { OnTokenValidated = c => MapExternal(c, access.Oidc), OnAuthenticationFailed = RememberFailure };
         });
 
         services.AddAuthorization(o =>
@@ -132,12 +132,28 @@ internal static class AccessServices
         return OpaqueCredentials.Find(ctx.Request).Secret is not null ? OpaqueAuthenticationHandler.SchemeName : JwtScheme;
     }
 
+    /// <summary>Why a bearer token was refused, in words a caller can act on (the 401 says it).</summary>
+    private static Task RememberFailure(AuthenticationFailedContext c)
+    {
+        AuthFailure.Set(c.HttpContext, c.Exception switch
+        {
+            Microsoft.IdentityModel.Tokens.SecurityTokenExpiredException => "the access token has expired: get a new one with POST /api/auth/refresh",
+            Microsoft.IdentityModel.Tokens.SecurityTokenNotYetValidException => "the access token is not valid yet (check the clock)",
+            Microsoft.IdentityModel.Tokens.SecurityTokenSignatureKeyNotFoundException or Microsoft.IdentityModel.Tokens.SecurityTokenInvalidSignatureException => "the token's signature is not valid",
+            Microsoft.IdentityModel.Tokens.SecurityTokenInvalidAudienceException => "the token is for another audience",
+            Microsoft.IdentityModel.Tokens.SecurityTokenInvalidIssuerException => "the token is from an issuer MS5 does not trust",
+            _ => "not a valid access token or API key",
+        });
+        return Task.CompletedTask;
+    }
+
     /// <summary>After logout or a replayed refresh token, the family's access tokens stop working too (checked every few seconds per family).</summary>
     private static async Task RefuseRevokedFamily(TokenValidatedContext c)
     {
         if (c.Principal?.FindFirst(Ms5Claims.Family)?.Value is { } f && Guid.TryParse(f, out var family)
             && await c.HttpContext.RequestServices.GetRequiredService<RevokedFamilies>().IsRevokedAsync(family, c.HttpContext.RequestAborted))
         {
+            AuthFailure.Set(c.HttpContext, "this session has been signed out");
             c.Fail("this session has been signed out");
         }
     }
@@ -223,4 +239,14 @@ internal sealed class Ms5PasswordValidator(AccessOptions options) : IPasswordVal
             ? IdentityResult.Success
             : IdentityResult.Failed(broken.Select(r => new IdentityError { Code = r.Code, Description = r.Message }).ToArray()));
     }
+}
+
+/// <summary>Why authentication failed, kept on the request for the 401 (ASP.NET Core keeps only successful results).</summary>
+internal static class AuthFailure
+{
+    private const string Key = "ms5.auth.failure";
+
+    public static void Set(HttpContext ctx, string why) => ctx.Items[Key] = why;
+
+    public static string? Get(HttpContext ctx) => ctx.Items.TryGetValue(Key, out var v) ? v as string : null;
 }

@@ -26,12 +26,14 @@ internal sealed class OpaqueAuthenticationHandler(
 
         if (source == CredentialSource.Cookie && !HttpMethods.IsGet(Request.Method) && !HttpMethods.IsHead(Request.Method) && CrossSite(Request))
         {
+            AuthFailure.Set(Context, "a request from another site may not use this browser's MS5 session");
             return AuthenticateResult.Fail("a request from another site may not use this browser's MS5 session");
         }
 
         var (principal, failure) = await credentials.ResolveAsync(secret, source, Context.RequestAborted);
         if (principal is null)
         {
+            AuthFailure.Set(Context, failure ?? "invalid credential");
             return AuthenticateResult.Fail(failure ?? "invalid credential");
         }
 

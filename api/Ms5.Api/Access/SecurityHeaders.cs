@@ -22,3 +22,41 @@ internal static class SecurityHeaders
         return next(ctx);
     });
 }
+
+/// <summary>
+/// HTTPS for production: Kestrel's certificate from files (MS5_TLS_CERT_FILE and MS5_TLS_KEY_FILE, PEM; MS5_API_URL then
+/// https://...), and in the production profile HSTS (a year) on HTTPS responses. Plain HTTP stays possible behind a proxy
+/// that terminates TLS.
+/// </summary>
+internal static class Https
+{
+    public static IHostApplicationBuilder AddMs5Https(this IHostApplicationBuilder builder)
+    {
+        var c = builder.Configuration;
+        if (c[$"{Ms5.ServiceDefaults.Ms5Settings.Section}:TlsCertFile"] is { Length: > 0 } cert)
+        {
+            c["Kestrel:Certificates:Default:Path"] = cert;
+            if (c[$"{Ms5.ServiceDefaults.Ms5Settings.Section}:TlsKeyFile"] is { Length: > 0 } key)
+            {
+                c["Kestrel:Certificates:Default:KeyPath"] = key;
+            }
+        }
+
+        builder.Services.AddHsts(o =>
+        {
+            o.MaxAge = TimeSpan.FromDays(365);
+            o.ExcludedHosts.Clear();
+        });
+        return builder;
+    }
+
+    public static WebApplication UseMs5Https(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<AccessOptions>().IsProduction)
+        {
+            app.UseHsts();
+        }
+
+        return app;
+    }
+}

@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 using System.Text.Json;
 using Prometheus;
 
@@ -38,5 +39,5 @@ internal static class AlertmanagerWebhookApi
                     root.TryGetProperty("groupKey", out var g) ? g.GetString() : null);
                 return Results.Ok(new { received = alerts.GetArrayLength() });
             }
-        }).WithName("AlertmanagerWebhook").WithTags("andon").WithSummary("Receives Alertmanager notifications (the floor receiver).");
+        }).RequireAuthorization(AccessPolicies.Ingest).WithName("AlertmanagerWebhook").WithTags("andon").WithSummary("Receives Alertmanager notifications (the floor receiver).");
 }

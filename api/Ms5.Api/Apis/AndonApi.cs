@@ -1,6 +1,8 @@
+using Ms5.Analytics.Access;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Andon;
+using Ms5.Api.Access;
 using Ms5.Analytics.Plant;
 using Ms5.Postgres;
 using Npgsql;
@@ -25,28 +27,28 @@ public sealed record AndonListResponse(int Count, IReadOnlyList<AndonResponse> A
 
 /// <summary>
 /// Andons: GET /api/andon[?active=true&amp;line=&amp;machine=&amp;from=&amp;to=&amp;limit=], GET /api/andon/{id} (with its
-/// transitions), POST /api/andon (an operator pulls the cord: {"machineId" or "lineId", "by", "summary"?, "rule"?}),
-/// POST /api/andon/{id}/ack and /resolve ({"by", "note"?}). Refused transitions answer 409 saying why.
+/// transitions), POST /api/andon (an operator pulls the cord: {"machineId" or "lineId", "summary"?, "rule"?}),
+/// POST /api/andon/{id}/ack and /resolve ({"note"?}). The actor recorded is the signed-in user or API key. Refused transitions answer 409 saying why.
 /// Every transition is also published to ms5.andon.v1; the engine tells Alertmanager.
 /// </summary>
 internal static class AndonApi
 {
         public static void MapAndonApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/andon", ListAsync).WithName("ListAndons").WithTags("andon")
+        app.MapGet("/api/andon", ListAsync).RequireAuthorization(AccessPolicies.Read).WithName("ListAndons").WithTags("andon")
             .WithSummary("Andons, newest first; active=true for the open ones.").ProducesValidationProblem();
-        app.MapGet("/api/andon/{id}", GetAsync).WithName("GetAndon").WithTags("andon")
+        app.MapGet("/api/andon/{id}", GetAsync).RequireAuthorization(AccessPolicies.Read).WithName("GetAndon").WithTags("andon")
             .WithSummary("One Andon with its transitions.").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-        app.MapPost("/api/andon", PullAsync).WithName("PullAndon").WithTags("andon")
+        app.MapPost("/api/andon", PullAsync).RequireAuthorization(AccessPolicies.AndonOperate).WithName("PullAndon").WithTags("andon")
             .WithSummary("An operator pulls the Andon cord on a machine.").Accepts<JsonElement>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         app.MapPost("/api/andon/{id}/ack", (string id, HttpRequest r, NpgsqlDataSource db, KafkaConnection k, TimeProvider t, ILogger<AndonResponse> l, CancellationToken ct) =>
                 ChangeAsync(id, AndonAction.Acknowledge, r, db, k, t, l, ct))
-            .WithName("AcknowledgeAndon").WithTags("andon").WithSummary("Acknowledge an open Andon (stops its escalation).")
+            .RequireAuthorization(AccessPolicies.AndonOperate).WithName("AcknowledgeAndon").WithTags("andon").WithSummary("Acknowledge an open Andon (stops its escalation).")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         app.MapPost("/api/andon/{id}/resolve", (string id, HttpRequest r, NpgsqlDataSource db, KafkaConnection k, TimeProvider t, ILogger<AndonResponse> l, CancellationToken ct) =>
                 ChangeAsync(id, AndonAction.Resolve, r, db, k, t, l, ct))
-            .WithName("ResolveAndon").WithTags("andon").WithSummary("Resolve an open Andon by hand.")
+            .RequireAuthorization(AccessPolicies.AndonResolve).WithName("ResolveAndon").WithTags("andon").WithSummary("Resolve an open Andon by hand.")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
@@ -112,7 +114,7 @@ internal static class AndonApi
     {
         if (!request.HasJsonContentType())
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "send the pull as JSON: {\"machineId\": ..., \"by\": ...}");
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "send the pull as JSON: {\"machineId\": ..., \"summary\": ...}");
         }
 
         var (body, bodyError) = await JsonBody.ReadObjectAsync(request, "{}", ct);
@@ -124,7 +126,8 @@ internal static class AndonApi
         var errors = new Dictionary<string, string[]>();
         var machineId = JsonBody.Text(body, "machineId", required: false, errors);
         var lineId = JsonBody.Text(body, "lineId", required: false, errors);
-        var by = JsonBody.Text(body, "by", required: true, errors);
+        // The actor is who signed in (or which API key), never what the body claims.
+        var by = request.HttpContext.User.Actor();
         var summary = JsonBody.Text(body, "summary", required: false, errors);
         var ruleId = JsonBody.Text(body, "rule", required: false, errors) ?? "manual";
         if ((machineId is null) == (lineId is null) && !errors.ContainsKey("machineId") && !errors.ContainsKey("lineId"))
@@ -164,8 +167,9 @@ internal static class AndonApi
         }
 
         var now = time.GetUtcNow();
-        var (andon, raised) = await AndonStore.PullAsync(db, ctx.PlantId, ctx.LineId, machineId ?? "", rule, summary ?? $"Andon pulled by {by}", by!, now, ct);
+        var (andon, raised) = await AndonStore.PullAsync(db, ctx.PlantId, ctx.LineId, machineId ?? "", rule, summary ?? $"Andon pulled by {by}", by, now, ct);
         await PublishAsync(kafka, andon, raised, logger);
+        await request.HttpContext.RequestServices.GetRequiredService<AuditTrail>().RecordAsync(request.HttpContext, "andon.pull", $"{andon.Id} ({machineId ?? lineId})", "success", ruleId);
         return TypedResults.Created($"/api/andon/{andon.Id}", AndonResponse.From(andon, now, [raised]));
     }
 
@@ -179,7 +183,7 @@ internal static class AndonApi
 
         if (!request.HasJsonContentType())
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "send {\"by\": ..., \"note\": ...} as JSON");
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "send {\"note\": ...} as JSON (or {})");
         }
 
         var (body, bodyError) = await JsonBody.ReadObjectAsync(request, "{}", ct);
@@ -189,7 +193,7 @@ internal static class AndonApi
         }
 
         var errors = new Dictionary<string, string[]>();
-        var by = JsonBody.Text(body, "by", required: true, errors);
+        var by = request.HttpContext.User.Actor();
         var note = JsonBody.Text(body, "note", required: false, errors);
         if (errors.Count > 0)
         {
@@ -197,7 +201,9 @@ internal static class AndonApi
         }
 
         var now = time.GetUtcNow();
-        var (refusal, andon, transition) = await AndonStore.ChangeAsync(db, guid, action, by!, note, now, ct);
+        var (refusal, andon, transition) = await AndonStore.ChangeAsync(db, guid, action, by, note, now, ct);
+        var verb = action == AndonAction.Acknowledge ? "andon.ack" : "andon.resolve";
+        await request.HttpContext.RequestServices.GetRequiredService<AuditTrail>().RecordAsync(request.HttpContext, verb, guid.ToString(), refusal == AndonRefusal.None ? "success" : refusal.ToString().ToLowerInvariant(), note);
         if (refusal != AndonRefusal.None)
         {
             var (title, detail) = AndonLifecycle.Explain(refusal, action, guid);

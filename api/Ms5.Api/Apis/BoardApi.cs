@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Oee;
 using Ms5.Api.Live;
@@ -16,13 +17,13 @@ public sealed record BoardResponse(DateTimeOffset GeneratedAt, IReadOnlyList<Boa
 /// The floor's live view. GET /api/board: every line and machine with its current state, 15-minute OEE and
 /// open Andons. GET /ws[?line=ID&amp;line=ID]: a WebSocket pushing {"type":"state"|"oee"|"andon","data":...}
 /// for those lines (all when none); send {"subscribe":["line-1"]} to change. GET /andon[?line=ID]: the Andon board
-/// page, wwwroot/andon.html with its andon.js and andon.css (see <see cref="UseBoardFiles"/>).
+/// page (a TV opens /andon?key=BOARD_KEY once: it gets a board session cookie and is redirected to the address without the key), wwwroot/andon.html with its andon.js and andon.css (see <see cref="UseBoardFiles"/>).
 /// </summary>
 internal static class BoardApi
 {
     public static void MapBoardApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/board", GetAsync).WithName("GetBoard").WithTags("andon").WithSummary("Lines and machines with state, 15-minute OEE and open Andons.");
+        app.MapGet("/api/board", GetAsync).RequireAuthorization(AccessPolicies.Board).WithName("GetBoard").WithTags("andon").WithSummary("Lines and machines with state, 15-minute OEE and open Andons.");
         app.Map("/ws", async (HttpContext ctx, LiveHub hub) =>
         {
             if (!ctx.WebSockets.IsWebSocketRequest)
@@ -34,12 +35,26 @@ internal static class BoardApi
             using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
             await hub.ServeAsync(socket, lines.Count == 0 ? null : lines, ctx.RequestAborted);
             return Results.Empty;
-        }).WithName("LiveWebSocket").WithTags("andon");
-        app.MapGet("/andon", (IWebHostEnvironment env, HttpResponse response) =>
+        }).RequireAuthorization(AccessPolicies.Board).WithName("LiveWebSocket").WithTags("andon");
+        app.MapGet("/andon", async (HttpContext ctx, IWebHostEnvironment env, HttpResponse response, NpgsqlDataSource db, Access.AccessOptions access, TimeProvider time) =>
         {
+            // A TV's first visit, /andon?key=KEY: the key becomes a board session cookie (HttpOnly, SameSite=Strict) and the
+            // TV is sent on to the address without the key, so reloads work and the key stays out of history and logs.
+            if (ctx.Items.TryGetValue(nameof(Access.CredentialSource), out var source) && source is Access.CredentialSource.Query
+                && Guid.TryParse(ctx.User.FindFirst(Access.Ms5Claims.Subject)?.Value, out var keyId))
+            {
+                var now = time.GetUtcNow();
+                var secret = Access.Secrets.New(Access.Secrets.SessionPrefix);
+                var expires = now + access.BoardSessionLifetime;
+                await Ms5.Postgres.Access.SessionStore.CreateWebSessionAsync(db, Access.Secrets.Hash(secret), null, keyId, now, expires, ctx.RequestAborted);
+                AuthApi.SetSessionCookie(ctx, secret, expires);
+                var lines = ctx.Request.Query["line"].Where(l => !string.IsNullOrEmpty(l)).Select(l => "line=" + Uri.EscapeDataString(l!)).ToList();
+                return Results.Redirect("/andon" + (lines.Count > 0 ? "?" + string.Join('&', lines) : ""));
+            }
+
             NoStaleCopies(response.Headers);
-            return TypedResults.PhysicalFile(Path.Combine(env.WebRootPath, BoardPage), "text/html; charset=utf-8");
-        }).WithName("AndonBoard").WithTags("andon").ExcludeFromDescription();
+            return Results.File(Path.Combine(env.WebRootPath, BoardPage), "text/html; charset=utf-8");
+        }).RequireAuthorization(AccessPolicies.Board).WithName("AndonBoard").WithTags("andon").ExcludeFromDescription();
     }
 
     private const string BoardPage = "andon.html";

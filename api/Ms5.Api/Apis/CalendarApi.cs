@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -22,10 +23,10 @@ internal static class CalendarApi
     public static void MapCalendarApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/plant/calendar", GetAsync)
-            .WithName("GetCalendar").WithTags("plant").WithSummary("The plant's shift calendar.")
+            .RequireAuthorization(AccessPolicies.Read).WithName("GetCalendar").WithTags("plant").WithSummary("The plant's shift calendar.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem();
         app.MapPut("/api/plant/calendar", PutAsync)
-            .WithName("PutCalendar").WithTags("plant").WithSummary("Replace the plant's shift calendar.")
+            .RequireAuthorization(AccessPolicies.CalendarWrite).WithName("PutCalendar").WithTags("plant").WithSummary("Replace the plant's shift calendar.")
             .Accepts<JsonElement>("application/json")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem().ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
     }
@@ -109,6 +110,7 @@ internal static class CalendarApi
         await OeeStore.RequestRecomputeAsync(db, plantId!, from, ct);
         var result = CalendarOf(plantId!, plant);
         result["recomputeFrom"] = from.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        await request.HttpContext.RequestServices.GetRequiredService<Access.AuditTrail>().RecordAsync(request.HttpContext, "calendar.update", plantId!, "success", $"recompute from {result["recomputeFrom"]}");
         return TypedResults.Ok(result);
     }
 

@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Oee;
@@ -22,7 +23,7 @@ internal static class DowntimeApi
 {
     public static void MapDowntimeApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/downtime", GetAsync)
-            .WithName("GetDowntime").WithTags("oee")
+            .RequireAuthorization(AccessPolicies.Read).WithName("GetDowntime").WithTags("oee")
             .WithSummary("Stops, a Pareto by reason, MTBF and MTTR for a machine or line.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);

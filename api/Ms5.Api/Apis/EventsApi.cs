@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,7 +17,7 @@ internal static class EventsApi
 
     public static void MapEventsApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/events", GetAsync)
-            .WithName("ListEvents").WithTags("events")
+            .RequireAuthorization(AccessPolicies.Read).WithName("ListEvents").WithTags("events")
             .WithSummary("Raw events from the historian, paged by cursor.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);

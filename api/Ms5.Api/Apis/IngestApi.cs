@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
@@ -32,7 +33,7 @@ internal static class IngestApi
 
     public static void MapIngestApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/ingest/events", PostAsync)
-            .WithName("IngestEvents").WithTags("ingest")
+            .RequireAuthorization(AccessPolicies.Ingest).RequireRateLimiting(Access.AccessServices.IngestLimit).WithName("IngestEvents").WithTags("ingest")
             .WithSummary("Batch ingest of contract-v1 events (JSON array).")
             .Accepts<JsonElement>("application/json")
             .Produces<IngestResponse>(StatusCodes.Status200OK)

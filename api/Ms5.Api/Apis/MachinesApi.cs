@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Postgres;
 
@@ -8,7 +9,7 @@ internal static class MachinesApi
 {
     public static void MapMachinesApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/machines", ListAsync)
-            .WithName("ListMachines").WithTags("plant").WithSummary("All configured machines, by line.");
+            .RequireAuthorization(AccessPolicies.Read).WithName("ListMachines").WithTags("plant").WithSummary("All configured machines, by line.");
 
     private static async Task<Ok<MachinesResponse>> ListAsync(PlantStore plants, CancellationToken ct)
     {

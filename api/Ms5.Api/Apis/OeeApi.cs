@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Oee;
 using Ms5.Analytics.Plant;
@@ -46,7 +47,7 @@ internal static class OeeApi
 {
     public static void MapOeeApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/oee", GetAsync)
-            .WithName("GetOee").WithTags("oee")
+            .RequireAuthorization(AccessPolicies.Read).WithName("GetOee").WithTags("oee")
             .WithSummary("OEE, TEEP and their components for a machine, line or plant over a range.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);

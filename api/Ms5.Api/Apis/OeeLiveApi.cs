@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Oee;
 using Ms5.Postgres;
@@ -16,7 +17,7 @@ internal static class OeeLiveApi
 {
     public static void MapOeeLiveApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/oee/live", GetAsync)
-            .WithName("GetLiveOee").WithTags("oee")
+            .RequireAuthorization(AccessPolicies.Read).WithName("GetLiveOee").WithTags("oee")
             .WithSummary("Rolling OEE windows per machine, line and plant.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 namespace Ms5.Api.Apis;
 
 /// <summary>
@@ -11,9 +12,9 @@ internal static class PagesApi
     public static void MapPagesApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", (IWebHostEnvironment env, HttpResponse response) => Page(env, response, "index.html"))
-            .WithName("HomePage").ExcludeFromDescription();
+            .RequireAuthorization(AccessPolicies.Read).WithName("HomePage").ExcludeFromDescription();
         app.MapGet("/reports", (IWebHostEnvironment env, HttpResponse response) => Page(env, response, "reports.html"))
-            .WithName("ReportsPage").ExcludeFromDescription();
+            .RequireAuthorization(AccessPolicies.Read).WithName("ReportsPage").ExcludeFromDescription();
     }
 
     private static IResult Page(IWebHostEnvironment env, HttpResponse response, string file)

@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -63,25 +64,25 @@ internal static class ReportsApi
 
     public static void MapReportsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/reports", CreateAsync).WithName("CreateReport").WithTags("reports")
+        app.MapPost("/api/reports", CreateAsync).RequireAuthorization(AccessPolicies.ReportsWrite).WithName("CreateReport").WithTags("reports")
             .WithSummary("Make a shift, day, week or range report for a line or plant now (202 + Location when it is big).")
             .Accepts<JsonElement>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        app.MapGet("/api/reports", ListAsync).WithName("ListReports").WithTags("reports")
+        app.MapGet("/api/reports", ListAsync).RequireAuthorization(AccessPolicies.Read).WithName("ListReports").WithTags("reports")
             .WithSummary("Reports (newest revision of each), filtered by plant, line, kind, range or day.").ProducesValidationProblem();
-        app.MapGet("/api/reports/schedule", ScheduleAsync).WithName("ReportSchedule").WithTags("reports")
+        app.MapGet("/api/reports/schedule", ScheduleAsync).RequireAuthorization(AccessPolicies.Read).WithName("ReportSchedule").WithTags("reports")
             .WithSummary("The report triggers of each plant and when they fire next.");
-        app.MapGet("/api/reports/{id}", GetAsync).WithName("GetReport").WithTags("reports")
+        app.MapGet("/api/reports/{id}", GetAsync).RequireAuthorization(AccessPolicies.Read).WithName("GetReport").WithTags("reports")
             .WithSummary("One report revision, with the list of its revisions.").ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/api/reports/{id}/pdf", (string id, ReportStore s, CancellationToken ct) => FileAsync(id, ReportFile.Pdf, s, ct))
-            .WithName("GetReportPdf").WithTags("reports").WithSummary("The report as PDF (A4).")
+            .RequireAuthorization(AccessPolicies.Read).WithName("GetReportPdf").WithTags("reports").WithSummary("The report as PDF (A4).")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         app.MapGet("/api/reports/{id}/csv", (string id, ReportStore s, CancellationToken ct) => FileAsync(id, ReportFile.Csv, s, ct))
-            .WithName("GetReportCsv").WithTags("reports").WithSummary("One row per machine (RFC 4180, UTF-8).")
+            .RequireAuthorization(AccessPolicies.Read).WithName("GetReportCsv").WithTags("reports").WithSummary("One row per machine (RFC 4180, UTF-8).")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         app.MapGet("/api/reports/{id}/stops.csv", (string id, ReportStore s, CancellationToken ct) => FileAsync(id, ReportFile.StopsCsv, s, ct))
-            .WithName("GetReportStopsCsv").WithTags("reports").WithSummary("One row per stop (RFC 4180, UTF-8).")
+            .RequireAuthorization(AccessPolicies.Read).WithName("GetReportStopsCsv").WithTags("reports").WithSummary("One row per stop (RFC 4180, UTF-8).")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
@@ -216,13 +217,18 @@ internal static class ReportsApi
         {
             var pending = await queue.EnqueueAsync(target, ct);
             var item = await ItemAsync(pending, generator, ct);
+            await Audit(request, "report.request", item.Id.ToString(), "queued");
             return TypedResults.Accepted(item.Links.Self, item);
         }
 
         var stored = await generator.GenerateAsync(target, "request", waitForLock: true, ct: ct);
         var result = await ItemAsync(stored!, generator, ct);
+        await Audit(request, "report.request", result.Id.ToString(), "created");
         return TypedResults.Created(result.Links.Self, result);
     }
+
+    private static Task Audit(HttpRequest request, string action, string target, string outcome) =>
+        request.HttpContext.RequestServices.GetRequiredService<Access.AuditTrail>().RecordAsync(request.HttpContext, action, target, outcome);
 
     private static async Task<Results<Ok<IReadOnlyList<ReportItem>>, ValidationProblem>> ListAsync(HttpRequest request, ReportStore store, ReportGenerator generator, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using Ms5.Analytics.Access;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Events;
 using Ms5.Analytics.Plant;
@@ -14,7 +15,7 @@ internal static class ShiftsApi
 
     public static void MapShiftsApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/shifts", GetAsync)
-            .WithName("ListShifts").WithTags("plant")
+            .RequireAuthorization(AccessPolicies.Read).WithName("ListShifts").WithTags("plant")
             .WithSummary("Shift instances of the plant calendar in a range.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -7,8 +7,16 @@ namespace Ms5.Integration.Tests.Support;
 /// none), bound to this run's database and Influx database and to its own topics test.RUN.NAME (events, 2
 /// partitions), test.RUN.NAME-andon and test.RUN.NAME-oee.
 /// </summary>
-internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, string AndonTopic) : IDisposable
+internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, string AndonTopic, string AdminKey) : IDisposable
 {
+    /// <summary>An HTTP client for this API sending the run's admin key.</summary>
+    public HttpClient Client(TimeSpan? timeout = null)
+    {
+        var http = new HttpClient { BaseAddress = Url, Timeout = timeout ?? TimeSpan.FromSeconds(100) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+        return http;
+    }
+
     /// <summary>
     /// Starts it and returns once /healthz answers; fails with its output when it does not within 20 s.
     /// <paramref name="settings"/>: more environment variables (e.g. Reports__MaxSyncMachineMinutes).
@@ -30,7 +38,14 @@ internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, s
             ["Ms5__EventsTopic"] = topic,
             ["Ms5__OeeTopic"] = oeeTopic,
             ["Ms5__AndonTopic"] = andonTopic,
+            ["Ms5__Auth__BootstrapApiKeyFile"] = stack.AdminKeyFile,
+            ["Ms5__Auth__SigningKeyFile"] = stack.SigningKeyFile,
         };
+        foreach (var (k, v) in TestAccess.Settings)
+        {
+            env[k.Replace(":", "__", StringComparison.Ordinal)] = v;
+        }
+
         foreach (var (k, v) in settings ?? new Dictionary<string, string>())
         {
             env[k] = v;
@@ -44,7 +59,7 @@ internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, s
             {
                 if ((await http.GetAsync(new Uri(url, "healthz"))).IsSuccessStatusCode)
                 {
-                    return new ApiProcess(api, url, topic, andonTopic);
+                    return new ApiProcess(api, url, topic, andonTopic, stack.AdminKey);
                 }
             }
             catch (HttpRequestException)

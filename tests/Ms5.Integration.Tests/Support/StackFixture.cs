@@ -18,6 +18,15 @@ public sealed class StackFixture : IAsyncLifetime
     public string DbName => $"ms5_test_{RunId}";
     public string Topic => $"test.{RunId}.events";
     public string DlqTopic => $"test.{RunId}.dlq";
+
+    /// <summary>This run's administrator API key: every API the tests start registers it (Ms5:Auth:BootstrapApiKeyFile) and sends it.</summary>
+    public string AdminKey { get; } = "ms5k_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>The file holding <see cref="AdminKey"/> (mode 0600, like ./ms5 up's .ms5/secrets/admin.apikey).</summary>
+    public string AdminKeyFile { get; } = Path.Combine(Path.GetTempPath(), $"ms5-test-{Guid.NewGuid():N}.apikey");
+
+    /// <summary>A file holding the token signing key every test API shares.</summary>
+    public string SigningKeyFile { get; } = Path.Combine(Path.GetTempPath(), $"ms5-test-{Guid.NewGuid():N}.jwt");
     public string Pg { get; private set; } = "";
     public NpgsqlDataSource Db { get; private set; } = null!;
     public KafkaOptions Kafka { get; private set; } = null!;
@@ -29,6 +38,14 @@ public sealed class StackFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await File.WriteAllTextAsync(AdminKeyFile, AdminKey);
+        await File.WriteAllTextAsync(SigningKeyFile, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(AdminKeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(SigningKeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         _adminPg = PgConnectionString.FromEnvironment();
         await using (var admin = new NpgsqlConnection(_adminPg))
         {
@@ -205,6 +222,8 @@ public sealed class StackFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        File.Delete(AdminKeyFile);
+        File.Delete(SigningKeyFile);
         Stream?.Dispose();
         _producer?.Dispose();
         await Db.DisposeAsync();
