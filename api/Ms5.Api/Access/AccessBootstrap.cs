@@ -9,19 +9,57 @@ namespace Ms5.Api.Access;
 /// At start: with no account at all and <see cref="AccessOptions.BootstrapAdminPasswordFile"/> set, creates "admin" with
 /// that password; with <see cref="AccessOptions.BootstrapApiKeyFile"/> set, makes sure that key exists (scope admin,
 /// named "bootstrap-admin"). There is no built-in account or key: without these files MS5 starts with none, and says so.
+/// It runs beside start-up and retries while PostgreSQL is away: the API still starts (and /readyz says what is down).
 /// </summary>
-internal sealed class AccessBootstrap(IServiceScopeFactory scopes, AccessOptions options, SigningKey key, NpgsqlDataSource db, TimeProvider time, ILogger<AccessBootstrap> logger) : IHostedService
+internal sealed class AccessBootstrap(IServiceScopeFactory scopes, AccessOptions options, SigningKey key, NpgsqlDataSource db, TimeProvider time, ILogger<AccessBootstrap> logger) : BackgroundService
 {
     public const string AdminName = "admin";
     public const string KeyName = "bootstrap-admin";
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private bool _done;
+
+    /// <summary>The first attempt runs before the API serves (so the bootstrap key works from the first request); when PostgreSQL is away, the rest retries in the background.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         if (key.Ephemeral)
         {
             logger.LogWarning("No token signing key configured (Ms5:Auth:SigningKeyFile / MS5_AUTH_SIGNING_KEY_FILE): using one made at start; access tokens stop working when this process restarts");
         }
 
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            await BootstrapAsync(timeout.Token);
+            _done = true;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException } or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Access bootstrap deferred (PostgreSQL not reachable): {Error}", ex.Message);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        await Ms5.ServiceDefaults.Retry.Forever(TimeSpan.FromSeconds(30), time,
+                (ex, attempt, delay) =>
+                {
+                    logger.LogWarning("Access bootstrap failed (attempt {Attempt}), retrying in {Delay}: {Error}", attempt, delay, ex.Message);
+                    return ValueTask.CompletedTask;
+                },
+                ex => ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException })
+            .ExecuteAsync(async ct => await BootstrapAsync(ct), stoppingToken);
+    }
+
+    private async Task BootstrapAsync(CancellationToken cancellationToken)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<Ms5User>>();
         if (options.BootstrapAdminPasswordFile is { Length: > 0 } pwFile && !users.Users.Any())
@@ -57,6 +95,4 @@ internal sealed class AccessBootstrap(IServiceScopeFactory scopes, AccessOptions
             }
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

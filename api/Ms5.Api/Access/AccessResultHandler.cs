@@ -32,6 +32,13 @@ internal sealed class AccessResultHandler(AccessMetrics metrics) : IAuthorizatio
             }
 
             var failure = AuthFailure.Get(context);
+            if (AuthFailure.Unavailable(context))
+            {
+                context.Response.Headers.RetryAfter = "5";
+                await Results.Problem(statusCode: 503, title: "Authentication unavailable", detail: failure).ExecuteAsync(context);
+                return;
+            }
+
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = failure is null ? "Bearer" : $"Bearer error=\"invalid_token\"";
             await Results.Problem(statusCode: 401, title: "Authentication required",

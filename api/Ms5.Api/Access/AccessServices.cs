@@ -249,4 +249,12 @@ internal static class AuthFailure
     public static void Set(HttpContext ctx, string why) => ctx.Items[Key] = why;
 
     public static string? Get(HttpContext ctx) => ctx.Items.TryGetValue(Key, out var v) ? v as string : null;
+
+    public static void SetUnavailable(HttpContext ctx, string why)
+    {
+        ctx.Items[Key] = why;
+        ctx.Items[Key + ".unavailable"] = true;
+    }
+
+    public static bool Unavailable(HttpContext ctx) => ctx.Items.ContainsKey(Key + ".unavailable");
 }

@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Ms5.Api.Access;
 
@@ -30,7 +32,19 @@ internal sealed class OpaqueAuthenticationHandler(
             return AuthenticateResult.Fail("a request from another site may not use this browser's MS5 session");
         }
 
-        var (principal, failure) = await credentials.ResolveAsync(secret, source, Context.RequestAborted);
+        ClaimsPrincipal? principal;
+        string? failure;
+        try
+        {
+            (principal, failure) = await credentials.ResolveAsync(secret, source, Context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException })
+        {
+            // The credential cannot be checked now: a 503 for endpoints that need it, nothing for anonymous ones (/readyz).
+            AuthFailure.SetUnavailable(Context, "credentials cannot be checked: the database is not reachable");
+            return AuthenticateResult.Fail("credential store unavailable");
+        }
+
         if (principal is null)
         {
             AuthFailure.Set(Context, failure ?? "invalid credential");

@@ -105,6 +105,9 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             await StackFixture.WaitForAssignmentAsync(engine, 1);
             await using var api = new ApiFactory(stack);
             var client = api.CreateClient();
+            // alice is an operator: her acknowledgement names her, whatever a body says.
+            using var alice = api.CreateClient(await TestUsers.CreateAndLoginAsync(client, "alice-" + Guid.NewGuid().ToString("N")[..6], "operator"));
+            var aliceName = JsonDocument.Parse(await alice.GetStringAsync(new Uri("/api/auth/me", UriKind.Relative))).RootElement.GetProperty("name").GetString();
             var now = DateTimeOffset.UtcNow;
             now = now.AddTicks(-(now.UtcTicks % TimeSpan.TicksPerMillisecond)); // the contract's ts has milliseconds
             await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "an-1", now.AddMinutes(-1), MachineState.Running)),
@@ -123,10 +126,10 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
 
             // Nobody acknowledges: 6 s later, level 2.
             await Eventually.TrueAsync(() => AlertsFor("an-1").Any(a => a.Status == "firing" && a.Labels["level"] == "2"), TimeSpan.FromSeconds(20), () => "the level-2 escalation");
-            var ack = await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/ack", UriKind.Relative), new { by = "alice", note = "on my way" });
+            var ack = await alice.PostAsJsonAsync(new Uri($"/api/andon/{id}/ack", UriKind.Relative), new { by = "mallory", note = "on my way" });
             Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
             var acked = await ack.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal(("acknowledged", "alice", 2), (acked.GetProperty("status").GetString(), acked.GetProperty("acknowledgedBy").GetString(), acked.GetProperty("level").GetInt32()));
+            Assert.Equal(("acknowledged", aliceName, 2), (acked.GetProperty("status").GetString(), acked.GetProperty("acknowledgedBy").GetString(), acked.GetProperty("level").GetInt32()));
             Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/ack", UriKind.Relative), new { by = "bob" })).StatusCode);
 
             // The machine runs again: the Andon resolves itself; Alertmanager sends the resolved notification.
@@ -143,7 +146,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/ack", UriKind.Relative), new { by = "alice" })).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync(new Uri($"/api/andon/{Guid.NewGuid()}/ack", UriKind.Relative), new { by = "alice" })).StatusCode);
             Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync(new Uri("/api/andon/not-an-id/resolve", UriKind.Relative), new { by = "alice" })).StatusCode);
-            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/resolve", UriKind.Relative), new { note = "no actor" })).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/resolve", UriKind.Relative), new { note = new string('x', 600) })).StatusCode);
 
             // Restarting the engine re-evaluates the same events: still one Andon, each transition once.
             engine.Stop();
@@ -168,10 +171,10 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             }
 
             // An operator pulls the cord: a manual Andon, notified like the others.
-            var pull = await client.PostAsJsonAsync(new Uri("/api/andon", UriKind.Relative), new { machineId = "an-3", by = "bob", summary = "coolant leak" });
+            var pull = await alice.PostAsJsonAsync(new Uri("/api/andon", UriKind.Relative), new { machineId = "an-3", by = "bob", summary = "coolant leak" });
             Assert.Equal(HttpStatusCode.Created, pull.StatusCode);
             var pulled = await pull.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal(("manual", "bob", "coolant leak"), (pulled.GetProperty("rule").GetString(), pulled.GetProperty("raisedBy").GetString(), pulled.GetProperty("summary").GetString()));
+            Assert.Equal(("manual", aliceName, "coolant leak"), (pulled.GetProperty("rule").GetString(), pulled.GetProperty("raisedBy").GetString(), pulled.GetProperty("summary").GetString()));
             await Eventually.TrueAsync(() => AlertsFor("an-3").Any(a => a.Status == "firing" && a.Labels["rule"] == "manual"), TimeSpan.FromSeconds(20), () => "the manual Andon's notification");
 
             // Raised on time, then an event arrives showing the stop had ended before the threshold: resolved at that moment.
@@ -306,9 +309,9 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
         var (status, text) = await Pull(new { machineId = "nope", by = "bob" });
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Contains("machine 'nope' is not in the plant configuration", text, StringComparison.Ordinal);
-        (status, text) = await Pull(new { machineId = "an-3" });
+        (status, text) = await Pull(new { machineId = "an-3", summary = 7 });
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains("\"by\":[\"is required\"]", text, StringComparison.Ordinal);
+        Assert.Contains("\"summary\":[\"must be a non-empty string\"]", text, StringComparison.Ordinal);
         (status, text) = await Pull(new { machineId = "an-3", by = "bob", rule = "down-fast" });
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("'down-fast' is not a manual Andon rule of this plant; manual rules: manual", text, StringComparison.Ordinal);
@@ -329,6 +332,8 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
         using (var line = JsonDocument.Parse(text))
         {
             Assert.Equal(("andon-line", ""), (line.RootElement.GetProperty("lineId").GetString(), line.RootElement.GetProperty("machineId").GetString()));
+            // The actor is the caller's identity (here the run's admin key), not the body's "by".
+            Assert.Equal("key:bootstrap-admin", line.RootElement.GetProperty("raisedBy").GetString());
             var id = line.RootElement.GetProperty("id").GetString();
             Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync(new Uri($"/api/andon/{id}/resolve", UriKind.Relative), new { by = "bob" })).StatusCode);
         }
