@@ -1,69 +1,140 @@
 // The Andon board (GET /andon[?line=ID&line=ID]), a page for a TV on the floor: one tile per machine, grouped by
 // line, with state colour, 15-minute OEE and open Andons (level, age; blinking until acknowledged). It loads
 // GET /api/board, then follows the WebSocket /ws, and reconnects and reloads the board by itself when it drops.
+// A TV signs in once by opening /andon?key=BOARD_KEY: the API keeps the key as an HttpOnly cookie and sends it on
+// to /andon. When the API no longer accepts it (401: revoked, expired), the board says what the screen needs,
+// full-screen, instead of sending it to the login page: a TV has no keyboard.
+// Names and summaries come from the plant file and from people: they go into the page as text, never as markup.
 "use strict";
 const params = new URLSearchParams(location.search);
 const lines = params.getAll("line");
 const tiles = new Map();     // machineId -> tile element
-const andons = new Map();    // machineId -> Map(andonId -> andon)
+const andons = new Map();    // machineId or "line:" + lineId -> Map(andonId -> andon)
 let socket = null;
+let needsKey = false;
 
-function esc(s) { return String(s ?? "").replace(/[&<>"]/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]); }
-function pct(x) { return x == null ? "–" : (x * 100).toFixed(1) + "<small> %</small>"; }
+/** An element with a class and children (strings become text nodes; null is skipped). */
+function el(tag, cls, ...children) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+
+/** A fraction as "74.2" and a small " %"; "–" without data. */
+function pct(x) { return x == null ? ["–"] : [(x * 100).toFixed(1), el("small", null, " %")]; }
+
 function age(from) {
   const s = Math.max(0, Math.floor((Date.now() - Date.parse(from)) / 1000));
   return s < 60 ? s + " s" : s < 3600 ? Math.floor(s / 60) + " min" : Math.floor(s / 3600) + " h " + Math.floor(s % 3600 / 60) + " min";
 }
 
+function ageSpan(since) {
+  const span = el("span", "age", age(since));
+  span.dataset.since = String(since ?? "");
+  return span;
+}
+
+// ---- no (more) access: the board-key notice ---------------------------------------------------------------------
+
+/** Full screen: what this screen needs (the API's reason underneath, for whoever comes to fix it). */
+function showNeedsKey(reason) {
+  needsKey = true;
+  const q = new URLSearchParams(lines.map(l => ["line", l])).toString();
+  document.getElementById("needs-key-url").textContent = "/andon?" + (q ? q + "&" : "") + "key=…";
+  document.getElementById("needs-key-reason").textContent = reason ? String(reason) : "";
+  document.getElementById("needs-key-sign-in").href = "/login.html?returnUrl=" + encodeURIComponent(location.pathname + location.search) + "#sign-in";
+  document.getElementById("needs-key").hidden = false;
+  const conn = document.getElementById("conn");
+  conn.textContent = "no board key";
+  conn.className = "down";
+}
+
+function hideNeedsKey() {
+  needsKey = false;
+  document.getElementById("needs-key").hidden = true;
+}
+
+async function problemDetail(resp) {
+  try {
+    const p = await resp.json();
+    return p?.detail ?? p?.title ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** After the socket closed without opening: a 401 means the key is no longer accepted (the socket cannot tell). */
+async function checkAccess() {
+  try {
+    const resp = await fetch("/api/auth/me", { cache: "no-store", headers: { Accept: "application/json" } });
+    if (resp.status === 401) showNeedsKey(await problemDetail(resp));
+  } catch {
+    // The API does not answer: "reconnecting" says enough.
+  }
+}
+
+// ---- the board --------------------------------------------------------------------------------------------------
+
 async function load() {
-  const board = await (await fetch("/api/board", { cache: "no-store" })).json();
+  const resp = await fetch("/api/board", { cache: "no-store", headers: { Accept: "application/json" } });
+  if (resp.status === 401) {
+    showNeedsKey(await problemDetail(resp));
+    return;
+  }
+  if (!resp.ok) throw new Error(`GET /api/board answered HTTP ${resp.status}: ${await problemDetail(resp)}`);
+  const board = await resp.json();
+  hideNeedsKey();
   const main = document.getElementById("board");
-  main.innerHTML = "";
   tiles.clear(); andons.clear();
   document.getElementById("scope").textContent = lines.length ? "— " + lines.join(", ") : "";
+  const sections = [];
   for (const line of board.lines) {
     if (lines.length && !lines.includes(line.id)) continue;
-    const section = document.createElement("section");
-    section.className = "line";
+    const section = el("section", "line");
     section.id = "line-" + line.id;
-    section.innerHTML = `<h2><span class="line-name">${esc(line.name)}</span><span class="line-andons"></span></h2><div class="tiles"></div>`;
+    const grid = el("div", "tiles");
+    section.append(el("h2", null, el("span", "line-name", String(line.name ?? line.id)), el("span", "line-andons")), grid);
     for (const m of line.machines) {
-      const tile = document.createElement("div");
-      tile.className = "tile";
+      const tile = el("div", "tile", el("div", "name", String(m.name ?? m.id)), el("div", "state"), el("div", "oee"), el("div", "andons"));
       tile.id = "tile-" + m.id;
       tile.dataset.machine = m.id;
       tile.dataset.state = m.state ?? "offline";
-      tile.innerHTML = `<div class="name">${esc(m.name)}</div><div class="state"></div><div class="oee"></div><div class="andons"></div>`;
-      section.querySelector(".tiles").appendChild(tile);
+      grid.append(tile);
       tiles.set(m.id, tile);
       setState(m.id, m.state ?? "offline", m.reason);
       setOee(m.id, m.oee15m);
       andons.set(m.id, new Map(m.andons.map(a => [a.id, a])));
       renderAndons(m.id);
     }
-    main.appendChild(section);
+    sections.push(section);
     andons.set("line:" + line.id, new Map(line.andons.map(a => [a.id, a])));
-    renderLineAndons(line.id);
   }
+  main.replaceChildren(...sections);
+  for (const line of board.lines) renderLineAndons(line.id);
 }
 
 function renderLineAndons(line) {
-  const el = document.querySelector(`#line-${CSS.escape(line)} .line-andons`);
-  if (!el) return;
+  const box = document.querySelector(`#line-${CSS.escape(line)} .line-andons`);
+  if (!box) return;
   const open = [...(andons.get("line:" + line)?.values() ?? [])].filter(a => a.status !== "resolved");
-  el.innerHTML = open.map(a => `<span class="andon" data-andon="${esc(a.id)}">LINE L${a.level} ${esc(a.summary)} · <span class="age" data-since="${esc(a.raisedAt)}">${age(a.raisedAt)}</span></span>`).join("");
+  box.replaceChildren(...open.map(a => {
+    const span = el("span", "andon", `LINE L${a.level} ${a.summary ?? ""} · `, ageSpan(a.raisedAt));
+    span.dataset.andon = a.id;
+    return span;
+  }));
 }
 
 function setState(machine, state, reason) {
   const tile = tiles.get(machine);
   if (!tile) return;
   tile.dataset.state = state;
-  tile.querySelector(".state").textContent = state.replace("_", " ") + (reason ? " · " + reason : "");
+  tile.querySelector(".state").textContent = String(state).replace("_", " ") + (reason ? " · " + reason : "");
 }
 
 function setOee(machine, oee) {
   const tile = tiles.get(machine);
-  if (tile) tile.querySelector(".oee").innerHTML = pct(oee) + '<span class="label">OEE, last 15 min</span>';
+  if (tile) tile.querySelector(".oee").replaceChildren(...pct(oee), el("span", "label", "OEE, last 15 min"));
 }
 
 function renderAndons(machine) {
@@ -71,8 +142,12 @@ function renderAndons(machine) {
   if (!tile) return;
   const open = [...(andons.get(machine)?.values() ?? [])].filter(a => a.status !== "resolved");
   tile.classList.toggle("alarm", open.some(a => a.status !== "acknowledged"));
-  tile.querySelector(".andons").innerHTML = open.map(a =>
-    `<div class="andon" data-andon="${esc(a.id)}"><span class="lvl">L${a.level}</span> ${esc(a.summary)} · <span class="age" data-since="${esc(a.raisedAt)}">${age(a.raisedAt)}</span>${a.status === "acknowledged" ? " · ack " + esc(a.acknowledgedBy) : ""}</div>`).join("");
+  tile.querySelector(".andons").replaceChildren(...open.map(a => {
+    const div = el("div", "andon", el("span", "lvl", `L${a.level}`), ` ${a.summary ?? ""} · `, ageSpan(a.raisedAt),
+      a.status === "acknowledged" ? ` · ack ${a.acknowledgedBy ?? ""}` : null);
+    div.dataset.andon = a.id;
+    return div;
+  }));
 }
 
 function onMessage(msg) {
@@ -87,18 +162,31 @@ function onMessage(msg) {
   }
 }
 
+// ---- the live feed ----------------------------------------------------------------------------------------------
+
 function connect() {
+  // The board's cookie goes with the handshake (same site); without one the API refuses it with 401.
   const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws" + (lines.length ? "?" + lines.map(l => "line=" + encodeURIComponent(l)).join("&") : "");
   socket = new WebSocket(url);
+  let opened = false;
   const conn = document.getElementById("conn");
-  socket.onopen = async () => { conn.textContent = "live"; conn.className = "live"; try { await load(); } catch (e) { console.error(e); } };
+  socket.onopen = async () => {
+    opened = true;
+    conn.textContent = "live"; conn.className = "live";
+    try { await load(); } catch (e) { console.error(e); }
+  };
   socket.onmessage = e => { try { onMessage(JSON.parse(e.data)); } catch (err) { console.error(err); } };
-  socket.onclose = () => { conn.textContent = "reconnecting"; conn.className = "down"; setTimeout(connect, 1000); };
+  socket.onclose = () => {
+    if (!needsKey) { conn.textContent = "reconnecting"; conn.className = "down"; }
+    if (!opened) checkAccess();
+    // Without a key nothing changes by itself: try now and then (a new key opened in this browser starts it again).
+    setTimeout(connect, needsKey ? 30000 : 1000);
+  };
   socket.onerror = () => socket.close();
 }
 
 setInterval(() => {
   document.getElementById("clock").textContent = new Date().toLocaleTimeString();
-  for (const el of document.querySelectorAll(".age")) el.textContent = age(el.dataset.since);
+  for (const e of document.querySelectorAll(".age")) e.textContent = age(e.dataset.since);
 }, 1000);
 connect();

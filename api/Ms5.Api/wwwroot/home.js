@@ -1,6 +1,7 @@
 // The home page (GET /): /readyz as a sentence and a table, refreshed every 15 s. /readyz answers 200 {status:"ready"}
 // or 503 {status:"not_ready"} with one entry per dependency: {status:"up"|"down", latencyMs, error?}. Text only
-// (textContent): an error message could contain markup.
+// (textContent): an error message could contain markup. /readyz needs no sign-in; who is signed in comes from
+// session.js, which also sends the page to the login page when the session has ended.
 "use strict";
 
 function cell(tag, text, cls) {
@@ -38,5 +39,6 @@ async function status() {
   }
 }
 
+ms5Session.showUser();
 status();
 setInterval(status, 15000);

@@ -2,7 +2,8 @@
 // a form that asks POST /api/reports for a shift or range report (following a 202 until the report is ready), and the
 // schedule of GET /api/reports/schedule. Plain script, no framework and nothing from outside this server: the plant
 // network may have no internet. Everything the API says is put in the page as text (textContent, never innerHTML):
-// a scope name, a shift or an error could contain markup.
+// a scope name, a shift or an error could contain markup. Who is signed in, "Sign out", and the way to the login page
+// when the session has ended (401): session.js.
 "use strict";
 
 const $ = id => document.getElementById(id);
@@ -35,9 +36,9 @@ function safeHref(href) {
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
-/** fetch, JSON in and out; body is null unless the answer is JSON (problem+json included). */
+/** fetch, JSON in and out; body is null unless the answer is JSON (problem+json included). A 401 (the session has ended) sends the page to the login page (session.js). */
 async function api(path, init = {}) {
-  const resp = await fetch(path, { cache: "no-store", ...init, headers: { Accept: "application/json", ...(init.headers ?? {}) } });
+  const resp = await ms5Session.fetch(path, { cache: "no-store", ...init, headers: { Accept: "application/json", ...(init.headers ?? {}) } });
   const type = resp.headers.get("content-type") ?? "";
   const body = type.includes("json") ? await resp.json().catch(() => null) : null;
   return { resp, body };
@@ -522,6 +523,7 @@ function done(item) {
 // ---- start ------------------------------------------------------------------------------------------------------
 
 async function start() {
+  ms5Session.showUser();
   for (const z of document.querySelectorAll(".tz")) z.textContent = z.closest("label") ? `(your time, ${browserZone()})` : `(${browserZone()})`;
   $("g-day").value = todayLocal();
   $("g-day").max = todayLocal();

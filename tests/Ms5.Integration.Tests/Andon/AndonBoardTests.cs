@@ -13,8 +13,9 @@ namespace Ms5.Integration.Tests.Andon;
 
 /// <summary>
 /// The floor's live view through a real API process: the /ws WebSocket (line subscriptions, slow clients
-/// dropped, a client that stops reading disconnected) and the /andon board in headless Chromium (a down event turns its tile; a screenshot
-/// is kept in .ms5/artifacts/andon-board.png).
+/// dropped, a client that stops reading disconnected), its clients authenticated with a board key (X-Api-Key), and the
+/// /andon board in headless Chromium, signed in the way a TV is: /andon?key=BOARD_KEY once (a down event turns its
+/// tile; a screenshot is kept in .ms5/artifacts/andon-board.png).
 /// </summary>
 [Collection("stack")]
 public sealed class AndonBoardTests(StackFixture stack)
@@ -26,14 +27,26 @@ public sealed class AndonBoardTests(StackFixture stack)
                      { "id": "board-b", "name": "Board line B", "machines": [ { "id": "bd-3", "name": "Weld BD-3", "idealCycleSeconds": 1.0 } ] } ] }
         """;
 
-    private async Task<(ChildProcess Api, Uri Url, string Topic, string AndonTopic)> StartApiAsync(string name)
+    /// <summary>An API process for the board plant, and a board key (scope board) made with the admin key.</summary>
+    private async Task<(ApiProcess Api, string BoardKey)> StartApiAsync(string name)
     {
         var plant = PlantConfigParser.Parse(PlantJson);
         await new PlantStore(stack.Db).SaveAsync(plant, PlantJson);
         var api = await ApiProcess.StartAsync(stack, name);
+        using var admin = api.Client();
+        var (_, key) = await TestAccess.CreateKeyAsync(admin, "board-tv", "board");
         // The live feed joins its group from the end of the topics: give it a moment.
         await Task.Delay(TimeSpan.FromSeconds(3));
-        return (api.Process, api.Url, api.Topic, api.AndonTopic);
+        return (api, key);
+    }
+
+    /// <summary>A WebSocket client of /ws sending the key as X-Api-Key (what a script on a gateway does).</summary>
+    private static async Task<ClientWebSocket> ConnectAsync(Uri api, string key, string query = "")
+    {
+        var ws = new ClientWebSocket();
+        ws.Options.SetRequestHeader("X-Api-Key", key);
+        await ws.ConnectAsync(new Uri($"ws://{api.Authority}/ws{query}"), CancellationToken.None);
+        return ws;
     }
 
     private static (string?, string) Message(MachineEvent e) => (e.MachineId, EventJson.ToJson(e));
@@ -41,12 +54,15 @@ public sealed class AndonBoardTests(StackFixture stack)
     [Fact]
     public async Task Board_DownEventTurnsTheTile_AndShowsAPulledAndon()
     {
-        var (api, url, topic, _) = await StartApiAsync("board");
-        using var _ = api;
+        var (started, boardKey) = await StartApiAsync("board");
+        using var api = started;
+        var (url, topic) = (api.Url, api.Topic);
         await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
-        await chromium.NavigateAsync(new Uri(url, "andon?line=board-a&line=board-b").ToString());
-        await Eventually.TrueAsync(async () => (await chromium.EvaluateAsync("document.getElementById('conn')?.className === 'live' && !!document.getElementById('tile-bd-1')")).ValueKind == JsonValueKind.True,
+        // The TV's first visit: the key becomes its board cookie and the address loses it (the lines stay).
+        await chromium.NavigateAsync(new Uri(url, $"andon?line=board-a&line=board-b&key={boardKey}").ToString());
+        await chromium.WaitForAsync("document.getElementById('conn')?.className === 'live' && !!document.getElementById('tile-bd-1')",
             TimeSpan.FromSeconds(20), () => "the board to load and connect; api: " + api.Output);
+        Assert.Equal("/andon?line=board-a&line=board-b", (await chromium.EvaluateAsync("location.pathname + location.search")).GetString());
 
         Assert.Equal(["Board line A", "Board line B"], (await chromium.EvaluateAsync("[...document.querySelectorAll('section.line h2 .line-name')].map(h => h.textContent)")).EnumerateArray().Select(e => e.GetString()));
         await stack.ProduceAsync(topic, [Message(MachineEvent.StateChange(Guid.NewGuid(), "bd-2", DateTimeOffset.UtcNow, MachineState.Running))]);
@@ -57,10 +73,12 @@ public sealed class AndonBoardTests(StackFixture stack)
             TimeSpan.FromSeconds(20), () => $"the tile to turn; api: {api.Output}", pollMs: 50);
         Assert.Equal("down · jam", (await chromium.EvaluateAsync("document.querySelector('#tile-bd-1 .state').textContent")).GetString());
 
-        // An operator pulls the cord on bd-2: the board shows the Andon with its level, live.
-        using var http = new HttpClient { BaseAddress = url };
-        var pull = await http.PostAsJsonAsync(new Uri("api/andon", UriKind.Relative), new { machineId = "bd-2", by = "carol", summary = "missing fixture" });
+        // An operator pulls the cord on bd-2: the board shows the Andon with its level, live. Who pulled it is the
+        // identity that called (here the admin key), not a name in the body.
+        using var http = api.Client();
+        var pull = await http.PostAsJsonAsync(new Uri("api/andon", UriKind.Relative), new { machineId = "bd-2", summary = "missing fixture" });
         Assert.Equal(HttpStatusCode.Created, pull.StatusCode);
+        Assert.Equal("key:" + Ms5.Api.Access.AccessBootstrap.KeyName, (await pull.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("raisedBy").GetString());
         await Eventually.TrueAsync(async () => (await chromium.EvaluateAsync("document.querySelectorAll('#tile-bd-2 .andon').length")).GetInt32() == 1,
             TimeSpan.FromSeconds(5), () => "the pulled Andon on the board", pollMs: 50);
 
@@ -68,7 +86,7 @@ public sealed class AndonBoardTests(StackFixture stack)
         Assert.True((await chromium.EvaluateAsync("document.getElementById('tile-bd-2').classList.contains('alarm')")).GetBoolean());
 
         // A line-level Andon shows in the line's header.
-        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync(new Uri("api/andon", UriKind.Relative), new { lineId = "board-b", by = "dave", summary = "no parts from upstream" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync(new Uri("api/andon", UriKind.Relative), new { lineId = "board-b", summary = "no parts from upstream" })).StatusCode);
         await Eventually.TrueAsync(
             async () => (await chromium.EvaluateAsync("document.querySelector('#line-board-b .line-andons').textContent")).GetString()?.Contains("no parts from upstream", StringComparison.Ordinal) == true,
             TimeSpan.FromSeconds(5), () => "the line Andon on the board", pollMs: 50);
@@ -88,10 +106,10 @@ public sealed class AndonBoardTests(StackFixture stack)
     [Fact]
     public async Task WebSocket_PushesOnlyTheSubscribedLines_AndSaysWhatItExpects()
     {
-        var (api, url, topic, _) = await StartApiAsync("ws");
-        using var _ = api;
-        using var ws = new ClientWebSocket();
-        await ws.ConnectAsync(new Uri($"ws://{url.Authority}/ws?line=board-b"), CancellationToken.None);
+        var (started, boardKey) = await StartApiAsync("ws");
+        using var api = started;
+        var (url, topic) = (api.Url, api.Topic);
+        using var ws = await ConnectAsync(url, boardKey, "?line=board-b");
         var hello = await ReceiveAsync(ws);
         Assert.Equal("hello", hello.GetProperty("type").GetString());
         Assert.Equal(["board-b"], hello.GetProperty("lines").EnumerateArray().Select(e => e.GetString()));
@@ -110,7 +128,7 @@ public sealed class AndonBoardTests(StackFixture stack)
         var next = await ReceiveAsync(ws);
         Assert.Equal(("bd-1", "running"), (next.GetProperty("data").GetProperty("machineId").GetString(), next.GetProperty("data").GetProperty("state").GetString()));
 
-        using var http = new HttpClient { BaseAddress = url };
+        using var http = api.Client();
         var notWs = await http.GetAsync(new Uri("ws", UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadRequest, notWs.StatusCode);
         Assert.Contains("WebSocket expected", await notWs.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -119,17 +137,17 @@ public sealed class AndonBoardTests(StackFixture stack)
     [Fact]
     public async Task WebSocket_ClientThatStopsReading_IsDisconnected_WhileAReadingClientGetsEverything()
     {
-        var (api, url, topic, _) = await StartApiAsync("slow");
-        using var _ = api;
-        using var reader = new ClientWebSocket();
-        await reader.ConnectAsync(new Uri($"ws://{url.Authority}/ws"), CancellationToken.None);
+        var (started, boardKey) = await StartApiAsync("slow");
+        using var api = started;
+        var (url, topic) = (api.Url, api.Topic);
+        using var reader = await ConnectAsync(url, boardKey);
         Assert.Equal("hello", (await ReceiveAsync(reader)).GetProperty("type").GetString());
 
         // A real socket that completes the WebSocket handshake, then never reads again (a TV on a dead Wi-Fi).
         using var stuck = new System.Net.Sockets.TcpClient { ReceiveBufferSize = 4096 };
         await stuck.ConnectAsync(IPAddress.Loopback, url.Port);
         var stream = stuck.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /ws HTTP/1.1\r\nHost: {url.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /ws HTTP/1.1\r\nHost: {url.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Api-Key: {boardKey}\r\n\r\n"));
         var head = new byte[256];
         var read = await stream.ReadAsync(head);
         Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString(head, 0, read), StringComparison.Ordinal);

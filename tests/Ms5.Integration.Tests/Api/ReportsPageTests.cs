@@ -8,8 +8,8 @@ using Ms5.Postgres;
 namespace Ms5.Integration.Tests.Api;
 
 /// <summary>
-/// The reports page (/reports) in headless Chromium against a real API process: a shift report generated through the
-/// form (201) shows in the list and its PDF downloads under the report's file name; a range report big enough to be
+/// The reports page (/reports) in headless Chromium against a real API process, signed in through the login page as
+/// an engineer (the role that may generate reports): a shift report generated through the form (201) shows in the list and its PDF downloads under the report's file name; a range report big enough to be
 /// made in the background (202) is followed until it is ready; an unknown shift shows the API's 404 detail in the
 /// form. The data is written straight into the minute buckets and state intervals (no engine), for a UTC plant whose
 /// shift ended yesterday. A screenshot is kept in .ms5/artifacts/reports-page.png.
@@ -84,8 +84,16 @@ public sealed class ReportsPageTests(StackFixture stack)
         {
             await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
             await chromium.CallAsync("Browser.setDownloadBehavior", new { behavior = "allow", downloadPath = downloads.FullName });
+            using var http = api.Client();
+            var (engineer, password) = await TestAccess.CreateUserAsync(http, "engineer", "rpt-engineer");
+
+            // Without a session the page sends the browser to the login page, which brings it back after signing in.
             await chromium.NavigateAsync(new Uri(api.Url, "reports?plant=rpt-page").ToString());
-            await Eventually.TrueAsync(async () => await TrueAsync(chromium, "document.body?.dataset.ready === 'true'"), TimeSpan.FromSeconds(20), () => "the page to load; api: " + api.Output);
+            await LoginPage.SubmitAsync(chromium, engineer, password);
+            await chromium.WaitForAsync("location.pathname === '/reports' && document.body?.dataset.ready === 'true'", TimeSpan.FromSeconds(20), () => "the reports page after signing in; api: " + api.Output);
+            Assert.Equal("?plant=rpt-page", (await chromium.EvaluateAsync("location.search")).GetString());
+            await chromium.WaitForAsync("!document.getElementById('who').hidden", TimeSpan.FromSeconds(10), () => "who is signed in");
+            Assert.Equal(engineer, (await chromium.EvaluateAsync("document.getElementById('who-name').textContent")).GetString());
             Assert.Equal("rpt-page", (await chromium.EvaluateAsync("document.getElementById('f-plant').value")).GetString());
             Assert.Equal("No report matches these filters.", (await chromium.EvaluateAsync("document.getElementById('list-status').textContent")).GetString());
 
@@ -107,7 +115,6 @@ public sealed class ReportsPageTests(StackFixture stack)
                 },
                 TimeSpan.FromSeconds(30), () => $"the report in the form and the list; form error: '{formError}'\napi: {api.Output}");
             var id = (await chromium.EvaluateAsync("document.querySelector('#reports tbody tr.fresh').dataset.id")).GetString()!;
-            using var http = new HttpClient { BaseAddress = api.Url };
             var item = await http.GetFromJsonAsync<JsonElement>(new Uri($"api/reports/{id}", UriKind.Relative));
             Assert.Equal(("shift", "early", dayText, "ready", "rpt-line"), (item.GetProperty("kind").GetString(), item.GetProperty("shift").GetString(),
                 item.GetProperty("day").GetString(), item.GetProperty("status").GetString(), item.GetProperty("lineId").GetString()));

@@ -19,15 +19,16 @@ internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, s
 
     /// <summary>
     /// Starts it and returns once /healthz answers; fails with its output when it does not within 20 s.
-    /// <paramref name="settings"/>: more environment variables (e.g. Reports__MaxSyncMachineMinutes).
+    /// <paramref name="settings"/>: more environment variables (e.g. Reports__MaxSyncMachineMinutes); <paramref name="url"/>:
+    /// where it listens (a free port when not given; the address of a stopped one to start it again there).
     /// </summary>
-    public static async Task<ApiProcess> StartAsync(StackFixture stack, string name, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<ApiProcess> StartAsync(StackFixture stack, string name, IReadOnlyDictionary<string, string>? settings = null, Uri? url = null)
     {
         var topic = $"test.{stack.RunId}.{name}";
         var andonTopic = $"test.{stack.RunId}.{name}-andon";
         var oeeTopic = $"test.{stack.RunId}.{name}-oee";
         await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2, [andonTopic] = 1, [oeeTopic] = 1 });
-        var url = new Uri($"http://127.0.0.1:{TestAlertmanager.FreePort()}/");
+        url ??= new Uri($"http://127.0.0.1:{TestAlertmanager.FreePort()}/");
         var env = new Dictionary<string, string>
         {
             ["MS5_API_URL"] = url.ToString().TrimEnd('/'),

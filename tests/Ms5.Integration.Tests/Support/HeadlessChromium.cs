@@ -96,6 +96,78 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         return r.GetProperty("result").TryGetProperty("value", out var v) ? v.Clone() : default;
     }
 
+    /// <summary>
+    /// Whether a JavaScript expression is true now; false while the page is between documents (a navigation or a
+    /// redirect destroys the context the expression ran in), so it can be polled across navigations.
+    /// </summary>
+    public async Task<bool> IsTrueAsync(string expression)
+    {
+        try
+        {
+            return (await EvaluateAsync(expression)).ValueKind == JsonValueKind.True;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Polls <paramref name="expression"/> until it is true (across navigations); fails naming <paramref name="what"/>.</summary>
+    public async Task WaitForAsync(string expression, TimeSpan timeout, Func<string> what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await IsTrueAsync(expression))
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for {what()}; the page: {await PageStateAsync()}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The page's address and the start of its text, for a failure message.</summary>
+    public async Task<string> PageStateAsync()
+    {
+        try
+        {
+            var v = await EvaluateAsync("location.href + ' | ' + (document.body?.innerText ?? '').slice(0, 300)");
+            return v.ValueKind == JsonValueKind.String ? v.GetString()! : v.ToString();
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    /// <summary>Reloads the page and returns once the new document is there (a marker set on the old one is gone).</summary>
+    public async Task ReloadAsync()
+    {
+        await EvaluateAsync("window.__ms5BeforeReload = true");
+        await CallAsync("Page.reload", new { ignoreCache = true });
+        await WaitForAsync("window.__ms5BeforeReload !== true && document.readyState !== 'loading'", TimeSpan.FromSeconds(20), () => "the reloaded page");
+    }
+
+    /// <summary>Saves a screenshot as .ms5/artifacts/<paramref name="name"/> (to look at what a test saw).</summary>
+    public async Task<byte[]> SaveScreenshotAsync(string name)
+    {
+        var png = await ScreenshotAsync();
+        var dir = Path.Combine(Repo.Root, ".ms5", "artifacts");
+        Directory.CreateDirectory(dir);
+        await File.WriteAllBytesAsync(Path.Combine(dir, name), png);
+        return png;
+    }
+
+    /// <summary>The cookies the browser would send to <paramref name="url"/>, HttpOnly ones included (DevTools sees them; scripts do not).</summary>
+    public async Task<IReadOnlyList<BrowserCookie>> CookiesAsync(Uri url)
+    {
+        var r = await CallAsync("Network.getCookies", new { urls = new[] { url.ToString() } });
+        return r.GetProperty("cookies").EnumerateArray().Select(c => new BrowserCookie(
+            c.GetProperty("name").GetString()!, c.GetProperty("value").GetString()!, c.GetProperty("httpOnly").GetBoolean(),
+            c.TryGetProperty("sameSite", out var s) ? s.GetString() : null, c.GetProperty("path").GetString()!)).ToList();
+    }
+
     public async Task<byte[]> ScreenshotAsync() =>
         Convert.FromBase64String((await CallAsync("Page.captureScreenshot", new { format = "png" })).GetProperty("data").GetString()!);
 
@@ -153,3 +225,6 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A cookie as Chromium holds it.</summary>
+internal sealed record BrowserCookie(string Name, string Value, bool HttpOnly, string? SameSite, string Path);
