@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Ms5.Analytics.Access;
@@ -24,7 +23,8 @@ internal sealed record LoginResult(LoginOutcome Outcome, Ms5User? User, IReadOnl
 /// </summary>
 internal sealed class LoginService(UserManager<Ms5User> users, AccessDbContext context, AccessOptions options, TimeProvider time)
 {
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+    /// <summary>Attempts on one name are serialised by one of a fixed set of locks (memory stays bounded whatever names are tried).</summary>
+    private static readonly SemaphoreSlim[] Gates = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     /// <summary>A hash to verify against when the user does not exist, so that both cases take as long.</summary>
     private static readonly string DummyHash = new PasswordHasher<Ms5User>().HashPassword(new Ms5User(), Guid.NewGuid().ToString());
@@ -33,7 +33,7 @@ internal sealed class LoginService(UserManager<Ms5User> users, AccessDbContext c
 
     public async Task<LoginResult> LoginAsync(string userName, string password, string? totpCode, string? recoveryCode, CancellationToken ct)
     {
-        var gate = Gates.GetOrAdd(users.NormalizeName(userName) ?? userName, _ => new SemaphoreSlim(1, 1));
+        var gate = Gates[(uint)StringComparer.Ordinal.GetHashCode(users.NormalizeName(userName) ?? userName) % (uint)Gates.Length];
         await gate.WaitAsync(ct);
         try
         {
@@ -73,7 +73,7 @@ internal sealed class LoginService(UserManager<Ms5User> users, AccessDbContext c
             }
 
             var ok = totpCode is not null
-                ? await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, totpCode.Replace(" ", "", StringComparison.Ordinal))
+                ? await Totp.VerifyOnceAsync(users, user, totpCode)
                 : (await users.RedeemTwoFactorRecoveryCodeAsync(user, recoveryCode!.Trim())).Succeeded;
             if (!ok)
             {
@@ -96,5 +96,28 @@ internal sealed class LoginService(UserManager<Ms5User> users, AccessDbContext c
         return next.LockedUntil is { } until
             ? new LoginResult(LoginOutcome.LockedOut, user, [], until, true)
             : new LoginResult(outcome, user, [], null, false);
+    }
+}
+
+/// <summary>
+/// TOTP codes through Identity's authenticator provider, each accepted once: the last accepted code is kept with the
+/// account (user_tokens), so a code seen over a shoulder or replayed from a log within its 30-second window fails.
+/// </summary>
+internal static class Totp
+{
+    private const string Provider = "[MS5]";
+    private const string LastCode = "LastTotpCode";
+
+    public static async Task<bool> VerifyOnceAsync(UserManager<Ms5User> users, Ms5User user, string code)
+    {
+        code = code.Replace(" ", "", StringComparison.Ordinal);
+        if (!await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code)
+            || await users.GetAuthenticationTokenAsync(user, Provider, LastCode) == code)
+        {
+            return false;
+        }
+
+        await users.SetAuthenticationTokenAsync(user, Provider, LastCode, code);
+        return true;
     }
 }

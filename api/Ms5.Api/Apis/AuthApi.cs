@@ -284,7 +284,7 @@ internal static class AuthApi
             return TypedResults.Problem(statusCode: 409, title: "No authenticator", detail: "start with POST /api/auth/2fa/setup");
         }
 
-        if (!await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code!))
+        if (!await Totp.VerifyOnceAsync(users, user, code!))
         {
             await audit.RecordAsync(ctx, $"auth.2fa.{action}", user.UserName!, "invalid_code");
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["is wrong or expired: check the authenticator app's clock"] }, title: "Invalid two-factor code");

@@ -24,7 +24,7 @@ internal static class BoardApi
     public static void MapBoardApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/board", GetAsync).RequireAuthorization(AccessPolicies.Board).WithName("GetBoard").WithTags("andon").WithSummary("Lines and machines with state, 15-minute OEE and open Andons.");
-        app.Map("/ws", async (HttpContext ctx, LiveHub hub) =>
+        app.Map("/ws", async (HttpContext ctx, LiveHub hub, TimeProvider time) =>
         {
             if (!ctx.WebSockets.IsWebSocketRequest)
             {
@@ -33,7 +33,11 @@ internal static class BoardApi
 
             var lines = ctx.Request.Query["line"].Where(l => !string.IsNullOrEmpty(l)).Select(l => l!).ToHashSet(StringComparer.Ordinal);
             using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
-            await hub.ServeAsync(socket, lines.Count == 0 ? null : lines, ctx.RequestAborted);
+            using var connection = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+            var watch = Access.CredentialWatch.WatchAsync(ctx, connection, time);
+            await hub.ServeAsync(socket, lines.Count == 0 ? null : lines, connection.Token);
+            await connection.CancelAsync();
+            await watch;
             return Results.Empty;
         }).RequireAuthorization(AccessPolicies.Board).WithName("LiveWebSocket").WithTags("andon");
         app.MapGet("/andon", async (HttpContext ctx, IWebHostEnvironment env, HttpResponse response, NpgsqlDataSource db, Access.AccessOptions access, TimeProvider time) =>

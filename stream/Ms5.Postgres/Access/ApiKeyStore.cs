@@ -53,12 +53,14 @@ public static class ApiKeyStore
         return await ReadAsync(cmd, ct);
     }
 
-    /// <summary>Revokes the key (and the board sessions opened with it); false when there is no such key or it was revoked already.</summary>
+    /// <summary>
+    /// Revokes the key; false when there is no such key or it was revoked already. The board sessions opened with it end
+    /// with it (a session of a key is accepted only while its key is valid), and say why.
+    /// </summary>
     public static async Task<bool> RevokeAsync(NpgsqlDataSource db, Guid id, DateTimeOffset now, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            WITH k AS (UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id),
-                 s AS (UPDATE web_sessions SET revoked_at = $2 WHERE api_key_id IN (SELECT id FROM k) AND revoked_at IS NULL)
+            WITH k AS (UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id)
             SELECT count(*) FROM k
             """);
         cmd.Parameters.AddWithValue(id);

@@ -369,7 +369,9 @@ public sealed class BrowserAccessTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.OK, setup.StatusCode);
         var sharedKey = (await setup.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sharedKey").GetString()!;
         var totp = new Totp(Base32Encoding.ToBytes(sharedKey));
-        var enable = await http.PostAsJsonAsync(new Uri("api/auth/2fa/enable", UriKind.Relative), new { code = totp.ComputeTotp() });
+        // A code is accepted once: enrol with the previous 30-second step's (still inside the accepted window), so the
+        // current one is left for the sign-in.
+        var enable = await http.PostAsJsonAsync(new Uri("api/auth/2fa/enable", UriKind.Relative), new { code = totp.ComputeTotp(DateTime.UtcNow.AddSeconds(-30)) });
         Assert.True(enable.StatusCode == HttpStatusCode.OK, await enable.Content.ReadAsStringAsync());
         var codes = (await enable.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!).ToList();
         return (totp, codes);
