@@ -10,10 +10,13 @@ namespace Ms5.Api.Access;
 /// that password; with <see cref="AccessOptions.BootstrapApiKeyFile"/> set, makes sure that key exists (scope admin,
 /// named "bootstrap-admin"). There is no built-in account or key: without these files MS5 starts with none, and says so.
 /// </summary>
-internal sealed class AccessBootstrap(IServiceScopeFactory scopes, AccessOptions options, SigningKey key, NpgsqlDataSource db, TimeProvider time, ILogger<AccessBootstrap> logger) : IHostedService
+internal sealed class AccessBootstrap(IServiceScopeFactory scopes, AccessOptions options, SigningKey key, NpgsqlDataSource db, TimeProvider time, ILogger<AccessBootstrap> logger) : IHostedService, IDisposable
 {
     public const string AdminName = "admin";
     public const string KeyName = "bootstrap-admin";
+
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _retry = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -22,6 +25,57 @@ internal sealed class AccessBootstrap(IServiceScopeFactory scopes, AccessOptions
             logger.LogWarning("No token signing key configured (Ms5:Auth:SigningKeyFile / MS5_AUTH_SIGNING_KEY_FILE): using one made at start; access tokens stop working when this process restarts");
         }
 
+        try
+        {
+            await BootstrapAsync(cancellationToken);
+        }
+        catch (Exception ex) when (Unreachable(ex))
+        {
+            // The API still starts (/readyz says postgres is down); the account and key are set up once PostgreSQL answers.
+            logger.LogError("PostgreSQL is unreachable ({Error}): the bootstrap account and API key are set up once it answers", ex.Message);
+            _retry = RetryAsync(_stopping.Token);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        try
+        {
+            await _retry;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>A connection failure (directly, or wrapped by EF Core's execution strategy), not a problem with the data.</summary>
+    private static bool Unreachable(Exception ex) => ex is NpgsqlException { IsTransient: true } || ex.InnerException is NpgsqlException { IsTransient: true };
+
+    private async Task RetryAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), time, ct);
+            try
+            {
+                await BootstrapAsync(ct);
+                logger.LogInformation("PostgreSQL answers again: access bootstrap done");
+                return;
+            }
+            catch (Exception ex) when (Unreachable(ex))
+            {
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Access bootstrap failed");
+                return;
+            }
+        }
+    }
+
+    private async Task BootstrapAsync(CancellationToken cancellationToken)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<Ms5User>>();
         if (options.BootstrapAdminPasswordFile is { Length: > 0 } pwFile && !users.Users.Any())
@@ -58,5 +112,5 @@ internal sealed class AccessBootstrap(IServiceScopeFactory scopes, AccessOptions
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public void Dispose() => _stopping.Dispose();
 }

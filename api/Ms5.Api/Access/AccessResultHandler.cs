@@ -31,6 +31,13 @@ internal sealed class AccessResultHandler(AccessMetrics metrics) : IAuthorizatio
                 return;
             }
 
+            if (AuthFailure.IsUnavailable(context))
+            {
+                context.Response.Headers.RetryAfter = "5";
+                await Results.Problem(statusCode: 503, title: "Cannot check credentials", detail: AuthFailure.Get(context)).ExecuteAsync(context);
+                return;
+            }
+
             var failure = AuthFailure.Get(context);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = failure is null ? "Bearer" : $"Bearer error=\"invalid_token\"";

@@ -150,8 +150,24 @@ internal static class AccessServices
     /// <summary>After logout or a replayed refresh token, the family's access tokens stop working too (checked every few seconds per family).</summary>
     private static async Task RefuseRevokedFamily(TokenValidatedContext c)
     {
-        if (c.Principal?.FindFirst(Ms5Claims.Family)?.Value is { } f && Guid.TryParse(f, out var family)
-            && await c.HttpContext.RequestServices.GetRequiredService<RevokedFamilies>().IsRevokedAsync(family, c.HttpContext.RequestAborted))
+        if (c.Principal?.FindFirst(Ms5Claims.Family)?.Value is not { } f || !Guid.TryParse(f, out var family))
+        {
+            return;
+        }
+
+        bool revoked;
+        try
+        {
+            revoked = await c.HttpContext.RequestServices.GetRequiredService<RevokedFamilies>().IsRevokedAsync(family, c.HttpContext.RequestAborted);
+        }
+        catch (NpgsqlException ex) when (ex.IsTransient)
+        {
+            AuthFailure.SetUnavailable(c.HttpContext);
+            c.Fail("the credential cannot be checked now: the database is unreachable");
+            return;
+        }
+
+        if (revoked)
         {
             AuthFailure.Set(c.HttpContext, "this session has been signed out");
             c.Fail("this session has been signed out");
@@ -249,4 +265,13 @@ internal static class AuthFailure
     public static void Set(HttpContext ctx, string why) => ctx.Items[Key] = why;
 
     public static string? Get(HttpContext ctx) => ctx.Items.TryGetValue(Key, out var v) ? v as string : null;
+
+    /// <summary>The credential could not be checked (the database did not answer): a 503, not a 401.</summary>
+    public static void SetUnavailable(HttpContext ctx)
+    {
+        ctx.Items[Key] = "the credential cannot be checked now: the database is unreachable";
+        ctx.Items[Key + ".unavailable"] = true;
+    }
+
+    public static bool IsUnavailable(HttpContext ctx) => ctx.Items.ContainsKey(Key + ".unavailable");
 }

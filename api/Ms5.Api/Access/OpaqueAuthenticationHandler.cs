@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,19 @@ internal sealed class OpaqueAuthenticationHandler(
             return AuthenticateResult.Fail("a request from another site may not use this browser's MS5 session");
         }
 
-        var (principal, failure) = await credentials.ResolveAsync(secret, source, Context.RequestAborted);
+        ClaimsPrincipal? principal;
+        string? failure;
+        try
+        {
+            (principal, failure) = await credentials.ResolveAsync(secret, source, Context.RequestAborted);
+        }
+        catch (Npgsql.NpgsqlException ex) when (ex.IsTransient)
+        {
+            // The credential cannot be checked now: endpoints that need it answer 503, /healthz and /readyz still answer.
+            AuthFailure.SetUnavailable(Context);
+            return AuthenticateResult.Fail("the credential cannot be checked now: the database is unreachable");
+        }
+
         if (principal is null)
         {
             AuthFailure.Set(Context, failure ?? "invalid credential");

@@ -160,4 +160,20 @@ public sealed class ApiKeyTests(StackFixture stack)
         Assert.Contains("not accepted", await DetailOf(resp), StringComparison.Ordinal);
         Assert.Equal(1, await stack.ScalarAsync("SELECT count(*) FROM pg_tables WHERE tablename = 'api_keys'"));
     }
+
+    [Fact]
+    public async Task WithTheDatabaseUnreachable_TheApiStarts_AKeyGets503_AndHealthStillAnswers()
+    {
+        await using var api = new ApiFactory(stack, "Host=127.0.0.1;Port=1;Username=ms5;Database=nope;Timeout=2");
+        var admin = api.CreateClient();
+
+        var machines = await admin.GetAsync(U("/api/machines"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, machines.StatusCode);
+        Assert.Contains("database is unreachable", await DetailOf(machines), StringComparison.Ordinal);
+        Assert.Equal("5", machines.Headers.GetValues("Retry-After").Single());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.Anonymous().GetAsync(U("/api/machines"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(U("/healthz"))).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await admin.GetAsync(U("/readyz"))).StatusCode);
+    }
 }
