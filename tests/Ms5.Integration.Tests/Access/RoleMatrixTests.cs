@@ -97,6 +97,27 @@ public sealed class RoleMatrixTests(StackFixture stack, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task TheFiveOpenEndpoints_AnswerWithoutCredentials()
+    {
+        await using var api = new ApiFactory(stack);
+        var anon = api.Anonymous();
+        (string Endpoint, HttpMethod Method, string Path, string? Body, int Expected)[] open =
+        [
+            ("GET /healthz", HttpMethod.Get, "/healthz", null, 200),
+            ("GET /readyz", HttpMethod.Get, "/readyz", null, 200),
+            ("* /metrics", HttpMethod.Get, "/metrics", null, 200),
+            ("POST /api/auth/login", HttpMethod.Post, "/api/auth/login", "{}", 400),
+            ("POST /api/auth/refresh", HttpMethod.Post, "/api/auth/refresh", "{}", 400),
+        ];
+        Assert.Equal(ExpectedAccess.AnonymousEndpoints.Order(StringComparer.Ordinal), open.Select(o => o.Endpoint).Order(StringComparer.Ordinal));
+        foreach (var o in open)
+        {
+            using var response = await anon.SendAsync(Request((o.Endpoint, o.Method, o.Path, o.Body)));
+            Assert.True((int)response.StatusCode == o.Expected, $"{o.Endpoint}: {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
     public async Task EveryRoleAndScope_OnEveryEndpoint_GetsExactlyWhatItsPolicyAllows()
     {
         await AccessTestKit.EnsurePlantAsync(stack);
