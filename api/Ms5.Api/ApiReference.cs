@@ -89,7 +89,16 @@ public static class ApiReference
             o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
             o.DisableAgent();
             o.OpenApiRoutePattern = DocumentPattern;
-        }).RequireAuthorization(AccessPolicies.Read);
+        }).RequireAuthorization(AccessPolicies.Read)
+            // Scalar marks its script and icon endpoints AllowAnonymous, which would override the policy: only /healthz,
+            // /readyz, /metrics and signing in are anonymous. The page that loads them needs a viewer anyway.
+            .Finally(b =>
+            {
+                foreach (var anonymous in b.Metadata.OfType<IAllowAnonymous>().ToList())
+                {
+                    b.Metadata.Remove(anonymous);
+                }
+            });
         app.MapGet("/api/reference", () => Results.Redirect(ReferencePath)).RequireAuthorization(AccessPolicies.Read).ExcludeFromDescription();
         return app;
     }

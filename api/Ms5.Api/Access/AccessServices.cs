@@ -150,8 +150,24 @@ internal static class AccessServices
     /// <summary>After logout or a replayed refresh token, the family's access tokens stop working too (checked every few seconds per family).</summary>
     private static async Task RefuseRevokedFamily(TokenValidatedContext c)
     {
-        if (c.Principal?.FindFirst(Ms5Claims.Family)?.Value is { } f && Guid.TryParse(f, out var family)
-            && await c.HttpContext.RequestServices.GetRequiredService<RevokedFamilies>().IsRevokedAsync(family, c.HttpContext.RequestAborted))
+        if (c.Principal?.FindFirst(Ms5Claims.Family)?.Value is not { } f || !Guid.TryParse(f, out var family))
+        {
+            return;
+        }
+
+        bool revoked;
+        try
+        {
+            revoked = await c.HttpContext.RequestServices.GetRequiredService<RevokedFamilies>().IsRevokedAsync(family, c.HttpContext.RequestAborted);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException })
+        {
+            AuthFailure.SetUnavailable(c.HttpContext, "the credential cannot be checked now: the database is unreachable");
+            c.Fail("the credential cannot be checked now: the database is unreachable");
+            return;
+        }
+
+        if (revoked)
         {
             AuthFailure.Set(c.HttpContext, "this session has been signed out");
             c.Fail("this session has been signed out");

@@ -41,7 +41,7 @@ internal sealed class OpaqueAuthenticationHandler(
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException })
         {
             // The credential cannot be checked now: a 503 for endpoints that need it, nothing for anonymous ones (/readyz).
-            AuthFailure.SetUnavailable(Context, "credentials cannot be checked: the database is not reachable");
+            AuthFailure.SetUnavailable(Context, "the credential cannot be checked now: the database is unreachable");
             return AuthenticateResult.Fail("credential store unavailable");
         }
 

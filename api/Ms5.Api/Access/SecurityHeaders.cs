@@ -21,6 +21,20 @@ internal static class SecurityHeaders
         h.ContentSecurityPolicy = ctx.Request.Path.StartsWithSegments("/docs", StringComparison.Ordinal) ? DocsPolicy : PagePolicy;
         return next(ctx);
     });
+
+    /// <summary>
+    /// A query string with a NUL character (%00) is refused with a 400: PostgreSQL cannot hold NUL in text, so such a
+    /// value would otherwise reach a query parameter and fail there as a 500. (Kestrel already refuses %00 in the path.)
+    /// </summary>
+    public static IApplicationBuilder UseMs5QueryGuard(this IApplicationBuilder app) => app.Use((ctx, next) =>
+    {
+        if (ctx.Request.QueryString.HasValue && ctx.Request.Query.Any(kv => kv.Key.Contains('\0', StringComparison.Ordinal) || kv.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true)))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid query", detail: "query parameters must not contain NUL characters (%00)").ExecuteAsync(ctx);
+        }
+
+        return next(ctx);
+    });
 }
 
 /// <summary>

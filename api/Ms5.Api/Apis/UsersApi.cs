@@ -157,7 +157,9 @@ internal static partial class UsersApi
 
         await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, 0).SetProperty(u => u.LockoutEnd, (DateTimeOffset?)null));
         await audit.RecordAsync(ctx, "user.unlock", userName, "success");
-        return TypedResults.Ok(await DescribeAsync(users, (await users.FindByIdAsync(user.Id))!, time));
+        // ExecuteUpdate bypasses the change tracker: the tracked account still shows the lockout until reloaded.
+        await db.Entry(user).ReloadAsync();
+        return TypedResults.Ok(await DescribeAsync(users, user, time));
     }
 
     private static async Task<IResult> DeleteAsync(string userName, HttpContext ctx, UserManager<Ms5User> users, AuditTrail audit, OpaqueCredentials credentials, RevokedFamilies revoked)

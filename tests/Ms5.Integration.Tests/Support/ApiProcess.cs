@@ -12,7 +12,7 @@ internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, s
     /// <summary>An HTTP client for this API sending the run's admin key.</summary>
     public HttpClient Client(TimeSpan? timeout = null)
     {
-        var http = new HttpClient { BaseAddress = Url, Timeout = timeout ?? TimeSpan.FromSeconds(100) };
+        var http = new HttpClient(Handler(Url)) { BaseAddress = Url, Timeout = timeout ?? TimeSpan.FromSeconds(100) };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
         return http;
     }
@@ -28,7 +28,8 @@ internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, s
         var andonTopic = $"test.{stack.RunId}.{name}-andon";
         var oeeTopic = $"test.{stack.RunId}.{name}-oee";
         await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2, [andonTopic] = 1, [oeeTopic] = 1 });
-        url ??= new Uri($"http://127.0.0.1:{TestAlertmanager.FreePort()}/");
+        // settings may give MS5_API_URL (e.g. https://127.0.0.1:PORT with MS5_TLS_CERT_FILE and MS5_TLS_KEY_FILE).
+        url ??= settings is not null && settings.TryGetValue("MS5_API_URL", out var given) ? new Uri(given.TrimEnd('/') + "/") : new Uri($"http://127.0.0.1:{TestAlertmanager.FreePort()}/");
         var env = new Dictionary<string, string>
         {
             ["MS5_API_URL"] = url.ToString().TrimEnd('/'),
@@ -53,7 +54,7 @@ internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, s
         }
 
         var api = ChildProcess.Start(Repo.Dll("api/Ms5.Api", "Ms5.Api"), env);
-        using var http = new HttpClient();
+        using var http = new HttpClient(Handler(url));
         for (var i = 0; i < 200; i++)
         {
             try
@@ -73,6 +74,11 @@ internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, s
         api.Dispose();
         throw new InvalidOperationException("the API did not start: " + api.Output);
     }
+
+    /// <summary>Over HTTPS the test's own self-signed certificate is accepted (on the loopback address only).</summary>
+    private static HttpClientHandler Handler(Uri url) => url.Scheme == Uri.UriSchemeHttps && url.IsLoopback
+        ? new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator }
+        : new HttpClientHandler();
 
     public string Output => Process.Output;
 
