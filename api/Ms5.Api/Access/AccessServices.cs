@@ -42,6 +42,7 @@ internal static class AccessServices
         services.AddSingleton<IAuthorizationHandler, PolicyHandler>();
         services.AddScoped<LoginService>();
         services.AddHostedService<AccessBootstrap>();
+        services.AddExceptionHandler<DatabaseUnavailable>();
 
         services.AddDbContext<AccessDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()).UseSnakeCaseNamingConvention());
         services.AddIdentityCore<Ms5User>(o =>

@@ -33,7 +33,17 @@ internal sealed class OpaqueCredentials(NpgsqlDataSource db, IServiceScopeFactor
 
     private readonly ConcurrentDictionary<string, (ClaimsPrincipal? Principal, string? Failure, DateTimeOffset Until, Guid? KeyId)> _cache = new(StringComparer.Ordinal);
 
-    public void Forget() => _cache.Clear();
+    /// <summary>How long a credential checked good may still be used while PostgreSQL cannot be asked.</summary>
+    public static readonly TimeSpan OutageGrace = TimeSpan.FromMinutes(15);
+
+    private readonly ConcurrentDictionary<string, (ClaimsPrincipal Principal, DateTimeOffset At)> _lastGood = new(StringComparer.Ordinal);
+
+    /// <summary>Forgets every cached answer (after a revocation or a role change on this instance).</summary>
+    public void Forget()
+    {
+        _cache.Clear();
+        _lastGood.Clear();
+    }
 
     /// <summary>The credential a request carries, if any (headers first, then the cookie, then ?key= where allowed).</summary>
     public static (string? Secret, CredentialSource Source) Find(HttpRequest request)
@@ -75,8 +85,39 @@ internal sealed class OpaqueCredentials(NpgsqlDataSource db, IServiceScopeFactor
             return (hit.Principal, hit.Failure);
         }
 
-        var (principal, failure, keyId) = source == CredentialSource.Cookie ? await SessionAsync(secret, now, ct) : await KeyAsync(secret, now, ct);
+        ClaimsPrincipal? principal;
+        string? failure;
+        Guid? keyId;
+        try
+        {
+            (principal, failure, keyId) = source == CredentialSource.Cookie ? await SessionAsync(secret, now, ct) : await KeyAsync(secret, now, ct);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException })
+        {
+            // PostgreSQL is away: a credential that was valid a moment ago stays valid for a while, so gateways keep
+            // ingesting (that needs Kafka only) and boards keep showing the floor; anything never seen is a 503.
+            if (_lastGood.TryGetValue(cacheKey, out var good) && now - good.At < OutageGrace)
+            {
+                return (good.Principal, null);
+            }
+
+            throw;
+        }
+
         _cache[cacheKey] = (principal, failure, now + CacheFor, keyId);
+        if (principal is not null)
+        {
+            _lastGood[cacheKey] = (principal, now);
+        }
+        else
+        {
+            _lastGood.TryRemove(cacheKey, out _);
+        }
+
+        if (_lastGood.Count > 100_000)
+        {
+            _lastGood.Clear();
+        }
         if (keyId is { } id)
         {
             await ApiKeyStore.TouchAsync(db, id, now, ct);
