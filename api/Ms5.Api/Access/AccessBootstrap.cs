@@ -73,6 +73,7 @@ internal sealed class AccessBootstrap(IServiceScopeFactory scopes, AccessOptions
             }
 
             await users.AddToRoleAsync(admin, AccessRoles.Admin);
+            await AuditStore.AppendAsync(db, "bootstrap", "none", "user.create", AdminName, "success", null, $"roles admin; password from {pwFile}", cancellationToken);
             logger.LogInformation("Created account {User} (role admin) from {File}", AdminName, pwFile);
         }
         else if (!users.Users.Any())
@@ -92,6 +93,7 @@ internal sealed class AccessBootstrap(IServiceScopeFactory scopes, AccessOptions
             if (await ApiKeyStore.EnsureBootstrapAsync(db, record, Secrets.Hash(secret), cancellationToken))
             {
                 logger.LogInformation("Registered the admin API key from {File}", keyFile);
+                await AuditStore.AppendAsync(db, "bootstrap", "none", "apikey.create", $"{record.Id} ({KeyName})", "success", null, $"scopes admin; key from {keyFile}", cancellationToken);
             }
         }
     }

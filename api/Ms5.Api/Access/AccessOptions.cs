@@ -45,6 +45,12 @@ public sealed class AccessOptions : ISelfValidatingOptions
 
     public RateLimitOptions RateLimits { get; set; } = new();
 
+    /// <summary>
+    /// Addresses of reverse proxies in front of the API (comma-separated IPs, e.g. a TLS-terminating proxy): from these
+    /// only, X-Forwarded-For and X-Forwarded-Proto are believed (client address for limits and the audit, HTTPS for cookies).
+    /// </summary>
+    public string? TrustedProxies { get; set; }
+
     public bool IsProduction => string.Equals(Profile, "production", StringComparison.OrdinalIgnoreCase);
 
     public IEnumerable<string> Validate()
@@ -92,6 +98,14 @@ public sealed class AccessOptions : ISelfValidatingOptions
         if (Oidc.Authority is { Length: > 0 } && string.IsNullOrEmpty(Oidc.Audience))
         {
             yield return "Ms5:Auth:Oidc:Audience is required when Oidc:Authority is set";
+        }
+
+        foreach (var proxy in (TrustedProxies ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!System.Net.IPAddress.TryParse(proxy, out _))
+            {
+                yield return $"Ms5:Auth:TrustedProxies: '{proxy}' is not an IP address";
+            }
         }
 
         foreach (var p in RateLimits.Validate())

@@ -65,7 +65,7 @@ internal sealed class AccessResultHandler(AccessMetrics metrics) : IAuthorizatio
     /// <summary>The query minus any key=: a refused key must not travel on in the login page's address.</summary>
     private static string QueryWithoutKey(HttpRequest request)
     {
-        var kept = request.Query.Where(kv => kv.Key != "key").SelectMany(kv => kv.Value.Select(v => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(v ?? ""))).ToList();
+        var kept = request.Query.Where(kv => !string.Equals(kv.Key, "key", StringComparison.OrdinalIgnoreCase)).SelectMany(kv => kv.Value.Select(v => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(v ?? ""))).ToList();
         return kept.Count == 0 ? "" : "?" + string.Join('&', kept);
     }
 }

@@ -36,6 +36,7 @@ internal static class AccessServices
         services.AddSingleton<OpaqueCredentials>();
         services.AddSingleton<RevokedFamilies>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<FailedCredentialThrottle>();
         services.AddSingleton<AccessMetrics>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessResultHandler>();

@@ -22,8 +22,18 @@ internal static class CredentialWatch
             while (!connection.IsCancellationRequested)
             {
                 await Task.Delay(Every, time, connection.Token);
-                var stillValid = (expires is null || time.GetUtcNow() < expires)
-                    && (secret is null || (await credentials.ResolveAsync(secret, source, connection.Token)).Principal is not null);
+                bool stillValid;
+                try
+                {
+                    stillValid = (expires is null || time.GetUtcNow() < expires)
+                        && (secret is null || (await credentials.ResolveAsync(secret, source, connection.Token)).Principal is not null);
+                }
+                catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException)
+                {
+                    // The database is away: the connection stays (it was valid, and the board keeps showing the floor); checked again next round.
+                    continue;
+                }
+
                 if (!stillValid)
                 {
                     await connection.CancelAsync();
@@ -33,10 +43,6 @@ internal static class CredentialWatch
         }
         catch (OperationCanceledException)
         {
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException)
-        {
-            // The database is away: the connection stays (it was valid, and the board keeps showing the floor).
         }
     }
 }

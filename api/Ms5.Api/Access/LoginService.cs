@@ -57,6 +57,7 @@ internal sealed class LoginService(UserManager<Ms5User> users, AccessDbContext c
         var now = time.GetUtcNow();
         if (Lockout.IsLockedOut(user.LockoutEnd, now))
         {
+            users.PasswordHasher.VerifyHashedPassword(user, DummyHash, password);
             return new LoginResult(LoginOutcome.LockedOut, user, [], user.LockoutEnd, false);
         }
 

@@ -13,7 +13,7 @@ namespace Ms5.Api.Access;
 /// site) is refused even though SameSite=Strict should already have kept the cookie away.
 /// </summary>
 internal sealed class OpaqueAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, OpaqueCredentials credentials)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, OpaqueCredentials credentials, FailedCredentialThrottle failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ms5-opaque";
@@ -26,10 +26,18 @@ internal sealed class OpaqueAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        if (source == CredentialSource.Cookie && !HttpMethods.IsGet(Request.Method) && !HttpMethods.IsHead(Request.Method) && CrossSite(Request))
+        // Changes, and WebSocket upgrades (GETs that open a channel), with a session cookie must come from MS5's own pages.
+        if (source == CredentialSource.Cookie && (Context.WebSockets.IsWebSocketRequest || (!HttpMethods.IsGet(Request.Method) && !HttpMethods.IsHead(Request.Method))) && CrossSite(Request))
         {
             AuthFailure.Set(Context, "a request from another site may not use this browser's MS5 session");
             return AuthenticateResult.Fail("a request from another site may not use this browser's MS5 session");
+        }
+
+        var address = RateLimits.Address(Context);
+        if (failures.Blocked(address))
+        {
+            AuthFailure.Set(Context, "too many invalid credentials from this address: wait a minute");
+            return AuthenticateResult.Fail("too many invalid credentials");
         }
 
         ClaimsPrincipal? principal;
@@ -47,6 +55,7 @@ internal sealed class OpaqueAuthenticationHandler(
 
         if (principal is null)
         {
+            failures.Failed(address);
             AuthFailure.Set(Context, failure ?? "invalid credential");
             return AuthenticateResult.Fail(failure ?? "invalid credential");
         }
@@ -65,4 +74,26 @@ internal sealed class OpaqueAuthenticationHandler(
         return request.Headers.Origin.ToString() is { Length: > 0 } origin
             && !(Uri.TryCreate(origin, UriKind.Absolute, out var o) && string.Equals(o.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
     }
+}
+
+/// <summary>
+/// Invalid API keys and session cookies per client address (30 a minute): past that, the address's credentials are
+/// refused without a database lookup for the rest of the minute (guessing keys, or a flood of made-up ones).
+/// </summary>
+internal sealed class FailedCredentialThrottle : IDisposable
+{
+    private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _limiter = System.Threading.RateLimiting.PartitionedRateLimiter.Create<string, string>(address =>
+        System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(address, _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions
+        {
+            PermitLimit = 30, Window = TimeSpan.FromMinutes(1), QueueLimit = 0, AutoReplenishment = true,
+        }));
+
+    public bool Blocked(string address) => _limiter.GetStatistics(address)?.CurrentAvailablePermits <= 0;
+
+    public void Failed(string address)
+    {
+        using var lease = _limiter.AttemptAcquire(address);
+    }
+
+    public void Dispose() => _limiter.Dispose();
 }

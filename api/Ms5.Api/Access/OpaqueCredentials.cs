@@ -38,6 +38,14 @@ internal sealed class OpaqueCredentials(NpgsqlDataSource db, IServiceScopeFactor
 
     private readonly ConcurrentDictionary<string, (ClaimsPrincipal Principal, DateTimeOffset At)> _lastGood = new(StringComparer.Ordinal);
 
+    /// <summary>Forgets one browser session's cached answer (its sign-out).</summary>
+    public void ForgetSession(string secret)
+    {
+        var cacheKey = "s:" + Convert.ToHexString(Secrets.Hash(secret));
+        _cache.TryRemove(cacheKey, out _);
+        _lastGood.TryRemove(cacheKey, out _);
+    }
+
     /// <summary>Forgets every cached answer (after a revocation or a role change on this instance).</summary>
     public void Forget()
     {
@@ -59,14 +67,15 @@ internal sealed class OpaqueCredentials(NpgsqlDataSource db, IServiceScopeFactor
             return (bearer, CredentialSource.Header);
         }
 
-        if (request.Cookies[CookieName] is { Length: > 0 } cookie)
-        {
-            return (cookie, CredentialSource.Cookie);
-        }
-
+        // A key in the address wins over a cookie: a TV given a new board key after its old one was revoked.
         if (AcceptsKeyInQuery(request) && request.Query["key"].ToString() is { Length: > 0 } q)
         {
             return (q, CredentialSource.Query);
+        }
+
+        if (request.Cookies[CookieName] is { Length: > 0 } cookie)
+        {
+            return (cookie, CredentialSource.Cookie);
         }
 
         return (null, CredentialSource.Header);
@@ -102,6 +111,12 @@ internal sealed class OpaqueCredentials(NpgsqlDataSource db, IServiceScopeFactor
             }
 
             throw;
+        }
+
+        if (_cache.Count > 50_000)
+        {
+            // Bounded: a flood of made-up keys cannot grow it (each costs its caller a lookup, limited per address).
+            _cache.Clear();
         }
 
         _cache[cacheKey] = (principal, failure, now + CacheFor, keyId);

@@ -28,7 +28,7 @@ internal static class RateLimits
             }
 
             var r = ctx.RequestServices.GetRequiredService<AccessOptions>().RateLimits;
-            var key = ctx.User.Identity?.IsAuthenticated == true ? "id:" + ctx.User.Actor() : "ip:" + Address(ctx);
+            var key = ctx.User.Identity?.IsAuthenticated == true ? "id:" + Identity(ctx) : "ip:" + Address(ctx);
             return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = r.ApiBurst, TokensPerPeriod = r.ApiPerIdentityPerSecond, ReplenishmentPeriod = TimeSpan.FromSeconds(1), QueueLimit = 0, AutoReplenishment = true,
@@ -45,7 +45,7 @@ internal static class RateLimits
         o.AddPolicy(AccessServices.IngestLimit, ctx =>
         {
             var r = ctx.RequestServices.GetRequiredService<AccessOptions>().RateLimits;
-            return RateLimitPartition.GetTokenBucketLimiter("ingest:" + ctx.User.Actor(), _ => new TokenBucketRateLimiterOptions
+            return RateLimitPartition.GetTokenBucketLimiter("ingest:" + Identity(ctx), _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = r.IngestPerKeyPerSecond * 2, TokensPerPeriod = r.IngestPerKeyPerSecond, ReplenishmentPeriod = TimeSpan.FromSeconds(1), QueueLimit = 0, AutoReplenishment = true,
             });
@@ -53,6 +53,9 @@ internal static class RateLimits
     }
 
     public static string Address(HttpContext ctx) => ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    /// <summary>Who, for a limit: the kind and subject (a user's id, a key's id), so two keys of the same name do not share a bucket.</summary>
+    private static string Identity(HttpContext ctx) => ctx.User.Kind() + ":" + (ctx.User.FindFirst(Ms5Claims.Subject)?.Value ?? ctx.User.Actor());
 
     public static Task TooManyAsync(HttpContext ctx, int retryAfterSeconds, string what)
     {

@@ -66,6 +66,20 @@ internal static class Https
 
     public static WebApplication UseMs5Https(this WebApplication app)
     {
+        var proxies = (app.Services.GetRequiredService<AccessOptions>().TrustedProxies ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (proxies.Length > 0)
+        {
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto };
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var p in proxies)
+            {
+                forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(p));
+            }
+
+            app.UseForwardedHeaders(forwarded);
+        }
+
         if (app.Services.GetRequiredService<AccessOptions>().IsProduction)
         {
             app.UseHsts();

@@ -42,11 +42,11 @@ internal static class AuthApi
         auth.MapGet("/me", MeAsync).WithName("Me").RequireAuthorization(AccessPolicies.Self).WithSummary("Who the caller is: name, roles or scopes, two-factor state.");
         auth.MapPost("/2fa/setup", SetupAsync).WithName("TwoFactorSetup").RequireAuthorization(AccessPolicies.Self)
             .WithSummary("Start enrolling an authenticator app: a new shared key and its otpauth:// URI (two-factor is on after /2fa/enable).");
-        auth.MapPost("/2fa/enable", (HttpContext c, UserManager<Ms5User> u, AuditTrail a, AccessOptions o) => CodeActionAsync(c, u, a, o, "enable"))
+        auth.MapPost("/2fa/enable", (HttpContext c, UserManager<Ms5User> u, AuditTrail a, AccessOptions o, LoginThrottle t) => CodeActionAsync(c, u, a, o, t, "enable"))
             .WithName("TwoFactorEnable").RequireAuthorization(AccessPolicies.Self).WithSummary("Confirm the authenticator with a code: two-factor is on; answers 10 recovery codes.");
-        auth.MapPost("/2fa/disable", (HttpContext c, UserManager<Ms5User> u, AuditTrail a, AccessOptions o) => CodeActionAsync(c, u, a, o, "disable"))
+        auth.MapPost("/2fa/disable", (HttpContext c, UserManager<Ms5User> u, AuditTrail a, AccessOptions o, LoginThrottle t) => CodeActionAsync(c, u, a, o, t, "disable"))
             .WithName("TwoFactorDisable").RequireAuthorization(AccessPolicies.Self).WithSummary("Turn two-factor off (a current code is needed; not for admins in production).");
-        auth.MapPost("/2fa/recovery-codes", (HttpContext c, UserManager<Ms5User> u, AuditTrail a, AccessOptions o) => CodeActionAsync(c, u, a, o, "recovery-codes"))
+        auth.MapPost("/2fa/recovery-codes", (HttpContext c, UserManager<Ms5User> u, AuditTrail a, AccessOptions o, LoginThrottle t) => CodeActionAsync(c, u, a, o, t, "recovery-codes"))
             .WithName("TwoFactorRecoveryCodes").RequireAuthorization(AccessPolicies.Self).WithSummary("Replace the recovery codes (a current code is needed).");
         auth.MapPost("/password", ChangePasswordAsync).WithName("ChangePassword").RequireAuthorization(AccessPolicies.Self)
             .WithSummary("Change your own password: {currentPassword, newPassword}; other sessions are signed out.");
@@ -194,7 +194,7 @@ internal static class AuthApi
         if (ctx.Request.Cookies[OpaqueCredentials.CookieName] is { Length: > 0 } cookie)
         {
             await SessionStore.RevokeWebSessionAsync(db, Secrets.Hash(cookie), now, ct);
-            credentials.Forget();
+            credentials.ForgetSession(cookie);
             ctx.Response.Cookies.Delete(OpaqueCredentials.CookieName, new CookieOptions { Path = "/", HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = ctx.Request.IsHttps });
         }
 
@@ -244,7 +244,7 @@ internal static class AuthApi
         return TypedResults.Ok(new TwoFactorSetupResponse(key, uri));
     }
 
-    private static async Task<IResult> CodeActionAsync(HttpContext ctx, UserManager<Ms5User> users, AuditTrail audit, AccessOptions options, string action)
+    private static async Task<IResult> CodeActionAsync(HttpContext ctx, UserManager<Ms5User> users, AuditTrail audit, AccessOptions options, LoginThrottle throttle, string action)
     {
         if (await CurrentUserAsync(ctx, users) is not { } user)
         {
@@ -282,6 +282,12 @@ internal static class AuthApi
         if (await users.GetAuthenticatorKeyAsync(user) is null)
         {
             return TypedResults.Problem(statusCode: 409, title: "No authenticator", detail: "start with POST /api/auth/2fa/setup");
+        }
+
+        // Codes are guessable one in a million: attempts per account are limited like logins.
+        if (throttle.TryAcquire("2fa:" + user.Id) is { } wait)
+        {
+            return new TooMany(wait, "too many two-factor codes for this account");
         }
 
         if (!await Totp.VerifyOnceAsync(users, user, code!))
@@ -346,10 +352,12 @@ internal static class AuthApi
         return TypedResults.NoContent();
     }
 
+    /// <summary>The session cookie: HttpOnly, SameSite=Strict, and Secure on HTTPS and always in production (behind a TLS proxy too).</summary>
     internal static void SetSessionCookie(HttpContext ctx, string secret, DateTimeOffset expires) =>
         ctx.Response.Cookies.Append(OpaqueCredentials.CookieName, secret, new CookieOptions
         {
-            HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = ctx.Request.IsHttps, Path = "/", Expires = expires, IsEssential = true,
+            HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = ctx.Request.IsHttps || ctx.RequestServices.GetRequiredService<AccessOptions>().IsProduction,
+            Path = "/", Expires = expires, IsEssential = true,
         });
 
     private static async Task<Ms5User?> CurrentUserAsync(HttpContext ctx, UserManager<Ms5User> users) =>

@@ -157,10 +157,13 @@ public static class SessionStore
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Whether the family has been revoked (logout, reuse): its access tokens stop working before they expire.</summary>
+    /// <summary>
+    /// Whether the family has been revoked (logout, reuse) or is gone (its user was deleted): its access tokens stop
+    /// working before they expire. Every family has a row from the login that started it.
+    /// </summary>
     public static async Task<bool> IsFamilyRevokedAsync(NpgsqlDataSource db, Guid familyId, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("SELECT bool_and(revoked_at IS NOT NULL) FROM refresh_tokens WHERE family_id = $1");
+        await using var cmd = db.CreateCommand("SELECT coalesce(bool_and(revoked_at IS NOT NULL), true) FROM refresh_tokens WHERE family_id = $1");
         cmd.Parameters.AddWithValue(familyId);
         return await cmd.ExecuteScalarAsync(ct) is true;
     }
