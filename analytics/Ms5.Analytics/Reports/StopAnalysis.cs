@@ -16,6 +16,23 @@ public static class StopAnalysis
 {
     public static bool IsStopState(MachineState s) => s is MachineState.Down or MachineState.Idle or MachineState.Offline or MachineState.Setup;
 
+    /// <summary>
+    /// The loss category of an interval if it is a stop; null when it is not (running, planned stop, or a stop the
+    /// plant books as planned). <paramref name="duration"/> is the whole interval's length, null while it goes on.
+    /// The anomaly features use this too, so a stop means the same thing in <c>/api/downtime</c>, reports and flags.
+    /// </summary>
+    public static LossCategory? StopCategory(MachineState state, string? reason, TimeSpan? duration, LossClassifier losses)
+    {
+        ArgumentNullException.ThrowIfNull(losses);
+        if (!IsStopState(state))
+        {
+            return null;
+        }
+
+        var category = losses.Classify(state, reason, duration);
+        return category == LossCategory.PlannedStop ? null : category;
+    }
+
     /// <summary>The name of a loss category in API answers and reports: unplanned, setup, micro_stop, planned_stop, run.</summary>
     public static string CategoryName(LossCategory c) => c switch
     {
@@ -36,13 +53,8 @@ public static class StopAnalysis
         var stops = new List<StopRow>();
         foreach (var s in spans)
         {
-            if (!IsStopState(s.State) || s.Start >= to || (s.End is { } e0 && e0 <= from) || classifierOf(s.MachineId) is not { } losses)
-            {
-                continue;
-            }
-
-            var category = losses.Classify(s.State, s.Reason, s.End - s.Start);
-            if (category == LossCategory.PlannedStop)
+            if (s.Start >= to || (s.End is { } e0 && e0 <= from) || classifierOf(s.MachineId) is not { } losses
+                || StopCategory(s.State, s.Reason, s.End - s.Start, losses) is not { } category)
             {
                 continue;
             }
