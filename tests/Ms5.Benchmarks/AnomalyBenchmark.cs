@@ -87,6 +87,10 @@ internal static class AnomalyBenchmark
         var extractor = new StopFeatureExtractor(plant);
         var held = histories.SelectMany(h => extractor.Stops(h, end)).ToList();
         var test = held.Where(s => s.Start >= trainEnd).ToList();
+        var byMachine = histories.ToDictionary(h => h.MachineId);
+        var sample = test.Where((_, i) => i % Math.Max(1, test.Count / 200) == 0 && test[i].End is not null).ToList();
+        var same = sample.Count(s => extractor.Stops(byMachine[s.MachineId], s.End!.Value.AddTicks(1)).Single(x => x.Start == s.Start) == s);
+        Print($"[bench anomaly] features as of the test end equal those as of each stop's end: {same} of {sample.Count} sampled held-out stops checked");
         foreach (var k in ks)
         {
             Evaluate(plant, extractor, histories, held, test, labels, trainEnd, end, k, list);
