@@ -36,6 +36,15 @@ var replayAndons = new Option<bool>("--replay-andons") { Description = "keep the
 var reports = new Command("reports", ReportsBenchmark.Help) { reportRuns, reportSeed, reportKeep, replayAndons };
 reports.SetAction((p, _) => ReportsBenchmark.RunAsync(p.GetValue(reportRuns), p.GetValue(reportSeed), p.GetValue(reportKeep), p.GetValue(replayAndons)));
 
+var anomalyMachines = new Option<int>("--machines") { Description = "machines of the simulated plant (lines of 4)", DefaultValueFactory = _ => 48 };
+var trainDays = new Option<int>("--train-days") { Description = "days of normal history the baseline is fitted on", DefaultValueFactory = _ => 28 };
+var testDays = new Option<int>("--test-days") { Description = "held-out days with injected anomalies", DefaultValueFactory = _ => 7 };
+var anomalySeed = new Option<int>("--seed") { Description = "seed of the simulator and the injection", DefaultValueFactory = _ => 7 };
+var anomalyK = new Option<double[]>("--k") { Description = "BaselineOptions.K, the long-stop threshold in robust standard deviations (repeat to compare several; default 3)", AllowMultipleArgumentsPerToken = true };
+var anomalyList = new Option<bool>("--list") { Description = "also list every false flag and every missed label" };
+var anomaly = new Command("anomaly", AnomalyBenchmark.Help) { anomalyMachines, trainDays, testDays, anomalySeed, anomalyK, anomalyList };
+anomaly.SetAction((p, _) => AnomalyBenchmark.RunAsync(p.GetValue(anomalyMachines), p.GetValue(trainDays), p.GetValue(testDays), p.GetValue(anomalySeed), p.GetValue(anomalyK) ?? [], p.GetValue(anomalyList)));
+
 // The part of `reports` that runs in a fresh process per report kind (not for direct use).
 var mDatabase = new Option<string>("--database") { Required = true };
 var mPlant = new Option<string>("--plant") { Required = true };
@@ -54,6 +63,7 @@ root.Subcommands.Add(oee);
 root.Subcommands.Add(andon);
 root.Subcommands.Add(soak);
 root.Subcommands.Add(reports);
+root.Subcommands.Add(anomaly);
 root.Subcommands.Add(measure);
 var parsed = root.Parse(args);
 var code = await parsed.InvokeAsync();

@@ -34,9 +34,22 @@ public sealed class PlantSimulator
         {
             throw new ArgumentException("The plant has no machines.", nameof(plant));
         }
+
+        if (_options.Anomalies is { } injection)
+        {
+            var plan = new AnomalyPlanner(plant, injection, start, _options.Tick, _options.Seed).Plan(_machines.Select(m => m.PlanInput).ToList());
+            InjectedAnomalies = plan;
+            foreach (var m in _machines)
+            {
+                m.Inject(plan.Where(a => a.MachineId == m.Id).SelectMany(a => a.Stops).Select(s => new Incident(m.Id, s.Start, s.Duration, s.Reason)));
+            }
+        }
     }
 
     public DateTimeOffset Clock => _clock;
+
+    /// <summary>The labels of <see cref="SimulatorOptions.Anomalies"/> in start order; empty when none are injected.</summary>
+    public IReadOnlyList<InjectedAnomaly> InjectedAnomalies { get; } = [];
 
     /// <summary>Advances the clock to <paramref name="until"/> (exclusive) and returns the events in time order.</summary>
     public IReadOnlyList<MachineEvent> AdvanceTo(DateTimeOffset until)
@@ -101,6 +114,7 @@ public sealed class PlantSimulator
         private long _rejectTotal;
         private string? _incidentReason;
         private string? _plannedReason;
+        private Incident[] _incidents;
 
         public MachineSim(Machine m, PlantConfig plant, SimulatorOptions o, int seed)
         {
@@ -115,7 +129,21 @@ public sealed class PlantSimulator
             _setupReason = allowed.FirstOrDefault(r => r.Category == ReasonCategory.Setup)?.Code;
             _startupReason = allowed.FirstOrDefault(r => r.Category == ReasonCategory.Startup)?.Code;
             _products = [.. m.ProductCycleTimes.Keys.Order(StringComparer.Ordinal)];
+
+            // This machine's incidents in the options' order: the same first match as searching them all, without scanning other machines' at every tick.
+            _incidents = o.Incidents.Where(i => i.MachineId == m.Id).ToArray();
         }
+
+        public string Id => _m.Id;
+
+        /// <summary>What the anomaly planner needs: the reasons normal history uses and the repair time.</summary>
+        public AnomalyPlanner.MachinePlan PlanInput => new(
+            _m.Id, _failureReasons,
+            new HashSet<string>(_failureReasons.Concat(new[] { _microReason, _setupReason, _startupReason }.OfType<string>()), StringComparer.Ordinal),
+            _profile.Mttr);
+
+        /// <summary>Injected stops come after the options' incidents, which win where both apply.</summary>
+        public void Inject(IEnumerable<Incident> injected) => _incidents = [.. _incidents, .. injected];
 
         private string? Product => _products.Length > 0 ? _products[_productIndex % _products.Length] : null;
 
@@ -164,7 +192,7 @@ public sealed class PlantSimulator
                 _nextCount = now + _o.CountInterval;
             }
 
-            var incident = _o.Incidents.FirstOrDefault(i => i.MachineId == _m.Id && now >= i.Start && now < i.Start + i.Duration);
+            var incident = _incidents.FirstOrDefault(i => now >= i.Start && now < i.Start + i.Duration);
             if (incident is not null)
             {
                 if (_incidentReason != incident.Reason || _state != MachineState.Down)

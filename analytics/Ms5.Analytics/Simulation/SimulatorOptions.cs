@@ -26,6 +26,9 @@ public sealed record SimulatorOptions
 
     /// <summary>Forced stops to inject, e.g. for Andon demos.</summary>
     public IReadOnlyList<Incident> Incidents { get; init; } = [];
+
+    /// <summary>Labelled anomalies to inject (<see cref="PlantSimulator.InjectedAnomalies"/>); null (the default): none, the simulator behaves as without the option.</summary>
+    public AnomalyInjection? Anomalies { get; init; }
 }
 
 /// <summary>Forces <see cref="MachineId"/> down with <see cref="Reason"/> during [<see cref="Start"/>, Start + Duration).</summary>
