@@ -38,14 +38,14 @@ internal static class AnomaliesApi
     public const int DefaultLimit = 5000;
     public const int MaxLimit = 50_000;
     private static readonly TimeSpan DefaultRange = TimeSpan.FromDays(7);
-    private const string TrainExample = """{"plantId": "plant-1", "days": 28}""";
+    private const string TrainExample = """{"plantId": "plant-1", "days": 28, "to": "2026-11-30T06:00:00Z"}""";
     private const string FeedbackExample = """{"label": "confirmed", "note": "tool break, see ticket 4711"}""";
     private static readonly string[] QueryNames = ["machine", "line", "plant", "from", "to", "minScore", "limit"];
 
     public static void MapAnomaliesApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/ml/downtime/train", TrainAsync).RequireAuthorization(AccessPolicies.Ml).WithName("TrainDowntimeModel").WithTags("anomalies")
-            .WithSummary("Train a plant's downtime anomaly model on its history now, store it as a new version and flag the window's unusual stops.")
+            .WithSummary("Train a plant's downtime anomaly model on the days before now (or before to), store it as a new version and flag the window's unusual stops.")
             .Accepts<JsonElement>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         app.MapGet("/api/ml/downtime/model", ModelAsync).RequireAuthorization(AccessPolicies.Read).WithName("GetDowntimeModel").WithTags("anomalies")
@@ -60,7 +60,7 @@ internal static class AnomaliesApi
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
     }
 
-    private static async Task<Results<Ok<TrainResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(HttpRequest request, DowntimeTrainer trainer, CancellationToken ct)
+    private static async Task<Results<Ok<TrainResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(HttpRequest request, DowntimeTrainer trainer, TimeProvider time, CancellationToken ct)
     {
         var (body, bodyError) = await JsonBody.ReadObjectAsync(request, TrainExample, ct);
         if (bodyError is not null)
@@ -69,10 +69,10 @@ internal static class AnomaliesApi
         }
 
         var errors = new Dictionary<string, string[]>();
-        var unknown = body.EnumerateObject().Select(p => p.Name).Where(n => n is not ("plantId" or "days")).ToList();
+        var unknown = body.EnumerateObject().Select(p => p.Name).Where(n => n is not ("plantId" or "days" or "to")).ToList();
         if (unknown.Count > 0)
         {
-            errors["body"] = [$"unknown field(s): {string.Join(", ", unknown)}; allowed: plantId, days"];
+            errors["body"] = [$"unknown field(s): {string.Join(", ", unknown)}; allowed: plantId, days, to"];
         }
 
         var plantId = JsonBody.Text(body, "plantId", required: true, errors);
@@ -90,6 +90,16 @@ internal static class AnomaliesApi
             }
         }
 
+        DateTimeOffset? until = null;
+        if (JsonBody.Text(body, "to", required: false, errors) is { } toText)
+        {
+            until = QueryParams.Instant(toText, "to", errors);
+            if (until is { } u && u > time.GetUtcNow())
+            {
+                errors["to"] = ["must not be in the future: the window ends at to (default now)"];
+            }
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "Invalid training request");
@@ -100,7 +110,7 @@ internal static class AnomaliesApi
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown plant", detail: $"plant '{plantId}' is not loaded");
         }
 
-        var result = await trainer.TrainAsync(plant, days, ct);
+        var result = await trainer.TrainAsync(plant, days, until, ct);
         var m = result.Model;
         await Audit(request, "ml.train", plant.PlantId, AnomalyStore.StatusName(m.Status), $"version {m.Version}; {days} days; {result.Flags} flags");
         return TypedResults.Ok(new TrainResponse(m.PlantId, m.Version, AnomalyStore.StatusName(m.Status), m.StatusDetail, m.TrainedAt, Window(m),

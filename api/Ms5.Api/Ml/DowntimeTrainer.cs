@@ -58,7 +58,7 @@ public sealed record DowntimeTrainingResult(DowntimeModelRow Model, DowntimeMode
 /// <list type="number">
 /// <item>Reads the plant's state intervals of the window [from, to) (to = the start of the current hour on the plant's
 /// clock, from = the hour <c>days</c> earlier; a day more before it, so the first stops know their preceding hour)
-/// and builds stop and machine-hour features as of now.</item>
+/// and builds stop and machine-hour features as of now (or as of the end the request names, for a past period).</item>
 /// <item>Leaves out the stops with a flag users confirmed, then fits a <see cref="DowntimeBaseline"/>.</item>
 /// <item>Checks the history: at least <see cref="DowntimeTrainingOptions.MinMachineShare"/> of the machines need
 /// <see cref="BaselineOptions.MinSamples"/> stops; otherwise the run is stored with status insufficient_history and
@@ -89,27 +89,31 @@ public sealed class DowntimeTrainer(PlantStore plants, AnomalyStore store, Downt
     public async Task<PlantConfig?> PlantAsync(string plantId, CancellationToken ct = default) =>
         await plants.ConfigAsync(plantId, ct) is { } json ? PlantConfigParser.Parse(json) : null;
 
-    /// <summary>Trains on the last <paramref name="days"/> days of <paramref name="plant"/>'s history (see the class comment).</summary>
-    public async Task<DowntimeTrainingResult> TrainAsync(PlantConfig plant, int days, CancellationToken ct = default)
+    /// <summary>
+    /// Trains on the <paramref name="days"/> days of <paramref name="plant"/>'s history before now, or before
+    /// <paramref name="until"/> when given (not later than now: a replayed or past period); see the class comment.
+    /// </summary>
+    public async Task<DowntimeTrainingResult> TrainAsync(PlantConfig plant, int days, DateTimeOffset? until = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(plant);
         var clock = Stopwatch.StartNew();
         // Microseconds, as PostgreSQL keeps it: the answer's trainedAt is the stored one.
         var now = time.GetUtcNow();
         now = now.AddTicks(-(now.UtcTicks % 10));
+        var asOf = until is { } u && u < now ? u : now;
         var tz = plant.TimeZone;
-        var to = HourStart(now, tz);
+        var to = HourStart(asOf, tz);
         var from = HourStart(to - TimeSpan.FromDays(days), tz);
         var baselineOptions = options.Baseline;
         var extractor = new StopFeatureExtractor(plant);
-        var histories = await store.HistoryAsync(plant.PlantId, from - TimeSpan.FromDays(1), now, ct);
-        var confirmed = await store.ConfirmedStopsAsync(plant.PlantId, from, now, ct);
+        var histories = await store.HistoryAsync(plant.PlantId, from - TimeSpan.FromDays(1), asOf, ct);
+        var confirmed = await store.ConfirmedStopsAsync(plant.PlantId, from, asOf, ct);
 
         var allStops = new List<StopFeatures>();
         var hours = new List<MachineHourFeatures>();
         foreach (var history in histories)
         {
-            allStops.AddRange(extractor.Stops(history, now));
+            allStops.AddRange(extractor.Stops(history, asOf));
             hours.AddRange(extractor.Hours(history, from, to));
         }
 
@@ -135,7 +139,7 @@ public sealed class DowntimeTrainer(PlantStore plants, AnomalyStore store, Downt
         }
 
         var baseline = DowntimeBaseline.Fit(plant.PlantId, from, to, training, hours, baselineOptions);
-        var flags = Score(baseline, allStops, from, now);
+        var flags = Score(baseline, allStops, from, asOf);
         var metrics = Metrics(inWindow, training, machines, perMachine, covered, baselineOptions, baseline, flags.Where(f => f.StopStart < to).ToList(), clock);
         var row = new DowntimeModelRow(plant.PlantId, 0, now, from, to, DowntimeModelStatus.Ready,
             $"{covered} of {machines.Count} machines have at least {baselineOptions.MinSamples} stops",

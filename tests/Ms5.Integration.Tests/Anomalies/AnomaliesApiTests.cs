@@ -254,6 +254,36 @@ public sealed class AnomaliesApiTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task Train_WithAnEndInThePast_LearnsThatPeriod_AndFlagsItsAnomalies_AsOfThatEnd()
+    {
+        var end = new DateTimeOffset(DateTimeOffset.UtcNow.AddDays(-40).Date.AddHours(9).AddMinutes(20), TimeSpan.Zero);
+        var expected = await SeedNormalAndAnomalousAsync("anm-past", end);
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+
+        var body = $$"""{"plantId": "anm-past", "days": 14, "to": "{{end.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}}"}""";
+        var trained = await OkJsonAsync(await client.PostAsync(U("/api/ml/downtime/train"), Json(body)));
+        Assert.Equal("ready", trained.GetProperty("status").GetString());
+        Assert.Equal(HourStart(end), trained.GetProperty("window").GetProperty("to").GetDateTimeOffset());
+        Assert.Equal(HourStart(end).AddDays(-14), trained.GetProperty("window").GetProperty("from").GetDateTimeOffset());
+        Assert.Equal(4, trained.GetProperty("flags").GetInt32());
+
+        var items = (await OkJsonAsync(await client.GetAsync(U($"/api/downtime/anomalies?plant=anm-past&from={Q(end.AddDays(-16))}&to={Q(end.AddMinutes(1))}"))))
+            .GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(4, items.Count);
+        foreach (var (machine, start, kind) in expected)
+        {
+            Assert.Contains(items, i => i.GetProperty("machineId").GetString() == machine && i.GetProperty("kind").GetString() == kind
+                && i.GetProperty("start").GetDateTimeOffset() == start);
+        }
+
+        // The stop open at the end was judged by how long it had lasted then: 40 minutes.
+        var open = items.Single(i => i.GetProperty("machineId").GetString() == "anm-past-m4");
+        Assert.Equal(2400, open.GetProperty("seconds").GetDouble());
+        Assert.StartsWith("jam on anm-past-m4 has lasted 40 min so far", open.GetProperty("explanation").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Train_WithTooLittleHistory_Is200WithStatusInsufficientHistory_AndAClearDetail()
     {
         var machines = new[] { "anm-few-m1", "anm-few-m2", "anm-few-m3" };
@@ -296,6 +326,8 @@ public sealed class AnomaliesApiTests(StackFixture stack)
     [InlineData("POST", "/api/ml/downtime/train", """{"plantId": "anm-v", "days": 0}""", "days")]
     [InlineData("POST", "/api/ml/downtime/train", """{"plantId": "anm-v", "days": "28"}""", "days")]
     [InlineData("POST", "/api/ml/downtime/train", """{"plantId": "anm-v", "window": 3}""", "body")]
+    [InlineData("POST", "/api/ml/downtime/train", """{"plantId": "anm-v", "to": "2999-01-01T00:00:00Z"}""", "to")]
+    [InlineData("POST", "/api/ml/downtime/train", """{"plantId": "anm-v", "to": "last week"}""", "to")]
     [InlineData("POST", "/api/downtime/anomalies/5f0c7d0e-0000-5000-8000-000000000000/feedback", """{"label": "maybe"}""", "label")]
     [InlineData("POST", "/api/downtime/anomalies/5f0c7d0e-0000-5000-8000-000000000000/feedback", "{}", "label")]
     public async Task BadRequests_Are400NamingTheParameter(string method, string path, string? body, string key)
