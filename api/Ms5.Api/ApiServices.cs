@@ -80,6 +80,14 @@ internal static class ApiServices
         services.AddSingleton<EventQueries>();
         services.AddSingleton<OeeQueries>();
         services.AddSingleton<DowntimeQueries>();
+        services.AddSingleton<AnomalyStore>();
+        services.AddSingleton(_ =>
+        {
+            var o = new Ml.DowntimeTrainingOptions();
+            builder.Configuration.GetSection(Ml.DowntimeTrainingOptions.Section).Bind(o);
+            return o;
+        });
+        services.AddSingleton<Ml.DowntimeTrainer>();
         services.AddSingleton<LiveOee>();
         services.AddSingleton(sp => new EventRules(sp.GetRequiredService<PlantDirectory>().IsKnown, sp.GetRequiredService<ApiOptions>().MaxClockSkew));
         services.AddSingleton<KafkaConnection>();

@@ -43,6 +43,7 @@ app.MapOeeApi();
 app.MapOeeLiveApi();
 app.MapShiftsApi();
 app.MapDowntimeApi();
+app.MapAnomaliesApi();
 app.MapCalendarApi();
 app.MapAndonApi();
 app.MapAlertmanagerWebhookApi();

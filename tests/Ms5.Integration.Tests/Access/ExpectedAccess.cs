@@ -55,6 +55,8 @@ internal static class ExpectedAccess
         ["GET /api/oee/live"] = "read",
         ["GET /api/shifts"] = "read",
         ["GET /api/downtime"] = "read",
+        ["GET /api/downtime/anomalies"] = "read",
+        ["GET /api/ml/downtime/model"] = "read",
         ["GET /api/plant/calendar"] = "read",
         ["GET /api/andon"] = "read",
         ["GET /api/andon/{id}"] = "read",
@@ -86,6 +88,10 @@ internal static class ExpectedAccess
         ["POST /api/andon/{id}/resolve"] = "andon.resolve",
         ["PUT /api/plant/calendar"] = "calendar.write",
         ["POST /api/reports"] = "reports.write",
+
+        // Downtime anomaly models and flags (engineers).
+        ["POST /api/ml/downtime/train"] = "ml",
+        ["POST /api/downtime/anomalies/{id}/feedback"] = "ml",
 
         // Machines and tools.
         ["POST /api/ingest/events"] = "ingest",

@@ -47,6 +47,8 @@ public sealed class RoleMatrixTests(StackFixture stack, ITestOutputHelper output
         ("GET /api/oee/live", HttpMethod.Get, $"/api/oee/live?machine={MachineId}", null),
         ("GET /api/shifts", HttpMethod.Get, $"/api/shifts?plant={PlantId}&{Range}", null),
         ("GET /api/downtime", HttpMethod.Get, $"/api/downtime?machine={MachineId}&{Range}", null),
+        ("GET /api/downtime/anomalies", HttpMethod.Get, $"/api/downtime/anomalies?machine={MachineId}&{Range}&minScore=0.5", null),
+        ("GET /api/ml/downtime/model", HttpMethod.Get, $"/api/ml/downtime/model?plant={PlantId}", null),
         ("GET /api/plant/calendar", HttpMethod.Get, $"/api/plant/calendar?plant={PlantId}", null),
         ("GET /api/andon", HttpMethod.Get, "/api/andon?limit=1", null),
         ("GET /api/andon/{id}", HttpMethod.Get, $"/api/andon/{NoSuchId}", null),
@@ -75,6 +77,8 @@ public sealed class RoleMatrixTests(StackFixture stack, ITestOutputHelper output
         ("POST /api/andon/{id}/resolve", HttpMethod.Post, $"/api/andon/{NoSuchId}/resolve", "{}"),
         ("PUT /api/plant/calendar", HttpMethod.Put, "/api/plant/calendar?plant=acc-no-such-plant", "{}"),
         ("POST /api/reports", HttpMethod.Post, "/api/reports", "{}"),
+        ("POST /api/ml/downtime/train", HttpMethod.Post, "/api/ml/downtime/train", """{"plantId": "acc-no-such-plant"}"""),
+        ("POST /api/downtime/anomalies/{id}/feedback", HttpMethod.Post, $"/api/downtime/anomalies/{NoSuchId}/feedback", """{"label": "dismissed"}"""),
 
         ("POST /api/ingest/events", HttpMethod.Post, "/api/ingest/events", "[]"),
         ("POST /api/alertmanager/webhook", HttpMethod.Post, "/api/alertmanager/webhook", "{}"),

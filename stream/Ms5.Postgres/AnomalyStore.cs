@@ -1,0 +1,316 @@
+using Ms5.Analytics.Anomalies;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ms5.Postgres;
+
+/// <summary>Where a training run ended: a usable model, too little history to learn from, or an error.</summary>
+public enum DowntimeModelStatus
+{
+    Ready,
+    InsufficientHistory,
+    Failed,
+}
+
+/// <summary>
+/// One training run of a plant's downtime model (<c>downtime_models</c>). <see cref="FeaturesJson"/>,
+/// <see cref="OptionsJson"/> and <see cref="MetricsJson"/> are JSON documents written by the trainer;
+/// <see cref="BaselineJson"/> is <see cref="DowntimeBaseline.ToJson"/> (null unless ready); <see cref="Model"/> the
+/// bytes of a later ML.NET model. <see cref="Version"/> is 0 until stored.
+/// </summary>
+public sealed record DowntimeModelRow(
+    string PlantId,
+    int Version,
+    DateTimeOffset TrainedAt,
+    DateTimeOffset From,
+    DateTimeOffset To,
+    DowntimeModelStatus Status,
+    string? StatusDetail,
+    string FeaturesJson,
+    string OptionsJson,
+    string MetricsJson,
+    string? BaselineJson,
+    byte[]? Model = null);
+
+/// <summary>A stored flag as read back (<c>downtime_anomalies</c>); <see cref="Open"/> while the stop had not ended when last scored.</summary>
+public sealed record StoredAnomaly(
+    Guid Id,
+    string PlantId,
+    string MachineId,
+    string LineId,
+    string Kind,
+    string Reason,
+    DateTimeOffset Start,
+    DateTimeOffset? End,
+    double Seconds,
+    double Score,
+    bool Flagged,
+    bool Open,
+    string Explanation,
+    int ModelVersion,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// The downtime anomaly tables (migration 0017): model versions, flags (one row per <see cref="AnomalyId"/>) and
+/// feedback; the one place their format is defined. Also reads a plant's state intervals for training and scoring.
+/// </summary>
+public sealed class AnomalyStore(NpgsqlDataSource db)
+{
+    public static string StatusName(DowntimeModelStatus status) => status switch
+    {
+        DowntimeModelStatus.Ready => "ready",
+        DowntimeModelStatus.InsufficientHistory => "insufficient_history",
+        DowntimeModelStatus.Failed => "failed",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+
+    private static DowntimeModelStatus ParseStatus(string s) => s switch
+    {
+        "ready" => DowntimeModelStatus.Ready,
+        "insufficient_history" => DowntimeModelStatus.InsufficientHistory,
+        _ => DowntimeModelStatus.Failed,
+    };
+
+    /// <summary>
+    /// Every state interval of the plant's machines overlapping [from, to), grouped per machine in start order, as
+    /// <see cref="StopFeatureExtractor"/> reads them (the same query the reports use).
+    /// </summary>
+    public async Task<IReadOnlyList<MachineHistory>> HistoryAsync(string plantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        var spans = await new ReportQueries(db).StatesAsync(plantId, null, from, to, ct);
+        return spans.GroupBy(s => s.MachineId, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new MachineHistory(g.Key, g.OrderBy(s => s.Start).ToList()))
+            .ToList();
+    }
+
+    /// <summary>Stores a training run as the plant's next version (1, 2, ...) and returns the version.</summary>
+    public async Task<int> SaveModelAsync(DowntimeModelRow model, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var lk = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('downtime_models:' || $1))", conn, tx))
+        {
+            lk.Parameters.AddWithValue(model.PlantId);
+            await lk.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO downtime_models (plant_id, version, trained_at, window_from, window_to, status, status_detail, features, options, metrics, baseline, model)
+            SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11
+            FROM downtime_models WHERE plant_id = $1
+            RETURNING version
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(model.PlantId);
+        cmd.Parameters.AddWithValue(model.TrainedAt.UtcDateTime);
+        cmd.Parameters.AddWithValue(model.From.UtcDateTime);
+        cmd.Parameters.AddWithValue(model.To.UtcDateTime);
+        cmd.Parameters.AddWithValue(StatusName(model.Status));
+        cmd.Parameters.AddWithValue((object?)model.StatusDetail ?? DBNull.Value);
+        cmd.Parameters.AddWithValue(model.FeaturesJson);
+        cmd.Parameters.AddWithValue(model.OptionsJson);
+        cmd.Parameters.AddWithValue(model.MetricsJson);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)model.BaselineJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)model.Model ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
+        var version = (int)(await cmd.ExecuteScalarAsync(ct))!;
+        await tx.CommitAsync(ct);
+        return version;
+    }
+
+    /// <summary>The newest model of the plant that passed its checks (status ready), or null.</summary>
+    public Task<DowntimeModelRow?> LatestReadyAsync(string plantId, CancellationToken ct = default) =>
+        ModelAsync(plantId, "AND status = 'ready'", ct);
+
+    /// <summary>The plant's newest training run whatever its status, or null when it was never trained.</summary>
+    public Task<DowntimeModelRow?> LatestAsync(string plantId, CancellationToken ct = default) =>
+        ModelAsync(plantId, "", ct);
+
+    private async Task<DowntimeModelRow?> ModelAsync(string plantId, string filter, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand($"""
+            SELECT plant_id, version, trained_at, window_from, window_to, status, status_detail,
+                   features::text, options::text, metrics::text, baseline::text, model
+            FROM downtime_models WHERE plant_id = $1 {filter}
+            ORDER BY version DESC LIMIT 1
+            """);
+        cmd.Parameters.AddWithValue(plantId);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct))
+        {
+            return null;
+        }
+
+        return new DowntimeModelRow(r.GetString(0), r.GetInt32(1), Utc(r.GetDateTime(2)), Utc(r.GetDateTime(3)), Utc(r.GetDateTime(4)),
+            ParseStatus(r.GetString(5)), r.IsDBNull(6) ? null : r.GetString(6), r.GetString(7), r.GetString(8), r.GetString(9),
+            r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : (byte[])r.GetValue(11));
+    }
+
+    /// <summary>
+    /// Stores flags by id, once each: a new flagged score is inserted; a score of a stored flag updates its end,
+    /// seconds, score, flagged, explanation and model version (an open stop's flag when it ends, or a newer model's
+    /// judgement). An unflagged score of a flag not stored is dropped; a score of the stop still open never replaces
+    /// a stored closed one. Returns how many rows were inserted or changed.
+    /// </summary>
+    public async Task<int> UpsertAsync(string plantId, int modelVersion, IEnumerable<AnomalyScore> scores, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        var list = scores.ToList();
+        if (list.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var changed = 0;
+        foreach (var chunk in list.Chunk(1000))
+        {
+            await using var cmd = new NpgsqlCommand("""
+                INSERT INTO downtime_anomalies AS a (anomaly_id, plant_id, machine_id, line_id, kind, reason, stop_start, stop_end,
+                                                     seconds, score, flagged, explanation, model_version)
+                SELECT u.id, $1, u.machine, u.line, u.kind, u.reason, u.start_ts, u.end_ts, u.seconds, u.score, u.flagged, u.explanation, $2
+                FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[],
+                            $10::float8[], $11::float8[], $12::bool[], $13::text[])
+                     AS u(id, machine, line, kind, reason, start_ts, end_ts, seconds, score, flagged, explanation)
+                WHERE u.flagged OR EXISTS (SELECT 1 FROM downtime_anomalies d WHERE d.anomaly_id = u.id)
+                ON CONFLICT (anomaly_id) DO UPDATE SET
+                    stop_end = excluded.stop_end, seconds = excluded.seconds, score = excluded.score, flagged = excluded.flagged,
+                    explanation = excluded.explanation, model_version = excluded.model_version, updated_at = now()
+                WHERE NOT (a.stop_end IS NOT NULL AND excluded.stop_end IS NULL)
+                  AND (a.stop_end, a.seconds, a.score, a.flagged, a.explanation, a.model_version)
+                      IS DISTINCT FROM (excluded.stop_end, excluded.seconds, excluded.score, excluded.flagged, excluded.explanation, excluded.model_version)
+                """, conn, tx);
+            cmd.Parameters.AddWithValue(plantId);
+            cmd.Parameters.AddWithValue(modelVersion);
+            cmd.Parameters.AddWithValue(chunk.Select(s => s.Id).ToArray());
+            cmd.Parameters.AddWithValue(chunk.Select(s => s.MachineId).ToArray());
+            cmd.Parameters.AddWithValue(chunk.Select(s => s.LineId).ToArray());
+            cmd.Parameters.AddWithValue(chunk.Select(s => AnomalyKinds.Name(s.Kind)).ToArray());
+            cmd.Parameters.AddWithValue(chunk.Select(s => s.Reason).ToArray());
+            cmd.Parameters.AddWithValue(chunk.Select(s => s.StopStart.UtcDateTime).ToArray());
+            cmd.Parameters.Add(new NpgsqlParameter
+            {
+                Value = chunk.Select(s => s.StopEnd is { } e ? (object)e.UtcDateTime : DBNull.Value).ToArray(),
+                NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
+            });
+            cmd.Parameters.AddWithValue(chunk.Select(s => Math.Max(0, s.Seconds)).ToArray());
+            cmd.Parameters.AddWithValue(chunk.Select(s => Math.Clamp(s.Score, 0, 1)).ToArray());
+            cmd.Parameters.AddWithValue(chunk.Select(s => s.Flagged).ToArray());
+            cmd.Parameters.AddWithValue(chunk.Select(s => s.Explanation).ToArray());
+            changed += await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return changed;
+    }
+
+    /// <summary>
+    /// Flags of a machine, line or plant whose stop overlaps [from, to) (an open stop reaches to now), score at least
+    /// <paramref name="minScore"/>, in stop start order, at most <paramref name="limit"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredAnomaly>> QueryAsync(OeeScope scope, string id, DateTimeOffset from, DateTimeOffset to, double minScore, int limit, CancellationToken ct = default)
+    {
+        var column = scope switch
+        {
+            OeeScope.Machine => "machine_id",
+            OeeScope.Line => "line_id",
+            _ => "plant_id",
+        };
+        await using var cmd = db.CreateCommand($"""
+            SELECT {Columns} FROM downtime_anomalies
+            WHERE {column} = $1 AND stop_start < $3 AND coalesce(stop_end, 'infinity') > $2 AND score >= $4
+            ORDER BY stop_start, machine_id, kind
+            LIMIT $5
+            """);
+        cmd.Parameters.AddWithValue(id);
+        cmd.Parameters.AddWithValue(from.UtcDateTime);
+        cmd.Parameters.AddWithValue(to.UtcDateTime);
+        cmd.Parameters.AddWithValue(minScore);
+        cmd.Parameters.AddWithValue(limit);
+        var list = new List<StoredAnomaly>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(Read(r));
+        }
+
+        return list;
+    }
+
+    /// <summary>One flag by id, or null.</summary>
+    public async Task<StoredAnomaly?> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand($"SELECT {Columns} FROM downtime_anomalies WHERE anomaly_id = $1");
+        cmd.Parameters.AddWithValue(id);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? Read(r) : null;
+    }
+
+    private const string Columns =
+        "anomaly_id, plant_id, machine_id, line_id, kind, reason, stop_start, stop_end, seconds, score, flagged, is_open, explanation, model_version, created_at, updated_at";
+
+    private static StoredAnomaly Read(NpgsqlDataReader r) => new(
+        r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
+        Utc(r.GetDateTime(6)), r.IsDBNull(7) ? null : Utc(r.GetDateTime(7)), r.GetDouble(8), r.GetDouble(9), r.GetBoolean(10),
+        r.GetBoolean(11), r.GetString(12), r.GetInt32(13), Utc(r.GetDateTime(14)), Utc(r.GetDateTime(15)));
+
+    /// <summary>Stores a label ("confirmed" or "dismissed") for a flag; false when no flag has the id.</summary>
+    public async Task<bool> AddFeedbackAsync(Guid anomalyId, string label, string? note, string by, DateTimeOffset at, CancellationToken ct = default)
+    {
+        if (label is not ("confirmed" or "dismissed"))
+        {
+            throw new ArgumentException($"label must be confirmed or dismissed, got '{label}'", nameof(label));
+        }
+
+        await using var cmd = db.CreateCommand("""
+            INSERT INTO downtime_anomaly_feedback (anomaly_id, label, note, given_by, given_at)
+            SELECT anomaly_id, $2, $3, $4, $5 FROM downtime_anomalies WHERE anomaly_id = $1
+            """);
+        cmd.Parameters.AddWithValue(anomalyId);
+        cmd.Parameters.AddWithValue(label);
+        cmd.Parameters.AddWithValue((object?)note ?? DBNull.Value);
+        cmd.Parameters.AddWithValue(by);
+        cmd.Parameters.AddWithValue(at.UtcDateTime);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>The newest label of a flag (label, note, by, at), or null when it has none.</summary>
+    public async Task<(string Label, string? Note, string By, DateTimeOffset At)?> LatestFeedbackAsync(Guid anomalyId, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT label, note, given_by, given_at FROM downtime_anomaly_feedback WHERE anomaly_id = $1 ORDER BY given_at DESC, id DESC LIMIT 1
+            """);
+        cmd.Parameters.AddWithValue(anomalyId);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), Utc(r.GetDateTime(3))) : null;
+    }
+
+    /// <summary>
+    /// The stops (machine, start) of the plant in [from, to) with a flag whose newest label is "confirmed": training
+    /// leaves them out, so confirmed anomalies do not teach the model that they are normal.
+    /// </summary>
+    public async Task<IReadOnlySet<(string MachineId, DateTimeOffset Start)>> ConfirmedStopsAsync(string plantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT DISTINCT a.machine_id, a.stop_start
+            FROM downtime_anomalies a
+            JOIN LATERAL (SELECT f.label FROM downtime_anomaly_feedback f WHERE f.anomaly_id = a.anomaly_id ORDER BY f.given_at DESC, f.id DESC LIMIT 1) l ON true
+            WHERE a.plant_id = $1 AND a.stop_start >= $2 AND a.stop_start < $3 AND l.label = 'confirmed'
+            """);
+        cmd.Parameters.AddWithValue(plantId);
+        cmd.Parameters.AddWithValue(from.UtcDateTime);
+        cmd.Parameters.AddWithValue(to.UtcDateTime);
+        var set = new HashSet<(string, DateTimeOffset)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            set.Add((r.GetString(0), Utc(r.GetDateTime(1))));
+        }
+
+        return set;
+    }
+
+    private static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+}

@@ -1,0 +1,95 @@
+using Ms5.Analytics.Anomalies;
+using Ms5.Integration.Tests.Support;
+using Ms5.Postgres;
+
+namespace Ms5.Integration.Tests.Anomalies;
+
+/// <summary>
+/// <see cref="AnomalyStore"/> against the run's PostgreSQL: a flag is stored once per id; an open stop's flag is
+/// updated when the stop ends (end, seconds, score, explanation); a later score of the stop still open never replaces
+/// the closed one; an unflagged score adds nothing; versions count up per plant; feedback needs a known flag.
+/// </summary>
+[Collection("stack")]
+public sealed class AnomalyStoreTests(StackFixture stack)
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 26, 6, 0, 0, TimeSpan.Zero);
+
+    private static AnomalyScore Long(string plant, string machine, DateTimeOffset? end, double seconds, double score, bool flagged, string text) =>
+        new(AnomalyId.For(plant, machine, Start, AnomalyKind.LongStop), AnomalyKind.LongStop, machine, "line-x", "jam", Start, end,
+            seconds, seconds, 600, score, flagged, text);
+
+    [Fact]
+    public async Task Upsert_StoresEachFlagOnce_UpdatesAnOpenStopWhenItEnds_AndNeverReopensIt()
+    {
+        var store = new AnomalyStore(stack.Db);
+        var open = Long("ast-p", "ast-m1", null, 900, 0.6, true, "jam on ast-m1 has lasted 15 min so far");
+        Assert.Equal(1, await store.UpsertAsync("ast-p", 1, [open]));
+        Assert.Equal(0, await store.UpsertAsync("ast-p", 1, [open]));
+
+        var stored = await store.GetAsync(open.Id);
+        Assert.NotNull(stored);
+        Assert.True(stored.Open);
+        Assert.Null(stored.End);
+
+        var closed = Long("ast-p", "ast-m1", Start.AddMinutes(41), 2460, 0.8, true, "jam on ast-m1 lasted 41 min");
+        Assert.Equal(1, await store.UpsertAsync("ast-p", 2, [closed]));
+        stored = await store.GetAsync(open.Id);
+        Assert.NotNull(stored);
+        Assert.Equal((false, Start.AddMinutes(41), 2460.0, 0.8, "jam on ast-m1 lasted 41 min", 2),
+            (stored.Open, stored.End, stored.Seconds, stored.Score, stored.Explanation, stored.ModelVersion));
+
+        // A replay that scores the stop while it was still open does not reopen it.
+        Assert.Equal(0, await store.UpsertAsync("ast-p", 3, [open]));
+        Assert.False((await store.GetAsync(open.Id))!.Open);
+        Assert.Equal(1, await stack.ScalarAsync("SELECT count(*) FROM downtime_anomalies WHERE plant_id = 'ast-p'"));
+
+        // An unflagged score of a stop never flagged adds nothing; of a stored flag, it updates it.
+        var normal = Long("ast-p", "ast-m2", Start.AddMinutes(3), 180, 0.1, false, "jam on ast-m2 lasted 3 min");
+        Assert.Equal(0, await store.UpsertAsync("ast-p", 3, [normal]));
+        Assert.Null(await store.GetAsync(normal.Id));
+        var unflagged = Long("ast-p", "ast-m1", Start.AddMinutes(41), 2460, 0.45, false, "jam on ast-m1 lasted 41 min");
+        Assert.Equal(1, await store.UpsertAsync("ast-p", 4, [unflagged]));
+        Assert.False((await store.GetAsync(open.Id))!.Flagged);
+
+        var listed = await store.QueryAsync(OeeScope.Machine, "ast-m1", Start.AddHours(-1), Start.AddHours(1), 0, 10);
+        Assert.Equal(open.Id, Assert.Single(listed).Id);
+        Assert.Empty(await store.QueryAsync(OeeScope.Machine, "ast-m1", Start.AddHours(-1), Start.AddHours(1), 0.5, 10));
+        Assert.Empty(await store.QueryAsync(OeeScope.Machine, "ast-m1", Start.AddHours(1), Start.AddHours(2), 0, 10));
+    }
+
+    [Fact]
+    public async Task Versions_CountUpPerPlant_AndTheNewestReadyIsTheModelInUse()
+    {
+        var store = new AnomalyStore(stack.Db);
+        var t = new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero);
+        DowntimeModelRow Row(string plant, DowntimeModelStatus status) =>
+            new(plant, 0, t, t.AddDays(-28), t, status, status == DowntimeModelStatus.Ready ? null : "needs more", "[]", "{}", """{"stops": 1}""",
+                status == DowntimeModelStatus.Ready ? """{"plantId": "x"}""" : null);
+
+        Assert.Null(await store.LatestAsync("ast-v"));
+        Assert.Equal(1, await store.SaveModelAsync(Row("ast-v", DowntimeModelStatus.Ready)));
+        Assert.Equal(2, await store.SaveModelAsync(Row("ast-v", DowntimeModelStatus.InsufficientHistory)));
+        Assert.Equal(1, await store.SaveModelAsync(Row("ast-w", DowntimeModelStatus.Failed)));
+        Assert.Equal(1, (await store.LatestReadyAsync("ast-v"))!.Version);
+        var latest = (await store.LatestAsync("ast-v"))!;
+        Assert.Equal((2, DowntimeModelStatus.InsufficientHistory, "needs more", t), (latest.Version, latest.Status, latest.StatusDetail, latest.TrainedAt));
+        Assert.Null(await store.LatestReadyAsync("ast-w"));
+    }
+
+    [Fact]
+    public async Task Feedback_NeedsAKnownFlag_AndTheNewestLabelCounts()
+    {
+        var store = new AnomalyStore(stack.Db);
+        Assert.False(await store.AddFeedbackAsync(Guid.NewGuid(), "confirmed", null, "tester", DateTimeOffset.UtcNow));
+
+        var flag = Long("ast-f", "ast-f1", Start.AddMinutes(41), 2460, 0.8, true, "jam on ast-f1 lasted 41 min");
+        await store.UpsertAsync("ast-f", 1, [flag]);
+        Assert.True(await store.AddFeedbackAsync(flag.Id, "confirmed", "bearing", "tester", Start.AddHours(1)));
+        Assert.Contains(("ast-f1", Start), await store.ConfirmedStopsAsync("ast-f", Start.AddDays(-1), Start.AddDays(1)));
+
+        Assert.True(await store.AddFeedbackAsync(flag.Id, "dismissed", null, "tester", Start.AddHours(2)));
+        Assert.Equal("dismissed", (await store.LatestFeedbackAsync(flag.Id))!.Value.Label);
+        Assert.Empty(await store.ConfirmedStopsAsync("ast-f", Start.AddDays(-1), Start.AddDays(1)));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.AddFeedbackAsync(flag.Id, "maybe", null, "tester", Start));
+    }
+}
