@@ -33,7 +33,7 @@ internal sealed class AccessBootstrap(IServiceScopeFactory scopes, AccessOptions
             await BootstrapAsync(timeout.Token);
             _done = true;
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException } or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex.IsDatabaseUnavailable() || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning("Access bootstrap deferred (PostgreSQL not reachable): {Error}", ex.Message);
         }
@@ -54,7 +54,7 @@ internal sealed class AccessBootstrap(IServiceScopeFactory scopes, AccessOptions
                     logger.LogWarning("Access bootstrap failed (attempt {Attempt}), retrying in {Delay}: {Error}", attempt, delay, ex.Message);
                     return ValueTask.CompletedTask;
                 },
-                ex => ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException })
+                ex => ex.IsDatabaseUnavailable())
             .ExecuteAsync(async ct => await BootstrapAsync(ct), stoppingToken);
     }
 

@@ -101,7 +101,7 @@ internal static class AccessServices
             o.FallbackPolicy = new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().AddRequirements(new PolicyRequirement(AccessPolicies.Admin)).Build();
         });
 
-        services.AddRateLimiter(o => RateLimits.Configure(o, builder.Configuration));
+        services.AddRateLimiter(RateLimits.Configure);
         return builder;
     }
 
@@ -162,7 +162,7 @@ internal static class AccessServices
         {
             revoked = await c.HttpContext.RequestServices.GetRequiredService<RevokedFamilies>().IsRevokedAsync(family, c.HttpContext.RequestAborted);
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException })
+        catch (Exception ex) when (ex.IsDatabaseUnavailable())
         {
             AuthFailure.SetUnavailable(c.HttpContext, "the credential cannot be checked now: the database is unreachable");
             c.Fail("the credential cannot be checked now: the database is unreachable");

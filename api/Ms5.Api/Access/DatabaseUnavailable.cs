@@ -7,12 +7,19 @@ namespace Ms5.Api.Access;
 /// An endpoint that needs PostgreSQL while it cannot be reached answers 503 with Retry-After and says so, rather than a
 /// bare 500 (login, user and key administration, reads of the historian).
 /// </summary>
+internal static class DatabaseFailures
+{
+    /// <summary>A failure talking to PostgreSQL: Npgsql's own exception, or EF Core's "transient failure" wrapper around one.</summary>
+    public static bool IsDatabaseUnavailable(this Exception ex) => ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException };
+}
+
 internal sealed class DatabaseUnavailable(ILogger<DatabaseUnavailable> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var npgsql = exception as NpgsqlException ?? exception.InnerException as NpgsqlException;
-        if (npgsql is null || npgsql is PostgresException { IsTransient: false } || httpContext.Response.HasStarted)
+        // A PostgreSQL error about the statement itself (a constraint, bad SQL) stays a 500: only an unreachable database is a 503.
+        if (!exception.IsDatabaseUnavailable() || httpContext.Response.HasStarted
+            || (exception as NpgsqlException ?? (NpgsqlException)exception.InnerException!) is not { } npgsql || npgsql is PostgresException { IsTransient: false })
         {
             return false;
         }

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Ms5.Api.Access;
 
@@ -46,7 +45,7 @@ internal sealed class OpaqueAuthenticationHandler(
         {
             (principal, failure) = await credentials.ResolveAsync(secret, source, Context.RequestAborted);
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException })
+        catch (Exception ex) when (ex.IsDatabaseUnavailable())
         {
             // The credential cannot be checked now: a 503 for endpoints that need it, nothing for anonymous ones (/readyz).
             AuthFailure.SetUnavailable(Context, "the credential cannot be checked now: the database is unreachable");

@@ -101,7 +101,7 @@ internal sealed class OpaqueCredentials(NpgsqlDataSource db, IServiceScopeFactor
         {
             (principal, failure, keyId) = source == CredentialSource.Cookie ? await SessionAsync(secret, now, ct) : await KeyAsync(secret, now, ct);
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException { InnerException: NpgsqlException })
+        catch (Exception ex) when (ex.IsDatabaseUnavailable())
         {
             // PostgreSQL is away: a credential that was valid a moment ago stays valid for a while, so gateways keep
             // ingesting (that needs Kafka only) and boards keep showing the floor; anything never seen is a 503.

@@ -11,7 +11,7 @@ namespace Ms5.Api.Access;
 /// </summary>
 internal static class RateLimits
 {
-    public static void Configure(RateLimiterOptions o, IConfiguration _)
+    public static void Configure(RateLimiterOptions o)
     {
         o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         o.OnRejected = async (ctx, ct) =>

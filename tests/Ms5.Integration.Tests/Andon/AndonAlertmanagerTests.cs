@@ -106,7 +106,9 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             await using var api = new ApiFactory(stack);
             var client = api.CreateClient();
             // alice is an operator: her acknowledgement names her, whatever a body says.
-            using var alice = api.CreateClient(await TestUsers.CreateAndLoginAsync(client, "alice-" + Guid.NewGuid().ToString("N")[..6], "operator"));
+            var (aliceUser, alicePassword) = await TestAccess.CreateUserAsync(client, "operator", "alice");
+            var aliceLogin = await client.PostAsJsonAsync(new Uri("/api/auth/login", UriKind.Relative), new { userName = aliceUser, password = alicePassword });
+            using var alice = api.CreateClient((await aliceLogin.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!);
             var aliceName = JsonDocument.Parse(await alice.GetStringAsync(new Uri("/api/auth/me", UriKind.Relative))).RootElement.GetProperty("name").GetString();
             var now = DateTimeOffset.UtcNow;
             now = now.AddTicks(-(now.UtcTicks % TimeSpan.TicksPerMillisecond)); // the contract's ts has milliseconds
