@@ -34,7 +34,7 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         var chromium = new HeadlessChromium(process, profile);
         using var http = new HttpClient();
         string? wsUrl = null;
-        for (var i = 0; i < 150 && wsUrl is null; i++)
+        for (var i = 0; i < 600 && wsUrl is null; i++)
         {
             try
             {
