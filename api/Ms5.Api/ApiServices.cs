@@ -1,3 +1,4 @@
+using Ms5.Ml;
 using Microsoft.Extensions.Options;
 using Ms5.Analytics.Events;
 using Ms5.Kafka;
@@ -80,14 +81,7 @@ internal static class ApiServices
         services.AddSingleton<EventQueries>();
         services.AddSingleton<OeeQueries>();
         services.AddSingleton<DowntimeQueries>();
-        services.AddSingleton<AnomalyStore>();
-        services.AddSingleton(_ =>
-        {
-            var o = new Ml.DowntimeTrainingOptions();
-            builder.Configuration.GetSection(Ml.DowntimeTrainingOptions.Section).Bind(o);
-            return o;
-        });
-        services.AddSingleton<Ml.DowntimeTrainer>();
+        services.AddMs5DowntimeModels(builder.Configuration);
         services.AddSingleton<LiveOee>();
         services.AddSingleton(sp => new EventRules(sp.GetRequiredService<PlantDirectory>().IsKnown, sp.GetRequiredService<ApiOptions>().MaxClockSkew));
         services.AddSingleton<KafkaConnection>();

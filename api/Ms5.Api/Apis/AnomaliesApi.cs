@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Access;
 using Ms5.Api.Access;
-using Ms5.Api.Ml;
+using Ms5.Ml;
 using Ms5.Postgres;
 
 namespace Ms5.Api.Apis;

@@ -1,10 +1,11 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using System.Text.Json;
 using Ms5.Analytics.Anomalies;
 using Ms5.Analytics.Plant;
 using Ms5.Postgres;
 
-namespace Ms5.Api.Ml;
+namespace Ms5.Ml;
 
 /// <summary>How downtime models are trained (configuration section Ms5:Ml:Downtime).</summary>
 public sealed class DowntimeTrainingOptions
@@ -25,7 +26,7 @@ public sealed class DowntimeTrainingOptions
     public double MinMachineShare { get; set; } = 0.5;
 
     /// <summary>The baseline's settings (thresholds, least stops per context).</summary>
-    public BaselineOptions Baseline { get; set; } = BaselineOptions.Default;
+    public BaselineOptions Baseline { get; set; } = new();
 }
 
 /// <summary>What a training run found: per kind, and in total, how many stops of the window were flagged.</summary>
