@@ -48,6 +48,7 @@ public sealed record DowntimeModelMetrics(
     int LongStopFlags,
     int BurstFlags,
     int UnseenReasonFlags,
+    int ShiftPileupFlags,
     double FlagRate,
     long TrainingMilliseconds);
 
@@ -139,7 +140,7 @@ public sealed class DowntimeTrainer(PlantStore plants, AnomalyStore store, Downt
             return new DowntimeTrainingResult(row0 with { Version = v0 }, metrics0, 0);
         }
 
-        var baseline = DowntimeBaseline.Fit(plant.PlantId, from, to, training, hours, baselineOptions);
+        var baseline = DowntimeBaseline.Fit(plant.PlantId, from, to, training, hours, baselineOptions, plant.TimeZone);
         var flags = Score(baseline, allStops, from, asOf);
         var metrics = Metrics(inWindow, training, machines, perMachine, covered, baselineOptions, baseline, flags.Where(f => f.StopStart < to).ToList(), clock);
         var row = new DowntimeModelRow(plant.PlantId, 0, now, from, to, DowntimeModelStatus.Ready,
@@ -180,6 +181,7 @@ public sealed class DowntimeTrainer(PlantStore plants, AnomalyStore store, Downt
         }
 
         result.AddRange(scorer.BurstEpisodes(stops.Where(s => s.Start < asOf)).Where(b => b.StopStart >= from));
+        result.AddRange(scorer.ShiftPileups(stops.Where(s => s.Start < asOf)).Where(b => b.StopStart >= from));
         return result;
     }
 
@@ -207,6 +209,7 @@ public sealed class DowntimeTrainer(PlantStore plants, AnomalyStore store, Downt
             LongStopFlags: flagged.Count(f => f.Kind == AnomalyKind.LongStop),
             BurstFlags: flagged.Count(f => f.Kind == AnomalyKind.Burst),
             UnseenReasonFlags: flagged.Count(f => f.Kind == AnomalyKind.UnseenReason),
+            ShiftPileupFlags: flagged.Count(f => f.Kind == AnomalyKind.ShiftPileup),
             FlagRate: inWindow.Count == 0 ? 0 : Math.Round((double)flaggedStops / inWindow.Count, 6),
             TrainingMilliseconds: clock.ElapsedMilliseconds);
     }

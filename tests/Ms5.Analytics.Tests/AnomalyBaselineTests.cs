@@ -58,15 +58,44 @@ public sealed class AnomalyBaselineTests
         Assert.Equal(0.4819412173865473, c.Spread, 12);
         Assert.Equal(104.75, c.LowSeconds, 9);
         Assert.Equal(381, c.HighSeconds, 9);
-        Assert.Equal(827.5705591854176, c.ThresholdSeconds, 9);
+        // 45 stops in all, under MinShapeSamples (200): shape 1, so the threshold is the median × ln(1000) / ln 2.
+        Assert.Equal(1.0, c.Shape);
+        Assert.Empty(Baseline().Shapes);
+        Assert.Equal(1942.6889981466093, c.ThresholdSeconds, 9);
     }
 
     [Fact]
-    public void Fit_WithThePlainMad_HasALowerThresholdForThisSample()
+    public void Fit_WithThePlainMad_HasALowerSpreadForThisSample()
     {
         var c = Baseline(options: new BaselineOptions { UpperHalfMad = false }).Durations.First(d => d.Level == ContextLevel.MachineReason);
 
-        Assert.Equal(772.2837350340951, c.ThresholdSeconds, 9);
+        Assert.Equal(1.4826 * 0.30951960420311186, c.Spread, 12);
+        Assert.Equal(1942.6889981466093, c.ThresholdSeconds, 9);
+    }
+
+    [Fact]
+    public void Fit_TailShape_IsMeasuredOnThePooledStopsOverTheirContextMedian()
+    {
+        // 200 unplanned stops on one machine and reason: 100 of 60 s, 90 of 120 s, 10 of 600 s. The median of ln
+        // seconds is (ln 60 + ln 120) / 2; the 95 % point (type 7, h = 199 · 0.95 = 189.05) ln 120 + 0.05 · ln 5; so the
+        // pooled spread is ln 2 / 2 + 0.05 · ln 5 = 0.427: a light tail (shape 3.43), and the threshold only 1.95 × the
+        // median: the 10 stops of 600 s (7 × the median) would all be long.
+        var stops = Enumerable.Range(0, 200)
+            .Select(i => Stop("press-01", "jam", i < 100 ? 60 : i < 190 ? 120 : 600, Day.AddDays(-27).AddMinutes(10 * i)))
+            .ToList();
+
+        var b = DowntimeBaseline.Fit("p1", WindowFrom, Day, stops, [], new BaselineOptions { MinShapeSamples = 200 });
+
+        var spread = (Math.Log(2) / 2) + (0.05 * Math.Log(5));
+        var shape = Math.Log(Math.Log(20) / Math.Log(2)) / spread;
+        Assert.Equal([ReasonCategory.Unplanned, null], b.Shapes.Select(t => t.Category));
+        Assert.All(b.Shapes, t => Assert.Equal(200, t.Count));
+        Assert.All(b.Shapes, t => Assert.Equal(spread, t.LogSpread, 12));
+        Assert.All(b.Shapes, t => Assert.Equal(shape, t.Shape, 12));
+        Assert.Equal(3.4275, Math.Round(shape, 4));
+        var c = b.Durations.First(d => d.Level == ContextLevel.MachineReason);
+        Assert.Equal(Math.Sqrt(60 * 120) * Math.Pow(Math.Log(1000) / Math.Log(2), 1 / shape), c.ThresholdSeconds, 9);
+        Assert.Equal(166.0, Math.Round(c.ThresholdSeconds));
     }
 
     [Fact]
@@ -90,14 +119,14 @@ public sealed class AnomalyBaselineTests
         Assert.Equal((25, ReasonCategory.Unplanned), (machine.Count, machine.Category));
         Assert.Equal(5.393627546352362, machine.MedianLog, 12);
         Assert.Equal(0.49247648509779385, machine.UpperMadLog, 12);
-        Assert.Equal(1966.605928175712, machine.ThresholdSeconds, 9);
+        Assert.Equal(2192.47254262566, machine.ThresholdSeconds, 9);
         Assert.Equal((106, 1620), (machine.LowSeconds, Math.Round(machine.HighSeconds, 9)));
 
         // The plant's 35 unplanned stops are mostly 200 s: the upper spread (1.4826 · 0.0953) is under the 0.2 floor.
         Assert.Equal(35, plant.Count);
         Assert.Equal(Math.Log(200), plant.MedianLog, 12);
         Assert.Equal(0.2, plant.Spread);
-        Assert.Equal(200 * Math.Exp(0.6), plant.ThresholdSeconds, 9);
+        Assert.Equal(1993.1568569324174, plant.ThresholdSeconds, 9);
     }
 
     [Fact]
@@ -133,7 +162,7 @@ public sealed class AnomalyBaselineTests
         var c = Baseline(stops).Durations.First(d => d.Level == ContextLevel.MachineReason);
 
         Assert.Equal(20, c.Count);
-        Assert.Equal(827.5705591854176, c.ThresholdSeconds, 9);
+        Assert.Equal(1942.6889981466093, c.ThresholdSeconds, 9);
     }
 
     [Fact]
@@ -174,9 +203,10 @@ public sealed class AnomalyBaselineTests
     [Fact]
     public void Options_OutOfRange_AreRefusedNamingTheSetting()
     {
-        var e = Assert.Throws<ArgumentException>(() => Baseline(options: new BaselineOptions { K = 0 }));
-        Assert.Equal("K", e.ParamName);
-        Assert.StartsWith("BaselineOptions.K must be a positive number; got 0", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ArgumentException>(() => Baseline(options: new BaselineOptions { TailProbability = 0 }));
+        Assert.Equal("TailProbability", e.ParamName);
+        Assert.StartsWith("BaselineOptions.TailProbability must be in (0, 0.5); got 0", e.Message, StringComparison.Ordinal);
+        Assert.Equal("ShiftQuantile", Assert.Throws<ArgumentException>(() => Baseline(options: new BaselineOptions { ShiftQuantile = 0.4 })).ParamName);
         Assert.Equal("MinBurstBound", Assert.Throws<ArgumentException>(() => Baseline(options: new BaselineOptions { MinBurstBound = 0 })).ParamName);
         Assert.Equal("MinSamples", Assert.Throws<ArgumentException>(() => Baseline(options: new BaselineOptions { MinSamples = 0 })).ParamName);
     }
@@ -184,13 +214,13 @@ public sealed class AnomalyBaselineTests
     [Fact]
     public void Json_RoundTrip_KeepsEveryNumberAndScoresAlike()
     {
-        var b = Baseline(hours: WeldHours(), options: new BaselineOptions { K = 2.5 });
+        var b = Baseline(hours: WeldHours(), options: new BaselineOptions { TailProbability = 0.002 });
 
         var json = b.ToJson();
         var back = DowntimeBaseline.FromJson(json);
 
         Assert.Equal(json, back.ToJson());
-        Assert.Equal(2.5, back.Options.K);
+        Assert.Equal(0.002, back.Options.TailProbability);
         Assert.Contains("\"level\":\"MachineReason\"", json, StringComparison.Ordinal);
         Assert.Contains("\"category\":\"Unplanned\"", json, StringComparison.Ordinal);
         var stop = Stop("press-01", "jam", 2460, Day.AddHours(7));

@@ -43,7 +43,8 @@ internal static class AnomalyData
     /// <summary>A stop as features, for baseline and scorer tests (only what they read is meaningful).</summary>
     public static StopFeatures Stop(
         string machine, string reason, double seconds, DateTimeOffset start,
-        ReasonCategory category = ReasonCategory.Unplanned, int preceding = 0, int hourOfWeek = 79, bool open = false) => new()
+        ReasonCategory category = ReasonCategory.Unplanned, int preceding = 0, int hourOfWeek = 79, bool open = false,
+        DateTimeOffset? shiftStart = null, int? inShift = null) => new()
         {
             MachineId = machine,
             LineId = TestPlant.Machines.First(m => m.Id == machine).LineId,
@@ -59,6 +60,9 @@ internal static class AnomalyData
             DayOfWeek = DayOfWeek.Thursday,
             HourOfWeek = hourOfWeek,
             StopsInPrecedingHour = preceding,
+            Shift = shiftStart is null ? null : "early",
+            ShiftStart = shiftStart,
+            StopsInShiftBefore = inShift,
         };
 
     /// <summary>press-01 jams: 20 closed stops of these lengths, one a day in the window.</summary>
@@ -79,7 +83,7 @@ internal static class AnomalyData
     }
 
     public static DowntimeBaseline Baseline(IEnumerable<StopFeatures>? stops = null, IEnumerable<MachineHourFeatures>? hours = null, BaselineOptions? options = null) =>
-        DowntimeBaseline.Fit("p1", WindowFrom, Day, stops ?? TrainingStops(), hours ?? [], options);
+        DowntimeBaseline.Fit("p1", WindowFrom, Day, stops ?? TrainingStops(), hours ?? [], options, TestPlant.TimeZone);
 
     private static Machine M(string id, string line) => new(id, id, line, TimeSpan.FromSeconds(2), CountMode.Increment, []);
 }

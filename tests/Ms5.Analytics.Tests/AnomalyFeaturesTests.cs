@@ -194,6 +194,8 @@ public sealed class AnomalyFeaturesTests
             DayOfWeek = DayOfWeek.Thursday,
             HourOfWeek = (3 * 24) + hour,
             Shift = shift,
+            // The test plant's early shift starts 06:00 local (05:00 UTC), the late one 14:00 (13:00 UTC).
+            ShiftStart = Utc(shift == "early" ? "05:00" : "13:00"),
             Product = product,
             RunSecondsBefore = runBefore,
             StopsInPrecedingHour = precedingHour,

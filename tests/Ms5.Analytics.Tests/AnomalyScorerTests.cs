@@ -5,10 +5,10 @@ using static Ms5.Analytics.Tests.AnomalyData;
 
 namespace Ms5.Analytics.Tests;
 
-/// <summary>Scores, flags and ids against the fallback tests' baseline (press-01 jams: threshold 827.57 s) and weld-02's hours.</summary>
+/// <summary>Scores, flags and ids against the fallback tests' baseline (press-01 jams: threshold 1942.69 s, the median 194.9 s × ln 1000 / ln 2) and weld-02's hours.</summary>
 public sealed class AnomalyScorerTests
 {
-    private const double JamThreshold = 827.5705591854176;
+    private const double JamThreshold = 1942.6889981466093;
 
     private static readonly DowntimeScorer Scorer = new(Baseline(hours: AnomalyBaselineTests.WeldHours()));
 
@@ -16,9 +16,10 @@ public sealed class AnomalyScorerTests
     private static readonly DateTimeOffset Seven = Utc("06:00");
 
     [Theory]
-    [InlineData(2460, 0.6368253230092519, true)]
-    [InlineData(1000, 0.5307151162024437, true)]
-    [InlineData(600, 0.4374407815148656, false)]
+    [InlineData(5000, 0.5852650943039639, true)]
+    [InlineData(2460, 0.5244175162401694, true)]
+    [InlineData(1000, 0.4156034302507419, false)]
+    [InlineData(600, 0.3284026078005851, false)]
     [InlineData(150, 0, false)]
     public void LongStop_ScoreIsMonotoneAndHalfAtTheThreshold(double seconds, double score, bool flagged)
     {
@@ -65,13 +66,14 @@ public sealed class AnomalyScorerTests
         var history = new MachineHistory("press-01", [Span(MachineState.Running, null, "05:00", "06:00"), Span(MachineState.Down, "jam", "06:00", "06:41")]);
 
         var at10 = Assert.Single(extractor.Stops(history, Utc("06:10")));
-        var at20 = Assert.Single(extractor.Stops(history, Utc("06:20")));
+        var at35 = Assert.Single(extractor.Stops(history, Utc("06:35")));
         var closed = Assert.Single(extractor.Stops(history, Utc("07:00")));
 
         Assert.False(Scorer.ScoreLongStop(at10)!.Flagged);
-        Assert.True(at20.Open);
-        Assert.True(Scorer.ScoreLongStop(at20)!.Flagged);
-        Assert.Equal("jam on press-01 has lasted 20 min so far; normally 105 s–6 min (95 % of 20 jams in 28 days)", Scorer.ScoreLongStop(at20)!.Explanation);
+        Assert.False(Scorer.ScoreLongStop(Assert.Single(extractor.Stops(history, Utc("06:32"))))!.Flagged);
+        Assert.True(at35.Open);
+        Assert.True(Scorer.ScoreLongStop(at35)!.Flagged);
+        Assert.Equal("jam on press-01 has lasted 35 min so far; normally 105 s–6 min (95 % of 20 jams in 28 days)", Scorer.ScoreLongStop(at35)!.Explanation);
         Assert.Equal("jam on press-01 lasted 41 min; normally 105 s–6 min (95 % of 20 jams in 28 days)", Scorer.ScoreLongStop(closed)!.Explanation);
     }
 
@@ -135,6 +137,36 @@ public sealed class AnomalyScorerTests
         Assert.Equal(7, episodes[0].Observed);
         Assert.Equal("7 stops on weld-02 in the last hour; usually 0–2 at this hour", episodes[0].Explanation);
         Assert.Equal((Utc("06:55"), 4.0), (episodes[1].StopStart, episodes[1].Observed));
+    }
+
+    [Fact]
+    public void ShiftPileup_CountsAgainstTheRatesOfTheShiftSoFar()
+    {
+        // weld-02's early shift from 06:00 local (05:00 UTC); a stop at 07:30 local: Thursday 06–07 expects 0 stops,
+        // 07–07:30 half of 2/7, so 1/7 in all; the bound is the floor MinShiftBound 6 (Poisson's 99.95 % point is 2).
+        var seventh = Scorer.ScoreShift(Stop("weld-02", "jam", 60, Utc("06:30"), shiftStart: Utc("05:00"), inShift: 6))!;
+        var sixth = Scorer.ScoreShift(Stop("weld-02", "jam", 60, Utc("06:30"), shiftStart: Utc("05:00"), inShift: 5))!;
+
+        Assert.Equal((AnomalyKind.ShiftPileup, 7.0, 6.0, true), (seventh.Kind, seventh.Observed, seventh.Threshold, seventh.Flagged));
+        Assert.Equal(48.0 / 89, seventh.Score, 12);
+        Assert.Equal("7 stops on weld-02 so far this early shift (since 06:00); usually 0–1 by this time", seventh.Explanation);
+        Assert.Equal((6.0, false, 0.5), (sixth.Observed, sixth.Flagged, Math.Round(sixth.Score, 12)));
+        Assert.Null(Scorer.ScoreShift(Stop("weld-02", "jam", 60, Utc("06:30"))));
+        Assert.Null(Scorer.ScoreShift(Stop("press-01", "jam", 60, Utc("06:30"), shiftStart: Utc("05:00"), inShift: 9)));
+    }
+
+    [Fact]
+    public void ShiftPileups_FlagEachMachineShiftOnceWithItsPeak()
+    {
+        var early = Enumerable.Range(0, 9).Select(i => Stop("weld-02", "jam", 60, Utc("06:00").AddMinutes(3 * i), shiftStart: Utc("05:00"), inShift: i)).ToList();
+        var late = Enumerable.Range(0, 3).Select(i => Stop("weld-02", "jam", 60, Utc("13:10").AddMinutes(3 * i), shiftStart: Utc("13:00"), inShift: i));
+
+        var episodes = Scorer.ShiftPileups(early.Concat(late));
+
+        var e = Assert.Single(episodes);
+        Assert.Equal(AnomalyId.For("p1", "weld-02", Utc("06:18"), AnomalyKind.ShiftPileup), e.Id);
+        Assert.Equal((Utc("06:18"), 9.0), (e.StopStart, e.Observed));
+        Assert.StartsWith("9 stops on weld-02 so far this early shift", e.Explanation, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ public sealed class AnomalyTextTests
 {
     private static readonly TimeSpan FourWeeks = TimeSpan.FromDays(28);
 
-    private static readonly DurationContext Jams = new(ContextLevel.MachineReason, "press-01", "jam", ReasonCategory.Unplanned, 312, 5.3, 0.2, 0.2, 0.3, 125, 350, 1200);
+    private static readonly DurationContext Jams = new(ContextLevel.MachineReason, "press-01", "jam", ReasonCategory.Unplanned, 312, 5.3, 0.2, 0.2, 0.3, 125, 350, 1200, 1);
 
     [Fact]
     public void LongStop_Closed_ReadsAsInTheIssue() =>

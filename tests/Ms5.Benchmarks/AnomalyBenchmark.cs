@@ -18,7 +18,7 @@ namespace Ms5.Benchmarks;
 /// <see cref="StopFeatureExtractor"/>, the baseline is <see cref="DowntimeBaseline.Fit"/> over the training window and
 /// every held-out stop is scored with <see cref="DowntimeScorer"/>. Figures are printed, never asserted. <c>--list</c>
 /// lists every false flag and missed label; the environment variable MS5_ANOMALY_BASELINE=FILE writes the fitted
-/// baseline's JSON there (the last <c>--k</c>'s).
+/// baseline's JSON there (the last <c>--tail</c>'s).
 /// </summary>
 internal static class AnomalyBenchmark
 {
@@ -31,12 +31,12 @@ internal static class AnomalyBenchmark
 
     private const string Matching = """
         matching: a long_stop or unseen_reason flag is true when its stop is one of a label's injected stops (same machine,
-          same stop start); a burst flag (one per episode, BurstEpisodes) is true when its first stop is an injected stop
+          same stop start); a burst or shift_pileup flag (one per episode) is true when its first stop is an injected stop
           or starts inside a burst label's hour [first injected stop, +1 h) or a drift label's night [first, last injected
           stop end) on the same machine. A label is caught when any flag of any kind matches it. Overall precision counts
           flagged stops (a stop flagged by two kinds once); per-kind precision counts that kind's flags (true when they
           match a label of any kind). PR-AUC is average precision over every held-out stop: per kind with the paired
-          score (long_stop, burst, unseen_reason; night_drift with the burst score) and positives the stops of that label
+          score (long_stop, burst, unseen_reason; night_drift with the shift_pileup score) and positives the stops of that label
           kind (stops of other kinds' labels left out); overall with the highest of the three scores. Burst and drift
           positives for PR-AUC: the injected stops, and for bursts every stop in the labelled hour.
         """;
@@ -49,7 +49,7 @@ internal static class AnomalyBenchmark
             return Task.FromResult(2);
         }
 
-        ks = ks.Length == 0 ? [BaselineOptions.Default.K] : ks;
+        ks = ks.Length == 0 ? [BaselineOptions.Default.TailProbability] : ks;
         var linesCount = (machines + 3) / 4;
         var plantJson = BuildPlant(File.ReadAllText(Path.Combine(IngestBenchmark.FindRoot(), "infra", "plants", "demo-plant.json")), linesCount);
         var plant = PlantConfigParser.Parse(plantJson);
@@ -107,10 +107,10 @@ internal static class AnomalyBenchmark
         var heapBefore = GC.GetTotalMemory(true);
         var allocated = GC.GetTotalAllocatedBytes(true);
         var sw = Stopwatch.StartNew();
-        var options = BaselineOptions.Default with { K = k };
+        var options = BaselineOptions.Default with { TailProbability = k };
         var trainStops = histories.SelectMany(h => extractor.Stops(h, trainEnd)).ToList();
         var trainHours = histories.SelectMany(h => extractor.Hours(h, Origin, trainEnd)).ToList();
-        var baseline = DowntimeBaseline.Fit(plant.PlantId, Origin, trainEnd, trainStops, trainHours, options);
+        var baseline = DowntimeBaseline.Fit(plant.PlantId, Origin, trainEnd, trainStops, trainHours, options, plant.TimeZone);
         var trainTime = sw.Elapsed;
         var heapTraining = GC.GetTotalMemory(false);
         var trainAllocated = GC.GetTotalAllocatedBytes(true) - allocated;
@@ -125,19 +125,21 @@ internal static class AnomalyBenchmark
         var unseen = test.Select(scorer.ScoreUnseenReason).OfType<AnomalyScore>().ToList();
         var bursts = test.Select(scorer.ScoreBurst).OfType<AnomalyScore>().ToList();
         var episodes = scorer.BurstEpisodes(held.Where(s => s.Start >= trainEnd.AddHours(-2))).Where(e => e.StopStart >= trainEnd).ToList();
-        var flags = longs.Where(f => f.Flagged).Concat(episodes).Concat(unseen.Where(f => f.Flagged)).ToList();
+        var shifts = test.Select(scorer.ScoreShift).OfType<AnomalyScore>().ToList();
+        var pileups = scorer.ShiftPileups(held.Where(s => s.Start >= trainEnd.AddHours(-12))).Where(e => e.StopStart >= trainEnd).ToList();
+        var flags = longs.Where(f => f.Flagged).Concat(episodes).Concat(unseen.Where(f => f.Flagged)).Concat(pileups).ToList();
 
         var injected = labels.SelectMany(l => l.Stops.Select(s => (Key: (l.MachineId, s.Start), Label: l))).ToLookup(x => x.Key, x => x.Label);
         IEnumerable<InjectedAnomaly> Matches(AnomalyScore f) =>
-            injected[(f.MachineId, f.StopStart)].Concat(f.Kind != AnomalyKind.Burst ? [] :
+            injected[(f.MachineId, f.StopStart)].Concat(f.Kind is not (AnomalyKind.Burst or AnomalyKind.ShiftPileup) ? [] :
                 labels.Where(l => l.MachineId == f.MachineId && l.Kind is InjectedKind.Burst or InjectedKind.NightDrift && f.StopStart >= l.Start && f.StopStart < l.End));
         var caught = flags.SelectMany(Matches).ToHashSet();
 
         var machines = plant.Machines.Count();
         var days = (end - trainEnd).TotalDays;
-        Print($"== K = {k:0.##} (threshold exp(median + K·spread) of ln seconds; burst quantile {options.BurstQuantile}, min samples {options.MinSamples}) ==");
+        Print($"== tail probability {k:0.#####} (threshold median × (ln(1/α)/ln 2)^(1/shape); shapes {string.Join(", ", baseline.Shapes.Select(t => FormattableString.Invariant($"{(t.Category is { } cat ? cat.ToString() : "all")} {t.Shape:0.00}")))}; burst quantile {options.BurstQuantile}, shift quantile {options.ShiftQuantile}, min samples {options.MinSamples}) ==");
         Print($"training: {trainStops.Count:N0} stops, {trainHours.Count:N0} machine-hours -> {baseline.Durations.Count} duration contexts, {baseline.Rates.Count} hour-of-week rates in {trainTime.TotalSeconds:0.00} s (goal < 60 s: {(trainTime.TotalSeconds < 60 ? "met" : "MISSED")}); allocated {trainAllocated / 1048576.0:0} MiB, managed heap {heapBefore / 1048576.0:0} -> {heapTraining / 1048576.0:0} MiB");
-        Print($"held-out: {test.Count:N0} stops ({test.Count(s => s.Open)} open at the end); flags: {longs.Count(f => f.Flagged)} long_stop, {episodes.Count} burst episodes ({bursts.Count(f => f.Flagged)} stops over the bound), {unseen.Count(f => f.Flagged)} unseen_reason");
+        Print($"held-out: {test.Count:N0} stops ({test.Count(s => s.Open)} open at the end); flags: {longs.Count(f => f.Flagged)} long_stop, {episodes.Count} burst episodes ({bursts.Count(f => f.Flagged)} stops over the bound), {unseen.Count(f => f.Flagged)} unseen_reason, {pileups.Count} shift_pileup episodes ({shifts.Count(f => f.Flagged)} stops over the bound)");
 
         // PR-AUC inputs, per held-out stop.
         var positives = new Dictionary<InjectedKind, HashSet<(string, DateTimeOffset)>>();
@@ -159,12 +161,14 @@ internal static class AnomalyBenchmark
         var longBy = ByStop(longs);
         var burstBy = ByStop(bursts);
         var unseenBy = ByStop(unseen);
+        var shiftBy = ByStop(shifts);
         double Score(InjectedKind? kind, (string, DateTimeOffset) key) => kind switch
         {
             InjectedKind.LongStop => longBy.GetValueOrDefault(key),
-            InjectedKind.Burst or InjectedKind.NightDrift => burstBy.GetValueOrDefault(key),
+            InjectedKind.Burst => burstBy.GetValueOrDefault(key),
+            InjectedKind.NightDrift => shiftBy.GetValueOrDefault(key),
             InjectedKind.UnusualReason => unseenBy.GetValueOrDefault(key),
-            _ => Math.Max(longBy.GetValueOrDefault(key), Math.Max(burstBy.GetValueOrDefault(key), unseenBy.GetValueOrDefault(key))),
+            _ => new[] { longBy, burstBy, unseenBy, shiftBy }.Max(d => d.GetValueOrDefault(key)),
         };
         double Auc(InjectedKind? kind)
         {
@@ -179,7 +183,7 @@ internal static class AnomalyBenchmark
             [InjectedKind.LongStop] = AnomalyKind.LongStop,
             [InjectedKind.Burst] = AnomalyKind.Burst,
             [InjectedKind.UnusualReason] = AnomalyKind.UnseenReason,
-            [InjectedKind.NightDrift] = null,
+            [InjectedKind.NightDrift] = AnomalyKind.ShiftPileup,
         };
         Console.WriteLine("kind            labels  caught  recall | flags   true  precision |    F1  PR-AUC");
         foreach (var kind in Enum.GetValues<InjectedKind>())

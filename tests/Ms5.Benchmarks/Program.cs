@@ -40,7 +40,7 @@ var anomalyMachines = new Option<int>("--machines") { Description = "machines of
 var trainDays = new Option<int>("--train-days") { Description = "days of normal history the baseline is fitted on", DefaultValueFactory = _ => 28 };
 var testDays = new Option<int>("--test-days") { Description = "held-out days with injected anomalies", DefaultValueFactory = _ => 7 };
 var anomalySeed = new Option<int>("--seed") { Description = "seed of the simulator and the injection", DefaultValueFactory = _ => 7 };
-var anomalyK = new Option<double[]>("--k") { Description = "BaselineOptions.K, the long-stop threshold in robust standard deviations (repeat to compare several; default 3)", AllowMultipleArgumentsPerToken = true };
+var anomalyK = new Option<double[]>("--tail") { Description = "BaselineOptions.TailProbability, the share of normal stops a long-stop threshold lets pass (repeat to compare several; default 0.001)", AllowMultipleArgumentsPerToken = true };
 var anomalyList = new Option<bool>("--list") { Description = "also list every false flag and every missed label" };
 var anomaly = new Command("anomaly", AnomalyBenchmark.Help) { anomalyMachines, trainDays, testDays, anomalySeed, anomalyK, anomalyList };
 anomaly.SetAction((p, _) => AnomalyBenchmark.RunAsync(p.GetValue(anomalyMachines), p.GetValue(trainDays), p.GetValue(testDays), p.GetValue(anomalySeed), p.GetValue(anomalyK) ?? [], p.GetValue(anomalyList)));

@@ -6,7 +6,7 @@ namespace Ms5.Analytics.Anomalies;
 /// threshold, 2/3 at twice as far, toward 1 beyond. <see cref="Flagged"/> is true when the threshold is passed.
 /// <list type="bullet">
 /// <item>LongStop: <see cref="Observed"/> seconds (so far, for an open stop), <see cref="Threshold"/> the context's
-/// threshold seconds; r = (ln seconds − median) / (K · spread); flagged when seconds &gt; threshold.</item>
+/// threshold seconds; r = (ln seconds − median) / (ln threshold − median); flagged when seconds &gt; threshold.</item>
 /// <item>Burst: stops of the machine in the hour up to the stop's start (itself included) and the hour's bound;
 /// r = (count − rate) / (bound − rate); flagged when count &gt; bound.</item>
 /// <item>UnseenReason: the machine's stops in the training window and <see cref="BaselineOptions.MinSamples"/>;

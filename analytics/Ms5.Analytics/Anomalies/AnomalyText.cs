@@ -30,6 +30,15 @@ public static class AnomalyText
         return $"{Count(stops)} {(stops == 1 ? "stop" : "stops")} on {machineId} in the last hour; usually {usual} at this hour";
     }
 
+    public static string ShiftPileup(StopFeatures stop, int stops, int usualLow, int usualHigh, TimeZoneInfo tz)
+    {
+        ArgumentNullException.ThrowIfNull(stop);
+        ArgumentNullException.ThrowIfNull(tz);
+        var since = stop.ShiftStart is { } s ? $" (since {TimeZoneInfo.ConvertTime(s, tz):HH:mm})" : "";
+        var usual = usualLow == usualHigh ? Count(usualHigh) : $"{Count(usualLow)}{EnDash}{Count(usualHigh)}";
+        return $"{Count(stops)} {(stops == 1 ? "stop" : "stops")} on {stop.MachineId} so far this {stop.Shift} shift{since}; usually {usual} by this time";
+    }
+
     public static string UnseenReason(string reason, string machineId, TimeSpan window) =>
         $"{reason} on {machineId}: never seen on this machine in {Window(window)}";
 

@@ -1,3 +1,5 @@
+using Ms5.Analytics.Plant;
+
 namespace Ms5.Analytics.Anomalies;
 
 /// <summary>The three parts of <see cref="DowntimeBaseline.Fit"/>; every list comes out in a fixed order so equal input gives equal JSON.</summary>
@@ -6,35 +8,79 @@ internal static class BaselineFit
     public const double LowQuantile = 0.025;
     public const double HighQuantile = 0.975;
 
-    public static IReadOnlyList<DurationContext> Durations(IReadOnlyList<StopFeatures> closed, BaselineOptions o)
+    /// <summary>The quantile whose ratio to the median measures a tail's shape (<see cref="TailShape"/>).</summary>
+    public const double ShapeQuantile = 0.95;
+
+    /// <summary>
+    /// The duration contexts, narrowest first (machine × reason, machine × category, plant × category), each with at
+    /// least <see cref="BaselineOptions.MinSamples"/> stops, and the tail shapes their thresholds use.
+    /// </summary>
+    public static (IReadOnlyList<DurationContext> Contexts, IReadOnlyList<TailShape> Shapes) Durations(IReadOnlyList<StopFeatures> closed, BaselineOptions o)
     {
-        var contexts = new List<DurationContext>();
+        var groups = new List<(ContextLevel Level, string? Machine, string? Reason, List<StopFeatures> Stops)>();
         foreach (var g in closed.GroupBy(s => (s.MachineId, s.Reason)).OrderBy(g => g.Key.MachineId, StringComparer.Ordinal).ThenBy(g => g.Key.Reason, StringComparer.Ordinal))
         {
-            Add(contexts, ContextLevel.MachineReason, g.Key.MachineId, g.Key.Reason, g.ToList(), o);
+            groups.Add((ContextLevel.MachineReason, g.Key.MachineId, g.Key.Reason, g.ToList()));
         }
 
         foreach (var g in closed.GroupBy(s => (s.MachineId, s.Category)).OrderBy(g => g.Key.MachineId, StringComparer.Ordinal).ThenBy(g => g.Key.Category))
         {
-            Add(contexts, ContextLevel.MachineCategory, g.Key.MachineId, null, g.ToList(), o);
+            groups.Add((ContextLevel.MachineCategory, g.Key.MachineId, null, g.ToList()));
         }
 
         foreach (var g in closed.GroupBy(s => s.Category).OrderBy(g => g.Key))
         {
-            Add(contexts, ContextLevel.PlantCategory, null, null, g.ToList(), o);
+            groups.Add((ContextLevel.PlantCategory, null, null, g.ToList()));
         }
 
-        return contexts;
+        groups.RemoveAll(g => g.Stops.Count < o.MinSamples);
+        var shapes = Shapes(closed, groups.Select(g => (g.Level, g.Machine, g.Reason, g.Stops)).ToList(), o);
+        var contexts = groups.Select(g => Context(g.Level, g.Machine, g.Reason, g.Stops, shapes, o)).ToList();
+        return (contexts, shapes);
     }
 
-    /// <summary>A context with its statistics, when it has at least <see cref="BaselineOptions.MinSamples"/> stops.</summary>
-    private static void Add(List<DurationContext> contexts, ContextLevel level, string? machine, string? reason, List<StopFeatures> stops, BaselineOptions o)
+    /// <summary>
+    /// The tail shape of each category and of all stops: every closed stop's ln(seconds) over the median of the
+    /// narrowest context it falls in, pooled; shape = ln(ln 20 / ln 2) / (its 95 % point − its median) (a Weibull
+    /// through the pooled median and 95 % point; 1 for exponential stop lengths). A category with fewer than
+    /// <see cref="BaselineOptions.MinShapeSamples"/> stops gets none (the scorer uses the all-stops shape, or 1).
+    /// </summary>
+    private static IReadOnlyList<TailShape> Shapes(
+        IReadOnlyList<StopFeatures> closed, List<(ContextLevel Level, string? Machine, string? Reason, List<StopFeatures> Stops)> groups, BaselineOptions o)
     {
-        if (stops.Count < o.MinSamples)
+        var medians = groups.ToDictionary(g => (g.Level, g.Machine, g.Reason, g.Level == ContextLevel.MachineReason ? (ReasonCategory?)null : g.Stops[0].Category),
+            g => RobustStats.Median(g.Stops.Select(s => s.LogSeconds).ToArray()));
+        var ratios = new List<(ReasonCategory Category, double LogRatio)>();
+        foreach (var s in closed)
         {
-            return;
+            if (medians.TryGetValue((ContextLevel.MachineReason, s.MachineId, s.Reason, null), out var m)
+                || medians.TryGetValue((ContextLevel.MachineCategory, s.MachineId, null, s.Category), out m)
+                || medians.TryGetValue((ContextLevel.PlantCategory, null, null, s.Category), out m))
+            {
+                ratios.Add((s.Category, s.LogSeconds - m));
+            }
         }
 
+        var shapes = new List<TailShape>();
+        foreach (var g in ratios.GroupBy(r => (ReasonCategory?)r.Category).OrderBy(g => g.Key).Append(ratios.GroupBy(_ => (ReasonCategory?)null).FirstOrDefault()))
+        {
+            if (g is null || g.Count() < o.MinShapeSamples)
+            {
+                continue;
+            }
+
+            var logs = g.Select(r => r.LogRatio).ToArray();
+            var spread = RobustStats.Quantile(logs, ShapeQuantile) - RobustStats.Median(logs);
+            var shape = spread > 1e-9 ? Math.Log(Math.Log(20) / Math.Log(2)) / spread : TailShape.MaxShape;
+            shapes.Add(new TailShape(g.Key, logs.Length, spread, Math.Clamp(shape, TailShape.MinShape, TailShape.MaxShape)));
+        }
+
+        return shapes;
+    }
+
+    /// <summary>A context with its statistics and threshold.</summary>
+    private static DurationContext Context(ContextLevel level, string? machine, string? reason, List<StopFeatures> stops, IReadOnlyList<TailShape> shapes, BaselineOptions o)
+    {
         var logs = stops.Select(s => s.LogSeconds).ToArray();
         var seconds = stops.Select(s => s.Seconds).ToArray();
         var median = RobustStats.Median(logs);
@@ -44,11 +90,18 @@ internal static class BaselineFit
 
         // The most frequent category names the context (a reason code has one category; a code-less stop takes its state's).
         var category = stops.GroupBy(s => s.Category).OrderByDescending(c => c.Count()).ThenBy(c => c.Key).First().Key;
-        contexts.Add(new DurationContext(
+        var shape = TailShape.For(shapes, category);
+        var threshold = Math.Max(
+            median + (Math.Log(Math.Log(1 / o.TailProbability) / Math.Log(2)) / shape),
+            median + (MinThresholdSpreads * o.MinLogSpread));
+        return new DurationContext(
             level, machine, reason, category, stops.Count, median, mad, upper, spread,
             RobustStats.Quantile(seconds, LowQuantile), RobustStats.Quantile(seconds, HighQuantile),
-            Math.Exp(median + (o.K * spread))));
+            Math.Exp(threshold), shape);
     }
+
+    /// <summary>No threshold is closer to the median than this many <see cref="BaselineOptions.MinLogSpread"/> (e^0.6 ≈ 1.8 ×).</summary>
+    public const double MinThresholdSpreads = 3;
 
     public static IReadOnlyList<HourOfWeekRate> Rates(IReadOnlyList<MachineHourFeatures> hours, BaselineOptions o)
     {

@@ -17,18 +17,24 @@ public sealed record DowntimeBaseline(
     BaselineOptions Options,
     IReadOnlyList<DurationContext> Durations,
     IReadOnlyList<HourOfWeekRate> Rates,
-    IReadOnlyList<MachineReasons> Machines)
+    IReadOnlyList<MachineReasons> Machines,
+    IReadOnlyList<TailShape> Shapes,
+    string TimeZoneId = "UTC")
 {
     public TimeSpan Window => To - From;
 
+    /// <summary>The plant's time zone (<see cref="TimeZoneId"/>): hours of the week and shifts are on its clock.</summary>
+    [JsonIgnore]
+    public TimeZoneInfo TimeZone => TimeZoneInfo.FindSystemTimeZoneById(TimeZoneId);
+
     /// <summary>
-    /// Fits the baseline. Durations come from the closed stops that started in [from, to) (an open stop's length is
+    /// Fits the baseline (<paramref name="timeZone"/>: the plant's, which the features' hours are on; UTC when null). Durations come from the closed stops that started in [from, to) (an open stop's length is
     /// not known yet); rates from the machine hours that started in it; the reasons seen from every stop that started
     /// in it. Build the features as of <paramref name="to"/> so the window holds what was known then.
     /// </summary>
     public static DowntimeBaseline Fit(
         string plantId, DateTimeOffset from, DateTimeOffset to,
-        IEnumerable<StopFeatures> stops, IEnumerable<MachineHourFeatures> hours, BaselineOptions? options = null)
+        IEnumerable<StopFeatures> stops, IEnumerable<MachineHourFeatures> hours, BaselineOptions? options = null, TimeZoneInfo? timeZone = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(plantId);
         ArgumentNullException.ThrowIfNull(stops);
@@ -42,11 +48,13 @@ public sealed record DowntimeBaseline(
         options.Validate();
         var inWindow = stops.Where(s => s.Start >= from && s.Start < to).ToList();
         var hoursIn = hours.Where(h => h.Start >= from && h.Start < to).ToList();
+        var (durations, shapes) = BaselineFit.Durations(inWindow.Where(s => s.End is { } e && e <= to).ToList(), options);
         return new DowntimeBaseline(
-            plantId, from, to, options,
-            BaselineFit.Durations(inWindow.Where(s => s.End is { } e && e <= to).ToList(), options),
+            plantId, from, to, options, durations,
             BaselineFit.Rates(hoursIn, options),
-            BaselineFit.Reasons(inWindow, hoursIn));
+            BaselineFit.Reasons(inWindow, hoursIn),
+            shapes,
+            (timeZone ?? TimeZoneInfo.Utc).Id);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, AnomalyJson.Default.DowntimeBaseline);
@@ -78,8 +86,9 @@ public enum ContextLevel
 /// How long stops of one context last: <see cref="Count"/> closed stops; median, MAD and upper-half MAD of
 /// ln(seconds); <see cref="Spread"/> = max(1.4826 · MAD used, <see cref="BaselineOptions.MinLogSpread"/>);
 /// <see cref="LowSeconds"/> and <see cref="HighSeconds"/> the empirical 2.5 % and 97.5 % quantiles of the seconds
-/// (type 7), the "normally" range of explanations; <see cref="ThresholdSeconds"/> = exp(median + K · Spread), beyond
-/// which a stop is long. <see cref="MachineId"/> is null for a plant context, <see cref="Reason"/> null unless the
+/// (type 7), the "normally" range of explanations; <see cref="ThresholdSeconds"/> = median seconds ×
+/// (ln(1/α) / ln 2)^(1/<see cref="Shape"/>) (α = <see cref="BaselineOptions.TailProbability"/>, the shape its
+/// category's <see cref="TailShape"/>), at least e^(3 · MinLogSpread) × the median, beyond which a stop is long. <see cref="MachineId"/> is null for a plant context, <see cref="Reason"/> null unless the
 /// level is <see cref="ContextLevel.MachineReason"/>.
 /// </summary>
 public sealed record DurationContext(
@@ -94,7 +103,24 @@ public sealed record DurationContext(
     double Spread,
     double LowSeconds,
     double HighSeconds,
-    double ThresholdSeconds);
+    double ThresholdSeconds,
+    double Shape);
+
+/// <summary>
+/// How heavy the tail of a category's stop lengths is (<see cref="Category"/> null: all stops), measured on
+/// <see cref="Count"/> closed stops as ln(seconds) over their context's median: <see cref="LogSpread"/> = its 95 %
+/// point minus its median, <see cref="Shape"/> = ln(ln 20 / ln 2) / LogSpread, the shape of the Weibull through
+/// those two points (1: exponential; below 1: heavier tail; clamped to [<see cref="MinShape"/>, <see cref="MaxShape"/>]).
+/// </summary>
+public sealed record TailShape(ReasonCategory? Category, int Count, double LogSpread, double Shape)
+{
+    public const double MinShape = 0.3;
+    public const double MaxShape = 10;
+
+    /// <summary>The shape of <paramref name="category"/>, else of all stops, else 1 (exponential).</summary>
+    public static double For(IReadOnlyList<TailShape> shapes, ReasonCategory category) =>
+        (shapes.FirstOrDefault(s => s.Category == category) ?? shapes.FirstOrDefault(s => s.Category is null))?.Shape ?? 1;
+}
 
 /// <summary>
 /// Stops per hour of one machine in one hour of the week (0 = Monday 00:00): <see cref="Hours"/> observed and their

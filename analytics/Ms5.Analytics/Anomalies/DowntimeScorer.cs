@@ -21,7 +21,10 @@ public sealed class DowntimeScorer
         _durations = baseline.Durations.ToDictionary(c => Key(c.Level, c.MachineId, c.Reason, c.Category));
         _rates = baseline.Rates.ToDictionary(r => (r.MachineId, r.HourOfWeek));
         _machines = baseline.Machines.ToDictionary(m => m.MachineId, StringComparer.Ordinal);
+        _machineRates = baseline.Rates.Select(r => r.MachineId).ToHashSet(StringComparer.Ordinal);
     }
+
+    private readonly HashSet<string> _machineRates;
 
     public DowntimeBaseline Baseline { get; }
 
@@ -50,11 +53,11 @@ public sealed class DowntimeScorer
         }
 
         var seconds = stop.Open && asOf is { } t ? Math.Max(0, (t - stop.Start).TotalSeconds) : stop.Seconds;
-        var z = (Math.Log(Math.Max(seconds, 1)) - c.MedianLog) / c.Spread;
+        var r = (Math.Log(Math.Max(seconds, 1)) - c.MedianLog) / (Math.Log(c.ThresholdSeconds) - c.MedianLog);
         return new AnomalyScore(
             AnomalyId.For(Baseline.PlantId, stop.MachineId, stop.Start, AnomalyKind.LongStop), AnomalyKind.LongStop,
             stop.MachineId, stop.LineId, stop.Reason, stop.Start, stop.End, seconds, seconds, c.ThresholdSeconds,
-            AnomalyScore.ScoreOf(z / Baseline.Options.K), seconds > c.ThresholdSeconds,
+            AnomalyScore.ScoreOf(r), seconds > c.ThresholdSeconds,
             AnomalyText.LongStop(stop, seconds, c, Baseline.Window));
     }
 
@@ -110,6 +113,84 @@ public sealed class DowntimeScorer
                 else if (b.Observed > open.Observed)
                 {
                     open = open with { Observed = b.Observed, Threshold = b.Threshold, Score = b.Score, Explanation = b.Explanation };
+                    episodes[^1] = open;
+                }
+            }
+        }
+
+        return episodes;
+    }
+
+    /// <summary>
+    /// The machine's stops in its shift so far, this one included, against the Poisson
+    /// <see cref="BaselineOptions.ShiftQuantile"/> bound (at least <see cref="BaselineOptions.MinShiftBound"/>) of the
+    /// stops its hour-of-week rates expect from the shift's start to this stop's start (partial hours pro rata); null
+    /// outside shifts or for a machine without rates. <paramref name="excluded"/> earlier stops of the shift are not
+    /// counted (those of bursts, flagged already: <see cref="ShiftPileups"/>).
+    /// </summary>
+    public AnomalyScore? ScoreShift(StopFeatures stop, int excluded = 0)
+    {
+        ArgumentNullException.ThrowIfNull(stop);
+        if (stop.ShiftStart is not { } shiftStart || stop.StopsInShiftBefore is not { } before || !_machineRates.Contains(stop.MachineId))
+        {
+            return null;
+        }
+
+        var tz = Baseline.TimeZone;
+        var expected = 0.0;
+        for (var h = PlantTime.HourStart(shiftStart, tz); h < stop.Start; h = h.AddHours(1))
+        {
+            var from = h < shiftStart ? shiftStart : h;
+            var to = h.AddHours(1) > stop.Start ? stop.Start : h.AddHours(1);
+            var rate = _rates.GetValueOrDefault((stop.MachineId, PlantTime.HourOfWeek(h, tz)))?.Rate ?? 0;
+            expected += rate * (to - from).TotalHours;
+        }
+
+        expected = Math.Min(expected, 400);
+        var bound = Math.Max(Baseline.Options.MinShiftBound, RobustStats.PoissonQuantile(expected, Baseline.Options.ShiftQuantile));
+        var count = Math.Max(1, before + 1 - excluded);
+        return new AnomalyScore(
+            AnomalyId.For(Baseline.PlantId, stop.MachineId, stop.Start, AnomalyKind.ShiftPileup), AnomalyKind.ShiftPileup,
+            stop.MachineId, stop.LineId, stop.Reason, stop.Start, stop.End, stop.Seconds, count, bound,
+            AnomalyScore.ScoreOf((count - expected) / (bound - expected)), count > bound,
+            AnomalyText.ShiftPileup(stop, count, RobustStats.PoissonQuantile(expected, BaselineFit.LowQuantile), RobustStats.PoissonQuantile(expected, BaselineFit.HighQuantile), tz));
+    }
+
+    /// <summary>
+    /// One flag per machine and shift whose stops pile up: the shift's first stop over its <see cref="ScoreShift"/>
+    /// bound gives the id, start and end; the count, score and explanation are the highest of the shift's stops.
+    /// Stops over their burst bound (<see cref="ScoreBurst"/>) are neither counted nor flagged here: a burst is flagged
+    /// as a burst, and a pile-up is stops spread over the shift. Pass the shift's stops from its start.
+    /// </summary>
+    public IReadOnlyList<AnomalyScore> ShiftPileups(IEnumerable<StopFeatures> stops)
+    {
+        ArgumentNullException.ThrowIfNull(stops);
+        var episodes = new List<AnomalyScore>();
+        foreach (var shift in stops.Where(s => s.ShiftStart is not null).GroupBy(s => (s.MachineId, s.ShiftStart)).OrderBy(g => g.Key.MachineId, StringComparer.Ordinal).ThenBy(g => g.Key.ShiftStart))
+        {
+            AnomalyScore? open = null;
+            var inBursts = 0;
+            foreach (var stop in shift.OrderBy(s => s.Start))
+            {
+                if (ScoreBurst(stop) is { Flagged: true })
+                {
+                    inBursts++;
+                    continue;
+                }
+
+                if (ScoreShift(stop, inBursts) is not { Flagged: true } p)
+                {
+                    continue;
+                }
+
+                if (open is null)
+                {
+                    open = p;
+                    episodes.Add(p);
+                }
+                else if (p.Observed > open.Observed)
+                {
+                    open = open with { Observed = p.Observed, Threshold = p.Threshold, Score = p.Score, Explanation = p.Explanation };
                     episodes[^1] = open;
                 }
             }

@@ -78,6 +78,7 @@ public sealed class StopFeatureExtractor
                 DayOfWeek = local.DayOfWeek,
                 HourOfWeek = PlantTime.HourOfWeek(stop.Start, tz),
                 Shift = shift?.Name,
+                ShiftStart = shift?.Start,
                 Product = ProductAt(products, stop.Start),
                 RunSecondsBefore = lastStopEnd is { } e ? Math.Max(0, (stop.Start - e).TotalSeconds) : null,
                 StopsInPrecedingHour = CountIn(starts, stop.Start - Hour, stop.Start),

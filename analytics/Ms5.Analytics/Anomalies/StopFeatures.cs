@@ -45,6 +45,9 @@ public sealed record StopFeatures
     /// <summary>The shift running at the start (plant calendar), null outside shifts.</summary>
     public string? Shift { get; init; }
 
+    /// <summary>When that shift started; null outside shifts.</summary>
+    public DateTimeOffset? ShiftStart { get; init; }
+
     public string? Product { get; init; }
 
     /// <summary>Time since the machine last stopped (a stop or a planned stop) before this one; null when the history has no earlier stop.</summary>
