@@ -45,6 +45,38 @@ public static class AnomalyText
     public static string SeenReason(string reason, string machineId, int times, TimeSpan window) =>
         $"{reason} on {machineId}: seen {Count(times)} {(times == 1 ? "time" : "times")} on this machine in {Window(window)}";
 
+    /// <summary>
+    /// "unusual stop on press-01: 9 stops in the hour before (usually about 1) and 4 min of running before it (usually
+    /// about 35 min)": the deviations in the order given (the model puts the furthest from normal first).
+    /// </summary>
+    public static string UnusualPattern(string machineId, IReadOnlyList<PatternDeviation> deviations)
+    {
+        ArgumentNullException.ThrowIfNull(deviations);
+        var parts = deviations.Select(Deviation).ToList();
+        return parts.Count == 0
+            ? $"unusual stop on {machineId}: a rare combination of its features"
+            : $"unusual stop on {machineId}: {string.Join(" and ", parts)}";
+    }
+
+    /// <summary>One deviation in words, e.g. "4 min of running before it (usually about 35 min)".</summary>
+    public static string Deviation(PatternDeviation d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return d.Aspect switch
+        {
+            PatternAspect.Duration => $"{d.Detail ?? "it"} lasted {Duration(d.Value)} (usually about {Duration(d.Usual)})",
+            PatternAspect.RunBefore => $"{Duration(d.Value)} of running before it (usually about {Duration(d.Usual)})",
+            PatternAspect.StopsInHour => $"{Count((int)Math.Round(d.Value))} {Stops(d.Value)} in the hour before (usually about {About(d.Usual)})",
+            PatternAspect.StopsInShift => $"{Count((int)Math.Round(d.Value))} {Stops(d.Value)} earlier in the shift (usually about {About(d.Usual)})",
+            PatternAspect.RejectRate => $"{Percent(d.Value)} rejects in the hour before (usually about {Percent(d.Usual)})",
+            PatternAspect.TimeOfWeek => $"at {((int)d.Value).ToString("00", Inv)}:00{(d.Detail is null ? string.Empty : " on " + d.Detail)}, a rare time for its stops",
+            PatternAspect.Reason => d.Value == 0
+                ? $"reason {d.Detail}, never seen on it in training"
+                : $"reason {d.Detail}, {Count((int)d.Value)} of its {Count((int)d.Usual)} stops in training",
+            _ => throw new ArgumentOutOfRangeException(nameof(d), d.Aspect, null),
+        };
+    }
+
     /// <summary>"45 s", "41 min", "2.5 h" (rounded half away from zero).</summary>
     public static string Duration(double seconds)
     {
@@ -112,6 +144,14 @@ public static class AnomalyText
     }
 
     private static string Round(double v, int digits) => Math.Round(v, digits, MidpointRounding.AwayFromZero).ToString(digits == 0 ? "0" : "0.#", Inv);
+
+    private static string Stops(double n) => Math.Round(n) == 1 ? "stop" : "stops";
+
+    /// <summary>A usual count: one decimal under 3 ("0.4"), whole above ("7").</summary>
+    private static string About(double n) => n < 3 ? Round(n, 1) : Round(n, 0);
+
+    /// <summary>"12 %", "0.5 %" (one decimal under 10 %).</summary>
+    private static string Percent(double rate) => $"{Round(rate * 100, rate < 0.1 ? 1 : 0)} %";
 
     private static string Count(int n) => n.ToString(Inv);
 }
