@@ -1,23 +1,32 @@
 using Ms5.Analytics.Anomalies;
+using Ms5.Ml.Patterns;
+using Ms5.Ml.Reranking;
 using Ms5.Postgres;
 
 namespace Ms5.Ml;
 
 /// <summary>
-/// A stored, ready downtime model loaded for scoring: its baseline (and the ML.NET parts once trained). The one way
-/// stops are judged, by training (its window) and by live scoring (the stops since), so both give the same flags.
+/// A ready downtime model: its baseline (long stops, bursts, shift pile-ups, unseen reasons), the ML.NET pattern
+/// model when the plant had enough stops, and the re-ranker when users had labelled enough flags. The one way stops
+/// are judged, by training (its window) and by live scoring (the stops since), so both give the same flags.
 /// </summary>
 public sealed class DowntimeModel
 {
-    private DowntimeModel(DowntimeModelRow row, DowntimeBaseline baseline)
+    private DowntimeModel(DowntimeModelRow row, DowntimeBaseline baseline, DowntimePatternModel? pattern, DowntimeReranker? reranker)
     {
         Row = row;
         Baseline = baseline;
+        Pattern = pattern;
+        Reranker = reranker;
     }
 
     public DowntimeModelRow Row { get; }
 
     public DowntimeBaseline Baseline { get; }
+
+    internal DowntimePatternModel? Pattern { get; }
+
+    internal DowntimeReranker? Reranker { get; }
 
     public string PlantId => Row.PlantId;
 
@@ -32,16 +41,43 @@ public sealed class DowntimeModel
             throw new ArgumentException($"downtime model {row.PlantId} v{row.Version} is not ready ({AnomalyStore.StatusName(row.Status)})", nameof(row));
         }
 
-        return new DowntimeModel(row, DowntimeBaseline.FromJson(row.BaselineJson));
+        return new DowntimeModel(
+            row, DowntimeBaseline.FromJson(row.BaselineJson),
+            row.Model is { Length: > 0 } m ? DowntimePatternModel.Load(m) : null,
+            row.Reranker is { Length: > 0 } r ? DowntimeReranker.Load(r) : null);
     }
+
+    /// <summary>A model just trained (the row as it is stored, with its version).</summary>
+    internal static DowntimeModel Create(DowntimeModelRow row, DowntimeBaseline baseline, DowntimePatternModel? pattern, DowntimeReranker? reranker) =>
+        new(row, baseline, pattern, reranker);
 
     /// <summary>
     /// Scores the stops that started in [from, asOf): long stops (open ones by how long they have lasted at
-    /// <paramref name="asOf"/>), unseen reasons and burst episodes. <paramref name="stops"/> must reach back at least an
-    /// hour before <paramref name="from"/> (a burst counts the preceding hour) and to the last stop before it that was
-    /// not part of a burst. Returns flagged scores and unflagged long-stop and reason scores (they update flags stored
-    /// before); <see cref="AnomalyStore.UpsertAsync"/> drops unflagged scores of flags it does not have.
+    /// <paramref name="asOf"/>), unseen reasons, burst and shift pile-up episodes, and, with a pattern model, unusual
+    /// combinations of closed stops. With a re-ranker, a flag's score becomes the re-ranker's probability that users
+    /// would confirm it (the flags stay what the rules say; only their order changes). <paramref name="stops"/> must
+    /// reach back to the start of the shift before <paramref name="from"/> (pile-ups count the shift, bursts the
+    /// preceding hour). Returns flagged scores and unflagged long-stop, reason and pattern scores (they update flags
+    /// stored before); <see cref="AnomalyStore.UpsertAsync"/> drops unflagged scores of flags it does not have.
     /// </summary>
-    public IReadOnlyList<AnomalyScore> Score(IReadOnlyList<StopFeatures> stops, DateTimeOffset from, DateTimeOffset asOf) =>
-        DowntimeTrainer.Score(Baseline, stops, from, asOf);
+    public IReadOnlyList<AnomalyScore> Score(IReadOnlyList<StopFeatures> stops, DateTimeOffset from, DateTimeOffset asOf)
+    {
+        ArgumentNullException.ThrowIfNull(stops);
+        var scores = DowntimeTrainer.Score(Baseline, stops, from, asOf).ToList();
+        if (Pattern is { } pattern)
+        {
+            var closed = stops.Where(s => s.Start >= from && s.Start < asOf && !s.Open).ToList();
+            scores.AddRange(pattern.Score(closed));
+        }
+
+        if (Reranker is not { } reranker)
+        {
+            return scores;
+        }
+
+        var byStop = stops.GroupBy(s => (s.MachineId, s.Start)).ToDictionary(g => g.Key, g => g.First());
+        return scores.Select(s => s.Flagged && byStop.TryGetValue((s.MachineId, s.StopStart), out var stop)
+            ? s with { Score = Math.Clamp(reranker.Probability(stop, s), 0, 0.999999) }
+            : s).ToList();
+    }
 }

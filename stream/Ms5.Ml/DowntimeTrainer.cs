@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Ms5.Analytics.Anomalies;
 using Ms5.Analytics.Plant;
+using Ms5.Ml.Patterns;
+using Ms5.Ml.Reranking;
 using Ms5.Postgres;
 
 namespace Ms5.Ml;
@@ -27,6 +29,15 @@ public sealed class DowntimeTrainingOptions
 
     /// <summary>The baseline's settings (thresholds, least stops per context).</summary>
     public BaselineOptions Baseline { get; set; } = new();
+
+    /// <summary>The ML.NET pattern model's settings (least stops, algorithm, threshold quantile).</summary>
+    public PatternOptions Pattern { get; set; } = new();
+
+    /// <summary>The re-ranker's settings; <see cref="RerankerOptions.MinLabels"/> is the N labels it needs.</summary>
+    public RerankerOptions Reranker { get; set; } = new();
+
+    /// <summary>The ML.NET seed: equal history and labels give the equal models and flags.</summary>
+    public int Seed { get; set; } = 5;
 }
 
 /// <summary>What a training run found: per kind, and in total, how many stops of the window were flagged.</summary>
@@ -49,8 +60,11 @@ public sealed record DowntimeModelMetrics(
     int BurstFlags,
     int UnseenReasonFlags,
     int ShiftPileupFlags,
+    int UnusualPatternFlags,
     double FlagRate,
-    long TrainingMilliseconds);
+    long TrainingMilliseconds,
+    object? Pattern = null,
+    object? Reranker = null);
 
 /// <summary>The result of <see cref="DowntimeTrainer.TrainAsync"/>: the stored model row, its metrics, and the flags stored by scoring its window.</summary>
 public sealed record DowntimeTrainingResult(DowntimeModelRow Model, DowntimeModelMetrics Metrics, int Flags);
@@ -141,15 +155,53 @@ public sealed class DowntimeTrainer(PlantStore plants, AnomalyStore store, Downt
         }
 
         var baseline = DowntimeBaseline.Fit(plant.PlantId, from, to, training, hours, baselineOptions, plant.TimeZone);
-        var flags = Score(baseline, allStops, from, asOf);
-        var metrics = Metrics(inWindow, training, machines, perMachine, covered, baselineOptions, baseline, flags.Where(f => f.StopStart < to).ToList(), clock);
-        var row = new DowntimeModelRow(plant.PlantId, 0, now, from, to, DowntimeModelStatus.Ready,
-            $"{covered} of {machines.Count} machines have at least {baselineOptions.MinSamples} stops",
-            featuresJson, optionsJson, JsonSerializer.Serialize(metrics, Json), baseline.ToJson());
+        var closedTraining = training.Where(s => s.End is { } e && e <= to).ToList();
+        var pattern = DowntimePatternModel.Train(plant.PlantId, closedTraining, options.Pattern, options.Seed);
+        var (reranker, rerankerStatus) = await TrainRerankerAsync(plant.PlantId, baseline, pattern, allStops, from, asOf, ct);
+        var provisional = new DowntimeModelRow(plant.PlantId, 0, now, from, to, DowntimeModelStatus.Ready, null, featuresJson, optionsJson, "{}", baseline.ToJson(), pattern?.Save(), reranker?.Save());
+        var flags = DowntimeModel.Create(provisional, baseline, pattern, reranker).Score(allStops, from, asOf);
+        var patternInfo = pattern is null ? (object)new { status = options.Pattern.WhyNot(closedTraining.Count) ?? "not trained" } : pattern.Metrics;
+        var metrics = Metrics(inWindow, training, machines, perMachine, covered, baselineOptions, baseline, flags.Where(f => f.StopStart < to).ToList(), clock) with
+        {
+            Pattern = patternInfo,
+            Reranker = reranker is null ? new { status = rerankerStatus } : reranker.Metrics,
+        };
+        var row = provisional with
+        {
+            StatusDetail = $"{covered} of {machines.Count} machines have at least {baselineOptions.MinSamples} stops",
+            MetricsJson = JsonSerializer.Serialize(metrics, Json),
+        };
         var version = await store.SaveModelAsync(row, ct);
         await store.UpsertAsync(plant.PlantId, version, flags, ct);
-        logger.LogInformation("Downtime model {Version} of {Plant} trained on {Stops} stops in {Ms} ms; {Flags} flags", version, plant.PlantId, training.Count, clock.ElapsedMilliseconds, flags.Count(f => f.Flagged));
+        logger.LogInformation("Downtime model {Version} of {Plant} trained on {Stops} stops in {Ms} ms; {Flags} flags; pattern model {Pattern}; re-ranker {Reranker}",
+            version, plant.PlantId, training.Count, clock.ElapsedMilliseconds, flags.Count(f => f.Flagged), pattern is null ? "none" : "trained", reranker is null ? rerankerStatus : "trained");
         return new DowntimeTrainingResult(row with { Version = version }, metrics, flags.Count(f => f.Flagged));
+    }
+
+    /// <summary>
+    /// The re-ranker from the plant's labelled flags in the window, each paired with its stop's features and the
+    /// flag as this model scores it; null with the reason when there are too few labels.
+    /// </summary>
+    private async Task<(DowntimeReranker? Model, string Status)> TrainRerankerAsync(
+        string plantId, DowntimeBaseline baseline, DowntimePatternModel? pattern, List<StopFeatures> stops, DateTimeOffset from, DateTimeOffset asOf, CancellationToken ct)
+    {
+        var labels = await store.LabelsAsync(plantId, from, asOf, ct);
+        if (labels.Count == 0)
+        {
+            return (null, options.Reranker.WhyNot(0, 0) ?? "no labels");
+        }
+
+        var byStop = stops.GroupBy(s => (s.MachineId, s.Start)).ToDictionary(g => g.Key, g => g.First());
+        var scored = DowntimeModel.Create(
+                new DowntimeModelRow(plantId, 0, asOf, from, asOf, DowntimeModelStatus.Ready, null, "[]", "{}", "{}", null), baseline, pattern, null)
+            .Score(stops, from, asOf)
+            .GroupBy(f => (f.MachineId, f.StopStart, f.Kind)).ToDictionary(g => g.Key, g => g.First());
+        var labelled = labels
+            .Where(l => byStop.ContainsKey((l.MachineId, l.Start)) && scored.ContainsKey((l.MachineId, l.Start, l.Kind)))
+            .Select(l => new LabelledFlag(byStop[(l.MachineId, l.Start)], scored[(l.MachineId, l.Start, l.Kind)], l.Confirmed))
+            .ToList();
+        var model = DowntimeReranker.Train(labelled, options.Reranker, options.Seed, out var whyNot);
+        return (model, model is null ? whyNot ?? "not trained" : "trained");
     }
 
     /// <summary>
@@ -210,6 +262,7 @@ public sealed class DowntimeTrainer(PlantStore plants, AnomalyStore store, Downt
             BurstFlags: flagged.Count(f => f.Kind == AnomalyKind.Burst),
             UnseenReasonFlags: flagged.Count(f => f.Kind == AnomalyKind.UnseenReason),
             ShiftPileupFlags: flagged.Count(f => f.Kind == AnomalyKind.ShiftPileup),
+            UnusualPatternFlags: flagged.Count(f => f.Kind == AnomalyKind.UnusualPattern),
             FlagRate: inWindow.Count == 0 ? 0 : Math.Round((double)flaggedStops / inWindow.Count, 6),
             TrainingMilliseconds: clock.ElapsedMilliseconds);
     }

@@ -30,7 +30,8 @@ public sealed record DowntimeModelRow(
     string OptionsJson,
     string MetricsJson,
     string? BaselineJson,
-    byte[]? Model = null);
+    byte[]? Model = null,
+    byte[]? Reranker = null);
 
 /// <summary>A stored flag as read back (<c>downtime_anomalies</c>); <see cref="Open"/> while the stop had not ended when last scored.</summary>
 public sealed record StoredAnomaly(
@@ -98,8 +99,8 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
         }
 
         await using var cmd = new NpgsqlCommand("""
-            INSERT INTO downtime_models (plant_id, version, trained_at, window_from, window_to, status, status_detail, features, options, metrics, baseline, model)
-            SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11
+            INSERT INTO downtime_models (plant_id, version, trained_at, window_from, window_to, status, status_detail, features, options, metrics, baseline, model, reranker)
+            SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11, $12
             FROM downtime_models WHERE plant_id = $1
             RETURNING version
             """, conn, tx);
@@ -114,6 +115,7 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(model.MetricsJson);
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)model.BaselineJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)model.Model ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)model.Reranker ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
         var version = (int)(await cmd.ExecuteScalarAsync(ct))!;
         await tx.CommitAsync(ct);
         return version;
@@ -131,7 +133,7 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
     {
         await using var cmd = db.CreateCommand($"""
             SELECT plant_id, version, trained_at, window_from, window_to, status, status_detail,
-                   features::text, options::text, metrics::text, baseline::text, model
+                   features::text, options::text, metrics::text, baseline::text, model, reranker
             FROM downtime_models WHERE plant_id = $1 {filter}
             ORDER BY version DESC LIMIT 1
             """);
@@ -144,7 +146,7 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
 
         return new DowntimeModelRow(r.GetString(0), r.GetInt32(1), Utc(r.GetDateTime(2)), Utc(r.GetDateTime(3)), Utc(r.GetDateTime(4)),
             ParseStatus(r.GetString(5)), r.IsDBNull(6) ? null : r.GetString(6), r.GetString(7), r.GetString(8), r.GetString(9),
-            r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : (byte[])r.GetValue(11));
+            r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : (byte[])r.GetValue(11), r.IsDBNull(12) ? null : (byte[])r.GetValue(12));
     }
 
     /// <summary>
@@ -310,6 +312,35 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
         }
 
         return set;
+    }
+
+    /// <summary>
+    /// The flags of the plant whose stop started in [from, to) and that users labelled, with their newest label
+    /// (true: confirmed): what the re-ranker learns from.
+    /// </summary>
+    public async Task<IReadOnlyList<(string MachineId, DateTimeOffset Start, AnomalyKind Kind, bool Confirmed)>> LabelsAsync(string plantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT a.machine_id, a.stop_start, a.kind, l.label = 'confirmed'
+            FROM downtime_anomalies a
+            JOIN LATERAL (SELECT f.label FROM downtime_anomaly_feedback f WHERE f.anomaly_id = a.anomaly_id ORDER BY f.given_at DESC, f.id DESC LIMIT 1) l ON true
+            WHERE a.plant_id = $1 AND a.stop_start >= $2 AND a.stop_start < $3
+            ORDER BY a.stop_start, a.machine_id, a.kind
+            """);
+        cmd.Parameters.AddWithValue(plantId);
+        cmd.Parameters.AddWithValue(from.UtcDateTime);
+        cmd.Parameters.AddWithValue(to.UtcDateTime);
+        var list = new List<(string, DateTimeOffset, AnomalyKind, bool)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            if (AnomalyKinds.Parse(r.GetString(2)) is { } kind)
+            {
+                list.Add((r.GetString(0), Utc(r.GetDateTime(1)), kind, r.GetBoolean(3)));
+            }
+        }
+
+        return list;
     }
 
     private static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));

@@ -111,6 +111,8 @@ internal static class AnomalyBenchmark
         var trainStops = histories.SelectMany(h => extractor.Stops(h, trainEnd)).ToList();
         var trainHours = histories.SelectMany(h => extractor.Hours(h, Origin, trainEnd)).ToList();
         var baseline = DowntimeBaseline.Fit(plant.PlantId, Origin, trainEnd, trainStops, trainHours, options, plant.TimeZone);
+        var baselineTime = sw.Elapsed;
+        var pattern = Ms5.Ml.Patterns.DowntimePatternModel.Train(plant.PlantId, trainStops.Where(s => s.End is { } e && e <= trainEnd).ToList(), Ms5.Ml.Patterns.PatternOptions.Default, 5);
         var trainTime = sw.Elapsed;
         var heapTraining = GC.GetTotalMemory(false);
         var trainAllocated = GC.GetTotalAllocatedBytes(true) - allocated;
@@ -125,9 +127,10 @@ internal static class AnomalyBenchmark
         var unseen = test.Select(scorer.ScoreUnseenReason).OfType<AnomalyScore>().ToList();
         var bursts = test.Select(scorer.ScoreBurst).OfType<AnomalyScore>().ToList();
         var episodes = scorer.BurstEpisodes(held.Where(s => s.Start >= trainEnd.AddHours(-2))).Where(e => e.StopStart >= trainEnd).ToList();
-        var shifts = test.Select(scorer.ScoreShift).OfType<AnomalyScore>().ToList();
+        var shifts = test.Select(s => scorer.ScoreShift(s)).OfType<AnomalyScore>().ToList();
         var pileups = scorer.ShiftPileups(held.Where(s => s.Start >= trainEnd.AddHours(-12))).Where(e => e.StopStart >= trainEnd).ToList();
-        var flags = longs.Where(f => f.Flagged).Concat(episodes).Concat(unseen.Where(f => f.Flagged)).Concat(pileups).ToList();
+        var patterns = pattern is null ? [] : pattern.Score(test.Where(s => !s.Open).ToList()).ToList();
+        var flags = longs.Where(f => f.Flagged).Concat(episodes).Concat(unseen.Where(f => f.Flagged)).Concat(pileups).Concat(patterns.Where(f => f.Flagged)).ToList();
 
         var injected = labels.SelectMany(l => l.Stops.Select(s => (Key: (l.MachineId, s.Start), Label: l))).ToLookup(x => x.Key, x => x.Label);
         IEnumerable<InjectedAnomaly> Matches(AnomalyScore f) =>
@@ -139,7 +142,7 @@ internal static class AnomalyBenchmark
         var days = (end - trainEnd).TotalDays;
         Print($"== tail probability {k:0.#####} (threshold median × (ln(1/α)/ln 2)^(1/shape); shapes {string.Join(", ", baseline.Shapes.Select(t => FormattableString.Invariant($"{(t.Category is { } cat ? cat.ToString() : "all")} {t.Shape:0.00}")))}; burst quantile {options.BurstQuantile}, shift quantile {options.ShiftQuantile}, min samples {options.MinSamples}) ==");
         Print($"training: {trainStops.Count:N0} stops, {trainHours.Count:N0} machine-hours -> {baseline.Durations.Count} duration contexts, {baseline.Rates.Count} hour-of-week rates in {trainTime.TotalSeconds:0.00} s (goal < 60 s: {(trainTime.TotalSeconds < 60 ? "met" : "MISSED")}); allocated {trainAllocated / 1048576.0:0} MiB, managed heap {heapBefore / 1048576.0:0} -> {heapTraining / 1048576.0:0} MiB");
-        Print($"held-out: {test.Count:N0} stops ({test.Count(s => s.Open)} open at the end); flags: {longs.Count(f => f.Flagged)} long_stop, {episodes.Count} burst episodes ({bursts.Count(f => f.Flagged)} stops over the bound), {unseen.Count(f => f.Flagged)} unseen_reason, {pileups.Count} shift_pileup episodes ({shifts.Count(f => f.Flagged)} stops over the bound)");
+        Print($"held-out: {test.Count:N0} stops ({test.Count(s => s.Open)} open at the end); flags: {longs.Count(f => f.Flagged)} long_stop, {episodes.Count} burst episodes ({bursts.Count(f => f.Flagged)} stops over the bound), {unseen.Count(f => f.Flagged)} unseen_reason, {pileups.Count} shift_pileup episodes ({shifts.Count(f => f.Flagged)} stops over the bound), {patterns.Count(f => f.Flagged)} unusual_pattern (ML.NET {pattern?.Metrics.Algorithm.ToString() ?? "none"}, trained in {(trainTime - baselineTime).TotalSeconds:0.00} s)");
 
         // PR-AUC inputs, per held-out stop.
         var positives = new Dictionary<InjectedKind, HashSet<(string, DateTimeOffset)>>();

@@ -1,7 +1,7 @@
 namespace Ms5.Ml.Patterns;
 
 /// <summary>The ML.NET model under <see cref="DowntimePatternModel"/>.</summary>
-internal enum PatternAlgorithm
+public enum PatternAlgorithm
 {
     /// <summary>RandomizedPca: the score is the stop's reconstruction error off the plant's main patterns.</summary>
     Pca,
@@ -11,7 +11,7 @@ internal enum PatternAlgorithm
 }
 
 /// <summary>How <see cref="DowntimePatternModel.Train"/> learns the plant's usual stop patterns.</summary>
-internal sealed record PatternOptions
+public sealed record PatternOptions
 {
     public static PatternOptions Default { get; } = new();
 
@@ -31,9 +31,10 @@ internal sealed record PatternOptions
 
     /// <summary>
     /// The threshold is this quantile of the training stops' scores: at most 1 − quantile of the (normal) training stops
-    /// pass it, 0.9995 → at most 0.05 %.
+    /// pass it, 0.9999 → at most 1 in 10,000 (the rule-based kinds catch the single-feature anomalies; this one is for
+    /// the rare combinations, and a false flag costs a supervisor more than a rare combination missed).
     /// </summary>
-    public double ThresholdQuantile { get; init; } = 0.9995;
+    public double ThresholdQuantile { get; init; } = 0.9999;
 
     /// <summary>Least training stops of a machine × reason for its own median duration; fewer use the machine's median.</summary>
     public int MinReasonStops { get; init; } = 5;

@@ -1,7 +1,7 @@
 namespace Ms5.Ml.Reranking;
 
 /// <summary>When and how <see cref="DowntimeReranker"/> learns from users' labels.</summary>
-internal sealed record RerankerOptions
+public sealed record RerankerOptions
 {
     public static RerankerOptions Default { get; } = new();
 
