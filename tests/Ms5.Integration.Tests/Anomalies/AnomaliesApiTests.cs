@@ -258,6 +258,56 @@ public sealed class AnomaliesApiTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task Train_WithEnoughLabels_TrainsTheReranker_WhoseProbabilityBecomesTheFlagsScore()
+    {
+        var utc = DateTimeOffset.UtcNow;
+        var now = new DateTimeOffset(utc.UtcTicks - (utc.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        await SeedNormalAndAnomalousAsync("anm-r", now);
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+        var first = await OkJsonAsync(await client.PostAsync(U("/api/ml/downtime/train"), Json("""{"plantId": "anm-r", "days": 14}""")));
+        Assert.Equal("needs at least 30 labelled flags, has 0 (0 confirmed, 0 dismissed)", first.GetProperty("metrics").GetProperty("reranker").GetProperty("status").GetString());
+
+        // 40 normal stops of m1..m3 stored as long-stop flags, then labelled by users: those over 200 s confirmed.
+        var store = new AnomalyStore(stack.Db);
+        var plant = PlantConfigParser.Parse((await new PlantStore(stack.Db).ConfigAsync("anm-r"))!);
+        var history = await store.HistoryAsync("anm-r", now.AddDays(-13), now.AddDays(-1));
+        var extractor = new Ms5.Analytics.Anomalies.StopFeatureExtractor(plant);
+        var picked = history.Where(h => !h.MachineId.EndsWith("-m4", StringComparison.Ordinal))
+            .SelectMany(h => extractor.Stops(h, now)).Where(s => !s.Open && s.Seconds < 300).OrderBy(s => s.Start).Take(40).ToList();
+        var kind = Ms5.Analytics.Anomalies.AnomalyKind.LongStop;
+        var fakes = picked.Select(s => new Ms5.Analytics.Anomalies.AnomalyScore(
+            Ms5.Analytics.Anomalies.AnomalyId.For("anm-r", s.MachineId, s.Start, kind), kind, s.MachineId, s.LineId, s.Reason, s.Start, s.End,
+            s.Seconds, s.Seconds, 100, 0.6, true, "labelled in a test")).ToList();
+        await store.UpsertAsync("anm-r", 1, fakes);
+        foreach (var f in fakes)
+        {
+            var label = f.Seconds > 200 ? "confirmed" : "dismissed";
+            using var r = await client.PostAsync(U($"/api/downtime/anomalies/{f.Id}/feedback"), Json($$"""{"label": "{{label}}"}"""));
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+
+        var confirmed = fakes.Count(f => f.Seconds > 200);
+        Assert.InRange(confirmed, 5, 35);
+        var second = await OkJsonAsync(await client.PostAsync(U("/api/ml/downtime/train"), Json("""{"plantId": "anm-r", "days": 14}""")));
+        var reranker = second.GetProperty("metrics").GetProperty("reranker");
+        Assert.Equal((40, confirmed, 40 - confirmed), (reranker.GetProperty("labels").GetInt32(), reranker.GetProperty("confirmed").GetInt32(), reranker.GetProperty("dismissed").GetInt32()));
+        Assert.InRange(reranker.GetProperty("crossValidatedAuc").GetDouble(), 0.8, 1.0);
+        Assert.Equal(1, await stack.ScalarAsync("SELECT count(*) FROM downtime_models WHERE plant_id = 'anm-r' AND version = 2 AND reranker IS NOT NULL"));
+
+        // The flags stay the rules' flags; their scores are now the re-ranker's probabilities: the 45-minute jam looks
+        // like the confirmed (long) ones, the relabelled normal stops are no longer flagged.
+        var items = (await OkJsonAsync(await client.GetAsync(U($"/api/downtime/anomalies?plant=anm-r&from={Q(now.AddDays(-16))}&to={Q(now.AddMinutes(1))}"))))
+            .GetProperty("items").EnumerateArray().ToList();
+        var flagged = items.Where(i => i.GetProperty("flagged").GetBoolean()).ToList();
+        Assert.Equal(4, flagged.Count(i => i.GetProperty("kind").GetString() != "unusual_pattern"));
+        Assert.All(items.Where(i => i.GetProperty("explanation").GetString() == "labelled in a test"), i => Assert.False(i.GetProperty("flagged").GetBoolean()));
+        var longJam = flagged.Single(i => i.GetProperty("machineId").GetString() == "anm-r-m1" && i.GetProperty("kind").GetString() == "long_stop");
+        Assert.InRange(longJam.GetProperty("score").GetDouble(), 0.5, 1.0);
+        Assert.All(flagged, i => Assert.Equal(2, i.GetProperty("modelVersion").GetInt32()));
+    }
+
+    [Fact]
     public async Task Train_WithAnEndInThePast_LearnsThatPeriod_AndFlagsItsAnomalies_AsOfThatEnd()
     {
         var end = new DateTimeOffset(DateTimeOffset.UtcNow.AddDays(-40).Date.AddHours(9).AddMinutes(20), TimeSpan.Zero);
