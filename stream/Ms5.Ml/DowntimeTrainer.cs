@@ -36,6 +36,12 @@ public sealed class DowntimeTrainingOptions
     /// <summary>The re-ranker's settings; <see cref="RerankerOptions.MinLabels"/> is the N labels it needs.</summary>
     public RerankerOptions Reranker { get; set; } = new();
 
+    /// <summary>
+    /// Without an explicit end, a plant whose last state change is older than this is trained up to that change
+    /// (a replayed past period; a plant shut down), not up to now.
+    /// </summary>
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>The ML.NET seed: equal history and labels give the equal models and flags.</summary>
     public int Seed { get; set; } = 5;
 }
@@ -73,7 +79,8 @@ public sealed record DowntimeTrainingResult(DowntimeModelRow Model, DowntimeMode
 /// Trains a plant's downtime model on its own history and scores that history with it:
 /// <list type="number">
 /// <item>Reads the plant's state intervals of the window [from, to) (to = the start of the current hour on the plant's
-/// clock, from = the hour <c>days</c> earlier; a day more before it, so the first stops know their preceding hour)
+/// clock, or of the hour of the plant's last state change when that is older than <see cref="DowntimeTrainingOptions.StaleAfter"/>;
+/// from = the hour <c>days</c> earlier; a day more before it, so the first stops know their preceding hour)
 /// and builds stop and machine-hour features as of now (or as of the end the request names, for a past period).</item>
 /// <item>Leaves out the stops with a flag users confirmed, then fits a <see cref="DowntimeBaseline"/>.</item>
 /// <item>Checks the history: at least <see cref="DowntimeTrainingOptions.MinMachineShare"/> of the machines need
@@ -117,6 +124,13 @@ public sealed class DowntimeTrainer(PlantStore plants, AnomalyStore store, Downt
         var now = time.GetUtcNow();
         now = now.AddTicks(-(now.UtcTicks % 10));
         var asOf = until is { } u && u < now ? u : now;
+        if (until is null && await store.LastStateChangeAsync(plant.PlantId, ct) is { } last && last < now - options.StaleAfter)
+        {
+            // A plant whose history stopped (a replayed or imported past period, a plant shut down): learn the window
+            // up to its last state change, as if trained then, rather than an empty window up to now.
+            asOf = last.AddTicks(-(last.UtcTicks % 10));
+        }
+
         var tz = plant.TimeZone;
         var to = HourStart(asOf, tz);
         var from = HourStart(to - TimeSpan.FromDays(days), tz);

@@ -308,6 +308,31 @@ public sealed class AnomaliesApiTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task Train_WithoutAnEnd_OnAPlantWhoseHistoryEndedLongAgo_LearnsUpToItsLastStateChange()
+    {
+        var end = new DateTimeOffset(DateTimeOffset.UtcNow.AddDays(-30).Date.AddHours(15).AddMinutes(10), TimeSpan.Zero);
+        var expected = await SeedNormalAndAnomalousAsync("anm-old", end);
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+
+        var trained = await OkJsonAsync(await client.PostAsync(U("/api/ml/downtime/train"), Json("""{"plantId": "anm-old", "days": 14}""")));
+
+        // The last state change is m4's jam 40 minutes before the end: the window ends at its hour, and that jam,
+        // open since then, has lasted nothing as of then, so three flags.
+        var last = end.AddMinutes(-40);
+        Assert.Equal("ready", trained.GetProperty("status").GetString());
+        Assert.Equal(HourStart(last), trained.GetProperty("window").GetProperty("to").GetDateTimeOffset());
+        Assert.Equal(3, trained.GetProperty("flags").GetInt32());
+        var items = (await OkJsonAsync(await client.GetAsync(U($"/api/downtime/anomalies?plant=anm-old&from={Q(end.AddDays(-16))}&to={Q(end)}"))))
+            .GetProperty("items").EnumerateArray().ToList();
+        foreach (var (machine, start, kind) in expected.Where(e => e.Start != last))
+        {
+            Assert.Contains(items, i => i.GetProperty("machineId").GetString() == machine && i.GetProperty("kind").GetString() == kind
+                && i.GetProperty("start").GetDateTimeOffset() == start && i.GetProperty("flagged").GetBoolean());
+        }
+    }
+
+    [Fact]
     public async Task Train_WithAnEndInThePast_LearnsThatPeriod_AndFlagsItsAnomalies_AsOfThatEnd()
     {
         var end = new DateTimeOffset(DateTimeOffset.UtcNow.AddDays(-40).Date.AddHours(9).AddMinutes(20), TimeSpan.Zero);
