@@ -17,9 +17,10 @@ public sealed record UnusualStops(bool ModelTrained, IReadOnlyList<UnusualStopRo
 }
 
 /// <summary>
-/// One flagged stop: its machine, what is unusual (<see cref="Kind"/>: long_stop, burst, unseen_reason), reason, whole
-/// bounds (End null while the stop was open when last scored), <see cref="Seconds"/> as scored (its whole length, or how
-/// long it had lasted while open), <see cref="Score"/> 0..1 and the explanation in words.
+/// One flagged stop: its machine, what is unusual (<see cref="Kind"/>, the wire name: long_stop, burst, unseen_reason,
+/// shift_pileup, unusual_pattern), reason, whole bounds (End null while the stop was open when last scored),
+/// <see cref="Seconds"/> as scored (its whole length, or how long it had lasted while open), <see cref="Score"/> 0..1
+/// and the explanation in words.
 /// </summary>
 public sealed record UnusualStopRow(
     string MachineId,
@@ -32,12 +33,14 @@ public sealed record UnusualStopRow(
     double Score,
     string Explanation)
 {
-    /// <summary>The kind for readers: "long stop", "burst", "unusual reason".</summary>
+    /// <summary>The kind for readers: "long stop", "burst", "unusual reason", "shift pile-up", "unusual pattern".</summary>
     public string KindText => Kind switch
     {
         "long_stop" => "long stop",
         "burst" => "burst",
         "unseen_reason" => "unusual reason",
+        "shift_pileup" => "shift pile-up",
+        "unusual_pattern" => "unusual pattern",
         _ => Kind,
     };
 }

@@ -2,7 +2,10 @@ extern alias reportshost;
 using System.Globalization;
 using Ms5.Analytics.Plant;
 using Ms5.Integration.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ms5.Ml;
 using Ms5.Postgres;
+using Npgsql;
 using reportshost::Ms5.ReportsHost.Training;
 
 namespace Ms5.Integration.Tests.Reports;
@@ -109,6 +112,33 @@ public sealed class NightlyTrainingTests(StackFixture stack)
         Assert.Contains("ms5_ml_training_runs_total{outcome=\"ready\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("ms5_ml_training_runs_total{outcome=\"insufficient_history\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("ms5_ml_training_seconds_count{outcome=\"ready\"}", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_WhenTrainingThrows_StoresAFailedVersionWithTheError_AndDoesNotThrow()
+    {
+        await SavePlantAsync("ntr-c", "Europe/Berlin", ["ntr-c-m1"]);
+        // The trainer reads history from a database that does not exist: its first query throws.
+        await using var missing = NpgsqlDataSource.Create(PgConnectionString.WithDatabase(stack.Pg, "ms5_no_such_database"));
+        var trainer = new DowntimeTrainer(new PlantStore(stack.Db), new AnomalyStore(missing), new DowntimeTrainingOptions { DefaultDays = 7 },
+            TimeProvider.System, NullLogger<DowntimeTrainer>.Instance);
+        var training = new NightlyTraining(new PlantStore(stack.Db), trainer, new AnomalyStore(stack.Db), new NightlyTrainingOptions(), TimeProvider.System,
+            NullLogger<NightlyTraining>.Instance);
+
+        Assert.Equal(DowntimeModelStatus.Failed, await training.RunAsync("ntr-c", CancellationToken.None));
+        Assert.Null(await training.RunAsync("ntr-unknown", CancellationToken.None));
+
+        var row = await new AnomalyStore(stack.Db).LatestAsync("ntr-c");
+        Assert.NotNull(row);
+        Assert.Equal((1, DowntimeModelStatus.Failed), (row.Version, row.Status));
+        Assert.StartsWith("nightly training failed: PostgresException: 3D000", row.StatusDetail, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromDays(7), row.To - row.From);
+        Assert.Null(await new AnomalyStore(stack.Db).LatestReadyAsync("ntr-c"));
+
+        // A failed run counts as this night's run: no retry every minute.
+        var plan = await training.PlanAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        var c = Assert.Single(plan, p => p.PlantId == "ntr-c");
+        Assert.True(c.FireAt > DateTimeOffset.UtcNow, c.FireAt.ToString("O", CultureInfo.InvariantCulture));
     }
 }
 
