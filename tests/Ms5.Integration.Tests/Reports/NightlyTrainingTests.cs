@@ -41,6 +41,8 @@ public sealed class NightlyTrainingTests(StackFixture stack)
         ["MS5_PG"] = stack.Pg,
         ["Reports__MetricsPort"] = metricsPort.ToString(CultureInfo.InvariantCulture),
         ["Reports__Email"] = "false",
+        // A cluster of their own: the report hosts' test counts the instances of the default one.
+        ["Reports__SchedulerName"] = Scheduler,
         ["Ms5__Ml__Downtime__DefaultDays"] = "14",
         ["Ms5__Ml__Downtime__Nightly__At"] = at.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture),
     });
@@ -48,8 +50,10 @@ public sealed class NightlyTrainingTests(StackFixture stack)
     private Task<long> RunsAsync(string plant, string status) =>
         stack.ScalarAsync("SELECT count(*) FROM downtime_models WHERE plant_id = $1 AND status = $2", plant, status);
 
+    private const string Scheduler = "ms5-nightly-test";
+
     private Task<long> NextFireTicksAsync(string plant) =>
-        stack.ScalarAsync("SELECT coalesce(max(next_fire_time), 0) FROM qrtz_triggers WHERE trigger_group = 'ms5-ml' AND trigger_name = $1", "train|" + plant);
+        stack.ScalarAsync("SELECT coalesce(max(next_fire_time), 0) FROM qrtz_triggers WHERE sched_name = $1 AND trigger_group = 'ms5-ml' AND trigger_name = $2", Scheduler, "train|" + plant);
 
     [Fact]
     public async Task Hosts_TrainEachUntrainedPlantOnce_ReadyOrInsufficientHistory_ThenTriggerAtTheConfiguredTimeOnThePlantsClock()
@@ -79,8 +83,21 @@ public sealed class NightlyTrainingTests(StackFixture stack)
         var nyNow = TimeZoneInfo.ConvertTime(now, NewYork);
         var at = new TimeSpan(nyNow.AddHours(6).Hour, nyNow.Minute, 0);
         var ports = new[] { TestAlertmanager.FreePort(), TestAlertmanager.FreePort() };
-        using var host1 = StartHost(at, ports[0]);
-        using var host2 = StartHost(at, ports[1]);
+        try
+        {
+            using var host1 = StartHost(at, ports[0]);
+            using var host2 = StartHost(at, ports[1]);
+            await TrainedAndScheduledAsync(host1, host2, at, ports);
+        }
+        finally
+        {
+            // The hosts are gone: their cluster's instance rows would outlive them (nobody is left to recover them).
+            await stack.ScalarAsync("WITH d AS (DELETE FROM qrtz_scheduler_state WHERE sched_name = $1 RETURNING 1) SELECT count(*) FROM d", Scheduler);
+        }
+    }
+
+    private async Task TrainedAndScheduledAsync(ChildProcess host1, ChildProcess host2, TimeSpan at, int[] ports)
+    {
         string Output() => "host 1:\n" + host1.Output + "\nhost 2:\n" + host2.Output;
 
         await stack.WaitUntilAsync(() => RunsAsync("ntr-a", "ready"), 1, "ntr-a trained\n" + Output(), TimeSpan.FromSeconds(150));
@@ -112,6 +129,7 @@ public sealed class NightlyTrainingTests(StackFixture stack)
         Assert.Contains("ms5_ml_training_runs_total{outcome=\"ready\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("ms5_ml_training_runs_total{outcome=\"insufficient_history\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("ms5_ml_training_seconds_count{outcome=\"ready\"}", metrics, StringComparison.Ordinal);
+        Assert.Equal(2, await stack.ScalarAsync("SELECT count(DISTINCT instance_name) FROM qrtz_scheduler_state WHERE sched_name = $1", Scheduler));
     }
 
     [Fact]
