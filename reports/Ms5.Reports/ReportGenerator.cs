@@ -18,11 +18,11 @@ public sealed record ReportTarget(PlantConfig Plant, Line? Line, ReportSpan Span
 }
 
 /// <summary>
-/// Makes reports: reads the scope's buckets, stops, products and Andons, builds the document, renders the PDF and CSVs
+/// Makes reports: reads the scope's buckets, stops, products, Andons and (shift reports) anomaly flags, builds the document, renders the PDF and CSVs
 /// and stores them as the series' next revision — only when the data differs from the newest revision's (its
 /// fingerprint), so asking twice, or two instances asking at once, never makes the same report twice.
 /// </summary>
-public sealed class ReportGenerator(ReportQueries queries, ReportStore store, PlantStore plants, TimeProvider time, ILogger<ReportGenerator> logger)
+public sealed class ReportGenerator(ReportQueries queries, ReportStore store, PlantStore plants, AnomalyStore anomalies, TimeProvider time, ILogger<ReportGenerator> logger)
 {
     public ReportStore Store => store;
 
@@ -195,7 +195,34 @@ public sealed class ReportGenerator(ReportQueries queries, ReportStore store, Pl
         var changes = previousRevision is null ? (IReadOnlyList<string>)[] : ReportSummary.Changes(previousRevision, summary);
         var header = new ReportHeader(span.Kind, plant.PlantId, plant.Name, lineId, target.Line?.Name, span.ShiftName, span.Day, span.From, span.To,
             plant.TimeZone, now, revision, completeness, changes);
-        var doc = ReportBuilder.Build(new ReportInputs(header, machines, byMachine, hourly, previous, weekAgo, states, LossClassifier.For(plant), products, andons, now));
+        var unusual = span.Kind == ReportKind.Shift ? await UnusualStopsAsync(target, known.ToDictionary(m => m.MachineId, m => m.Name, StringComparer.Ordinal), ct) : null;
+        var doc = ReportBuilder.Build(new ReportInputs(header, machines, byMachine, hourly, previous, weekAgo, states, LossClassifier.For(plant), products, andons, now)
+        {
+            UnusualStops = unusual,
+        });
         return (doc, summary);
+    }
+
+    /// <summary>The lowest score a flag of the "Unusual stops" section has (flags are scored 0..1; flagged ones from 0.5).</summary>
+    public const double UnusualStopMinScore = 0.5;
+
+    /// <summary>
+    /// The flagged downtime anomalies whose stop overlaps the span, of the report's line (or the plant), or "no model"
+    /// when the plant has no ready anomaly model. Flags are stored by live scoring and by training; a report made
+    /// before a later training does not change when that training adds flags (the fingerprint is the minute data).
+    /// </summary>
+    private async Task<UnusualStops> UnusualStopsAsync(ReportTarget target, Dictionary<string, string> names, CancellationToken ct)
+    {
+        if (await anomalies.LatestReadyAsync(target.PlantId, ct) is null)
+        {
+            return UnusualStops.NoModel;
+        }
+
+        var (scope, id) = target.LineId is { } line ? (OeeScope.Line, line) : (OeeScope.Plant, target.PlantId);
+        var flags = await anomalies.QueryAsync(scope, id, target.Span.From, target.Span.To, UnusualStopMinScore, UnusualStops.DefaultLimit, ct);
+        var rows = flags.Where(f => f.Flagged && f.PlantId == target.PlantId)
+            .Select(f => new UnusualStopRow(f.MachineId, names.GetValueOrDefault(f.MachineId, f.MachineId), f.Kind, f.Reason, f.Start, f.End, f.Seconds, f.Score, f.Explanation))
+            .ToList();
+        return new UnusualStops(true, rows);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Ms5.Postgres;
@@ -8,7 +9,7 @@ namespace Ms5.Reports;
 
 public static class ReportsRegistration
 {
-    /// <summary>Report options (section <c>Reports</c>), the report queries and store, and the generator. Needs <c>AddMs5Postgres()</c>.</summary>
+    /// <summary>Report options (section <c>Reports</c>), the report queries and store, the anomaly flags (shift reports list them), and the generator. Needs <c>AddMs5Postgres()</c>.</summary>
     public static IHostApplicationBuilder AddMs5Reports(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -16,6 +17,7 @@ public static class ReportsRegistration
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReportOptions>>().Value);
         builder.Services.AddSingleton<ReportQueries>();
         builder.Services.AddSingleton<ReportStore>();
+        builder.Services.TryAddSingleton<AnomalyStore>();
         builder.Services.AddSingleton<ReportGenerator>();
         return builder;
     }

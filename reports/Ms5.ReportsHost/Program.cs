@@ -2,6 +2,7 @@ using Ms5.Postgres;
 using Ms5.Reports;
 using Ms5.Reports.Delivery;
 using Ms5.ReportsHost;
+using Ms5.ReportsHost.Training;
 using Ms5.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +11,7 @@ builder.AddMs5Postgres();
 builder.AddMs5Migrations();
 builder.AddMs5Reports();
 builder.Services.AddReportMail(builder.Configuration);
+builder.AddMs5NightlyTraining();
 builder.AddMs5ReportScheduling();
 var port = builder.Configuration.GetValue($"{ReportOptions.Section}:{nameof(ReportOptions.MetricsPort)}", new ReportOptions().MetricsPort);
 // Loopback by default; a container sets ASPNETCORE_URLS (e.g. http://0.0.0.0:59467) so Prometheus can scrape it.

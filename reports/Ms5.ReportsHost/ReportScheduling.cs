@@ -1,5 +1,6 @@
 using Ms5.Postgres;
 using Ms5.Reports;
+using Ms5.ReportsHost.Training;
 using Quartz;
 
 namespace Ms5.ReportsHost;
@@ -7,7 +8,8 @@ namespace Ms5.ReportsHost;
 /// <summary>
 /// Quartz in the reports host: the clustered ADO job store on PostgreSQL (schema from MS5's migrations, only
 /// validated here), a planner that keeps one trigger per plant and report kind at its next due time, the scheduled
-/// reports job those triggers fire, the revisions job (late data) and retention.
+/// reports job those triggers fire, the revisions job (late data), retention, and the nightly model training
+/// (<see cref="NightlyTrainingRegistration"/>).
 /// </summary>
 internal static class ReportScheduling
 {
@@ -51,6 +53,7 @@ internal static class ReportScheduling
                 t => t.WithIdentity("retention", Group).StartNow().WithSchedule(SimpleScheduleBuilder.Create().WithInterval(TimeSpan.FromHours(6)).RepeatForever()),
                 j => j.WithIdentity("retention", Group).DisallowConcurrentExecution());
             q.AddJobType<ScheduledReportsJob>();
+            q.AddNightlyTrainingJobs();
         });
         builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return builder;

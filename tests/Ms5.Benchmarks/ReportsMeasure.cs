@@ -37,7 +37,7 @@ internal static class ReportsMeasure
         var cs = PgConnectionString.WithDatabase(PgConnectionString.FromEnvironment(), database);
         await using var db = NpgsqlDataSource.Create(cs);
         var store = new ReportStore(db);
-        var generator = new ReportGenerator(new ReportQueries(db), store, new PlantStore(db), TimeProvider.System, NullLogger<ReportGenerator>.Instance);
+        var generator = new ReportGenerator(new ReportQueries(db), store, new PlantStore(db), new AnomalyStore(db), TimeProvider.System, NullLogger<ReportGenerator>.Instance);
         var plant = await generator.PlantAsync(plantId) ?? throw new InvalidOperationException($"no plant {plantId} in {database}");
         var line = lineId is null ? null : plant.Lines.Single(l => l.Id == lineId);
         var span = ReportPeriods.Shift(plant.Calendar, day, shiftName).Span ?? throw new InvalidOperationException($"no shift {shiftName} on {day}");

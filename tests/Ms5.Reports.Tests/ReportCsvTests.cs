@@ -309,13 +309,13 @@ public sealed class ReportCsvTests
         var text = Text(bytes);
         var records = Parse(text);
 
-        Assert.Equal(["machineId", "lineId", "plantId", "reason", "category", "state", "startUtc", "endUtc", "startLocal", "endLocal", "seconds", "machineName"], records[0]);
+        Assert.Equal(["machineId", "lineId", "plantId", "reason", "category", "state", "startUtc", "endUtc", "startLocal", "endLocal", "seconds", "machineName", "anomalyKind", "anomalyScore", "anomalyExplanation"], records[0]);
         string[][] expected =
         [
-            ["press-01", "line-1", "demo", "jam", "unplanned", "down", "2026-11-17T05:30:00Z", "2026-11-17T05:50:00Z", "2026-11-17T06:30:00+01:00", "2026-11-17T06:50:00+01:00", "1200", "Presse Süd"],
-            ["press-01", "line-1", "demo", "", "micro_stop", "idle", "2026-11-17T06:00:00Z", "2026-11-17T06:01:00Z", "2026-11-17T07:00:00+01:00", "2026-11-17T07:01:00+01:00", "60", "Presse Süd"],
+            ["press-01", "line-1", "demo", "jam", "unplanned", "down", "2026-11-17T05:30:00Z", "2026-11-17T05:50:00Z", "2026-11-17T06:30:00+01:00", "2026-11-17T06:50:00+01:00", "1200", "Presse Süd", "", "", ""],
+            ["press-01", "line-1", "demo", "", "micro_stop", "idle", "2026-11-17T06:00:00Z", "2026-11-17T06:01:00Z", "2026-11-17T07:00:00+01:00", "2026-11-17T07:01:00+01:00", "60", "Presse Süd", "", "", ""],
             // Still going on at "now" (12:40Z): no end, its seconds so far; its reason would be a formula, so it is escaped.
-            ["press-03", "line-1", "demo", "'=cmd|' /C calc'!A0", "unplanned", "down", "2026-11-17T12:30:00Z", "", "2026-11-17T13:30:00+01:00", "", "600", "'+1"],
+            ["press-03", "line-1", "demo", "'=cmd|' /C calc'!A0", "unplanned", "down", "2026-11-17T12:30:00Z", "", "2026-11-17T13:30:00+01:00", "", "600", "'+1", "", "", ""],
         ];
         Assert.Equal(expected, records.Skip(1));
         Assert.Equal((byte)'m', bytes[0]);
@@ -335,6 +335,6 @@ public sealed class ReportCsvTests
         var row = Parse(Text(ReportCsv.Stops(doc)))[1];
 
         // 02:50 summer time, then the clocks went back: the stop ended at 02:10 winter time.
-        Assert.Equal(["press-01", "line-1", "demo", "jam", "unplanned", "down", "2026-10-25T00:50:00Z", "2026-10-25T01:10:00Z", "2026-10-25T02:50:00+02:00", "2026-10-25T02:10:00+01:00", "1200", "P1"], row);
+        Assert.Equal(["press-01", "line-1", "demo", "jam", "unplanned", "down", "2026-10-25T00:50:00Z", "2026-10-25T01:10:00Z", "2026-10-25T02:50:00+02:00", "2026-10-25T02:10:00+01:00", "1200", "P1", "", "", ""], row);
     }
 }

@@ -203,7 +203,7 @@ public static class ShiftCalendarTimeline
     /// Every UTC instant a local wall-clock time can mean, earliest first: one, two (repeated hour) or the end of a skipped hour.
     /// Callers rely on the order: <c>First()</c> is the first time the wall clock shows it, <c>Last()</c> the last.
     /// </summary>
-    internal static IEnumerable<DateTimeOffset> UtcInstants(DateTime local, TimeZoneInfo tz)
+    public static IEnumerable<DateTimeOffset> UtcInstants(DateTime local, TimeZoneInfo tz)
     {
         local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
         if (tz.IsInvalidTime(local))

@@ -20,7 +20,11 @@ public sealed record ReportInputs(
     LossClassifier Losses,
     IReadOnlyList<ProductRow> Products,
     IReadOnlyList<AndonRow> Andons,
-    DateTimeOffset Now);
+    DateTimeOffset Now)
+{
+    /// <summary>The shift's anomaly flags (the generator reads them for shift reports only); null: no such section.</summary>
+    public UnusualStops? UnusualStops { get; init; }
+}
 
 /// <summary>Builds a <see cref="ReportDocument"/>: pure, every figure a sum of minute components or of clipped stop intervals.</summary>
 public static class ReportBuilder
@@ -68,7 +72,15 @@ public static class ReportBuilder
             changeovers,
             input.Products.OrderByDescending(p => p.Good + p.Reject).ThenBy(p => p.Product, StringComparer.Ordinal).ToList(),
             input.Andons.OrderBy(a => a.RaisedAt).ThenBy(a => a.MachineId, StringComparer.Ordinal).ToList(),
-            stops);
+            stops)
+        {
+            UnusualStops = input.UnusualStops is { } u
+                ? u with
+                {
+                    Rows = u.Rows.OrderBy(r => r.Start).ThenBy(r => r.MachineId, StringComparer.Ordinal).ThenBy(r => r.Kind, StringComparer.Ordinal).ToList(),
+                }
+                : null,
+        };
     }
 
     /// <summary>Each machine's states clipped to [from, end): what the timeline chart draws.</summary>

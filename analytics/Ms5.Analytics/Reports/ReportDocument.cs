@@ -31,7 +31,11 @@ public sealed record ReportDocument(
     IReadOnlyList<StopRow> Changeovers,
     IReadOnlyList<ProductRow> Products,
     IReadOnlyList<AndonRow> Andons,
-    IReadOnlyList<StopRow> Stops);
+    IReadOnlyList<StopRow> Stops)
+{
+    /// <summary>The shift's flagged downtime anomalies; null where the report has no such section (day, week, range).</summary>
+    public UnusualStops? UnusualStops { get; init; }
+}
 
 /// <summary>
 /// The report's identity and provenance. <see cref="LineId"/> null: a plant report. <see cref="ShiftName"/> and

@@ -7,7 +7,9 @@ namespace Ms5.Reports.Csv;
 
 /// <summary>
 /// The report's CSV files (RFC 4180, UTF-8 without BOM, CRLF, invariant culture; text that a spreadsheet would run as
-/// a formula is escaped): one row per machine with the fixed leading columns of the README, and one row per stop.
+/// a formula is escaped): one row per machine with the fixed leading columns of the README, and one row per stop
+/// (a shift report's stop flagged as unusual carries its anomaly kinds, the highest score and the explanations, joined
+/// with ";" and " | " when a stop has more than one flag; empty otherwise).
 /// Fractions are 0..1, empty where undefined; numbers are written exactly (round-trip), times as ISO 8601.
 /// </summary>
 internal static class ReportCsv
@@ -24,6 +26,7 @@ internal static class ReportCsv
     public static readonly string[] StopColumns =
     [
         "machineId", "lineId", "plantId", "reason", "category", "state", "startUtc", "endUtc", "startLocal", "endLocal", "seconds", "machineName",
+        "anomalyKind", "anomalyScore", "anomalyExplanation",
     ];
 
     private static readonly CsvWriterOptions Options = CsvWriterOptions.Default with
@@ -89,6 +92,7 @@ internal static class ReportCsv
         ArgumentNullException.ThrowIfNull(doc);
         var h = doc.Header;
         var lines = doc.Machines.ToDictionary(m => m.MachineId, m => m.LineId, StringComparer.Ordinal);
+        var unusual = doc.UnusualStops?.Rows ?? [];
         using var stream = new MemoryStream();
         using (var csv = CsvWriter.Create(stream, Options, leaveOpen: true))
         {
@@ -107,6 +111,10 @@ internal static class ReportCsv
                 csv.WriteField(s.End is { } e2 ? Local(h, e2) : "");
                 Number(csv, s.Seconds);
                 csv.WriteField(s.MachineName);
+                var flags = unusual.Where(f => f.MachineId == s.MachineId && f.Start >= s.Start && (s.End is not { } end || f.Start < end)).ToList();
+                csv.WriteField(string.Join(';', flags.Select(f => f.Kind)));
+                Number(csv, flags.Count > 0 ? flags.Max(f => f.Score) : null);
+                csv.WriteField(string.Join(" | ", flags.Select(f => f.Explanation)));
                 csv.EndRecord();
             }
         }

@@ -18,8 +18,8 @@ internal static class PdfTable
 {
     public const double RowHeight = 10.5;
     public const string None = "none";
-    private const double HeaderHeight = 13;
-    private const double Pad = 3;
+    internal const double HeaderHeight = 13;
+    internal const double Pad = 3;
     private const double BlockGap = 14;
 
     /// <summary>Draws the table; <paramref name="blocks"/> side-by-side blocks are used once there are more than 30 rows.</summary>
@@ -74,7 +74,7 @@ internal static class PdfTable
         }
     }
 
-    private static double Header(PageFlow flow, IReadOnlyList<TableColumn> columns, double[] widths, double left, double y)
+    internal static double Header(PageFlow flow, IReadOnlyList<TableColumn> columns, double[] widths, double left, double y)
     {
         var g = flow.G;
         g.DrawRectangle(ReportStyle.Brush(ReportStyle.HeaderFill), left, y, widths.Sum(), HeaderHeight);
@@ -88,7 +88,7 @@ internal static class PdfTable
         return y + HeaderHeight;
     }
 
-    private static double Row(PageFlow flow, IReadOnlyList<TableColumn> columns, double[] widths, TableRow row, int index, double left, double y)
+    internal static double Row(PageFlow flow, IReadOnlyList<TableColumn> columns, double[] widths, TableRow row, int index, double left, double y)
     {
         var g = flow.G;
         if (row.Total || index % 2 == 1)
