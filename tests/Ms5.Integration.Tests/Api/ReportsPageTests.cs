@@ -103,7 +103,8 @@ public sealed class ReportsPageTests(StackFixture stack)
                          const d = document.getElementById('g-day'); d.value = '{{dayText}}'; d.dispatchEvent(new Event('change')); })()
                 """);
             await Eventually.TrueAsync(async () => await TrueAsync(chromium, "[...document.getElementById('g-shift').options].some(o => o.value === 'early' && !o.disabled)"),
-                TimeSpan.FromSeconds(10), () => "the shift list of the day");
+                TimeSpan.FromSeconds(10), () => "the shift list of the day; the list now: " + chromium.EvaluateAsync(
+                    "document.getElementById('g-scope').value + ' / ' + [...document.getElementById('g-scope').options].map(o => o.value).join(',') + ' | ' + document.getElementById('g-day').value + ' | ' + [...document.getElementById('g-shift').options].map(o => o.value + ':' + o.textContent + (o.disabled ? ' (disabled)' : '')).join('; ') + ' | ' + document.getElementById('g-error').textContent").GetAwaiter().GetResult());
             await chromium.EvaluateAsync("document.getElementById('g-shift').value = 'early'; document.getElementById('g-submit').click()");
 
             var formError = "";
