@@ -82,7 +82,8 @@ public sealed record DowntimeTrainingResult(DowntimeModelRow Model, DowntimeMode
 /// clock, or of the hour of the plant's last state change when that is older than <see cref="DowntimeTrainingOptions.StaleAfter"/>;
 /// from = the hour <c>days</c> earlier; a day more before it, so the first stops know their preceding hour)
 /// and builds stop and machine-hour features as of now (or as of the end the request names, for a past period).</item>
-/// <item>Leaves out the stops with a flag users confirmed, then fits a <see cref="DowntimeBaseline"/>.</item>
+/// <item>Leaves out the stops with a flag users confirmed, then fits a <see cref="DowntimeBaseline"/>, then the ML.NET
+/// pattern model on the closed stops the baseline does not flag, then, with enough labels, the re-ranker.</item>
 /// <item>Checks the history: at least <see cref="DowntimeTrainingOptions.MinMachineShare"/> of the machines need
 /// <see cref="BaselineOptions.MinSamples"/> stops; otherwise the run is stored with status insufficient_history and
 /// a detail saying so, and nothing is scored.</item>
@@ -170,7 +171,10 @@ public sealed class DowntimeTrainer(PlantStore plants, AnomalyStore store, Downt
 
         var baseline = DowntimeBaseline.Fit(plant.PlantId, from, to, training, hours, baselineOptions, plant.TimeZone);
         var closedTraining = training.Where(s => s.End is { } e && e <= to).ToList();
-        var pattern = DowntimePatternModel.Train(plant.PlantId, closedTraining, options.Pattern, options.Seed);
+        // The pattern model learns the usual combinations from the stops the baseline finds normal: the already-flagged
+        // ones (long, burst, pile-up, unseen reason) are left out, as are confirmed ones.
+        var flaggedByRules = Score(baseline, allStops, from, to).Where(f => f.Flagged).Select(f => (f.MachineId, f.StopStart)).ToHashSet();
+        var pattern = DowntimePatternModel.Train(plant.PlantId, closedTraining.Where(s => !flaggedByRules.Contains((s.MachineId, s.Start))).ToList(), options.Pattern, options.Seed);
         var (reranker, rerankerStatus) = await TrainRerankerAsync(plant.PlantId, baseline, pattern, allStops, from, asOf, ct);
         var provisional = new DowntimeModelRow(plant.PlantId, 0, now, from, to, DowntimeModelStatus.Ready, null, featuresJson, optionsJson, "{}", baseline.ToJson(), pattern?.Save(), reranker?.Save());
         var flags = DowntimeModel.Create(provisional, baseline, pattern, reranker).Score(allStops, from, asOf);

@@ -112,7 +112,9 @@ internal static class AnomalyBenchmark
         var trainHours = histories.SelectMany(h => extractor.Hours(h, Origin, trainEnd)).ToList();
         var baseline = DowntimeBaseline.Fit(plant.PlantId, Origin, trainEnd, trainStops, trainHours, options, plant.TimeZone);
         var baselineTime = sw.Elapsed;
-        var pattern = Ms5.Ml.Patterns.DowntimePatternModel.Train(plant.PlantId, trainStops.Where(s => s.End is { } e && e <= trainEnd).ToList(), Ms5.Ml.Patterns.PatternOptions.Default, 5);
+        var flaggedByRules = Ms5.Ml.DowntimeTrainer.Score(baseline, trainStops, Origin, trainEnd).Where(f => f.Flagged).Select(f => (f.MachineId, f.StopStart)).ToHashSet();
+        var pattern = Ms5.Ml.Patterns.DowntimePatternModel.Train(
+            plant.PlantId, trainStops.Where(s => s.End is { } e && e <= trainEnd && !flaggedByRules.Contains((s.MachineId, s.Start))).ToList(), Ms5.Ml.Patterns.PatternOptions.Default, 5);
         var trainTime = sw.Elapsed;
         var heapTraining = GC.GetTotalMemory(false);
         var trainAllocated = GC.GetTotalAllocatedBytes(true) - allocated;
