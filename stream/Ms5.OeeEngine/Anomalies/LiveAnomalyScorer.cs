@@ -51,7 +51,9 @@ internal sealed class LiveAnomalyScorer(
         var published = 0;
         foreach (var plant in plants)
         {
-            published += await ScorePlantAsync(plant, time.GetUtcNow(), ct);
+            // Microseconds, as PostgreSQL keeps them: a flag's "at" and its Andon's raise time read back equal.
+            var now = time.GetUtcNow();
+            published += await ScorePlantAsync(plant, now.AddTicks(-(now.UtcTicks % 10)), ct);
         }
 
         Runs.WithLabels("ok").Inc();
