@@ -176,6 +176,15 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+
+        // One writer per plant at a time (training, several engine instances): each statement's snapshot then sees what
+        // the one before committed, so a change is reported (and published) once.
+        await using (var lk = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('downtime_anomalies:' || $1))", conn, tx))
+        {
+            lk.Parameters.AddWithValue(plantId);
+            await lk.ExecuteNonQueryAsync(ct);
+        }
+
         foreach (var chunk in list.Chunk(1000))
         {
             // The CTE "before" sees the rows as they were before this statement (one snapshot), so the old values can
@@ -229,6 +238,14 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
 
         await tx.CommitAsync(ct);
         return changes;
+    }
+
+    /// <summary>The start of the plant's oldest flag whose stop was open when last scored, or null.</summary>
+    public async Task<DateTimeOffset?> OldestOpenFlagAsync(string plantId, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("SELECT min(stop_start) FROM downtime_anomalies WHERE plant_id = $1 AND stop_end IS NULL");
+        cmd.Parameters.AddWithValue(plantId);
+        return await cmd.ExecuteScalarAsync(ct) is DateTime t ? Utc(t) : null;
     }
 
     /// <summary>

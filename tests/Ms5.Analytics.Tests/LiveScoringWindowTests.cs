@@ -54,4 +54,15 @@ public sealed class LiveScoringWindowTests
         Assert.Equal(Now.AddHours(-5), w.ScoreFromFor([endedInWindow, recent]));
         Assert.Equal(Now.AddHours(-3), w.ScoreFromFor([]));
     }
+
+    [Fact]
+    public void OldestOpenFlag_BeforeTheWindow_ExtendsTheRead_UpToTheOpenFlagLookBack()
+    {
+        var day = TimeSpan.FromDays(1);
+
+        Assert.Equal(Now.AddHours(-9), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-9), day)!.ReadFrom);
+        Assert.Equal(Now.AddDays(-1), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddDays(-3), day)!.ReadFrom);
+        Assert.Equal(Now.AddHours(-4), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-2), day)!.ReadFrom);
+        Assert.Equal(Now.AddHours(-3), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-9), day)!.ScoreFrom);
+    }
 }

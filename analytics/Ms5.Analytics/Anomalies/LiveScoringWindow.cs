@@ -20,8 +20,14 @@ public sealed record LiveScoringWindow(DateTimeOffset AsOf, DateTimeOffset Score
     /// <summary>The history a burst looks back over.</summary>
     public static readonly TimeSpan BurstHour = TimeSpan.FromHours(1);
 
-    /// <summary>The run's window; null when the plant has no events at all (nothing to judge).</summary>
-    public static LiveScoringWindow? For(DateTimeOffset now, DateTimeOffset? latestEvent, TimeSpan lookBack, TimeSpan liveWithin)
+    /// <summary>
+    /// The run's window; null when the plant has no events at all (nothing to judge). <paramref name="oldestOpenFlag"/>:
+    /// the start of the plant's oldest flag still stored open; the history read reaches back to it (at most
+    /// <paramref name="openFlagLookBack"/> before <see cref="AsOf"/>) so that its stop is followed to its end even when
+    /// it ended while no run saw it (the engine was down longer than the look-back).
+    /// </summary>
+    public static LiveScoringWindow? For(
+        DateTimeOffset now, DateTimeOffset? latestEvent, TimeSpan lookBack, TimeSpan liveWithin, DateTimeOffset? oldestOpenFlag = null, TimeSpan openFlagLookBack = default)
     {
         if (latestEvent is not { } latest)
         {
@@ -31,7 +37,14 @@ public sealed record LiveScoringWindow(DateTimeOffset AsOf, DateTimeOffset Score
         var replay = now - latest > liveWithin;
         var asOf = replay ? latest : now;
         var scoreFrom = asOf - lookBack;
-        return new LiveScoringWindow(asOf, scoreFrom, scoreFrom - BurstHour, replay);
+        var readFrom = scoreFrom - BurstHour;
+        if (oldestOpenFlag is { } open && open < readFrom)
+        {
+            var limit = asOf - openFlagLookBack;
+            readFrom = open > limit ? open : (limit < readFrom ? limit : readFrom);
+        }
+
+        return new LiveScoringWindow(asOf, scoreFrom, readFrom, replay);
     }
 
     /// <summary>

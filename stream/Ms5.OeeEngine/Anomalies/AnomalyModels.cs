@@ -41,7 +41,23 @@ internal sealed class AnomalyModels(PlantStore plants, AnomalyStore store, TimeP
             }
 
             _ready.TryGetValue(plantId, out var known);
-            var model = known is not null && known.Model.Version == row.Version ? known.Model : DowntimeModel.Load(row);
+            DowntimeModel model;
+            try
+            {
+                model = known is not null && known.Model.Version == row.Version ? known.Model : DowntimeModel.Load(row);
+            }
+            catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                // One plant's unreadable model must not stop the others' scoring; it is tried again at the next check.
+                logger.LogWarning(ex, "Downtime model {Version} of {Plant} cannot be loaded; the plant is not scored", row.Version, plantId);
+                if (known is not null)
+                {
+                    next[plantId] = known;
+                }
+
+                continue;
+            }
+
             if (known is not null && known.PlantJson == json)
             {
                 next[plantId] = known with { Model = model };

@@ -17,6 +17,12 @@ public sealed class AnomalyScoringOptions : ISelfValidatingOptions
     /// <summary>Stops that began in the last this long are scored each run (plus older ones still open or just ended); at least an hour.</summary>
     public TimeSpan LookBack { get; set; } = TimeSpan.FromHours(3);
 
+    /// <summary>
+    /// How far back a flag still stored open is followed to its end (its stop may have ended while the engine was down
+    /// longer than <see cref="LookBack"/>); an older open flag stays open until training scores its stop again.
+    /// </summary>
+    public TimeSpan OpenFlagLookBack { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>A plant whose newest event is older than this is a replayed past: its stops are judged as of that event, not now.</summary>
     public TimeSpan LiveWithin { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -36,6 +42,11 @@ public sealed class AnomalyScoringOptions : ISelfValidatingOptions
         if (LookBack < TimeSpan.FromHours(1) || LookBack > TimeSpan.FromDays(7))
         {
             yield return $"{Section}:LookBack must be from 01:00:00 to 7.00:00:00; got {LookBack}";
+        }
+
+        if (OpenFlagLookBack < LookBack || OpenFlagLookBack > TimeSpan.FromDays(31))
+        {
+            yield return $"{Section}:OpenFlagLookBack must be from LookBack ({LookBack}) to 31.00:00:00; got {OpenFlagLookBack}";
         }
 
         if (LiveWithin <= TimeSpan.Zero)

@@ -63,7 +63,9 @@ internal sealed class LiveAnomalyScorer(
     private async Task<int> ScorePlantAsync(ScoringPlant p, DateTimeOffset now, CancellationToken ct)
     {
         var plantId = p.Plant.PlantId;
-        if (LiveScoringWindow.For(now, await store.LatestEventAsync(plantId, ct), _o.LookBack, _o.LiveWithin) is not { } window)
+        var latest = await store.LatestEventAsync(plantId, ct);
+        var oldestOpen = await store.OldestOpenFlagAsync(plantId, ct);
+        if (LiveScoringWindow.For(now, latest, _o.LookBack, _o.LiveWithin, oldestOpen, _o.OpenFlagLookBack) is not { } window)
         {
             return 0;
         }

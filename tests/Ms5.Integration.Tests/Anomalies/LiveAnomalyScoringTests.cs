@@ -96,7 +96,10 @@ public sealed class LiveAnomalyScoringTests(StackFixture stack)
         await InsertAsync([new Span(machine, at, null, state, reason)]);
     }
 
-    /// <summary>An engine host scoring every second, publishing flags to <paramref name="anomalyTopic"/> and Andons to <paramref name="andonTopic"/>.</summary>
+    /// <summary>
+    /// An engine host scoring every second, publishing flags to <paramref name="anomalyTopic"/> and Andons to
+    /// <paramref name="andonTopic"/>; the topics exist when it returns, so a reader may subscribe (before or after).
+    /// </summary>
     private async Task<ChildProcess> StartEngineAsync(string name, string anomalyTopic, string andonTopic)
     {
         var input = $"test.{stack.RunId}.{name}-in";
@@ -164,9 +167,9 @@ public sealed class LiveAnomalyScoringTests(StackFixture stack)
 
         var anomalyTopic = $"test.{stack.RunId}.lsc-a-anomaly";
         var andonTopic = $"test.{stack.RunId}.lsc-a-andon";
+        using var engine = await StartEngineAsync("lsc-a", anomalyTopic, andonTopic);
         using var reader = Reader(anomalyTopic, andonTopic);
         var seen = new List<ConsumeResult<byte[]?, byte[]?>>();
-        using var engine = await StartEngineAsync("lsc-a", anomalyTopic, andonTopic);
         var store = new AnomalyStore(stack.Db);
 
         await Eventually.TrueAsync(async () => await store.GetAsync(id) is { Open: true, Flagged: true }, TimeSpan.FromSeconds(60), () => $"the open jam flagged; engine: {engine.Output}");
@@ -241,9 +244,9 @@ public sealed class LiveAnomalyScoringTests(StackFixture stack)
 
         var anomalyTopic = $"test.{stack.RunId}.lsc-r-anomaly";
         var andonTopic = $"test.{stack.RunId}.lsc-r-andon";
+        using var engine = await StartEngineAsync("lsc-r", anomalyTopic, andonTopic);
         using var reader = Reader(anomalyTopic);
         var seen = new List<ConsumeResult<byte[]?, byte[]?>>();
-        using var engine = await StartEngineAsync("lsc-r", anomalyTopic, andonTopic);
         var store = new AnomalyStore(stack.Db);
 
         await Eventually.TrueAsync(async () => await store.GetAsync(id) is not null, TimeSpan.FromSeconds(60), () => $"the replayed open jam flagged; engine: {engine.Output}");
