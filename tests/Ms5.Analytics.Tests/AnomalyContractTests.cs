@@ -98,4 +98,13 @@ public sealed class AnomalyContractTests
         Assert.Equal(2, examples.Count);
         Assert.All(examples, e => Assert.Empty(ContractSchemas.Errors(Some.RepoRoot, "anomaly.v1", e)));
     }
+
+    [Fact]
+    public void SchemaKinds_AreTheWireNamesOfEveryAnomalyKind()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Some.RepoRoot, "analytics", "contract", "anomaly.v1.schema.json")));
+        var kinds = doc.RootElement.GetProperty("properties").GetProperty("kind").GetProperty("enum").EnumerateArray().Select(e => e.GetString()).ToList();
+
+        Assert.Equal(Anomalies.AnomalyKinds.All.Select(Anomalies.AnomalyKinds.Name), kinds);
+    }
 }

@@ -15,7 +15,7 @@ public sealed record AnomalyMessage
     public required string MachineId { get; init; }
     public required string LineId { get; init; }
 
-    /// <summary>long_stop, burst or unseen_reason.</summary>
+    /// <summary>The wire name of an <see cref="Anomalies.AnomalyKind"/>: long_stop, burst, unseen_reason, shift_pileup or unusual_pattern.</summary>
     public required string Kind { get; init; }
 
     public required string Reason { get; init; }
