@@ -52,6 +52,9 @@ public sealed record StoredAnomaly(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
+/// <summary>A row <see cref="AnomalyStore.UpsertChangesAsync"/> inserted or changed; <see cref="Notable"/>: new, ended, flagged or unflagged, or judged by another model version.</summary>
+public sealed record AnomalyChange(StoredAnomaly Row, bool Notable);
+
 /// <summary>
 /// The downtime anomaly tables (migration 0017): model versions, flags (one row per <see cref="AnomalyId"/>) and
 /// feedback; the one place their format is defined. Also reads a plant's state intervals for training and scoring.
@@ -167,34 +170,61 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
     /// judgement). An unflagged score of a flag not stored is dropped; a score of the stop still open never replaces
     /// a stored closed one. Returns how many rows were inserted or changed.
     /// </summary>
-    public async Task<int> UpsertAsync(string plantId, int modelVersion, IEnumerable<AnomalyScore> scores, CancellationToken ct = default)
+    public async Task<int> UpsertAsync(string plantId, int modelVersion, IEnumerable<AnomalyScore> scores, CancellationToken ct = default) =>
+        (await UpsertChangesAsync(plantId, modelVersion, scores, ct)).Count;
+
+    /// <summary>
+    /// As <see cref="UpsertAsync"/>, returning each row inserted or changed as stored now, and whether the change is
+    /// <see cref="AnomalyChange.Notable"/>: the flag is new, its stop ended, its flagged state or its model version
+    /// changed. An open stop whose seconds, score and explanation grow with every run changes its row, not notably.
+    /// </summary>
+    public async Task<IReadOnlyList<AnomalyChange>> UpsertChangesAsync(string plantId, int modelVersion, IEnumerable<AnomalyScore> scores, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(scores);
         var list = scores.ToList();
+        var changes = new List<AnomalyChange>();
         if (list.Count == 0)
         {
-            return 0;
+            return changes;
         }
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var changed = 0;
+
+        // One writer per plant at a time (training, several engine instances): each statement's snapshot then sees what
+        // the one before committed, so a change is reported (and published) once.
+        await using (var lk = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('downtime_anomalies:' || $1))", conn, tx))
+        {
+            lk.Parameters.AddWithValue(plantId);
+            await lk.ExecuteNonQueryAsync(ct);
+        }
+
         foreach (var chunk in list.Chunk(1000))
         {
-            await using var cmd = new NpgsqlCommand("""
-                INSERT INTO downtime_anomalies AS a (anomaly_id, plant_id, machine_id, line_id, kind, reason, stop_start, stop_end,
-                                                     seconds, score, flagged, explanation, model_version)
-                SELECT u.id, $1, u.machine, u.line, u.kind, u.reason, u.start_ts, u.end_ts, u.seconds, u.score, u.flagged, u.explanation, $2
-                FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[],
-                            $10::float8[], $11::float8[], $12::bool[], $13::text[])
-                     AS u(id, machine, line, kind, reason, start_ts, end_ts, seconds, score, flagged, explanation)
-                WHERE u.flagged OR EXISTS (SELECT 1 FROM downtime_anomalies d WHERE d.anomaly_id = u.id)
-                ON CONFLICT (anomaly_id) DO UPDATE SET
-                    stop_end = excluded.stop_end, seconds = excluded.seconds, score = excluded.score, flagged = excluded.flagged,
-                    explanation = excluded.explanation, model_version = excluded.model_version, updated_at = now()
-                WHERE NOT (a.stop_end IS NOT NULL AND excluded.stop_end IS NULL)
-                  AND (a.stop_end, a.seconds, a.score, a.flagged, a.explanation, a.model_version)
-                      IS DISTINCT FROM (excluded.stop_end, excluded.seconds, excluded.score, excluded.flagged, excluded.explanation, excluded.model_version)
+            // The CTE "before" sees the rows as they were before this statement (one snapshot), so the old values can
+            // be compared with the new ones (RETURNING sees only the new ones before PostgreSQL 18).
+            await using var cmd = new NpgsqlCommand($"""
+                WITH before AS (
+                    SELECT anomaly_id, stop_end, flagged, model_version FROM downtime_anomalies WHERE anomaly_id = ANY($3::uuid[])
+                ), upserted AS (
+                    INSERT INTO downtime_anomalies AS a (anomaly_id, plant_id, machine_id, line_id, kind, reason, stop_start, stop_end,
+                                                         seconds, score, flagged, explanation, model_version)
+                    SELECT u.id, $1, u.machine, u.line, u.kind, u.reason, u.start_ts, u.end_ts, u.seconds, u.score, u.flagged, u.explanation, $2
+                    FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[],
+                                $10::float8[], $11::float8[], $12::bool[], $13::text[])
+                         AS u(id, machine, line, kind, reason, start_ts, end_ts, seconds, score, flagged, explanation)
+                    WHERE u.flagged OR EXISTS (SELECT 1 FROM downtime_anomalies d WHERE d.anomaly_id = u.id)
+                    ON CONFLICT (anomaly_id) DO UPDATE SET
+                        stop_end = excluded.stop_end, seconds = excluded.seconds, score = excluded.score, flagged = excluded.flagged,
+                        explanation = excluded.explanation, model_version = excluded.model_version, updated_at = now()
+                    WHERE NOT (a.stop_end IS NOT NULL AND excluded.stop_end IS NULL)
+                      AND (a.stop_end, a.seconds, a.score, a.flagged, a.explanation, a.model_version)
+                          IS DISTINCT FROM (excluded.stop_end, excluded.seconds, excluded.score, excluded.flagged, excluded.explanation, excluded.model_version)
+                    RETURNING {Columns}
+                )
+                SELECT u.*, b.anomaly_id IS NULL
+                       OR (b.stop_end, b.flagged, b.model_version) IS DISTINCT FROM (u.stop_end, u.flagged, u.model_version)
+                FROM upserted u LEFT JOIN before b ON b.anomaly_id = u.anomaly_id
                 """, conn, tx);
             cmd.Parameters.AddWithValue(plantId);
             cmd.Parameters.AddWithValue(modelVersion);
@@ -213,11 +243,40 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
             cmd.Parameters.AddWithValue(chunk.Select(s => Math.Clamp(s.Score, 0, 1)).ToArray());
             cmd.Parameters.AddWithValue(chunk.Select(s => s.Flagged).ToArray());
             cmd.Parameters.AddWithValue(chunk.Select(s => s.Explanation).ToArray());
-            changed += await cmd.ExecuteNonQueryAsync(ct);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                changes.Add(new AnomalyChange(Read(r), r.GetBoolean(16)));
+            }
         }
 
         await tx.CommitAsync(ct);
-        return changed;
+        return changes;
+    }
+
+    /// <summary>The start of the plant's oldest flag whose stop was open when last scored, or null.</summary>
+    public async Task<DateTimeOffset?> OldestOpenFlagAsync(string plantId, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("SELECT min(stop_start) FROM downtime_anomalies WHERE plant_id = $1 AND stop_end IS NULL");
+        cmd.Parameters.AddWithValue(plantId);
+        return await cmd.ExecuteScalarAsync(ct) is DateTime t ? Utc(t) : null;
+    }
+
+    /// <summary>
+    /// The newest event time of the plant's machines (raw events, and state intervals for history loaded without
+    /// them), or null when it has none: whether the plant reports live or its history is a past period.
+    /// </summary>
+    public async Task<DateTimeOffset?> LatestEventAsync(string plantId, CancellationToken ct = default)
+    {
+        // Per machine along the (machine_id, ts) and (machine_id, start_ts) indexes: no scan of the plant's history.
+        await using var cmd = db.CreateCommand("""
+            SELECT max(greatest(e.ts, s.start_ts)) FROM machines m
+            LEFT JOIN LATERAL (SELECT ts FROM raw_events WHERE machine_id = m.machine_id ORDER BY ts DESC LIMIT 1) e ON true
+            LEFT JOIN LATERAL (SELECT start_ts FROM state_intervals WHERE machine_id = m.machine_id ORDER BY start_ts DESC LIMIT 1) s ON true
+            WHERE m.plant_id = $1
+            """);
+        cmd.Parameters.AddWithValue(plantId);
+        return await cmd.ExecuteScalarAsync(ct) is DateTime t ? Utc(t) : null;
     }
 
     /// <summary>

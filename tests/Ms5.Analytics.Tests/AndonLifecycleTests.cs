@@ -119,7 +119,7 @@ public sealed class AndonLifecycleTests
     [Fact]
     public void Names_AreThePlantFileWords()
     {
-        Assert.Equal(["stop", "no_counts", "low_oee", "reject_rate", "manual"], Enum.GetValues<AndonKind>().Select(AndonNames.Of));
+        Assert.Equal(["stop", "no_counts", "low_oee", "reject_rate", "manual", "anomalous_stop"], Enum.GetValues<AndonKind>().Select(AndonNames.Of));
         Assert.Equal(["info", "warning", "critical"], Enum.GetValues<AndonSeverity>().Select(AndonNames.Of));
     }
 }

@@ -39,12 +39,12 @@ public sealed class AndonTests
         Assert.Equal((0.1, TimeSpan.FromMinutes(2), 10L), (Plant.Andon.Find("scrap")!.Limit, Plant.Andon.Find("scrap")!.Window, Plant.Andon.Find("scrap")!.MinProduced));
         Assert.True(Plant.Andon.Find("idle-l2")!.AppliesTo("m2", "l2"));
         Assert.False(Plant.Andon.Find("idle-l2")!.AppliesTo("m1", "l1"));
-        Assert.Equal(["down", "no-parts", "low-oee", "scrap", "manual"], Some.DemoPlant.Andon.Rules.Select(r => r.Id));
+        Assert.Equal(["down", "no-parts", "low-oee", "scrap", "manual", "unusual-stop"], Some.DemoPlant.Andon.Rules.Select(r => r.Id));
     }
 
     [Theory]
     [InlineData("""{ "rules": [ { "id": "x", "kind": "stop" } ] }""", "$.andon.rules[0].seconds: is required for a stop rule")]
-    [InlineData("""{ "rules": [ { "id": "x", "kind": "blink", "seconds": 1 } ] }""", "$.andon.rules[0].kind: must be one of stop, no_counts, low_oee, reject_rate, manual; got 'blink'")]
+    [InlineData("""{ "rules": [ { "id": "x", "kind": "blink", "seconds": 1 } ] }""", "$.andon.rules[0].kind: must be one of stop, no_counts, low_oee, reject_rate, manual, anomalous_stop; got 'blink'")]
     [InlineData("""{ "rules": [ { "id": "x", "kind": "stop", "seconds": 1, "states": ["running"] } ] }""", "$.andon.rules[0].states[0]: must be a stop state")]
     [InlineData("""{ "rules": [ { "id": "x", "kind": "low_oee" } ] }""", "$.andon.rules[0].below: is required for a low_oee rule")]
     [InlineData("""{ "rules": [ { "id": "x", "kind": "manual", "severity": "loud" } ] }""", "$.andon.rules[0].severity: must be info, warning or critical; got 'loud'")]

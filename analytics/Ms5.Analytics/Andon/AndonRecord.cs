@@ -43,6 +43,7 @@ public static class AndonNames
         AndonKind.NoCounts => "no_counts",
         AndonKind.LowOee => "low_oee",
         AndonKind.RejectRate => "reject_rate",
+        AndonKind.AnomalousStop => "anomalous_stop",
         _ => kind.ToString().ToLowerInvariant(),
     };
 

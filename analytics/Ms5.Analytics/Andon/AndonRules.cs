@@ -21,6 +21,13 @@ public enum AndonKind
 
     /// <summary>Pulled by an operator (the API's POST /api/andon).</summary>
     Manual,
+
+    /// <summary>
+    /// The live downtime scorer flagged a stop of the machine (ms5.anomaly.v1) with a score of at least the rule's
+    /// <see cref="AndonRule.Limit"/> (plant file "minScore", default 0.5: every flag). Raised when the flag is
+    /// published, resolved (cleared) when the flagged stop ends; see <see cref="AnomalyAndons"/>.
+    /// </summary>
+    AnomalousStop,
 }
 
 public enum AndonSeverity
@@ -35,7 +42,8 @@ public enum AndonSeverity
 /// empty: every machine). Stop: <see cref="States"/> for <see cref="Threshold"/>. NoCounts: running without
 /// parts for <see cref="Threshold"/>. LowOee / RejectRate: the ratio over the last <see cref="Window"/>
 /// (whole minutes) crosses <see cref="Limit"/>, judged at each minute's end, with at least
-/// <see cref="MinProduced"/> parts for reject rates.
+/// <see cref="MinProduced"/> parts for reject rates. AnomalousStop: a downtime flag with a score of at least
+/// <see cref="Limit"/>.
 /// </summary>
 public sealed record AndonRule(
     string Id,

@@ -13,4 +13,5 @@ namespace Ms5.Analytics.Contracts;
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(OeeWindowMessage))]
 [JsonSerializable(typeof(AndonMessage))]
+[JsonSerializable(typeof(AnomalyMessage))]
 public sealed partial class ContractJson : JsonSerializerContext;

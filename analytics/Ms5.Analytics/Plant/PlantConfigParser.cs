@@ -555,13 +555,14 @@ public static partial class PlantConfigParser
                     "low_oee" => Analytics.Andon.AndonKind.LowOee,
                     "reject_rate" => Analytics.Andon.AndonKind.RejectRate,
                     "manual" => Analytics.Andon.AndonKind.Manual,
+                    "anomalous_stop" => Analytics.Andon.AndonKind.AnomalousStop,
                     _ => null,
                 };
                 var kindOk = parsedKind is not null;
                 var kind = parsedKind ?? Analytics.Andon.AndonKind.Manual;
                 if (kindText.Length > 0 && !kindOk)
                 {
-                    problems.Add($"{path}.kind: must be one of stop, no_counts, low_oee, reject_rate, manual; got '{kindText}'");
+                    problems.Add($"{path}.kind: must be one of stop, no_counts, low_oee, reject_rate, manual, anomalous_stop; got '{kindText}'");
                 }
 
                 var severityText = OptionalString(r, "severity", path) ?? "warning";
@@ -602,8 +603,20 @@ public static partial class PlantConfigParser
                     states.Add(Events.MachineState.Down);
                 }
 
-                var limitName = kind == Analytics.Andon.AndonKind.LowOee ? "below" : "above";
-                var limit = OptionalNumber(r, limitName, path, 0, 1);
+                var limitName = kind switch
+                {
+                    Analytics.Andon.AndonKind.LowOee => "below",
+                    Analytics.Andon.AndonKind.AnomalousStop => "minScore",
+                    _ => "above",
+                };
+                // Only flags (score above 0.5) are published, so an anomalous_stop rule's minScore starts there.
+                var anomalous = kind == Analytics.Andon.AndonKind.AnomalousStop;
+                var limit = OptionalNumber(r, limitName, path, anomalous ? Analytics.Andon.AnomalyAndons.DefaultMinScore : 0, 1);
+                if (anomalous)
+                {
+                    limit ??= Analytics.Andon.AnomalyAndons.DefaultMinScore;
+                }
+
                 var ratio = kind is Analytics.Andon.AndonKind.LowOee or Analytics.Andon.AndonKind.RejectRate;
                 if (kindOk && ratio && limit is null)
                 {

@@ -92,4 +92,56 @@ public sealed class AnomalyStoreTests(StackFixture stack)
         Assert.Empty(await store.ConfirmedStopsAsync("ast-f", Start.AddDays(-1), Start.AddDays(1)));
         await Assert.ThrowsAsync<ArgumentException>(() => store.AddFeedbackAsync(flag.Id, "maybe", null, "tester", Start));
     }
+
+    [Fact]
+    public async Task UpsertChanges_AreNotable_WhenNew_Ended_Unflagged_OrRejudgedByAnotherVersion_NotWhenAnOpenStopOnlyGrows()
+    {
+        var store = new AnomalyStore(stack.Db);
+        var open = Long("ast-c", "ast-c1", null, 900, 0.6, true, "jam on ast-c1 has lasted 15 min so far");
+
+        var first = Assert.Single(await store.UpsertChangesAsync("ast-c", 1, [open]));
+        Assert.Equal((open.Id, true, true, "ast-c", "long_stop", 900.0), (first.Row.Id, first.Notable, first.Row.Open, first.Row.PlantId, first.Row.Kind, first.Row.Seconds));
+        Assert.Empty(await store.UpsertChangesAsync("ast-c", 1, [open]));
+
+        var longer = Assert.Single(await store.UpsertChangesAsync("ast-c", 1, [open with { Seconds = 960, Score = 0.62, Explanation = "jam on ast-c1 has lasted 16 min so far" }]));
+        Assert.Equal((false, 960.0, true), (longer.Notable, longer.Row.Seconds, longer.Row.Open));
+
+        var rejudged = Assert.Single(await store.UpsertChangesAsync("ast-c", 2, [open with { Seconds = 960, Score = 0.62, Explanation = "jam on ast-c1 has lasted 16 min so far" }]));
+        Assert.Equal((true, 2), (rejudged.Notable, rejudged.Row.ModelVersion));
+
+        var ended = Assert.Single(await store.UpsertChangesAsync("ast-c", 2, [Long("ast-c", "ast-c1", Start.AddMinutes(41), 2460, 0.8, true, "jam on ast-c1 lasted 41 min")]));
+        Assert.Equal((true, false, (DateTimeOffset?)Start.AddMinutes(41)), (ended.Notable, ended.Row.Open, ended.Row.End));
+
+        var unflagged = Assert.Single(await store.UpsertChangesAsync("ast-c", 2, [Long("ast-c", "ast-c1", Start.AddMinutes(41), 2460, 0.45, false, "jam on ast-c1 lasted 41 min")]));
+        Assert.Equal((true, false), (unflagged.Notable, unflagged.Row.Flagged));
+
+        // The count UpsertAsync reports is every row changed, notable or not.
+        Assert.Equal(1, await store.UpsertAsync("ast-c", 2, [Long("ast-c", "ast-c1", Start.AddMinutes(41), 2460, 0.46, false, "jam on ast-c1 lasted 41 min")]));
+    }
+
+    [Fact]
+    public async Task LatestEvent_IsTheNewestStateIntervalStartOfThePlantsMachines()
+    {
+        var store = new AnomalyStore(stack.Db);
+        const string Json = """
+            { "plantId": "ast-l", "timeZone": "UTC", "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+              "shifts": [ { "name": "day", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "00:00", "end": "23:59" } ], "lines": [ { "id": "ast-l-line", "machines": [
+              { "id": "ast-l1", "idealCycleSeconds": 1.0 }, { "id": "ast-l2", "idealCycleSeconds": 1.0 } ] } ] }
+            """;
+        await new PlantStore(stack.Db).SaveAsync(Ms5.Analytics.Plant.PlantConfigParser.Parse(Json), Json);
+        Assert.Null(await store.LatestEventAsync("ast-l"));
+
+        await using var cmd = stack.Db.CreateCommand("""
+            INSERT INTO state_intervals (machine_id, start_ts, end_ts, state, reason, event_id) VALUES
+              ('ast-l1', $1, $2, 'down', 'jam', gen_random_uuid()), ('ast-l1', $2, NULL, 'running', NULL, gen_random_uuid()),
+              ('ast-l2', $3, NULL, 'idle', NULL, gen_random_uuid())
+            """);
+        cmd.Parameters.AddWithValue(Start.UtcDateTime);
+        cmd.Parameters.AddWithValue(Start.AddMinutes(5).UtcDateTime);
+        cmd.Parameters.AddWithValue(Start.AddMinutes(3).UtcDateTime);
+        await cmd.ExecuteNonQueryAsync();
+
+        Assert.Equal(Start.AddMinutes(5), await store.LatestEventAsync("ast-l"));
+        Assert.Null(await store.LatestEventAsync("no-such-plant"));
+    }
 }
