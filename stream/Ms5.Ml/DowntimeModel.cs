@@ -52,9 +52,20 @@ public sealed class DowntimeModel
         new(row, baseline, pattern, reranker);
 
     /// <summary>
+    /// Long-stop and unseen-reason scores of <paramref name="stops"/> (open ones by how long they have lasted at
+    /// <paramref name="asOf"/>): what judges a stop without the stops before it, for stops whose context was not read.
+    /// </summary>
+    public IReadOnlyList<AnomalyScore> ScoreLengthAndReason(IEnumerable<StopFeatures> stops, DateTimeOffset asOf)
+    {
+        ArgumentNullException.ThrowIfNull(stops);
+        var scorer = new DowntimeScorer(Baseline);
+        return stops.SelectMany(s => new[] { scorer.ScoreLongStop(s, asOf), scorer.ScoreUnseenReason(s) }).OfType<AnomalyScore>().ToList();
+    }
+
+    /// <summary>
     /// Scores the stops that started in [from, asOf): long stops (open ones by how long they have lasted at
     /// <paramref name="asOf"/>), unseen reasons, burst and shift pile-up episodes, and, with a pattern model, unusual
-    /// combinations of closed stops. With a re-ranker, a flag's score becomes the re-ranker's probability that users
+    /// combinations of closed stops no rule flagged. With a re-ranker, a flag's score becomes the re-ranker's probability that users
     /// would confirm it (the flags stay what the rules say; only their order changes). <paramref name="stops"/> must
     /// reach back to the start of the shift before <paramref name="from"/> (pile-ups count the shift, bursts the
     /// preceding hour). Returns flagged scores and unflagged long-stop, reason and pattern scores (they update flags
@@ -66,7 +77,9 @@ public sealed class DowntimeModel
         var scores = DowntimeTrainer.Score(Baseline, stops, from, asOf).ToList();
         if (Pattern is { } pattern)
         {
-            var closed = stops.Where(s => s.Start >= from && s.Start < asOf && !s.Open).ToList();
+            // A stop a rule flags is not flagged again as a rare combination: one flag says it better.
+            var flagged = scores.Where(s => s.Flagged).Select(s => (s.MachineId, s.StopStart)).ToHashSet();
+            var closed = stops.Where(s => s.Start >= from && s.Start < asOf && !s.Open && !flagged.Contains((s.MachineId, s.Start))).ToList();
             scores.AddRange(pattern.Score(closed));
         }
 

@@ -22,7 +22,7 @@ public sealed class LiveScoringWindowTests
     {
         var w = LiveScoringWindow.For(Now, Now.AddMinutes(-14), LookBack, LiveWithin)!;
 
-        Assert.Equal(new LiveScoringWindow(Now, Now.AddHours(-3), Now.AddHours(-4), Replay: false), w);
+        Assert.Equal(new LiveScoringWindow(Now, Now.AddHours(-3), Now.AddHours(-15), Replay: false), w);
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class LiveScoringWindowTests
     {
         var latest = new DateTimeOffset(2026, 11, 2, 17, 30, 0, TimeSpan.Zero);
 
-        Assert.Equal(new LiveScoringWindow(latest, latest.AddHours(-3), latest.AddHours(-4), Replay: true), LiveScoringWindow.For(Now, latest, LookBack, LiveWithin));
+        Assert.Equal(new LiveScoringWindow(latest, latest.AddHours(-3), latest.AddHours(-15), Replay: true), LiveScoringWindow.For(Now, latest, LookBack, LiveWithin));
         Assert.True(LiveScoringWindow.For(Now, Now.AddMinutes(-15).AddTicks(-1), LookBack, LiveWithin)!.Replay);
         Assert.False(LiveScoringWindow.For(Now, Now.AddMinutes(-15), LookBack, LiveWithin)!.Replay);
     }
@@ -42,17 +42,16 @@ public sealed class LiveScoringWindowTests
     }
 
     [Fact]
-    public void ScoreFrom_ReachesBackToAStopStillOpenOrEndingInTheWindow()
+    public void Earlier_AreTheStopsBeforeTheWindowStillOpenOrEndingInIt()
     {
         var w = LiveScoringWindow.For(Now, Now, LookBack, LiveWithin)!;
         var recent = Stop(Now.AddHours(-2), Now.AddHours(-2).AddMinutes(3));
         var openSinceYesterday = Stop(Now.AddHours(-20), null);
         var endedInWindow = Stop(Now.AddHours(-5), Now.AddHours(-2.5));
+        var endedBefore = Stop(Now.AddHours(-5), Now.AddHours(-4));
 
-        Assert.Equal(Now.AddHours(-3), w.ScoreFromFor([recent]));
-        Assert.Equal(Now.AddHours(-20), w.ScoreFromFor([recent, openSinceYesterday, endedInWindow]));
-        Assert.Equal(Now.AddHours(-5), w.ScoreFromFor([endedInWindow, recent]));
-        Assert.Equal(Now.AddHours(-3), w.ScoreFromFor([]));
+        Assert.Equal([openSinceYesterday, endedInWindow], w.Earlier([recent, openSinceYesterday, endedInWindow, endedBefore]));
+        Assert.Empty(w.Earlier([recent, endedBefore]));
     }
 
     [Fact]
@@ -60,9 +59,9 @@ public sealed class LiveScoringWindowTests
     {
         var day = TimeSpan.FromDays(1);
 
-        Assert.Equal(Now.AddHours(-9), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-9), day)!.ReadFrom);
+        Assert.Equal(Now.AddHours(-18), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-18), day)!.ReadFrom);
         Assert.Equal(Now.AddDays(-1), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddDays(-3), day)!.ReadFrom);
-        Assert.Equal(Now.AddHours(-4), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-2), day)!.ReadFrom);
-        Assert.Equal(Now.AddHours(-3), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-9), day)!.ScoreFrom);
+        Assert.Equal(Now.AddHours(-15), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-9), day)!.ReadFrom);
+        Assert.Equal(Now.AddHours(-3), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-18), day)!.ScoreFrom);
     }
 }

@@ -131,7 +131,8 @@ internal static class AnomalyBenchmark
         var episodes = scorer.BurstEpisodes(held.Where(s => s.Start >= trainEnd.AddHours(-2))).Where(e => e.StopStart >= trainEnd).ToList();
         var shifts = test.Select(s => scorer.ScoreShift(s)).OfType<AnomalyScore>().ToList();
         var pileups = scorer.ShiftPileups(held.Where(s => s.Start >= trainEnd.AddHours(-12))).Where(e => e.StopStart >= trainEnd).ToList();
-        var patterns = pattern is null ? [] : pattern.Score(test.Where(s => !s.Open).ToList()).ToList();
+        var byRules = longs.Where(f => f.Flagged).Concat(episodes).Concat(unseen.Where(f => f.Flagged)).Concat(pileups).Select(f => (f.MachineId, f.StopStart)).ToHashSet();
+        var patterns = pattern is null ? [] : pattern.Score(test.Where(s => !s.Open && !byRules.Contains((s.MachineId, s.Start))).ToList()).ToList();
         var flags = longs.Where(f => f.Flagged).Concat(episodes).Concat(unseen.Where(f => f.Flagged)).Concat(pileups).Concat(patterns.Where(f => f.Flagged)).ToList();
 
         var injected = labels.SelectMany(l => l.Stops.Select(s => (Key: (l.MachineId, s.Start), Label: l))).ToLookup(x => x.Key, x => x.Label);

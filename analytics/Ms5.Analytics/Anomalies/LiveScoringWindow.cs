@@ -11,14 +11,16 @@ namespace Ms5.Analytics.Anomalies;
 /// </list>
 /// A whole plant silent for longer than <c>liveWithin</c> therefore freezes its open stops at its last event: without
 /// any event, MS5 cannot tell a machine still down from a feed that stopped. <see cref="ScoreFrom"/> is
-/// <see cref="AsOf"/> − <c>lookBack</c>; <see cref="ReadFrom"/> an hour earlier, because a burst counts the stops in
-/// the hour before a stop. Stops that began before <see cref="ScoreFrom"/> but are in the history read (still open, or
-/// ended inside it) are scored too: see <see cref="ScoreFromFor"/>.
+/// <see cref="AsOf"/> − <c>lookBack</c>; <see cref="ReadFrom"/> <see cref="ContextReach"/> earlier, because a stop's
+/// features count the stops before it in its hour (bursts) and in its shift (pile-ups): stops from
+/// <see cref="ScoreFrom"/> on see the same context as in training, so they get the same flags and ids. Stops that
+/// began before <see cref="ScoreFrom"/> but were open or ended after it are judged by their length (and reason) too:
+/// see <see cref="Earlier"/>.
 /// </summary>
 public sealed record LiveScoringWindow(DateTimeOffset AsOf, DateTimeOffset ScoreFrom, DateTimeOffset ReadFrom, bool Replay)
 {
-    /// <summary>The history a burst looks back over.</summary>
-    public static readonly TimeSpan BurstHour = TimeSpan.FromHours(1);
+    /// <summary>The history before a stop its features count: its shift so far (shifts up to 12 hours) and the hour before it.</summary>
+    public static readonly TimeSpan ContextReach = TimeSpan.FromHours(12);
 
     /// <summary>
     /// The run's window; null when the plant has no events at all (nothing to judge). <paramref name="oldestOpenFlag"/>:
@@ -37,7 +39,7 @@ public sealed record LiveScoringWindow(DateTimeOffset AsOf, DateTimeOffset Score
         var replay = now - latest > liveWithin;
         var asOf = replay ? latest : now;
         var scoreFrom = asOf - lookBack;
-        var readFrom = scoreFrom - BurstHour;
+        var readFrom = scoreFrom - ContextReach;
         if (oldestOpenFlag is { } open && open < readFrom)
         {
             var limit = asOf - openFlagLookBack;
@@ -48,23 +50,14 @@ public sealed record LiveScoringWindow(DateTimeOffset AsOf, DateTimeOffset Score
     }
 
     /// <summary>
-    /// Where scoring starts for the stops built from the history read: <see cref="ScoreFrom"/>, or the start of the
-    /// earliest of them when it began before (a long stop still open, or one that ended within the window however long
-    /// ago it started: its flag must follow it to its end). Only such stops reach back before <see cref="ReadFrom"/>,
-    /// one per machine at most, so they cost no extra history.
+    /// The stops of the history read that began before <see cref="ScoreFrom"/> but were still open at it or ended
+    /// after it (a long stop still going, or one that ended within the window however long ago it began): their flag must
+    /// follow them to their end, so they are judged by their length and reason (not by counts before them, which the
+    /// history read may not hold in full).
     /// </summary>
-    public DateTimeOffset ScoreFromFor(IEnumerable<StopFeatures> stops)
+    public IReadOnlyList<StopFeatures> Earlier(IEnumerable<StopFeatures> stops)
     {
         ArgumentNullException.ThrowIfNull(stops);
-        var from = ScoreFrom;
-        foreach (var s in stops)
-        {
-            if (s.Start < from)
-            {
-                from = s.Start;
-            }
-        }
-
-        return from;
+        return stops.Where(s => s.Start < ScoreFrom && (s.End is null || s.End >= ScoreFrom)).ToList();
     }
 }

@@ -76,7 +76,7 @@ internal sealed class LiveAnomalyScorer(
             stops.AddRange(p.Extractor.Stops(history, window.AsOf));
         }
 
-        var scores = p.Model.Score(stops, window.ScoreFromFor(stops), window.AsOf);
+        var scores = p.Model.Score(stops, window.ScoreFrom, window.AsOf).Concat(p.Model.ScoreLengthAndReason(window.Earlier(stops), window.AsOf)).ToList();
         var changes = await store.UpsertChangesAsync(plantId, p.Model.Version, scores, ct);
         var notable = changes.Where(c => c.Notable).Select(c => AnomalyPublisher.Message(c.Row, window.AsOf)).ToList();
         if (notable.Count == 0)
