@@ -219,7 +219,7 @@ public sealed class ReportGenerator(ReportQueries queries, ReportStore store, Pl
         }
 
         var (scope, id) = target.LineId is { } line ? (OeeScope.Line, line) : (OeeScope.Plant, target.PlantId);
-        var flags = await anomalies.QueryAsync(scope, id, target.Span.From, target.Span.To, UnusualStopMinScore, UnusualStops.DefaultLimit, ct);
+        var flags = await anomalies.QueryAsync(scope, id, target.Span.From, target.Span.To, UnusualStopMinScore, UnusualStops.DefaultLimit, ct, flagged: true);
         var rows = flags.Where(f => f.Flagged && f.PlantId == target.PlantId)
             .Select(f => new UnusualStopRow(f.MachineId, names.GetValueOrDefault(f.MachineId, f.MachineId), f.Kind, f.Reason, f.Start, f.End, f.Seconds, f.Score, f.Explanation))
             .ToList();

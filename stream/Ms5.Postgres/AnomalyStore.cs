@@ -281,9 +281,11 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
 
     /// <summary>
     /// Flags of a machine, line or plant whose stop overlaps [from, to) (an open stop reaches to now), score at least
-    /// <paramref name="minScore"/>, in stop start order, at most <paramref name="limit"/>.
+    /// <paramref name="minScore"/>, flagged or not as <paramref name="flagged"/> says (null: both), in stop start
+    /// order, at most <paramref name="limit"/>.
     /// </summary>
-    public async Task<IReadOnlyList<StoredAnomaly>> QueryAsync(OeeScope scope, string id, DateTimeOffset from, DateTimeOffset to, double minScore, int limit, CancellationToken ct = default)
+    public async Task<IReadOnlyList<StoredAnomaly>> QueryAsync(
+        OeeScope scope, string id, DateTimeOffset from, DateTimeOffset to, double minScore, int limit, CancellationToken ct = default, bool? flagged = null)
     {
         var column = scope switch
         {
@@ -293,7 +295,7 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
         };
         await using var cmd = db.CreateCommand($"""
             SELECT {Columns} FROM downtime_anomalies
-            WHERE {column} = $1 AND stop_start < $3 AND coalesce(stop_end, 'infinity') > $2 AND score >= $4
+            WHERE {column} = $1 AND stop_start < $3 AND coalesce(stop_end, 'infinity') > $2 AND score >= $4 AND ($6::boolean IS NULL OR flagged = $6)
             ORDER BY stop_start, machine_id, kind
             LIMIT $5
             """);
@@ -302,6 +304,7 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(to.UtcDateTime);
         cmd.Parameters.AddWithValue(minScore);
         cmd.Parameters.AddWithValue(limit);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)flagged ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
         var list = new List<StoredAnomaly>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))

@@ -37,10 +37,11 @@ internal static class AnomaliesApi
 {
     public const int DefaultLimit = 5000;
     public const int MaxLimit = 50_000;
-    private static readonly TimeSpan DefaultRange = TimeSpan.FromDays(7);
+    /// <summary>Without from: the 28 days before to, a model's default training window.</summary>
+    private static readonly TimeSpan DefaultRange = TimeSpan.FromDays(28);
     private const string TrainExample = """{"plantId": "plant-1", "days": 28, "to": "2026-11-30T06:00:00Z"}""";
     private const string FeedbackExample = """{"label": "confirmed", "note": "tool break, see ticket 4711"}""";
-    private static readonly string[] QueryNames = ["machine", "line", "plant", "from", "to", "minScore", "limit"];
+    private static readonly string[] QueryNames = ["machine", "line", "plant", "from", "to", "minScore", "flagged", "limit"];
 
     public static void MapAnomaliesApi(this IEndpointRouteBuilder app)
     {
@@ -187,6 +188,20 @@ internal static class AnomaliesApi
             }
         }
 
+        // flagged=true (default): the stops flagged now; false: stops once flagged that a later judgement (the stop's end,
+        // a newer model) found normal; any: both.
+        bool? flagged = true;
+        if (q["flagged"].ToString() is { Length: > 0 } fl)
+        {
+            flagged = fl switch
+            {
+                "true" => true,
+                "false" => false,
+                "any" => null,
+                _ => Invalid(errors, "flagged", $"must be true, false or any, got '{Short(fl)}'"),
+            };
+        }
+
         var limit = DefaultLimit;
         if (q["limit"].ToString() is { Length: > 0 } lt && (!int.TryParse(lt, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxLimit))
         {
@@ -205,9 +220,15 @@ internal static class AnomaliesApi
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Unknown {name}", detail: $"{name} '{id}' is not in the plant configuration");
         }
 
-        var rows = await store.QueryAsync(scope, id, from!.Value, to!.Value, minScore, limit, ct);
+        var rows = await store.QueryAsync(scope, id, from!.Value, to!.Value, minScore, limit, ct, flagged);
         return TypedResults.Ok(new AnomalyList(rows.Select(a => new AnomalyItem(a.Id, a.Kind, a.PlantId, a.MachineId, a.LineId, a.Reason, a.Start, a.End,
             a.Seconds, a.Score, a.Flagged, a.Open, a.Explanation, a.ModelVersion)).ToList()));
+    }
+
+    private static bool? Invalid(Dictionary<string, string[]> errors, string name, string message)
+    {
+        errors[name] = [message];
+        return null;
     }
 
     private static async Task<Results<Ok<FeedbackResponse>, ValidationProblem, ProblemHttpResult>> FeedbackAsync(

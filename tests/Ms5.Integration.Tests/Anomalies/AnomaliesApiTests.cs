@@ -308,11 +308,20 @@ public sealed class AnomaliesApiTests(StackFixture stack)
 
         // The flags stay the rules' flags; their scores are now the re-ranker's probabilities: the 45-minute jam looks
         // like the confirmed (long) ones, the relabelled normal stops are no longer flagged.
-        var items = (await OkJsonAsync(await client.GetAsync(U($"/api/downtime/anomalies?plant=anm-r&from={Q(now.AddDays(-16))}&to={Q(now.AddMinutes(1))}"))))
+        var range = $"from={Q(now.AddDays(-16))}&to={Q(now.AddMinutes(1))}";
+        var flagged = (await OkJsonAsync(await client.GetAsync(U($"/api/downtime/anomalies?plant=anm-r&{range}"))))
             .GetProperty("items").EnumerateArray().ToList();
-        var flagged = items.Where(i => i.GetProperty("flagged").GetBoolean()).ToList();
+        Assert.All(flagged, i => Assert.True(i.GetProperty("flagged").GetBoolean()));
         Assert.Equal(4, flagged.Count(i => i.GetProperty("kind").GetString() != "unusual_pattern"));
-        Assert.All(items.Where(i => i.GetProperty("explanation").GetString() == "labelled in a test"), i => Assert.False(i.GetProperty("flagged").GetBoolean()));
+
+        // The 40 stored as flags in the test are judged normal by training: flagged=false lists them, any lists both.
+        var unflagged = (await OkJsonAsync(await client.GetAsync(U($"/api/downtime/anomalies?plant=anm-r&{range}&flagged=false"))))
+            .GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(40, unflagged.Count);
+        Assert.All(unflagged, i => Assert.Equal(("long_stop", false, 2), (i.GetProperty("kind").GetString(), i.GetProperty("flagged").GetBoolean(), i.GetProperty("modelVersion").GetInt32())));
+        Assert.All(unflagged, i => Assert.StartsWith("jam on anm-r-m", i.GetProperty("explanation").GetString(), StringComparison.Ordinal));
+        var any = (await OkJsonAsync(await client.GetAsync(U($"/api/downtime/anomalies?plant=anm-r&{range}&flagged=any")))).GetProperty("items").GetArrayLength();
+        Assert.Equal(flagged.Count + 40, any);
         var longJam = flagged.Single(i => i.GetProperty("machineId").GetString() == "anm-r-m1" && i.GetProperty("kind").GetString() == "long_stop");
         Assert.InRange(longJam.GetProperty("score").GetDouble(), 0.5, 1.0);
         Assert.All(flagged, i => Assert.Equal(2, i.GetProperty("modelVersion").GetInt32()));
@@ -410,6 +419,7 @@ public sealed class AnomaliesApiTests(StackFixture stack)
     [InlineData("GET", "/api/downtime/anomalies?plant=anm-v&minScore=1.5", null, "minScore")]
     [InlineData("GET", "/api/downtime/anomalies?plant=anm-v&minScore=-0.1", null, "minScore")]
     [InlineData("GET", "/api/downtime/anomalies?plant=anm-v&minScore=high", null, "minScore")]
+    [InlineData("GET", "/api/downtime/anomalies?plant=anm-v&flagged=maybe", null, "flagged")]
     [InlineData("GET", "/api/ml/downtime/model", null, "plant")]
     [InlineData("GET", "/api/ml/downtime/model?plant=anm-v&version=2", null, "query")]
     [InlineData("POST", "/api/ml/downtime/train", "{}", "plantId")]
