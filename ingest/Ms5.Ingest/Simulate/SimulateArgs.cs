@@ -5,10 +5,13 @@ using Ms5.Analytics.Simulation;
 
 namespace Ms5.Ingest.Simulate;
 
-/// <summary>What <c>ms5-ingest simulate</c> was asked to do; <see cref="UntilNow"/>: exit once the back-fill is delivered.</summary>
+/// <summary>
+/// What <c>ms5-ingest simulate</c> was asked to do; <see cref="UntilNow"/>: exit once the back-fill is delivered;
+/// <see cref="BackfillRate"/>: at most this many back-filled events a second (null: as fast as they are simulated).
+/// </summary>
 internal sealed record SimulateArgs(
     string PlantFile, int Seed, TimeSpan Backfill, IReadOnlyList<IncidentSpec> Incidents, string Topic, int MetricsPort,
-    AnomalySpec? Anomalies = null, bool UntilNow = false);
+    AnomalySpec? Anomalies = null, bool UntilNow = false, int? BackfillRate = null);
 
 /// <summary>An <c>--incident</c>: <see cref="MachineId"/> goes down with <see cref="Reason"/> <see cref="After"/> the simulator starts, for <see cref="Duration"/>.</summary>
 internal sealed record IncidentSpec(string MachineId, TimeSpan After, TimeSpan Duration, string Reason)

@@ -18,135 +18,18 @@ internal static class SimulateCommand
 {
     private static readonly Counter Produced = Metrics.CreateCounter("ms5_simulator_events_total", "Events produced by the simulator.", "type");
 
-    /// <summary>The anomaly window when --anomalies-from is not given: a held-out week, as the anomaly bench scores.</summary>
-    private static readonly TimeSpan DefaultAnomalyWindow = TimeSpan.FromDays(7);
-
     public static Command Create(Func<SimulateArgs, CancellationToken, Task<int>> run)
     {
-        var plant = new Option<string>("--plant") { Description = "plant file (format: infra/plants/README.md)", HelpName = "FILE", DefaultValueFactory = _ => "infra/plants/demo-plant.json" };
-        var seed = new Option<int>("--seed") { Description = "same seed, plant and start give the same events", DefaultValueFactory = _ => 42 };
-        var backfill = new Option<TimeSpan>("--backfill")
+        var options = new SimulateOptions();
+        var command = new Command("simulate", "Run the plant simulator in real time, after optionally back-filling history.");
+        foreach (var option in options.All)
         {
-            Description = "history to simulate before now, e.g. 2h (30s, 5m, 2h, 1d)",
-            HelpName = "DURATION",
-            DefaultValueFactory = _ => TimeSpan.Zero,
-            CustomParser = SimulateSyntax.ParseBackfill,
-        };
-        var incident = new Option<IncidentSpec[]>("--incident")
-        {
-            Description = "force a machine down: MACHINE@+START/DURATION:REASON, e.g. press-01@+5m/10m:jam (repeatable)",
-            HelpName = "SPEC",
-            DefaultValueFactory = _ => [],
-            CustomParser = SimulateSyntax.ParseIncidents,
-        };
-        var topic = new Option<string>("--topic") { Description = "topic for the events", DefaultValueFactory = _ => Topics.MachineEvents };
-        var port = new Option<int>("--metrics-port") { Description = "port of /healthz, /readyz and /metrics on 127.0.0.1", DefaultValueFactory = _ => 59465 };
-        port.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 65535)
-            {
-                r.AddError($"--metrics-port must be 1-65535, got {r.GetValueOrDefault<int>()}");
-            }
-        });
-        var anomalies = new Option<bool>("--anomalies")
-        {
-            Description = "inject labelled anomalies (long stops, bursts, unusual reasons, night-shift drift) into the back-filled history",
-        };
-        var anomaliesFrom = new Option<TimeSpan?>("--anomalies-from")
-        {
-            Description = "inject them from this long before now up to now, e.g. 7d (default: the last 7 days of the back-fill, or all of a shorter one); at most --backfill",
-            HelpName = "DURATION",
-            CustomParser = r => SimulateSyntax.ParseAnomaliesFrom(r),
-        };
-        var anomalyRate = new Option<AnomalyRates?>("--anomaly-rate")
-        {
-            Description = "override the injection defaults long=1,burst=0.5,reason=0.25 (per machine and week) and drift=4 (machines whose night-shift stops pile up over 3 nights), e.g. long=2,drift=0",
-            HelpName = "SPEC",
-            CustomParser = r => SimulateSyntax.ParseAnomalyRates(r),
-        };
-        var labels = new Option<string?>("--labels")
-        {
-            Description = "write the injected anomalies as JSON to this file: [{kind, machineId, start, end, stops: [{start, seconds, reason}]}], kind long_stop|burst|unusual_reason|night_drift, times UTC",
-            HelpName = "FILE",
-        };
-        var untilNow = new Option<bool>("--until-now")
-        {
-            Description = "deliver the back-fill and exit instead of running on in real time (no /metrics endpoint)",
-        };
-        var command = new Command("simulate", "Run the plant simulator in real time, after optionally back-filling history.")
-        {
-            plant, seed, backfill, incident, topic, port, anomalies, anomaliesFrom, anomalyRate, labels, untilNow,
-        };
-        command.Validators.Add(r => Validate(r, backfill, incident, anomalies, anomaliesFrom, anomalyRate, labels, untilNow));
-        command.SetAction((parse, ct) =>
-        {
-            var from = parse.GetValue(anomaliesFrom) ?? Min(DefaultAnomalyWindow, parse.GetValue(backfill));
-            var spec = parse.GetValue(anomalies) ? new AnomalySpec(from, parse.GetValue(anomalyRate) ?? new AnomalyRates(), parse.GetValue(labels)) : null;
-            return run(new SimulateArgs(
-                parse.GetRequiredValue(plant), parse.GetValue(seed), parse.GetValue(backfill), parse.GetRequiredValue(incident),
-                parse.GetRequiredValue(topic), parse.GetValue(port), spec, parse.GetValue(untilNow)), ct);
-        });
+            command.Options.Add(option);
+        }
+
+        command.Validators.Add(options.Validate);
+        command.SetAction((parse, ct) => run(options.Read(parse), ct));
         return command;
-    }
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    /// <summary>Combinations of options that make no sense, each an error naming the option.</summary>
-    private static void Validate(
-        System.CommandLine.Parsing.CommandResult r, Option<TimeSpan> backfill, Option<IncidentSpec[]> incident, Option<bool> anomalies,
-        Option<TimeSpan?> anomaliesFrom, Option<AnomalyRates?> anomalyRate, Option<string?> labels, Option<bool> untilNow)
-    {
-        try
-        {
-            ValidateCombinations(r, backfill, incident, anomalies, anomaliesFrom, anomalyRate, labels, untilNow);
-        }
-        catch (InvalidOperationException)
-        {
-            // A value that did not parse cannot be read; its own option already reports it (System.CommandLine
-            // exposes the error only by throwing), and the combinations are checked once every value parses.
-        }
-    }
-
-    private static void ValidateCombinations(
-        System.CommandLine.Parsing.CommandResult r, Option<TimeSpan> backfill, Option<IncidentSpec[]> incident, Option<bool> anomalies,
-        Option<TimeSpan?> anomaliesFrom, Option<AnomalyRates?> anomalyRate, Option<string?> labels, Option<bool> untilNow)
-    {
-        bool Given(Option o) => r.GetResult(o) is { Implicit: false };
-        string Typed(Option o) => r.GetResult(o)?.Tokens.LastOrDefault()?.Value ?? "";
-        var back = r.GetValue(backfill);
-        if (!r.GetValue(anomalies))
-        {
-            foreach (var o in new Option[] { anomaliesFrom, anomalyRate, labels }.Where(Given))
-            {
-                r.AddError($"{o.Name} needs --anomalies");
-            }
-        }
-        else if (back <= TimeSpan.Zero)
-        {
-            r.AddError("--anomalies needs --backfill: anomalies are injected into the back-filled history");
-        }
-        else if (r.GetValue(anomaliesFrom) is { } from && (from <= TimeSpan.Zero || from > back))
-        {
-            r.AddError($"--anomalies-from {Typed(anomaliesFrom)} must be more than 0 and at most --backfill {Typed(backfill)}");
-        }
-
-        if (Given(labels) && string.IsNullOrWhiteSpace(r.GetValue(labels)))
-        {
-            r.AddError("--labels needs a file name");
-        }
-
-        if (r.GetValue(untilNow))
-        {
-            if (back <= TimeSpan.Zero)
-            {
-                r.AddError("--until-now needs --backfill: there is nothing to deliver before now");
-            }
-
-            if (r.GetValue(incident) is { Length: > 0 })
-            {
-                r.AddError("--incident starts after now: it cannot be combined with --until-now");
-            }
-        }
     }
 
     public static async Task<int> RunAsync(SimulateArgs args, CancellationToken cancellation)
@@ -202,21 +85,23 @@ internal static class SimulateCommand
 
         Console.WriteLine($"[ms5] simulating plant '{plant.PlantId}' ({plant.Machines.Count()} machines, seed {seed}) to {topic}{(args.UntilNow ? $" until {now:u}" : "")}");
         // The back-fill an hour at a time, so days of history never sit in memory at once; then real time unless --until-now.
+        var sending = System.Diagnostics.Stopwatch.StartNew();
+        var sent = 0L;
         while (!cts.IsCancellationRequested && sim.Clock < now)
         {
-            Produce(producer, topic, sim.AdvanceTo(Min(sim.Clock + TimeSpan.FromHours(1), now)));
+            var events = sim.AdvanceTo(Min(sim.Clock + TimeSpan.FromHours(1), now));
+            Produce(producer, topic, events);
+            sent += events.Count;
+            if (args.BackfillRate is { } rate && TimeSpan.FromSeconds((double)sent / rate) - sending.Elapsed is { Ticks: > 0 } ahead)
+            {
+                await Delay(ahead, cts.Token);
+            }
         }
 
         while (!args.UntilNow && !cts.IsCancellationRequested)
         {
             Produce(producer, topic, sim.AdvanceTo(DateTimeOffset.UtcNow));
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(500), cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await Delay(TimeSpan.FromMilliseconds(500), cts.Token);
         }
 
         producer.Flush(TimeSpan.FromSeconds(30));
@@ -225,6 +110,18 @@ internal static class SimulateCommand
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    /// <summary>Waits; a stop request ends the wait early, and the caller's loop then ends.</summary>
+    private static async Task Delay(TimeSpan delay, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(delay, stop);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 
     private static void Produce(EventProducer producer, string topic, IReadOnlyList<Ms5.Analytics.Events.MachineEvent> events)
     {

@@ -126,17 +126,19 @@ public sealed class IngestCliTests : IDisposable
         var args = Assert.IsType<SimulateArgs>(_simulate);
         Assert.Null(args.Anomalies);
         Assert.False(args.UntilNow);
+        Assert.Null(args.BackfillRate);
     }
 
     [Fact]
     public async Task Simulate_WithAnomaliesAndEveryAnomalyOption_PassesTheirValues()
     {
         Assert.Equal(0, await RunAsync("simulate", "--backfill", "35d", "--anomalies", "--anomalies-from", "7d",
-            "--anomaly-rate", "long=2,burst=0.5,reason=0,drift=3", "--labels", "out/labels.json", "--until-now"));
+            "--anomaly-rate", "long=2,burst=0.5,reason=0,drift=3", "--labels", "out/labels.json", "--until-now", "--backfill-rate", "20000"));
 
         var args = Assert.IsType<SimulateArgs>(_simulate);
         Assert.Equal(new AnomalySpec(TimeSpan.FromDays(7), new AnomalyRates(2, 0.5, 0, 3), "out/labels.json"), args.Anomalies);
         Assert.True(args.UntilNow);
+        Assert.Equal(20000, args.BackfillRate);
     }
 
     [Theory]
@@ -178,6 +180,8 @@ public sealed class IngestCliTests : IDisposable
     [InlineData("--labels needs a file name", "--backfill", "2d", "--anomalies", "--labels", " ")]
     [InlineData("--until-now needs --backfill: there is nothing to deliver before now", "--until-now")]
     [InlineData("--incident starts after now: it cannot be combined with --until-now", "--backfill", "1d", "--until-now", "--incident", "a@+1m/5m:jam")]
+    [InlineData("--backfill-rate needs --backfill", "--backfill-rate", "1000")]
+    [InlineData("--backfill-rate must be more than 0, got 0", "--backfill", "1d", "--backfill-rate", "0")]
     public async Task Simulate_WithAnomalyOrUntilNowOptionsThatDoNotFit_IsAUsageErrorNamingTheOption(string error, params string[] options)
     {
         Assert.Equal(2, await RunAsync(["simulate", .. options]));

@@ -98,6 +98,23 @@ public sealed class SimulateAnomaliesTests : IDisposable
     }
 
     [Fact]
+    public async Task Simulate_WithABackfillRate_SendsNoFasterThanIt()
+    {
+        var plant = Path.Combine(_dir, "plant.json");
+        await File.WriteAllTextAsync(plant, Plant);
+        await TopicAdmin.EnsureAsync(_kafka, new Dictionary<string, int> { [_topic] = 4 });
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+
+        Assert.Equal(0, await IngestCli.InvokeAsync(["simulate", "--plant", plant, "--backfill", "1d", "--until-now", "--backfill-rate", "1000", "--topic", _topic]));
+
+        // Unpaced, a day of this plant (a few thousand events) is sent in well under a second.
+        var elapsed = sw.Elapsed.TotalSeconds;
+        var sent = Consume(_topic).Count;
+        Assert.InRange(sent, 2000, int.MaxValue);
+        Assert.InRange(elapsed, sent / 1000.0 * 0.95, 60);
+    }
+
+    [Fact]
     public async Task Simulate_WhenTheLabelsFileCannotBeWritten_IsAUsageErrorNamingTheOption_BeforeAnythingIsSent()
     {
         var labelsFile = Path.Combine(_dir, "missing", "labels.json");
