@@ -9,10 +9,11 @@ namespace Ms5.Ingest.Simulate;
 
 /// <summary>
 /// ms5-ingest simulate --plant FILE [--seed N] [--backfill 2h] [--incident press-01@+5m/10m:jam] [--topic T]
-///   [--anomalies [--anomalies-from 7d] [--anomaly-rate long=1,burst=0.5] [--labels FILE]] [--until-now]
+///   [--anomalies [--anomalies-from 7d] [--anomaly-rate long=1,burst=0.5] [--labels FILE]] [--until-now] [--backfill-rate N]
 /// Runs the plant simulator in real time (events stamped with the current time, never ahead of it)
 /// after optionally back-filling history. Serves /healthz, /readyz and /metrics on 127.0.0.1:59465.
-/// With --until-now it delivers the back-fill and exits (no endpoints: it can run beside the stack's simulator).
+/// With --until-now it delivers the back-fill and exits (no endpoints: it can run beside the stack's simulator); an
+/// interrupted --until-now run exits 1. Options and their combinations: <see cref="SimulateOptions"/>.
 /// </summary>
 internal static class SimulateCommand
 {
