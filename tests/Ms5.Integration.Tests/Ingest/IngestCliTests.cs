@@ -2,6 +2,7 @@ extern alias ingest;
 using ingest::Ms5.Ingest;
 using ingest::Ms5.Ingest.Replay;
 using ingest::Ms5.Ingest.Simulate;
+using Ms5.Analytics.Simulation;
 using Ms5.Kafka;
 
 namespace Ms5.Integration.Tests.Ingest;
@@ -112,6 +113,78 @@ public sealed class IngestCliTests : IDisposable
     public async Task Simulate_WithABadValue_IsAUsageErrorNamingTheOption(string option, string value, string error)
     {
         Assert.Equal(2, await RunAsync("simulate", option, value));
+
+        Assert.Null(_simulate);
+        Assert.StartsWith(error, _err.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_WithoutAnomalyOptions_InjectsNothing_AndRunsOnInRealTime()
+    {
+        Assert.Equal(0, await RunAsync("simulate", "--backfill", "2d"));
+
+        var args = Assert.IsType<SimulateArgs>(_simulate);
+        Assert.Null(args.Anomalies);
+        Assert.False(args.UntilNow);
+        Assert.Null(args.BackfillRate);
+    }
+
+    [Fact]
+    public async Task Simulate_WithAnomaliesAndEveryAnomalyOption_PassesTheirValues()
+    {
+        Assert.Equal(0, await RunAsync("simulate", "--backfill", "35d", "--anomalies", "--anomalies-from", "7d",
+            "--anomaly-rate", "long=2,burst=0.5,reason=0,drift=3", "--labels", "out/labels.json", "--until-now", "--backfill-rate", "20000"));
+
+        var args = Assert.IsType<SimulateArgs>(_simulate);
+        Assert.Equal(new AnomalySpec(TimeSpan.FromDays(7), new AnomalyRates(2, 0.5, 0, 3), "out/labels.json"), args.Anomalies);
+        Assert.True(args.UntilNow);
+        Assert.Equal(20000, args.BackfillRate);
+    }
+
+    [Theory]
+    [InlineData("30d", 7)]
+    [InlineData("8d", 7)]
+    [InlineData("3d", 3)]
+    public async Task Simulate_AnomaliesWithoutAWindow_UseTheLastWeekOfTheBackfill_OrAllOfAShorterOne(string backfill, int days)
+    {
+        Assert.Equal(0, await RunAsync("simulate", "--backfill", backfill, "--anomalies"));
+
+        var spec = Assert.IsType<AnomalySpec>(Assert.IsType<SimulateArgs>(_simulate).Anomalies);
+        Assert.Equal((TimeSpan.FromDays(days), new AnomalyRates(), null), (spec.From, spec.Rates, spec.LabelsFile));
+    }
+
+    [Fact]
+    public void AnomalySpec_IsTheWindowBeforeNow_WithTheDefaultsExceptTheOverriddenRates()
+    {
+        var now = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+
+        var injection = new AnomalySpec(TimeSpan.FromDays(7), new AnomalyRates(LongStops: 3, DriftMachines: 0), null).At(now);
+
+        Assert.Equal(new AnomalyInjection { From = now.AddDays(-7), To = now, LongStopsPerMachineWeek = 3, DriftMachines = 0 }, injection);
+        Assert.Equal((0.5, 0.25), (injection.BurstsPerMachineWeek, injection.UnusualReasonsPerMachineWeek));
+    }
+
+    [Theory]
+    [InlineData("--labels needs --anomalies", "--backfill", "2d", "--labels", "l.json")]
+    [InlineData("--anomalies-from needs --anomalies", "--backfill", "2d", "--anomalies-from", "1d")]
+    [InlineData("--anomaly-rate needs --anomalies", "--backfill", "2d", "--anomaly-rate", "long=1")]
+    [InlineData("--anomalies needs --backfill: anomalies are injected into the back-filled history", "--anomalies")]
+    [InlineData("--anomalies-from 3d must be more than 0 and at most --backfill 2d", "--backfill", "2d", "--anomalies", "--anomalies-from", "3d")]
+    [InlineData("--anomalies-from 0s must be more than 0 and at most --backfill 2d", "--backfill", "2d", "--anomalies", "--anomalies-from", "0s")]
+    [InlineData("--anomalies-from '7days' must look like 30s, 5m, 2h or 1d", "--backfill", "8d", "--anomalies", "--anomalies-from", "7days")]
+    [InlineData("--anomaly-rate long must be a number >= 0 (per machine and week), got '-1'", "--backfill", "2d", "--anomalies", "--anomaly-rate", "long=-1")]
+    [InlineData("--anomaly-rate burst must be a number >= 0 (per machine and week), got ''", "--backfill", "2d", "--anomalies", "--anomaly-rate", "burst")]
+    [InlineData("--anomaly-rate drift must be a whole number >= 0 (machines), got '1.5'", "--backfill", "2d", "--anomalies", "--anomaly-rate", "drift=1.5")]
+    [InlineData("--anomaly-rate 'longs=1' must look like long=1,burst=0.5,reason=0.25,drift=4", "--backfill", "2d", "--anomalies", "--anomaly-rate", "longs=1")]
+    [InlineData("--anomaly-rate names 'long' twice", "--backfill", "2d", "--anomalies", "--anomaly-rate", "long=1,long=2")]
+    [InlineData("--labels needs a file name", "--backfill", "2d", "--anomalies", "--labels", " ")]
+    [InlineData("--until-now needs --backfill: there is nothing to deliver before now", "--until-now")]
+    [InlineData("--incident starts after now: it cannot be combined with --until-now", "--backfill", "1d", "--until-now", "--incident", "a@+1m/5m:jam")]
+    [InlineData("--backfill-rate needs --backfill", "--backfill-rate", "1000")]
+    [InlineData("--backfill-rate must be more than 0, got 0", "--backfill", "1d", "--backfill-rate", "0")]
+    public async Task Simulate_WithAnomalyOrUntilNowOptionsThatDoNotFit_IsAUsageErrorNamingTheOption(string error, params string[] options)
+    {
+        Assert.Equal(2, await RunAsync(["simulate", .. options]));
 
         Assert.Null(_simulate);
         Assert.StartsWith(error, _err.ToString(), StringComparison.Ordinal);
