@@ -191,6 +191,7 @@ public sealed class DowntimeTrainer(PlantStore plants, AnomalyStore store, Downt
         };
         var version = await store.SaveModelAsync(row, ct);
         await store.UpsertAsync(plant.PlantId, version, flags, ct);
+        await store.UnflagOthersAsync(plant.PlantId, version, from, asOf, flags.Select(f => f.Id), ct);
         logger.LogInformation("Downtime model {Version} of {Plant} trained on {Stops} stops in {Ms} ms; {Flags} flags; pattern model {Pattern}; re-ranker {Reranker}",
             version, plant.PlantId, training.Count, clock.ElapsedMilliseconds, flags.Count(f => f.Flagged), pattern is null ? "none" : "trained", reranker is null ? rerankerStatus : "trained");
         return new DowntimeTrainingResult(row with { Version = version }, metrics, flags.Count(f => f.Flagged));

@@ -13,13 +13,19 @@ public static class MlRegistration
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AnomalyStore>();
-        services.TryAddSingleton(_ =>
+        // Read and checked now, so a bad setting stops the host at start naming it, not the first training.
+        var o = new DowntimeTrainingOptions();
+        configuration.GetSection(DowntimeTrainingOptions.Section).Bind(o);
+        o.Baseline.Validate();
+        o.Pattern.Validate();
+        o.Reranker.Validate();
+        if (o.DefaultDays is < 1 || o.DefaultDays > o.MaxDays || o.MinMachineShare is <= 0 or > 1 || o.StaleAfter <= TimeSpan.Zero)
         {
-            var o = new DowntimeTrainingOptions();
-            configuration.GetSection(DowntimeTrainingOptions.Section).Bind(o);
-            o.Baseline.Validate();
-            return o;
-        });
+            throw new ArgumentException(FormattableString.Invariant(
+                $"Ms5:Ml:Downtime needs 1 <= DefaultDays <= MaxDays, 0 < MinMachineShare <= 1 and StaleAfter > 0; got DefaultDays {o.DefaultDays}, MaxDays {o.MaxDays}, MinMachineShare {o.MinMachineShare}, StaleAfter {o.StaleAfter}"));
+        }
+
+        services.TryAddSingleton(o);
         services.TryAddSingleton<DowntimeTrainer>();
         return services;
     }

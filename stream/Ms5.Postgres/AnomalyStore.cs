@@ -315,6 +315,26 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
         return list;
     }
 
+    /// <summary>
+    /// After a training run scored the plant's stops that started in [from, to): its flags of the window that run did
+    /// not judge again (a burst or pile-up episode now starting at another stop, a pattern flag of an older model) are
+    /// no longer flagged; they keep their row (and feedback) with score 0 and the new model version. Returns how many.
+    /// </summary>
+    public async Task<int> UnflagOthersAsync(string plantId, int modelVersion, DateTimeOffset from, DateTimeOffset to, IEnumerable<Guid> judged, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(judged);
+        await using var cmd = db.CreateCommand("""
+            UPDATE downtime_anomalies SET flagged = false, score = 0, model_version = $2, updated_at = now()
+            WHERE plant_id = $1 AND stop_start >= $3 AND stop_start < $4 AND flagged AND model_version <> $2 AND NOT (anomaly_id = ANY($5))
+            """);
+        cmd.Parameters.AddWithValue(plantId);
+        cmd.Parameters.AddWithValue(modelVersion);
+        cmd.Parameters.AddWithValue(from.UtcDateTime);
+        cmd.Parameters.AddWithValue(to.UtcDateTime);
+        cmd.Parameters.AddWithValue(judged.ToArray());
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>One flag by id, or null.</summary>
     public async Task<StoredAnomaly?> GetAsync(Guid id, CancellationToken ct = default)
     {

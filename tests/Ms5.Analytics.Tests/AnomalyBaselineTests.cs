@@ -194,7 +194,7 @@ public sealed class AnomalyBaselineTests
     [Fact]
     public void Fit_WithoutRatePrior_UsesTheHourOfWeekMean()
     {
-        var thursday7 = Baseline(hours: WeldHours(), options: new BaselineOptions { RatePriorHours = 0 }).Rates.Single(r => r.HourOfWeek == 79);
+        var thursday7 = Baseline(hours: WeldHours(), options: Quantiles with { RatePriorHours = 0 }).Rates.Single(r => r.HourOfWeek == 79);
 
         Assert.Equal(0.5, thursday7.Rate);
         Assert.Equal(4, thursday7.Bound);

@@ -83,7 +83,10 @@ internal static class AnomalyData
     }
 
     public static DowntimeBaseline Baseline(IEnumerable<StopFeatures>? stops = null, IEnumerable<MachineHourFeatures>? hours = null, BaselineOptions? options = null) =>
-        DowntimeBaseline.Fit("p1", WindowFrom, Day, stops ?? TrainingStops(), hours ?? [], options, TestPlant.TimeZone);
+        DowntimeBaseline.Fit("p1", WindowFrom, Day, stops ?? TrainingStops(), hours ?? [], options ?? Quantiles, TestPlant.TimeZone);
+
+    /// <summary>The burst and shift quantiles these tests' numbers were worked out at (the defaults are 0.9999).</summary>
+    public static BaselineOptions Quantiles { get; } = BaselineOptions.Default with { BurstQuantile = 0.999, ShiftQuantile = 0.9995 };
 
     private static Machine M(string id, string line) => new(id, id, line, TimeSpan.FromSeconds(2), CountMode.Increment, []);
 }

@@ -49,10 +49,11 @@ public sealed class AnomalyFeaturesTests
         [
             Expect("jam", "06:00", "06:05", 300, "unplanned", ReasonCategory.Unplanned, hour: 7, shift: "early", product: "A",
                 runBefore: null, precedingHour: 0, inShift: 0, rejectRate: 5.0 / 155),
+            // Counts are per group: the micro_stop counts micro-stops before it (none), the electrical fault the other stops.
             Expect("micro_stop", "06:30", "06:31", 60, "micro_stop", ReasonCategory.MicroStop, hour: 7, shift: "early", product: "A",
-                runBefore: 1500, precedingHour: 1, inShift: 1, rejectRate: 5.0 / 175, state: MachineState.Idle),
+                runBefore: 1500, precedingHour: 0, inShift: 0, rejectRate: 5.0 / 175, state: MachineState.Idle),
             Expect("electrical", "12:50", "13:20", 1800, "unplanned", ReasonCategory.Unplanned, hour: 13, shift: "early", product: "B",
-                runBefore: 14700, precedingHour: 0, inShift: 2, rejectRate: 10.0 / 310),
+                runBefore: 14700, precedingHour: 0, inShift: 1, rejectRate: 10.0 / 310),
             Expect("jam", "13:30", "13:32", 120, "unplanned", ReasonCategory.Unplanned, hour: 14, shift: "late", product: "B",
                 runBefore: 600, precedingHour: 1, inShift: 0, rejectRate: 1.0 / 111),
             Expect("jam", "13:40", null, 1800, "unplanned", ReasonCategory.Unplanned, hour: 14, shift: "late", product: "B",
@@ -134,7 +135,8 @@ public sealed class AnomalyFeaturesTests
     {
         var hours = Extractor.Hours(Thursday, Utc("05:00"), AsOf);
 
-        MachineHourFeatures H(string start, int hourOfWeek, int stops, double seconds, int micro) => new("press-01", Utc(start), hourOfWeek, stops, seconds, micro);
+        // The 06:30 micro_stop (reason category micro_stop) is also the hour's one stop of the micro-stop group.
+        MachineHourFeatures H(string start, int hourOfWeek, int stops, double seconds, int micro) => new("press-01", Utc(start), hourOfWeek, stops, seconds, micro, micro);
         MachineHourFeatures[] expected =
         [
             H("05:00", 78, 0, 0, 0),

@@ -23,12 +23,14 @@ public static class AnomalyText
         return $"{stop.Reason} on {stop.MachineId} {lasted}; normally {Range(context.LowSeconds, context.HighSeconds)} (95 % of {Pool(context)} in {Window(window)})";
     }
 
-    public static string Burst(string machineId, int stops, HourOfWeekRate rate)
+    public static string Burst(string machineId, int stops, HourOfWeekRate rate, bool micro = false)
     {
         ArgumentNullException.ThrowIfNull(rate);
         var usual = rate.UsualLow == rate.UsualHigh ? Count(rate.UsualHigh) : $"{Count(rate.UsualLow)}{EnDash}{Count(rate.UsualHigh)}";
-        return $"{Count(stops)} {(stops == 1 ? "stop" : "stops")} on {machineId} in the last hour; usually {usual} at this hour";
+        return $"{Count(stops)} {Stops(stops, micro)} on {machineId} in the last hour; usually {usual} at this hour";
     }
+
+    private static string Stops(int n, bool micro) => (micro ? "micro-" : "") + (n == 1 ? "stop" : "stops");
 
     public static string ShiftPileup(StopFeatures stop, int stops, int usualLow, int usualHigh, TimeZoneInfo tz)
     {
@@ -36,7 +38,7 @@ public static class AnomalyText
         ArgumentNullException.ThrowIfNull(tz);
         var since = stop.ShiftStart is { } s ? $" (since {TimeZoneInfo.ConvertTime(s, tz):HH:mm})" : "";
         var usual = usualLow == usualHigh ? Count(usualHigh) : $"{Count(usualLow)}{EnDash}{Count(usualHigh)}";
-        return $"{Count(stops)} {(stops == 1 ? "stop" : "stops")} on {stop.MachineId} so far this {stop.Shift} shift{since}; usually {usual} by this time";
+        return $"{Count(stops)} {Stops(stops, stop.MicroGroup)} on {stop.MachineId} so far this {stop.Shift} shift{since}; usually {usual} by this time";
     }
 
     public static string UnseenReason(string reason, string machineId, TimeSpan window) =>

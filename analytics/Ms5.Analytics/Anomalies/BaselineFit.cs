@@ -108,20 +108,29 @@ internal static class BaselineFit
         var rates = new List<HourOfWeekRate>();
         foreach (var machine in hours.GroupBy(h => h.MachineId).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var byHourOfDay = machine.GroupBy(h => h.HourOfWeek % 24).ToDictionary(g => g.Key, g => (double)g.Sum(h => h.Stops) / g.Count());
-            foreach (var slot in machine.GroupBy(h => h.HourOfWeek).OrderBy(g => g.Key))
+            AddRates(rates, machine.Key, machine.ToList(), h => h.Stops - h.MicroGroupStops, false, o);
+            if (machine.Any(h => h.MicroGroupStops > 0))
             {
-                var n = slot.Count();
-                var stops = slot.Sum(h => h.Stops);
-                var rate = (stops + (o.RatePriorHours * byHourOfDay[slot.Key % 24])) / (n + o.RatePriorHours);
-                rates.Add(new HourOfWeekRate(
-                    machine.Key, slot.Key, n, stops, (double)stops / n, rate,
-                    RobustStats.PoissonQuantile(rate, LowQuantile), RobustStats.PoissonQuantile(rate, HighQuantile),
-                    Math.Max(o.MinBurstBound, RobustStats.PoissonQuantile(rate, o.BurstQuantile))));
+                AddRates(rates, machine.Key, machine.ToList(), h => h.MicroGroupStops, true, o);
             }
         }
 
         return rates;
+    }
+
+    private static void AddRates(List<HourOfWeekRate> rates, string machine, List<MachineHourFeatures> hours, Func<MachineHourFeatures, int> count, bool micro, BaselineOptions o)
+    {
+        var byHourOfDay = hours.GroupBy(h => h.HourOfWeek % 24).ToDictionary(g => g.Key, g => (double)g.Sum(count) / g.Count());
+        foreach (var slot in hours.GroupBy(h => h.HourOfWeek).OrderBy(g => g.Key))
+        {
+            var n = slot.Count();
+            var stops = slot.Sum(count);
+            var rate = (stops + (o.RatePriorHours * byHourOfDay[slot.Key % 24])) / (n + o.RatePriorHours);
+            rates.Add(new HourOfWeekRate(
+                machine, slot.Key, n, stops, (double)stops / n, rate,
+                RobustStats.PoissonQuantile(rate, LowQuantile), RobustStats.PoissonQuantile(rate, HighQuantile),
+                Math.Max(o.MinBurstBound, RobustStats.PoissonQuantile(rate, o.BurstQuantile)), micro));
+        }
     }
 
     /// <summary>Every machine with stops or hours in the window, with its reasons by count (most first, then by name).</summary>

@@ -39,13 +39,13 @@ public sealed record BaselineOptions
     public double MinLogSpread { get; init; } = 0.2;
 
     /// <summary>The Poisson quantile of an hour's expected stops above which a count is a burst.</summary>
-    public double BurstQuantile { get; init; } = 0.999;
+    public double BurstQuantile { get; init; } = 0.9999;
 
     /// <summary>The least burst bound: this many stops in an hour are never a burst.</summary>
     public int MinBurstBound { get; init; } = 2;
 
     /// <summary>The Poisson quantile of the machine's expected stops in the shift so far above which stops pile up.</summary>
-    public double ShiftQuantile { get; init; } = 0.9995;
+    public double ShiftQuantile { get; init; } = 0.9999;
 
     /// <summary>The least count over a shift that can be a pile-up.</summary>
     public int MinShiftBound { get; init; } = 6;

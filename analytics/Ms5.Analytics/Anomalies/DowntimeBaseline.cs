@@ -126,9 +126,10 @@ public sealed record TailShape(ReasonCategory? Category, int Count, double LogSp
 /// Stops per hour of one machine in one hour of the week (0 = Monday 00:00): <see cref="Hours"/> observed and their
 /// <see cref="Stops"/>, <see cref="Mean"/> = Stops / Hours, <see cref="Rate"/> the expected stops an hour after
 /// shrinking toward the machine's rate at that hour of day; <see cref="UsualLow"/>–<see cref="UsualHigh"/> the
-/// Poisson 2.5 %–97.5 % range of that rate; more than <see cref="Bound"/> stops in an hour is a burst.
+/// Poisson 2.5 %–97.5 % range of that rate; more than <see cref="Bound"/> stops in an hour is a burst. One rate per
+/// group (<see cref="StopFeatures.MicroGroup"/>): the machine's other stops always, its micro-stops when it had any.
 /// </summary>
-public sealed record HourOfWeekRate(string MachineId, int HourOfWeek, int Hours, int Stops, double Mean, double Rate, int UsualLow, int UsualHigh, int Bound);
+public sealed record HourOfWeekRate(string MachineId, int HourOfWeek, int Hours, int Stops, double Mean, double Rate, int UsualLow, int UsualHigh, int Bound, bool MicroGroup = false);
 
 /// <summary>A machine's stops in the window and how often each reason occurred (the reason as in <see cref="StopFeatures.Reason"/>).</summary>
 public sealed record MachineReasons(string MachineId, int Stops, IReadOnlyList<ReasonCount> Reasons);

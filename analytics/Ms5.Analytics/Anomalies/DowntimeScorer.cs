@@ -11,7 +11,7 @@ namespace Ms5.Analytics.Anomalies;
 public sealed class DowntimeScorer
 {
     private readonly Dictionary<(ContextLevel, string?, string?, ReasonCategory?), DurationContext> _durations;
-    private readonly Dictionary<(string, int), HourOfWeekRate> _rates;
+    private readonly Dictionary<(string, int, bool), HourOfWeekRate> _rates;
     private readonly Dictionary<string, MachineReasons> _machines;
 
     public DowntimeScorer(DowntimeBaseline baseline)
@@ -19,12 +19,12 @@ public sealed class DowntimeScorer
         ArgumentNullException.ThrowIfNull(baseline);
         Baseline = baseline;
         _durations = baseline.Durations.ToDictionary(c => Key(c.Level, c.MachineId, c.Reason, c.Category));
-        _rates = baseline.Rates.ToDictionary(r => (r.MachineId, r.HourOfWeek));
+        _rates = baseline.Rates.ToDictionary(r => (r.MachineId, r.HourOfWeek, r.MicroGroup));
         _machines = baseline.Machines.ToDictionary(m => m.MachineId, StringComparer.Ordinal);
-        _machineRates = baseline.Rates.Select(r => r.MachineId).ToHashSet(StringComparer.Ordinal);
+        _machineRates = baseline.Rates.Select(r => (r.MachineId, r.MicroGroup)).ToHashSet();
     }
 
-    private readonly HashSet<string> _machineRates;
+    private readonly HashSet<(string, bool)> _machineRates;
 
     public DowntimeBaseline Baseline { get; }
 
@@ -68,8 +68,8 @@ public sealed class DowntimeScorer
     public AnomalyScore? ScoreBurst(StopFeatures stop)
     {
         ArgumentNullException.ThrowIfNull(stop);
-        var now = _rates.GetValueOrDefault((stop.MachineId, stop.HourOfWeek));
-        var before = _rates.GetValueOrDefault((stop.MachineId, (stop.HourOfWeek + PlantTime.HoursPerWeek - 1) % PlantTime.HoursPerWeek));
+        var now = _rates.GetValueOrDefault((stop.MachineId, stop.HourOfWeek, stop.MicroGroup));
+        var before = _rates.GetValueOrDefault((stop.MachineId, (stop.HourOfWeek + PlantTime.HoursPerWeek - 1) % PlantTime.HoursPerWeek, stop.MicroGroup));
         var rate = now is null ? before : before is null || now.Bound >= before.Bound ? now : before;
         if (rate is null)
         {
@@ -81,7 +81,7 @@ public sealed class DowntimeScorer
             AnomalyId.For(Baseline.PlantId, stop.MachineId, stop.Start, AnomalyKind.Burst), AnomalyKind.Burst,
             stop.MachineId, stop.LineId, stop.Reason, stop.Start, stop.End, stop.Seconds, count, rate.Bound,
             AnomalyScore.ScoreOf((count - rate.Rate) / (rate.Bound - rate.Rate)), count > rate.Bound,
-            AnomalyText.Burst(stop.MachineId, count, rate));
+            AnomalyText.Burst(stop.MachineId, count, rate, stop.MicroGroup));
     }
 
     /// <summary>
@@ -94,7 +94,7 @@ public sealed class DowntimeScorer
     {
         ArgumentNullException.ThrowIfNull(stops);
         var episodes = new List<AnomalyScore>();
-        foreach (var machine in stops.GroupBy(s => s.MachineId).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var machine in stops.GroupBy(s => (s.MachineId, s.MicroGroup)).OrderBy(g => g.Key.MachineId, StringComparer.Ordinal).ThenBy(g => g.Key.MicroGroup))
         {
             AnomalyScore? open = null;
             foreach (var stop in machine.OrderBy(s => s.Start))
@@ -131,7 +131,7 @@ public sealed class DowntimeScorer
     public AnomalyScore? ScoreShift(StopFeatures stop, int excluded = 0)
     {
         ArgumentNullException.ThrowIfNull(stop);
-        if (stop.ShiftStart is not { } shiftStart || stop.StopsInShiftBefore is not { } before || !_machineRates.Contains(stop.MachineId))
+        if (stop.ShiftStart is not { } shiftStart || stop.StopsInShiftBefore is not { } before || !_machineRates.Contains((stop.MachineId, stop.MicroGroup)))
         {
             return null;
         }
@@ -142,7 +142,7 @@ public sealed class DowntimeScorer
         {
             var from = h < shiftStart ? shiftStart : h;
             var to = h.AddHours(1) > stop.Start ? stop.Start : h.AddHours(1);
-            var rate = _rates.GetValueOrDefault((stop.MachineId, PlantTime.HourOfWeek(h, tz)))?.Rate ?? 0;
+            var rate = _rates.GetValueOrDefault((stop.MachineId, PlantTime.HourOfWeek(h, tz), stop.MicroGroup))?.Rate ?? 0;
             expected += rate * (to - from).TotalHours;
         }
 
@@ -166,7 +166,8 @@ public sealed class DowntimeScorer
     {
         ArgumentNullException.ThrowIfNull(stops);
         var episodes = new List<AnomalyScore>();
-        foreach (var shift in stops.Where(s => s.ShiftStart is not null).GroupBy(s => (s.MachineId, s.ShiftStart)).OrderBy(g => g.Key.MachineId, StringComparer.Ordinal).ThenBy(g => g.Key.ShiftStart))
+        foreach (var shift in stops.Where(s => s.ShiftStart is not null).GroupBy(s => (s.MachineId, s.ShiftStart, s.MicroGroup))
+                     .OrderBy(g => g.Key.MachineId, StringComparer.Ordinal).ThenBy(g => g.Key.ShiftStart).ThenBy(g => g.Key.MicroGroup))
         {
             AnomalyScore? open = null;
             var inBursts = 0;

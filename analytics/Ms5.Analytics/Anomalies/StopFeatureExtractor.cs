@@ -41,7 +41,9 @@ public sealed class StopFeatureExtractor
 
         var intervals = Known(history, asOf);
         var stops = StopsOf(intervals);
-        var starts = stops.Select(s => s.Start).ToArray();
+        // Counts are kept per group: micro-stops with micro-stops, other stops with other stops (StopFeatures.MicroGroup).
+        var microStarts = stops.Where(s => IsMicroGroup(s)).Select(s => s.Start).ToArray();
+        var otherStarts = stops.Where(s => !IsMicroGroup(s)).Select(s => s.Start).ToArray();
         var counts = history.Counts?.OrderBy(c => c.Ts).ToArray();
         var products = history.Products.OrderBy(p => p.From).ToArray();
         var tz = _plant.TimeZone;
@@ -59,6 +61,7 @@ public sealed class StopFeatureExtractor
                 }
             }
 
+            var starts = IsMicroGroup(stop) ? microStarts : otherStarts;
             var local = PlantTime.Local(stop.Start, tz);
             var shift = _plant.Calendar.At(stop.Start);
             var seconds = ((stop.End ?? asOf) - stop.Start).TotalSeconds;
@@ -112,6 +115,7 @@ public sealed class StopFeatureExtractor
         var n = (int)Math.Ceiling((to - from) / Hour);
         var stops = new int[n];
         var micro = new int[n];
+        var microGroup = new int[n];
         var seconds = new double[n];
         foreach (var stop in StopsOf(Known(history, to)))
         {
@@ -121,6 +125,7 @@ public sealed class StopFeatureExtractor
                 var i = (int)((stop.Start - from) / Hour);
                 stops[i]++;
                 micro[i] += stop.Loss == LossCategory.MicroStop ? 1 : 0;
+                microGroup[i] += IsMicroGroup(stop) ? 1 : 0;
             }
 
             for (var i = Math.Max(0, (int)Math.Floor((stop.Start - from) / Hour)); i < n && from + (i * Hour) < end; i++)
@@ -132,7 +137,7 @@ public sealed class StopFeatureExtractor
         }
 
         return Enumerable.Range(0, n)
-            .Select(i => new MachineHourFeatures(history.MachineId, from + (i * Hour), PlantTime.HourOfWeek(from + (i * Hour), tz), stops[i], seconds[i], micro[i]))
+            .Select(i => new MachineHourFeatures(history.MachineId, from + (i * Hour), PlantTime.HourOfWeek(from + (i * Hour), tz), stops[i], seconds[i], micro[i], microGroup[i]))
             .ToList();
     }
 
@@ -161,6 +166,8 @@ public sealed class StopFeatureExtractor
 
         return stops;
     }
+
+    private bool IsMicroGroup(Stop stop) => CategoryOf(stop.State, stop.Reason) == ReasonCategory.MicroStop;
 
     private ReasonCategory CategoryOf(MachineState state, string? reason) =>
         reason is not null && _reasons.TryGetValue(reason, out var c) ? c

@@ -53,10 +53,17 @@ public sealed record StopFeatures
     /// <summary>Time since the machine last stopped (a stop or a planned stop) before this one; null when the history has no earlier stop.</summary>
     public double? RunSecondsBefore { get; init; }
 
-    /// <summary>Stops of the machine that started in [Start − 1 h, Start).</summary>
+    /// <summary>
+    /// Whether the stop counts with the machine's micro-stops (its reason's category is micro_stop) rather than with its
+    /// other stops: the two are counted apart (<see cref="StopsInPrecedingHour"/>, <see cref="StopsInShiftBefore"/>, the
+    /// baseline's rates), so a pile-up of breakdowns is not drowned by a machine's many micro-stops, nor the reverse.
+    /// </summary>
+    public bool MicroGroup => Category == ReasonCategory.MicroStop;
+
+    /// <summary>Stops of the machine in the same group (<see cref="MicroGroup"/>) that started in [Start − 1 h, Start).</summary>
     public required int StopsInPrecedingHour { get; init; }
 
-    /// <summary>Stops of the machine that started in [shift start, Start); null outside shifts.</summary>
+    /// <summary>Stops of the machine in the same group that started in [shift start, Start); null outside shifts.</summary>
     public int? StopsInShiftBefore { get; init; }
 
     /// <summary>reject / (good + reject) counted in [Start − 1 h, Start); null when counts are unknown or none were made.</summary>
@@ -65,6 +72,8 @@ public sealed record StopFeatures
 
 /// <summary>
 /// One machine in one hour of the plant's wall clock, [Start, Start + 1 h): stops that started in it, seconds of
-/// stops inside it (open ones up to the instant the features were built) and micro-stops that started in it.
+/// stops inside it (open ones up to the instant the features were built), micro-stops (by length) that started in it,
+/// and <see cref="MicroGroupStops"/>: the stops that started in it counted with the micro-stops
+/// (<see cref="StopFeatures.MicroGroup"/>, by reason category).
 /// </summary>
-public sealed record MachineHourFeatures(string MachineId, DateTimeOffset Start, int HourOfWeek, int Stops, double DowntimeSeconds, int MicroStops);
+public sealed record MachineHourFeatures(string MachineId, DateTimeOffset Start, int HourOfWeek, int Stops, double DowntimeSeconds, int MicroStops, int MicroGroupStops = 0);

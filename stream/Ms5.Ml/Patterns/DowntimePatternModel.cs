@@ -139,7 +139,8 @@ internal sealed class DowntimePatternModel
         var scores = scorer.Score(rows);
         var sorted = scores.Order().ToArray();
         var typical = sorted[sorted.Length / 2];
-        var threshold = sorted[Math.Clamp((int)Math.Ceiling(options.ThresholdQuantile * sorted.Length) - 1, 0, sorted.Length - 1)];
+        var quantile = sorted[Math.Clamp((int)Math.Ceiling(options.ThresholdQuantile * sorted.Length) - 1, 0, sorted.Length - 1)];
+        var threshold = typical + (options.ThresholdMargin * (quantile - typical));
         var meta = new PatternMeta
         {
             PlantId = plantId,

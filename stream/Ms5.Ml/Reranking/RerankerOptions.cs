@@ -23,6 +23,18 @@ public sealed record RerankerOptions
 
     public double LearningRate { get; init; } = 0.1;
 
+    /// <summary>Throws naming the first setting out of range (its configuration path: Ms5:Ml:Downtime:Reranker:NAME).</summary>
+    public void Validate()
+    {
+        Patterns.OptionCheck.That(MinLabels >= 2, "Reranker", nameof(MinLabels), MinLabels, "must be at least 2");
+        Patterns.OptionCheck.That(MinEachLabel >= 1, "Reranker", nameof(MinEachLabel), MinEachLabel, "must be at least 1");
+        Patterns.OptionCheck.That(Folds is >= 2 and <= 20, "Reranker", nameof(Folds), Folds, "must be from 2 to 20");
+        Patterns.OptionCheck.That(Iterations is >= 1 and <= 10_000, "Reranker", nameof(Iterations), Iterations, "must be from 1 to 10000");
+        Patterns.OptionCheck.That(Leaves is >= 2 and <= 1024, "Reranker", nameof(Leaves), Leaves, "must be from 2 to 1024");
+        Patterns.OptionCheck.That(MinExamplesPerLeaf >= 1, "Reranker", nameof(MinExamplesPerLeaf), MinExamplesPerLeaf, "must be at least 1");
+        Patterns.OptionCheck.That(LearningRate is > 0 and <= 1, "Reranker", nameof(LearningRate), LearningRate, "must be in (0, 1]");
+    }
+
     /// <summary>Why these labels give no model, null when they are enough.</summary>
     public string? WhyNot(int confirmed, int dismissed)
     {
