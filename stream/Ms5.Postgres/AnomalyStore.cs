@@ -1,3 +1,5 @@
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Reports;
 using Ms5.Analytics.Anomalies;
 using Npgsql;
 using NpgsqlTypes;
@@ -82,7 +84,36 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
     /// </summary>
     public async Task<IReadOnlyList<MachineHistory>> HistoryAsync(string plantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {
-        var spans = await new ReportQueries(db).StatesAsync(plantId, null, from, to, ct);
+        // Bounded on start_ts (the primary key's order) so a live run reads its window, not the plant's whole history:
+        // the intervals that started in [from, to), plus each machine's last one before from when it reaches into it
+        // (a machine's intervals never overlap, so no other earlier one can).
+        await using var cmd = db.CreateCommand("""
+            SELECT si.machine_id, si.state, si.reason, si.start_ts, si.end_ts, si.event_id
+            FROM state_intervals si JOIN machines m ON m.machine_id = si.machine_id
+            WHERE m.plant_id = $1 AND si.start_ts >= $2 AND si.start_ts < $3
+            UNION ALL
+            SELECT l.machine_id, l.state, l.reason, l.start_ts, l.end_ts, l.event_id
+            FROM machines m
+            CROSS JOIN LATERAL (SELECT si.* FROM state_intervals si WHERE si.machine_id = m.machine_id AND si.start_ts < $2
+                                ORDER BY si.start_ts DESC, si.event_id DESC LIMIT 1) l
+            WHERE m.plant_id = $1 AND coalesce(l.end_ts, 'infinity') > $2
+            ORDER BY 4, 1, 6
+            """);
+        cmd.Parameters.AddWithValue(plantId);
+        cmd.Parameters.AddWithValue(from.UtcDateTime);
+        cmd.Parameters.AddWithValue(to.UtcDateTime);
+        var spans = new List<StateSpan>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                if (ContractNames.TryParseState(r.GetString(1), out var state))
+                {
+                    spans.Add(new StateSpan(r.GetString(0), state, r.IsDBNull(2) ? null : r.GetString(2), Utc(r.GetDateTime(3)), r.IsDBNull(4) ? null : Utc(r.GetDateTime(4))));
+                }
+            }
+        }
+
         return spans.GroupBy(s => s.MachineId, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new MachineHistory(g.Key, g.OrderBy(s => s.Start).ToList()))
@@ -181,7 +212,9 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
     public async Task<IReadOnlyList<AnomalyChange>> UpsertChangesAsync(string plantId, int modelVersion, IEnumerable<AnomalyScore> scores, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(scores);
-        var list = scores.ToList();
+        // One score per id: two intervals of a machine may start at the same instant (two state events with one
+        // timestamp), giving two stops with one id; a statement may not update a row twice. The flagged, higher one wins.
+        var list = scores.GroupBy(s => s.Id).Select(g => g.OrderByDescending(s => s.Flagged).ThenByDescending(s => s.Score).ThenByDescending(s => s.Seconds).First()).ToList();
         var changes = new List<AnomalyChange>();
         if (list.Count == 0)
         {
@@ -218,6 +251,8 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
                         stop_end = excluded.stop_end, seconds = excluded.seconds, score = excluded.score, flagged = excluded.flagged,
                         explanation = excluded.explanation, model_version = excluded.model_version, updated_at = now()
                     WHERE NOT (a.stop_end IS NOT NULL AND excluded.stop_end IS NULL)
+                      -- A scorer still on an older model never overwrites a newer model's judgement.
+                      AND a.model_version <= excluded.model_version
                       AND (a.stop_end, a.seconds, a.score, a.flagged, a.explanation, a.model_version)
                           IS DISTINCT FROM (excluded.stop_end, excluded.seconds, excluded.score, excluded.flagged, excluded.explanation, excluded.model_version)
                     RETURNING {Columns}

@@ -22,7 +22,7 @@ public sealed class LiveScoringWindowTests
     {
         var w = LiveScoringWindow.For(Now, Now.AddMinutes(-14), LookBack, LiveWithin)!;
 
-        Assert.Equal(new LiveScoringWindow(Now, Now.AddHours(-3), Now.AddHours(-15), Replay: false), w);
+        Assert.Equal(new LiveScoringWindow(Now, Now.AddHours(-3), Now.AddHours(-27), Replay: false), w);
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class LiveScoringWindowTests
     {
         var latest = new DateTimeOffset(2026, 11, 2, 17, 30, 0, TimeSpan.Zero);
 
-        Assert.Equal(new LiveScoringWindow(latest, latest.AddHours(-3), latest.AddHours(-15), Replay: true), LiveScoringWindow.For(Now, latest, LookBack, LiveWithin));
+        Assert.Equal(new LiveScoringWindow(latest, latest.AddHours(-3), latest.AddHours(-27), Replay: true), LiveScoringWindow.For(Now, latest, LookBack, LiveWithin));
         Assert.True(LiveScoringWindow.For(Now, Now.AddMinutes(-15).AddTicks(-1), LookBack, LiveWithin)!.Replay);
         Assert.False(LiveScoringWindow.For(Now, Now.AddMinutes(-15), LookBack, LiveWithin)!.Replay);
     }
@@ -59,9 +59,10 @@ public sealed class LiveScoringWindowTests
     {
         var day = TimeSpan.FromDays(1);
 
-        Assert.Equal(Now.AddHours(-18), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-18), day)!.ReadFrom);
-        Assert.Equal(Now.AddDays(-1), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddDays(-3), day)!.ReadFrom);
-        Assert.Equal(Now.AddHours(-15), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-9), day)!.ReadFrom);
-        Assert.Equal(Now.AddHours(-3), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-18), day)!.ScoreFrom);
+        var twoDays = TimeSpan.FromDays(2);
+        Assert.Equal(Now.AddHours(-40), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-40), twoDays)!.ReadFrom);
+        Assert.Equal(Now.AddDays(-2), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddDays(-3), twoDays)!.ReadFrom);
+        Assert.Equal(Now.AddHours(-27), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-9), day)!.ReadFrom);
+        Assert.Equal(Now.AddHours(-3), LiveScoringWindow.For(Now, Now, LookBack, LiveWithin, Now.AddHours(-40), twoDays)!.ScoreFrom);
     }
 }

@@ -19,8 +19,11 @@ namespace Ms5.Analytics.Anomalies;
 /// </summary>
 public sealed record LiveScoringWindow(DateTimeOffset AsOf, DateTimeOffset ScoreFrom, DateTimeOffset ReadFrom, bool Replay)
 {
-    /// <summary>The history before a stop its features count: its shift so far (shifts up to 12 hours) and the hour before it.</summary>
-    public static readonly TimeSpan ContextReach = TimeSpan.FromHours(12);
+    /// <summary>
+    /// The history before a stop its features count: its shift so far and the hour before it, and the run before it
+    /// (training reads a day before its window too), so live and training features agree for shifts up to a day.
+    /// </summary>
+    public static readonly TimeSpan ContextReach = TimeSpan.FromDays(1);
 
     /// <summary>
     /// The run's window; null when the plant has no events at all (nothing to judge). <paramref name="oldestOpenFlag"/>:

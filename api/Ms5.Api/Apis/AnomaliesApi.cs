@@ -37,6 +37,9 @@ internal static class AnomaliesApi
 {
     public const int DefaultLimit = 5000;
     public const int MaxLimit = 50_000;
+    /// <summary>No instant before this is plant history (and the window arithmetic stays in range).</summary>
+    private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>Without from: the 28 days before to, a model's default training window.</summary>
     private static readonly TimeSpan DefaultRange = TimeSpan.FromDays(28);
     private const string TrainExample = """{"plantId": "plant-1", "days": 28, "to": "2026-11-30T06:00:00Z"}""";
@@ -95,7 +98,11 @@ internal static class AnomaliesApi
         if (JsonBody.Text(body, "to", required: false, errors) is { } toText)
         {
             until = QueryParams.Instant(toText, "to", errors);
-            if (until is { } u && u > time.GetUtcNow())
+            if (until is { } early && early < Earliest)
+            {
+                errors["to"] = [$"must be on or after {Earliest:yyyy-MM-dd}"];
+            }
+            else if (until is { } u && u > time.GetUtcNow())
             {
                 errors["to"] = ["must not be in the future: the window ends at to (default now)"];
             }
@@ -173,8 +180,17 @@ internal static class AnomaliesApi
 
         var now = time.GetUtcNow();
         DateTimeOffset? to = q["to"].ToString() is { Length: > 0 } toText ? QueryParams.Instant(toText, "to", errors) : now;
-        DateTimeOffset? from = q["from"].ToString() is { Length: > 0 } fromText ? QueryParams.Instant(fromText, "from", errors) : to - DefaultRange;
-        if (from is { } f && to is { } t && f >= t && !errors.ContainsKey("from"))
+        DateTimeOffset? from = q["from"].ToString() is { Length: > 0 } fromText ? QueryParams.Instant(fromText, "from", errors)
+            : to is { } end && end >= Earliest ? end - DefaultRange : to;
+        foreach (var (field, value) in new[] { ("from", from), ("to", to) })
+        {
+            if (value is { } v && v < Earliest && !errors.ContainsKey(field))
+            {
+                errors[field] = [$"must be on or after {Earliest:yyyy-MM-dd}"];
+            }
+        }
+
+        if (from is { } f && to is { } t && f >= t && !errors.ContainsKey("from") && !errors.ContainsKey("to"))
         {
             errors["to"] = ["must be later than from; the range is [from, to)"];
         }

@@ -46,7 +46,7 @@ internal sealed class AnomalyModels(PlantStore plants, AnomalyStore store, TimeP
             {
                 model = known is not null && known.Model.Version == row.Version ? known.Model : DowntimeModel.Load(row);
             }
-            catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One plant's unreadable model must not stop the others' scoring; it is tried again at the next check.
                 logger.LogWarning(ex, "Downtime model {Version} of {Plant} cannot be loaded; the plant is not scored", row.Version, plantId);

@@ -21,7 +21,7 @@ public sealed class AnomalyScoringOptions : ISelfValidatingOptions
     /// How far back a flag still stored open is followed to its end (its stop may have ended while the engine was down
     /// longer than <see cref="LookBack"/>); an older open flag stays open until training scores its stop again.
     /// </summary>
-    public TimeSpan OpenFlagLookBack { get; set; } = TimeSpan.FromDays(1);
+    public TimeSpan OpenFlagLookBack { get; set; } = TimeSpan.FromDays(2);
 
     /// <summary>A plant whose newest event is older than this is a replayed past: its stops are judged as of that event, not now.</summary>
     public TimeSpan LiveWithin { get; set; } = TimeSpan.FromMinutes(15);

@@ -420,6 +420,8 @@ public sealed class AnomaliesApiTests(StackFixture stack)
     [InlineData("GET", "/api/downtime/anomalies?plant=anm-v&minScore=-0.1", null, "minScore")]
     [InlineData("GET", "/api/downtime/anomalies?plant=anm-v&minScore=high", null, "minScore")]
     [InlineData("GET", "/api/downtime/anomalies?plant=anm-v&flagged=maybe", null, "flagged")]
+    [InlineData("GET", "/api/downtime/anomalies?plant=anm-v&to=0001-01-01T00:00:00Z", null, "to")]
+    [InlineData("POST", "/api/ml/downtime/train", "{\"plantId\": \"anm-v\", \"to\": \"0001-01-01T00:00:00Z\"}", "to")]
     [InlineData("GET", "/api/ml/downtime/model", null, "plant")]
     [InlineData("GET", "/api/ml/downtime/model?plant=anm-v&version=2", null, "query")]
     [InlineData("POST", "/api/ml/downtime/train", "{}", "plantId")]
