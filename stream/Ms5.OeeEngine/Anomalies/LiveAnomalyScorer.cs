@@ -11,7 +11,9 @@ namespace Ms5.OeeEngine.Anomalies;
 /// plant's newest event for a replayed past), judges them with the model and upserts the flags. An open stop is flagged
 /// as soon as it has lasted past its threshold and its row follows it to its end. Flags that are new or changed notably
 /// (<see cref="AnomalyChange.Notable"/>) are published, mirrored and given to the anomalous_stop Andon rules; flag ids
-/// are deterministic, so a restart or a replay stores, publishes and raises nothing twice.
+/// are deterministic, so a replay stores and raises nothing twice. The first run with a model version (after training,
+/// or a restart) also publishes the flagged rows it touches that training already stored, so an open stop flagged by
+/// training reaches Kafka, InfluxDB and the Andon rules while it is still open (at least once: the same id again).
 /// </summary>
 internal sealed class LiveAnomalyScorer(
     AnomalyModels models, AnomalyStore store, AnomalyPublisher publisher, AnomalyAndonRaiser andons,
@@ -23,6 +25,10 @@ internal sealed class LiveAnomalyScorer(
     private static readonly Gauge Plants = Metrics.CreateGauge("ms5_anomaly_scoring_plants", "Plants with a ready downtime model that the engine scores.");
 
     private readonly AnomalyScoringOptions _o = options.Value;
+
+    /// <summary>The model version each plant was last scored with: training writes its flags itself (same version), so
+    /// the first run with a new version publishes the window's flagged rows it touches even when they did not change.</summary>
+    private readonly Dictionary<string, int> _scoredWith = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -78,7 +84,9 @@ internal sealed class LiveAnomalyScorer(
 
         var scores = p.Model.Score(stops, window.ScoreFrom, window.AsOf).Concat(p.Model.ScoreLengthAndReason(window.Earlier(stops), window.AsOf)).ToList();
         var changes = await store.UpsertChangesAsync(plantId, p.Model.Version, scores, ct);
-        var notable = changes.Where(c => c.Notable).Select(c => AnomalyPublisher.Message(c.Row, window.AsOf)).ToList();
+        var newModel = !_scoredWith.TryGetValue(plantId, out var before) || before != p.Model.Version;
+        _scoredWith[plantId] = p.Model.Version;
+        var notable = changes.Where(c => c.Notable || (newModel && c.Row.Flagged)).Select(c => AnomalyPublisher.Message(c.Row, window.AsOf)).ToList();
         if (notable.Count == 0)
         {
             return 0;

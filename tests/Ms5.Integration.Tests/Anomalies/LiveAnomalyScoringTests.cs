@@ -236,6 +236,34 @@ public sealed class LiveAnomalyScoringTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task OpenStopFlaggedByTraining_IsPublishedByTheEngineWhileStillOpen()
+    {
+        var now = Seconds(DateTimeOffset.UtcNow);
+        var (plant, machines) = await TrainedPlantAsync("lsc-t", now.AddMinutes(-50));
+        var openStart = now.AddMinutes(-40);
+        await ChangeStateAsync(machines[0], openStart, "down", "jam");
+        await ChangeStateAsync(machines[1], now.AddMinutes(-8), "down", "jam");
+        await ChangeStateAsync(machines[1], now.AddMinutes(-5), "running", null);
+
+        // Training (version 2) judges the open jam itself and stores its flag before any engine runs.
+        var trainer = new DowntimeTrainer(new PlantStore(stack.Db), new AnomalyStore(stack.Db), new DowntimeTrainingOptions(), TimeProvider.System, NullLogger<DowntimeTrainer>.Instance);
+        Assert.Equal(2, (await trainer.TrainAsync(plant, 14)).Model.Version);
+        var id = AnomalyId.For("lsc-t", machines[0], openStart, AnomalyKind.LongStop);
+        Assert.True(await new AnomalyStore(stack.Db).GetAsync(id) is { Open: true, Flagged: true, ModelVersion: 2 });
+
+        var anomalyTopic = $"test.{stack.RunId}.lsc-t-anomaly";
+        using var engine = await StartEngineAsync("lsc-t", anomalyTopic, $"test.{stack.RunId}.lsc-t-andon");
+        using var reader = Reader(anomalyTopic);
+        var seen = new List<ConsumeResult<byte[]?, byte[]?>>();
+        await Eventually.TrueAsync(() => Take(reader, seen) && Flags(seen, anomalyTopic, id).Count >= 1, TimeSpan.FromSeconds(60), () => $"the training's open flag on {anomalyTopic}; engine: {engine.Output}");
+        var runs = await ScoringRunsAsync(engine);
+        await Eventually.TrueAsync(async () => await ScoringRunsAsync(engine) >= runs + 3, TimeSpan.FromSeconds(30), () => "three more scoring runs");
+        Take(reader, seen);
+        var message = Assert.Single(Flags(seen, anomalyTopic, id));
+        Assert.Equal((true, true, 2), (message.Open, message.Flagged, message.ModelVersion));
+    }
+
+    [Fact]
     public async Task ReplayedPast_IsJudgedAsOfThePlantsNewestEvent_AndRepeatedRunsPublishNothingNew()
     {
         var historyEnd = Seconds(DateTimeOffset.UtcNow).AddDays(-3);
