@@ -114,10 +114,75 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
             }
         }
 
+        var products = await ProductsAsync(plantId, from, to, ct);
+        var counts = await CountsAsync(plantId, from, to, ct);
         return spans.GroupBy(s => s.MachineId, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new MachineHistory(g.Key, g.OrderBy(s => s.Start).ToList()))
+            .Select(g => new MachineHistory(g.Key, g.OrderBy(s => s.Start).ToList())
+            {
+                Products = products.GetValueOrDefault(g.Key) ?? [],
+                Counts = counts.GetValueOrDefault(g.Key),
+            })
             .ToList();
+    }
+
+    /// <summary>The product changes of the plant's machines in [from, to), and each machine's product in force at from.</summary>
+    private async Task<Dictionary<string, List<ProductChange>>> ProductsAsync(string plantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT e.machine_id, e.ts, e.product FROM oee_events e JOIN machines m ON m.machine_id = e.machine_id
+            WHERE m.plant_id = $1 AND e.product IS NOT NULL AND e.ts >= $2 AND e.ts < $3
+            UNION ALL
+            SELECT m.machine_id, l.ts, l.product FROM machines m
+            CROSS JOIN LATERAL (SELECT e.ts, e.product FROM oee_events e WHERE e.machine_id = m.machine_id AND e.product IS NOT NULL AND e.ts < $2
+                                ORDER BY e.ts DESC LIMIT 1) l
+            WHERE m.plant_id = $1
+            ORDER BY 1, 2
+            """);
+        cmd.Parameters.AddWithValue(plantId);
+        cmd.Parameters.AddWithValue(from.UtcDateTime);
+        cmd.Parameters.AddWithValue(to.UtcDateTime);
+        var result = new Dictionary<string, List<ProductChange>>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var machine = r.GetString(0);
+            if (!result.TryGetValue(machine, out var list))
+            {
+                result[machine] = list = [];
+            }
+
+            list.Add(new ProductChange(Utc(r.GetDateTime(1)), r.GetString(2)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Good and reject parts per minute bucket of the plant's machines in [from − 1 h, to): the reject rate before a stop.</summary>
+    private async Task<Dictionary<string, List<PartCount>>> CountsAsync(string plantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT o.machine_id, o.minute, o.good_count, o.reject_count FROM oee_minute o JOIN machines m ON m.machine_id = o.machine_id
+            WHERE m.plant_id = $1 AND o.minute >= $2 AND o.minute < $3 AND (o.good_count > 0 OR o.reject_count > 0)
+            ORDER BY 1, 2
+            """);
+        cmd.Parameters.AddWithValue(plantId);
+        cmd.Parameters.AddWithValue((from - TimeSpan.FromHours(1)).UtcDateTime);
+        cmd.Parameters.AddWithValue(to.UtcDateTime);
+        var result = new Dictionary<string, List<PartCount>>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var machine = r.GetString(0);
+            if (!result.TryGetValue(machine, out var list))
+            {
+                result[machine] = list = [];
+            }
+
+            list.Add(new PartCount(Utc(r.GetDateTime(1)), r.GetInt64(2), r.GetInt64(3)));
+        }
+
+        return result;
     }
 
     /// <summary>The latest start of a state interval of the plant's machines (its last state change), or null without history.</summary>

@@ -144,4 +144,55 @@ public sealed class AnomalyStoreTests(StackFixture stack)
         Assert.Equal(Start.AddMinutes(5), await store.LatestEventAsync("ast-l"));
         Assert.Null(await store.LatestEventAsync("no-such-plant"));
     }
+
+    [Fact]
+    public async Task History_HasTheWindowsIntervals_TheIntervalReachingIntoIt_ProductsAndMinuteCounts()
+    {
+        var store = new AnomalyStore(stack.Db);
+        const string Json = """
+            { "plantId": "ast-h", "timeZone": "UTC", "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+              "shifts": [ { "name": "day", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "00:00", "end": "23:59" } ], "lines": [ { "id": "ast-h-line", "machines": [
+              { "id": "ast-h1", "idealCycleSeconds": 1.0 } ] } ] }
+            """;
+        await new PlantStore(stack.Db).SaveAsync(Ms5.Analytics.Plant.PlantConfigParser.Parse(Json), Json);
+        var from = Start.AddHours(2);
+        // running 06:00–07:30, down 07:30–08:30 (reaching into the window from 08:00), running from 08:30 on.
+        foreach (var sql in new[]
+        {
+            """
+            INSERT INTO state_intervals (machine_id, start_ts, end_ts, state, reason, event_id) VALUES
+              ('ast-h1', $1, $2, 'running', NULL, gen_random_uuid()),
+              ('ast-h1', $2, $3, 'down', 'jam', gen_random_uuid()),
+              ('ast-h1', $3, NULL, 'running', NULL, gen_random_uuid())
+            """,
+            """
+            INSERT INTO oee_events (machine_id, ts, event_id, type, state, product)
+            SELECT 'ast-h1', $1, gen_random_uuid(), 'state', 'running', 'A' WHERE $2::timestamptz IS NOT NULL
+            UNION ALL SELECT 'ast-h1', $3, gen_random_uuid(), 'state', 'running', 'B' WHERE $4::timestamptz IS NOT NULL
+            """,
+            """
+            INSERT INTO oee_minute (machine_id, minute, calendar_seconds, planned_seconds, run_seconds, unplanned_stop_seconds, setup_seconds,
+                                    micro_stop_seconds, planned_stop_seconds, good_count, reject_count, ideal_seconds, failure_count)
+            SELECT 'ast-h1', t, 60, 60, 60, 0, 0, 0, 0, 30, 2, 30, 0
+            FROM generate_series($4::timestamptz - interval '90 minutes', $4::timestamptz + interval '29 minutes', interval '1 minute') t
+            WHERE $1::timestamptz IS NOT NULL AND $2::timestamptz IS NOT NULL AND $3::timestamptz IS NOT NULL
+            """,
+        })
+        {
+            await using var cmd = stack.Db.CreateCommand(sql);
+            cmd.Parameters.AddWithValue(Start.UtcDateTime);
+            cmd.Parameters.AddWithValue(Start.AddMinutes(90).UtcDateTime);
+            cmd.Parameters.AddWithValue(Start.AddMinutes(150).UtcDateTime);
+            cmd.Parameters.AddWithValue(from.UtcDateTime);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var h = Assert.Single(await store.HistoryAsync("ast-h", from, from.AddHours(1)));
+
+        Assert.Equal([(Start.AddMinutes(90), "jam"), (Start.AddMinutes(150), (string?)null)], h.Intervals.Select(i => (i.Start, i.Reason)));
+        Assert.Equal([new ProductChange(Start, "A"), new ProductChange(Start.AddMinutes(150), "B")], h.Products);
+        // Minutes from an hour before the window (07:00) to its end, of the 90 minutes before 08:00 and 30 after.
+        Assert.Equal(90, h.Counts!.Count);
+        Assert.Equal((from.AddHours(-1), 30L, 2L), (h.Counts[0].Ts, h.Counts[0].Good, h.Counts[0].Reject));
+    }
 }
