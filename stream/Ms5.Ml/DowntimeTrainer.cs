@@ -37,10 +37,10 @@ public sealed class DowntimeTrainingOptions
     public RerankerOptions Reranker { get; set; } = new();
 
     /// <summary>
-    /// Without an explicit end, a plant whose last state change is older than this is trained up to that change
-    /// (a replayed past period; a plant shut down), not up to now.
+    /// Without an explicit end, a plant whose newest event is older than this is trained up to that event (a replayed
+    /// past period; a plant shut down), not up to now: 15 minutes, as live scoring's LiveWithin.
     /// </summary>
-    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromDays(1);
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>The ML.NET seed: equal history and labels give the equal models and flags.</summary>
     public int Seed { get; set; } = 5;
@@ -79,7 +79,7 @@ public sealed record DowntimeTrainingResult(DowntimeModelRow Model, DowntimeMode
 /// Trains a plant's downtime model on its own history and scores that history with it:
 /// <list type="number">
 /// <item>Reads the plant's state intervals of the window [from, to) (to = the start of the current hour on the plant's
-/// clock, or of the hour of the plant's last state change when that is older than <see cref="DowntimeTrainingOptions.StaleAfter"/>;
+/// clock, or of the hour of the plant's newest event when that is older than <see cref="DowntimeTrainingOptions.StaleAfter"/>;
 /// from = the hour <c>days</c> earlier; a day more before it, so the first stops know their preceding hour)
 /// and builds stop and machine-hour features as of now (or as of the end the request names, for a past period).</item>
 /// <item>Leaves out the stops with a flag users confirmed, then fits a <see cref="DowntimeBaseline"/>, then the ML.NET
@@ -125,10 +125,11 @@ public sealed class DowntimeTrainer(PlantStore plants, AnomalyStore store, Downt
         var now = time.GetUtcNow();
         now = now.AddTicks(-(now.UtcTicks % 10));
         var asOf = until is { } u && u < now ? u : now;
-        if (until is null && await store.LastStateChangeAsync(plant.PlantId, ct) is { } last && last < now - options.StaleAfter)
+        if (until is null && await store.LatestEventAsync(plant.PlantId, ct) is { } last && last < now - options.StaleAfter)
         {
             // A plant whose history stopped (a replayed or imported past period, a plant shut down): learn the window
-            // up to its last state change, as if trained then, rather than an empty window up to now.
+            // up to its newest event, as if trained then, and judge a stop still open at the end of that history as of
+            // it, not as lasting until now; the same rule as live scoring (LiveScoringWindow).
             asOf = last.AddTicks(-(last.UtcTicks % 10));
         }
 

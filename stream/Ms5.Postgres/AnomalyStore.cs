@@ -185,18 +185,6 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
         return result;
     }
 
-    /// <summary>The latest start of a state interval of the plant's machines (its last state change), or null without history.</summary>
-    public async Task<DateTimeOffset?> LastStateChangeAsync(string plantId, CancellationToken ct = default)
-    {
-        await using var cmd = db.CreateCommand("""
-            SELECT max(l.start_ts) FROM machines m
-            CROSS JOIN LATERAL (SELECT si.start_ts FROM state_intervals si WHERE si.machine_id = m.machine_id ORDER BY si.start_ts DESC LIMIT 1) l
-            WHERE m.plant_id = $1
-            """);
-        cmd.Parameters.AddWithValue(plantId);
-        return await cmd.ExecuteScalarAsync(ct) is DateTime t ? Utc(t) : null;
-    }
-
     /// <summary>Stores a training run as the plant's next version (1, 2, ...) and returns the version.</summary>
     public async Task<int> SaveModelAsync(DowntimeModelRow model, CancellationToken ct = default)
     {

@@ -156,6 +156,8 @@ public sealed class AnomaliesApiTests(StackFixture stack)
         }
 
         stops.Add(new Stop(machines[3], openStart, 0, "jam", Open: true));
+        // m2 reported a minute-long jam five minutes before now: the plant is live, so stops are judged as of now.
+        stops.Add(new Stop(machines[1], now.AddMinutes(-6), 60, "jam"));
         await SeedAsync(stops, from);
         return
         [
@@ -328,7 +330,7 @@ public sealed class AnomaliesApiTests(StackFixture stack)
     }
 
     [Fact]
-    public async Task Train_WithoutAnEnd_OnAPlantWhoseHistoryEndedLongAgo_LearnsUpToItsLastStateChange()
+    public async Task Train_WithoutAnEnd_OnAPlantWhoseHistoryEndedLongAgo_LearnsUpToItsNewestEvent()
     {
         var end = new DateTimeOffset(DateTimeOffset.UtcNow.AddDays(-30).Date.AddHours(15).AddMinutes(10), TimeSpan.Zero);
         var expected = await SeedNormalAndAnomalousAsync("anm-old", end);
@@ -337,19 +339,22 @@ public sealed class AnomaliesApiTests(StackFixture stack)
 
         var trained = await OkJsonAsync(await client.PostAsync(U("/api/ml/downtime/train"), Json("""{"plantId": "anm-old", "days": 14}""")));
 
-        // The last state change is m4's jam 40 minutes before the end: the window ends at its hour, and that jam,
-        // open since then, has lasted nothing as of then, so three flags.
-        var last = end.AddMinutes(-40);
+        // The newest event is m2's return to running 5 minutes before the end: the window ends at its hour, and m4's
+        // jam, open since 40 minutes before the end, is judged as of then (35 minutes), not as lasting 30 days.
+        var last = end.AddMinutes(-5);
         Assert.Equal("ready", trained.GetProperty("status").GetString());
         Assert.Equal(HourStart(last), trained.GetProperty("window").GetProperty("to").GetDateTimeOffset());
-        Assert.Equal(3, trained.GetProperty("flags").GetInt32());
         var items = (await OkJsonAsync(await client.GetAsync(U($"/api/downtime/anomalies?plant=anm-old&from={Q(end.AddDays(-16))}&to={Q(end)}"))))
             .GetProperty("items").EnumerateArray().ToList();
-        foreach (var (machine, start, kind) in expected.Where(e => e.Start != last))
+        foreach (var (machine, start, kind) in expected)
         {
             Assert.Contains(items, i => i.GetProperty("machineId").GetString() == machine && i.GetProperty("kind").GetString() == kind
                 && i.GetProperty("start").GetDateTimeOffset() == start && i.GetProperty("flagged").GetBoolean());
         }
+
+        var open = items.Single(i => i.GetProperty("machineId").GetString() == "anm-old-m4");
+        Assert.Equal((35 * 60.0, true), (open.GetProperty("seconds").GetDouble(), open.GetProperty("open").GetBoolean()));
+        Assert.Equal(4, trained.GetProperty("flags").GetInt32());
     }
 
     [Fact]
