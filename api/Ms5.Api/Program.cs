@@ -20,6 +20,7 @@ builder.AddMs5ApiReference();
 builder.WebHost.UseUrls(builder.Configuration[$"{Ms5Settings.Section}:ApiUrl"] is { Length: > 0 } url ? url : "http://127.0.0.1:8080");
 
 var app = builder.Build();
+app.UseRequestMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMs5SecurityHeaders();

@@ -2,7 +2,7 @@
 # MS5 local dev stack: third-party services (PostgreSQL, InfluxDB, Prometheus, Alertmanager).
 #
 #   infra/local/services.sh up|down|status|env [SERVICE...]
-#   SERVICE ∈ postgres influxdb prometheus alertmanager   (default: all four)
+#   SERVICE ∈ postgres influxdb prometheus alertmanager node-exporter postgres-exporter   (default: all)
 #
 # Each service runs as OUR OWN instance (not Debian's init-managed one) under $MS5_HOME
 # (default: <repo>/.ms5), bound to 127.0.0.1 only:
@@ -10,6 +10,8 @@
 #   influxdb      127.0.0.1:58086   (RPC 127.0.0.1:58088), database ms5    data: $MS5_HOME/influxdb
 #   prometheus    127.0.0.1:59090   config: infra/prometheus/prometheus.yml data: $MS5_HOME/prometheus
 #   alertmanager  127.0.0.1:59093   config: infra/alertmanager/alertmanager.yml data: $MS5_HOME/alertmanager
+#   node-exporter 127.0.0.1:59100   prometheus-node-exporter (CPU, memory, disk of this machine)
+#   postgres-exporter 127.0.0.1:59187 prometheus-postgres-exporter (connections, transactions, locks, size) of MS5's PostgreSQL
 # Logs: $MS5_HOME/logs/<service>.log (apt output: $MS5_HOME/logs/install.log). Pids: $MS5_HOME/run/<service>.pid
 #
 # External servers: setting MS5_PG / MS5_INFLUX_URL / MS5_PROMETHEUS_URL / MS5_ALERTMANAGER_URL
@@ -30,7 +32,7 @@ LOG_DIR="$MS5_HOME/logs"
 RUN_DIR="$MS5_HOME/run"
 INSTALL_LOG="$LOG_DIR/install.log"
 
-ALL_SERVICES=(postgres influxdb prometheus alertmanager)
+ALL_SERVICES=(postgres influxdb prometheus alertmanager node-exporter postgres-exporter)
 HEALTH_TIMEOUT=60
 STOP_TIMEOUT=10
 
@@ -43,6 +45,8 @@ INFLUX_CONF="$MS5_HOME/influxdb/influxdb.conf"
 INFLUX_LOCAL_URL="http://127.0.0.1:58086"
 PROM_LOCAL_URL="http://127.0.0.1:59090"
 AM_LOCAL_URL="http://127.0.0.1:59093"
+NODE_EXPORTER_URL="http://127.0.0.1:59100"
+PG_EXPORTER_URL="http://127.0.0.1:59187"
 PROM_CONFIG="$REPO_ROOT/infra/prometheus/prometheus.yml"
 AM_CONFIG="$REPO_ROOT/infra/alertmanager/alertmanager.yml"
 
@@ -64,27 +68,32 @@ package_of() {
   case "$1" in
     postgres) echo postgresql ;; influxdb) echo influxdb ;;
     prometheus) echo prometheus ;; alertmanager) echo prometheus-alertmanager ;;
+    node-exporter) echo prometheus-node-exporter ;; postgres-exporter) echo prometheus-postgres-exporter ;;
   esac
 }
 binary_of() {
   case "$1" in
     postgres) echo "$PG_BIN/postgres" ;; influxdb) echo /usr/bin/influxd ;;
     prometheus) echo /usr/bin/prometheus ;; alertmanager) echo /usr/bin/prometheus-alertmanager ;;
+    node-exporter) echo /usr/bin/prometheus-node-exporter ;; postgres-exporter) echo /usr/bin/prometheus-postgres-exporter ;;
   esac
 }
 external_var_of() {
   case "$1" in
     postgres) echo MS5_PG ;; influxdb) echo MS5_INFLUX_URL ;;
     prometheus) echo MS5_PROMETHEUS_URL ;; alertmanager) echo MS5_ALERTMANAGER_URL ;;
+    *) echo "" ;;   # the exporters always run locally (the postgres exporter watches MS5_PG when it is set)
   esac
 }
-is_external() { local v; v="$(external_var_of "$1")"; [[ -n "${!v:-}" ]]; }
+is_external() { local v; v="$(external_var_of "$1")"; [[ -n "$v" && -n "${!v:-}" ]]; }
 url_of() {
   case "$1" in
     postgres) echo "${MS5_PG:-$PG_LOCAL_URI}" ;;
     influxdb) local u="${MS5_INFLUX_URL:-$INFLUX_LOCAL_URL}"; echo "${u%/}" ;;
     prometheus) local u="${MS5_PROMETHEUS_URL:-$PROM_LOCAL_URL}"; echo "${u%/}" ;;
     alertmanager) local u="${MS5_ALERTMANAGER_URL:-$AM_LOCAL_URL}"; echo "${u%/}" ;;
+    node-exporter) echo "$NODE_EXPORTER_URL" ;;
+    postgres-exporter) echo "$PG_EXPORTER_URL" ;;
   esac
 }
 # A unique substring of OUR instance's /proc/PID/cmdline (NULs turned into spaces).
@@ -94,6 +103,8 @@ cmdline_marker_of() {
     influxdb) echo "-config $INFLUX_CONF" ;;
     prometheus) echo "--storage.tsdb.path=$MS5_HOME/prometheus" ;;
     alertmanager) echo "--storage.path=$MS5_HOME/alertmanager" ;;
+    node-exporter) echo "--collector.textfile.directory=$MS5_HOME/node-exporter" ;;
+    postgres-exporter) echo "--extend.query-path=$MS5_HOME/postgres-exporter/queries.yaml" ;;
   esac
 }
 
@@ -108,6 +119,7 @@ healthy() {
       else pg_isready -q -t 3 -h 127.0.0.1 -p "$PG_PORT" -U ms5 -d postgres >/dev/null 2>&1; fi ;;
     influxdb) [[ "$(http_code "$url/ping")" == 204 ]] ;;
     prometheus|alertmanager) [[ "$(http_code "$url/-/ready")" == 200 ]] ;;
+    node-exporter|postgres-exporter) [[ "$(http_code "$url/metrics")" == 200 ]] ;;
   esac
 }
 
@@ -498,6 +510,43 @@ am_launch() {
     --cluster.listen-address=
 }
 
+# ---------------------------------------------------------------- exporters
+node_exporter_launch() {
+  local pid
+  if pid="$(running_pid node-exporter)"; then echo "$pid" > "$(pidfile_of node-exporter)"; return 0; fi
+  rm -f "$(pidfile_of node-exporter)"
+  check_port_free node-exporter
+  mkdir -p "$MS5_HOME/node-exporter"
+  spawn node-exporter /usr/bin/prometheus-node-exporter \
+    --web.listen-address=127.0.0.1:59100 \
+    --collector.textfile.directory="$MS5_HOME/node-exporter"
+}
+
+# The PostgreSQL connection of the exporter: MS5's database (local, or MS5_PG), without TLS only for the local one.
+pg_exporter_dsn() {
+  if is_external postgres; then echo "$MS5_PG"; else echo "$PG_LOCAL_URI?sslmode=disable"; fi
+}
+
+pg_exporter_launch() {
+  local pid
+  if pid="$(running_pid postgres-exporter)"; then echo "$pid" > "$(pidfile_of postgres-exporter)"; return 0; fi
+  rm -f "$(pidfile_of postgres-exporter)"
+  check_port_free postgres-exporter
+  mkdir -p "$MS5_HOME/postgres-exporter"
+  # One extra query (the oldest open transaction of MS5's database); its path also tells our instance apart.
+  cat > "$MS5_HOME/postgres-exporter/queries.yaml" <<'YAML'
+pg_ms5_oldest_transaction:
+  query: "SELECT coalesce(max(extract(epoch FROM now() - xact_start)), 0) AS seconds FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL"
+  metrics:
+    - seconds:
+        usage: "GAUGE"
+        description: "Age of the oldest open transaction in MS5's database, seconds"
+YAML
+  spawn postgres-exporter env DATA_SOURCE_NAME="$(pg_exporter_dsn)" /usr/bin/prometheus-postgres-exporter \
+    --web.listen-address=127.0.0.1:59187 \
+    --extend.query-path="$MS5_HOME/postgres-exporter/queries.yaml"
+}
+
 # ---------------------------------------------------------------- commands
 cmd_up() {
   local -a svcs=("$@") local_svcs=() pkgs=(curl)
@@ -514,7 +563,7 @@ cmd_up() {
 
   # Launch the cheap daemons first (they start in parallel with postgres' initdb), then postgres.
   for s in "${local_svcs[@]}"; do
-    case "$s" in influxdb) influx_launch ;; prometheus) prom_launch ;; alertmanager) am_launch ;; esac
+    case "$s" in influxdb) influx_launch ;; prometheus) prom_launch ;; alertmanager) am_launch ;; node-exporter) node_exporter_launch ;; postgres-exporter) pg_exporter_launch ;; esac
   done
   for s in "${local_svcs[@]}"; do [[ "$s" == postgres ]] && pg_start; done
   for s in "${local_svcs[@]}"; do

@@ -20,7 +20,7 @@ internal sealed class DeadLetterOutbox(NpgsqlDataSource db, IProducer<byte[]?, b
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
     private static readonly Counter Published = Metrics.CreateCounter("ms5_dlq_published_total", "Dead letters published to the DLQ topic from the historian's outbox.");
     private static readonly Counter TooLarge = Metrics.CreateCounter("ms5_dlq_too_large_total", "Dead letters too large for the DLQ topic (kept in dead_letters only).");
-    private static readonly Counter Failures = Metrics.CreateCounter("ms5_dlq_publish_failures_total", "Failed attempts to publish dead letters (retried).");
+    private static readonly Counter Failures = Metrics.CreateCounter(Telemetry.DlqPublishFailures, "Failed attempts to publish dead letters (retried).");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -23,5 +23,6 @@ internal sealed class DeadLetterSink(KafkaOptions kafka, ConsumerSettings settin
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await DeadLetterStore.InsertAsync(conn, null, batch, Time.GetUtcNow(), ct);
+        Telemetry.DeadLettered(batch);
     }
 }

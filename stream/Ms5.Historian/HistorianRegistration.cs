@@ -41,7 +41,7 @@ internal static class HistorianRegistration
             builder.Services.AddHostedService(sp =>
             {
                 var o = sp.GetRequiredService<IOptions<HistorianOptions>>().Value;
-                var producer = new ProducerBuilder<byte[]?, byte[]?>(sp.GetRequiredService<KafkaOptions>().ProducerConfig($"{o.PgGroup}-dlq")).Build();
+                var producer = PipelineMetrics.Counted(new ProducerBuilder<byte[]?, byte[]?>(sp.GetRequiredService<KafkaOptions>().ProducerConfig($"{o.PgGroup}-dlq")).Build());
                 return ActivatorUtilities.CreateInstance<DeadLetterOutbox>(sp, producer);
             });
             builder.Services.AddHostedService(sp =>

@@ -15,7 +15,7 @@ namespace Ms5.Historian;
 internal sealed class PgHistorianSink(KafkaOptions kafka, ConsumerSettings settings, EventPipeline pipeline, HistorianWriter writer, TimeProvider time, ILogger<PgHistorianSink> logger)
     : EventConsumer(kafka, settings, pipeline, time, logger)
 {
-    private static readonly Counter Events = Metrics.CreateCounter("ms5_historian_pg_events_total", "Messages by outcome.", "outcome");
+    private static readonly Counter Events = Metrics.CreateCounter(Telemetry.PgEvents, "Messages by outcome.", "outcome");
 
     protected override IEnumerable<TopicPartitionOffset> OnAssigned(IReadOnlyList<TopicPartition> partitions, Func<TopicPartition, long?> endOffset) =>
         StoredOffsets.Assign(partitions, endOffset, StoredOffsets.TryLoad(ct => writer.LoadOffsetsAsync(Topic, ct), Settings.RevocationWait, GroupId, Logger), GroupId, Logger);

@@ -20,7 +20,7 @@ public sealed class EventProducer : IDisposable
     public EventProducer(KafkaOptions options, string clientId)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _producer = new ProducerBuilder<byte[]?, byte[]?>(options.ProducerConfig(clientId)).Build();
+        _producer = PipelineMetrics.Counted(new ProducerBuilder<byte[]?, byte[]?>(options.ProducerConfig(clientId)).Build());
         _onDelivery = r =>
         {
             if (r.Error.IsError)

@@ -16,7 +16,7 @@ namespace Ms5.OeeEngine;
 internal sealed class AlertmanagerNotifier(NpgsqlDataSource db, AlertmanagerClient client, AndonHub hub, TimeProvider time, Uri apiBase, ILogger<AlertmanagerNotifier> logger) : BackgroundService
 {
     private static readonly Counter Posted = Metrics.CreateCounter("ms5_andon_alerts_posted_total", "Alerts posted to Alertmanager, by state.", "state");
-    private static readonly Counter Failures = Metrics.CreateCounter("ms5_andon_alertmanager_failures_total", "Failed posts to Alertmanager (retried).");
+    private static readonly Counter Failures = Metrics.CreateCounter(Telemetry.AlertmanagerFailures, "Failed posts to Alertmanager (retried).");
 
     /// <summary>Longest wait between retries while Alertmanager is unreachable.</summary>
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(15);

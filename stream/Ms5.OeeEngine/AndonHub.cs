@@ -20,7 +20,7 @@ namespace Ms5.OeeEngine;
 /// </summary>
 internal sealed class AndonHub(IProducer<byte[]?, byte[]?> producer, string topic, NpgsqlDataSource db, ILogger<AndonHub> logger)
 {
-    private static readonly Counter Transitions = Metrics.CreateCounter("ms5_andon_transitions_total", "Andon transitions stored, by transition.", "transition");
+    private static readonly Counter Transitions = Metrics.CreateCounter(Telemetry.AndonTransitions, "Andon transitions stored, by transition.", "transition");
 
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, bool> _known = [];

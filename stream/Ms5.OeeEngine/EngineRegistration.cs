@@ -30,8 +30,8 @@ internal static class EngineRegistration
         services.AddSingleton<OeePublication>();
         services.AddSingleton(sp =>
         {
-            var producer = new ProducerBuilder<byte[]?, byte[]?>(sp.GetRequiredService<KafkaOptions>().ProducerConfig("ms5-oee-publisher")).Build();
-            return new OeePublisher(producer, sp.GetRequiredService<IOptions<EngineOptions>>().Value.OeeTopic, sp.GetRequiredService<LiveOee>());
+            var producer = PipelineMetrics.Counted(new ProducerBuilder<byte[]?, byte[]?>(sp.GetRequiredService<KafkaOptions>().ProducerConfig("ms5-oee-publisher")).Build());
+            return new OeePublisher(producer, sp.GetRequiredService<IOptions<EngineOptions>>().Value.OeeTopic, sp.GetRequiredService<LiveOee>(), sp.GetRequiredService<PlantDirectory>());
         });
         services.AddHostedService(sp =>
         {
@@ -48,6 +48,9 @@ internal static class EngineRegistration
             return new OeeEngine(sp.GetRequiredService<KafkaOptions>(), o.Consumer(o.OeeGroup), pipeline, parts, time, sp.GetRequiredService<ILogger<OeeEngine>>());
         });
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<OeeTicker>(sp, sp.GetRequiredService<IOptions<EngineOptions>>().Value.OeeTickInterval));
+        // Monitoring: the OEE counters count what is computed from now on; the floor gauges are read every few seconds.
+        Telemetry.StartCounting(DateTimeOffset.UtcNow);
+        services.AddHostedService<FloorGauges>();
         return builder;
     }
 
@@ -57,7 +60,7 @@ internal static class EngineRegistration
         var services = builder.Services;
         services.AddSingleton(sp =>
         {
-            var producer = new ProducerBuilder<byte[]?, byte[]?>(sp.GetRequiredService<KafkaOptions>().ProducerConfig("ms5-andon-publisher")).Build();
+            var producer = PipelineMetrics.Counted(new ProducerBuilder<byte[]?, byte[]?>(sp.GetRequiredService<KafkaOptions>().ProducerConfig("ms5-andon-publisher")).Build());
             return new AndonHub(producer, sp.GetRequiredService<IOptions<EngineOptions>>().Value.AndonTopic, sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ILogger<AndonHub>>());
         });
         services.AddHostedService<AndonTimers>();

@@ -27,7 +27,7 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
     public const string EventsMetric = "ms5_oee_events_total";
     internal static readonly Counter Events = Metrics.CreateCounter(EventsMetric, "Events seen by the OEE engine, by outcome.", "outcome");
     private static readonly Counter Reloads = Metrics.CreateCounter("ms5_oee_tail_reloads_total", "Machines whose recent events were read back from PostgreSQL, by why: no current tail (new, or written elsewhere), or a range reaching behind it.", "reason");
-    private static readonly Histogram Phases = Metrics.CreateHistogram("ms5_oee_batch_phase_seconds", "Time per batch phase of the OEE engine.",
+    private static readonly Histogram Phases = Metrics.CreateHistogram(Telemetry.BatchPhases, "Time per batch phase of the OEE engine.",
         new HistogramConfiguration { LabelNames = ["phase"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
 
     internal static void ObservePhase(string phase, TimeSpan elapsed) => Phases.WithLabels(phase).Observe(elapsed.TotalSeconds);

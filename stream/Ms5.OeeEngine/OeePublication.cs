@@ -28,6 +28,11 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
     /// <summary>After a tick: the cache takes the ticked buckets, the mirror writes them, every window is published.</summary>
     public async Task AfterTickAsync(IReadOnlyList<(MachineOeeContext Machine, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> changes, DateTimeOffset at, CancellationToken ct)
     {
+        foreach (var (machine, buckets) in changes)
+        {
+            Telemetry.Count(machine, buckets, at);
+        }
+
         await mirror.WriteAsync(changes, ct);
         await publisher.PublishAsync(at, ct);
     }
@@ -40,6 +45,11 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
             if (computed.Count == 0)
             {
                 return;
+            }
+
+            foreach (var (item, buckets) in computed)
+            {
+                Telemetry.Count(item.Context, buckets, now);
             }
 
             var clock = System.Diagnostics.Stopwatch.StartNew();

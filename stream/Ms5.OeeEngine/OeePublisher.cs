@@ -14,14 +14,16 @@ namespace Ms5.OeeEngine;
 /// every machine, line and plant after each engine tick (at least every tick interval), and the machines
 /// of each engine batch right after it commits, with <c>lastEventAt</c>, the newest event they include.
 /// </summary>
-internal sealed class OeePublisher(IProducer<byte[]?, byte[]?> producer, string topic, LiveOee live)
+internal sealed class OeePublisher(IProducer<byte[]?, byte[]?> producer, string topic, LiveOee live, PlantDirectory plants)
 {
     private static readonly Counter Published = Metrics.CreateCounter("ms5_oee_published_total", "Rolling OEE messages published.");
 
     public async Task PublishAsync(DateTimeOffset now, CancellationToken ct)
     {
         var sends = new List<Task>();
-        foreach (var scope in await live.ComputeAsync(now, ct))
+        var scopes = await live.ComputeAsync(now, ct);
+        Telemetry.SetLive(scopes, plants.All);
+        foreach (var scope in scopes)
         {
             foreach (var w in scope.Windows)
             {

@@ -80,6 +80,7 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, Reco
         }
 
         await publication.AfterTickAsync(changes, at, ct);
+        Telemetry.Ticked();
     }
 
     /// <summary>Each machine's range; machines the engine holds a current tail of need no reads, the others are loaded from the store.</summary>

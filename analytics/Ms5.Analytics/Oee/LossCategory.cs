@@ -32,5 +32,8 @@ public sealed record OeeSettings
 
     public TimeSpan OfflineAfterSilence { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The OEE a line should reach (0..1): lines without their own <c>oeeTarget</c> use it (monitoring, dashboards).</summary>
+    public double Target { get; init; } = 0.65;
+
     public static OeeSettings Default { get; } = new();
 }

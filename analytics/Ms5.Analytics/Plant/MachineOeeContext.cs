@@ -9,11 +9,15 @@ public sealed record MachineOeeContext(string MachineId, string LineId, string P
     /// <summary>The plant's Andon rules and escalation timers.</summary>
     public AndonConfig Andon { get; init; } = AndonConfig.Default;
 
+    /// <summary>The OEE the machine's line should reach (the line's <c>oeeTarget</c>, else the plant's <c>oee.target</c>).</summary>
+    public double OeeTarget { get; init; } = OeeSettings.Default.Target;
+
     /// <summary>Every machine of a plant file with the plant's calendar, losses and Andon rules.</summary>
     public static IEnumerable<MachineOeeContext> ForPlant(PlantConfig plant)
     {
         ArgumentNullException.ThrowIfNull(plant);
         var losses = LossClassifier.For(plant);
-        return plant.Machines.Select(m => new MachineOeeContext(m.Id, m.LineId, plant.PlantId, m.IdealCycle, plant.Calendar, losses) { Andon = plant.Andon });
+        var targets = plant.Lines.ToDictionary(l => l.Id, l => l.OeeTarget ?? plant.Oee.Target, StringComparer.Ordinal);
+        return plant.Machines.Select(m => new MachineOeeContext(m.Id, m.LineId, plant.PlantId, m.IdealCycle, plant.Calendar, losses) { Andon = plant.Andon, OeeTarget = targets[m.LineId] });
     }
 }

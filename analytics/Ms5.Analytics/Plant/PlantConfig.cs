@@ -43,6 +43,9 @@ public sealed record PlantConfig(
 public sealed record Line(string Id, string Name, IReadOnlyList<Machine> Machines)
 {
     public IReadOnlyList<string> ReportRecipients { get; init; } = [];
+
+    /// <summary>The line's own OEE target (0..1); null: the plant's <see cref="Oee.OeeSettings.Target"/>.</summary>
+    public double? OeeTarget { get; init; }
 }
 
 /// <summary>

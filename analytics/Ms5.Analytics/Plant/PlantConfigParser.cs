@@ -167,6 +167,11 @@ public static partial class PlantConfigParser
                 settings = settings with { OfflineAfterSilence = TimeSpan.FromSeconds(offline) };
             }
 
+            if (OptionalNumber(o, "target", "$.oee", 0, 1) is { } target)
+            {
+                settings = settings with { Target = target };
+            }
+
             if (o.TryGetProperty("setupCountsAgainstAvailability", out var setup))
             {
                 if (setup.ValueKind is JsonValueKind.True or JsonValueKind.False)
@@ -417,6 +422,7 @@ public static partial class PlantConfigParser
                 lines.Add(new Line(lineId, OptionalString(item, "name", path) ?? lineId, machines)
                 {
                     ReportRecipients = Recipients(item, "reportRecipients", path),
+                    OeeTarget = OptionalNumber(item, "oeeTarget", path, 0, 1),
                 });
             }
 

@@ -8,10 +8,10 @@ namespace Ms5.Api.Access;
 /// </summary>
 internal sealed class AccessMetrics
 {
-    private static readonly Counter Logins = Metrics.CreateCounter("ms5_auth_logins_total", "Login attempts by outcome (success, invalid, locked_out, two_factor_required, two_factor_invalid, rate_limited).", "outcome");
-    private static readonly Counter Lockouts = Metrics.CreateCounter("ms5_auth_lockouts_total", "Accounts locked out after too many failed attempts.");
+    private static readonly Counter Logins = Metrics.CreateCounter(Telemetry.Logins, "Login attempts by outcome (success, invalid, locked_out, two_factor_required, two_factor_invalid, rate_limited).", "outcome");
+    private static readonly Counter Lockouts = Metrics.CreateCounter(Telemetry.Lockouts, "Accounts locked out after too many failed attempts.");
     private static readonly Counter RefreshReuse = Metrics.CreateCounter("ms5_auth_refresh_reuse_total", "Spent refresh tokens presented again (their family was revoked).");
-    private static readonly Counter Denied = Metrics.CreateCounter("ms5_http_denied_total", "Requests answered 401, 403 or 429, by route template and status.", "route", "status");
+    private static readonly Counter Denied = Metrics.CreateCounter(Telemetry.Denied, "Requests answered 401, 403 or 429, by route template and status.", "route", "status");
     private static readonly Counter ForbiddenByPolicy = Metrics.CreateCounter("ms5_auth_forbidden_total", "Requests refused by an access policy, by policy.", "policy");
 
     public void Login(string outcome) => Logins.WithLabels(outcome).Inc();

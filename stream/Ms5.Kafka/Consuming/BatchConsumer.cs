@@ -19,9 +19,9 @@ namespace Ms5.Kafka.Consuming;
 /// </summary>
 public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListener
 {
-    private static readonly Counter Consumed = Metrics.CreateCounter("ms5_sink_messages_total", "Messages consumed and durably handled.", "group");
-    private static readonly Counter WriteFailures = Metrics.CreateCounter("ms5_sink_write_failures_total", "Failed batch writes (retried).", "group");
-    private static readonly Histogram BatchSeconds = Metrics.CreateHistogram("ms5_sink_batch_seconds", "Time to make one batch durable.", new HistogramConfiguration
+    private static readonly Counter Consumed = Metrics.CreateCounter(PipelineMetrics.SinkMessages, "Messages consumed and durably handled.", "group");
+    private static readonly Counter WriteFailures = Metrics.CreateCounter(PipelineMetrics.SinkWriteFailures, "Failed batch writes (retried).", "group");
+    private static readonly Histogram BatchSeconds = Metrics.CreateHistogram(PipelineMetrics.SinkBatchSeconds, "Time to make one batch durable.", new HistogramConfiguration
     {
         LabelNames = ["group"],
         Buckets = Histogram.ExponentialBuckets(0.001, 2, 16),
@@ -36,6 +36,10 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
     private static readonly Gauge Partitions = Metrics.CreateGauge(PartitionsMetric, "Partitions the consumer group member owns.", "group");
     private static readonly Counter Assignments = Metrics.CreateCounter(AssignmentsMetric, "Partition assignments received.", "group");
     private static readonly Counter ConsumeErrors = Metrics.CreateCounter("ms5_consumer_errors_total", "Consume calls that failed with a non-fatal broker error (retried).", "group");
+    private static readonly Gauge Lag = Metrics.CreateGauge(PipelineMetrics.ConsumerLag, "Messages of an owned partition not yet durably handled: high watermark minus the next offset to commit.", "group", "topic", "partition");
+    private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(5);
+    private readonly Dictionary<TopicPartition, long> _committed = [];
+    private DateTimeOffset _lagAt = DateTimeOffset.MinValue;
     private static readonly Counter Abandoned = Metrics.CreateCounter("ms5_consumer_abandoned_writes_total", "Batch writes abandoned uncommitted because a revocation could not wait for them (their messages are read again).", "group");
 
     private readonly ResiliencePipeline _retry;
@@ -114,6 +118,11 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
 
         DropPending(revoked, lost ? "lost" : "revoked");
         Partitions.WithLabels(GroupId).Dec(partitions.Count);
+        foreach (var tp in partitions)
+        {
+            _committed.Remove(tp);
+            Lag.RemoveLabelled(GroupId, tp.Topic, tp.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     /// <summary>
@@ -194,6 +203,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
             while (!ct.IsCancellationRequested)
             {
                 Rewind(session);
+                MeasureLag(session);
                 Fill(session, ct);
                 ServeGroupWhileWriting(session);
                 await CompleteInflightAsync();
@@ -239,6 +249,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
             {
                 // Paused again each time: a rebalance may have assigned partitions that are not paused yet.
                 session.PauseAll();
+                MeasureLag(session);
                 var cr = TryConsume(session, TimeSpan.FromMilliseconds(100));
                 if (cr is { IsPartitionEOF: false })
                 {
@@ -346,11 +357,35 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         try
         {
             _session?.Commit(offsets);
+            foreach (var o in offsets)
+            {
+                _committed[o.TopicPartition] = o.Offset.Value;
+            }
         }
         catch (KafkaException ex)
         {
             // The data is durable; a failed commit only means re-reading (idempotent) after a restart.
             Logger.LogWarning("{Group} offset commit failed: {Reason}", GroupId, ex.Error.Reason);
+        }
+    }
+
+    /// <summary>Consumer lag per owned partition, at most every few seconds (asks the broker for the high watermarks).</summary>
+    private void MeasureLag(IConsumerSession session)
+    {
+        var now = Time.GetUtcNow();
+        if (now - _lagAt < LagInterval)
+        {
+            return;
+        }
+
+        _lagAt = now;
+        foreach (var (tp, high, position) in session.Watermarks())
+        {
+            var next = _committed.TryGetValue(tp, out var c) ? c : position;
+            if (high >= 0 && next is >= 0)
+            {
+                Lag.WithLabels(GroupId, tp.Topic, tp.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(Math.Max(0, high - next.Value));
+            }
         }
     }
 

@@ -34,6 +34,9 @@ public interface IConsumerSession : IDisposable
     void ResumeAll();
 
     void Close();
+
+    /// <summary>Each owned partition's high watermark (asked of the broker, -1 when unknown) and the consumer's position (null when none yet).</summary>
+    IReadOnlyList<(TopicPartition Partition, long High, long? Position)> Watermarks() => [];
 }
 
 /// <summary>A Confluent consumer subscribed to one topic, its rebalance callbacks sent to a <see cref="IPartitionListener"/>.</summary>
@@ -63,6 +66,28 @@ internal sealed class KafkaConsumerSession : IConsumerSession
     public void ResumeAll() => _consumer.Resume(_consumer.Assignment);
 
     public void Close() => _consumer.Close();
+
+    public IReadOnlyList<(TopicPartition Partition, long High, long? Position)> Watermarks()
+    {
+        var list = new List<(TopicPartition, long, long?)>();
+        foreach (var tp in _consumer.Assignment)
+        {
+            long high;
+            try
+            {
+                high = _consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(1)).High.Value;
+            }
+            catch (KafkaException)
+            {
+                high = -1;
+            }
+
+            var position = _consumer.Position(tp);
+            list.Add((tp, high, position == Offset.Unset ? null : position.Value));
+        }
+
+        return list;
+    }
 
     public void Dispose() => _consumer.Dispose();
 

@@ -18,7 +18,7 @@ internal sealed class AnomalyPublisher(IProducer<byte[]?, byte[]?> producer, str
 {
     public const string Measurement = "downtime_anomaly";
 
-    private static readonly Counter Published = Metrics.CreateCounter("ms5_anomaly_flags_published_total", "Downtime flags published to ms5.anomaly.v1 (new or changed), by kind.", "kind");
+    private static readonly Counter Published = Metrics.CreateCounter(Telemetry.AnomalyFlags, "Downtime flags published to ms5.anomaly.v1 (new or changed), by kind.", "kind");
     private static readonly Counter Failures = Metrics.CreateCounter("ms5_anomaly_publish_failures_total", "Failed publications of downtime flags, by sink (kafka, influx).", "sink");
 
     /// <summary>The message of a stored flag judged as of <paramref name="at"/>.</summary>

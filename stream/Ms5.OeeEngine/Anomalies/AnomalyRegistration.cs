@@ -24,7 +24,7 @@ internal static class AnomalyRegistration
         services.AddSingleton<AnomalyAndonRaiser>();
         services.AddSingleton(sp =>
         {
-            var producer = new ProducerBuilder<byte[]?, byte[]?>(sp.GetRequiredService<KafkaOptions>().ProducerConfig("ms5-anomaly-publisher")).Build();
+            var producer = PipelineMetrics.Counted(new ProducerBuilder<byte[]?, byte[]?>(sp.GetRequiredService<KafkaOptions>().ProducerConfig("ms5-anomaly-publisher")).Build());
             return new AnomalyPublisher(producer, sp.GetRequiredService<IOptions<AnomalyScoringOptions>>().Value.Topic,
                 sp.GetRequiredService<InfluxWriter>(), sp.GetRequiredService<ILogger<AnomalyPublisher>>());
         });
