@@ -477,7 +477,12 @@ influx_post_start() {
 # ---------------------------------------------------------------- prometheus / alertmanager
 prom_launch() {
   local pid
-  if pid="$(running_pid prometheus)"; then echo "$pid" > "$(pidfile_of prometheus)"; return 0; fi
+  if pid="$(running_pid prometheus)"; then
+    echo "$pid" > "$(pidfile_of prometheus)"
+    # Running already: it re-reads the shipped configuration and rules (they may have changed since it started).
+    curl -s -m 10 -o /dev/null -X POST "$PROM_LOCAL_URL/-/reload" || warn "prometheus: reload of $PROM_CONFIG failed"
+    return 0
+  fi
   rm -f "$(pidfile_of prometheus)"
   [[ -f "$PROM_CONFIG" ]] || die "missing $PROM_CONFIG"
   check_port_free prometheus
@@ -491,11 +496,7 @@ prom_launch() {
 
 am_launch() {
   local pid
-  if pid="$(running_pid alertmanager)"; then echo "$pid" > "$(pidfile_of alertmanager)"; return 0; fi
-  rm -f "$(pidfile_of alertmanager)"
   [[ -f "$AM_CONFIG" ]] || die "missing $AM_CONFIG"
-  check_port_free alertmanager
-  mkdir -p "$MS5_HOME/alertmanager"
   # The shipped configuration runs from a copy beside the secrets: its webhook to the API reads its key from
   # secrets/alertmanager.apikey (./ms5 up makes it once the API is up; Alertmanager reads it on each notification).
   local conf="$MS5_HOME/alertmanager/config"
@@ -503,6 +504,14 @@ am_launch() {
   cp "$AM_CONFIG" "$conf/alertmanager.yml"
   cp -r "$(dirname "$AM_CONFIG")/templates" "$conf/templates"
   ln -sfn "$MS5_HOME/secrets" "$conf/secrets"
+  if pid="$(running_pid alertmanager)"; then
+    echo "$pid" > "$(pidfile_of alertmanager)"
+    curl -s -m 10 -o /dev/null -X POST "$AM_LOCAL_URL/-/reload" || warn "alertmanager: reload of $AM_CONFIG failed"
+    return 0
+  fi
+  rm -f "$(pidfile_of alertmanager)"
+  check_port_free alertmanager
+  mkdir -p "$MS5_HOME/alertmanager"
   spawn alertmanager /usr/bin/prometheus-alertmanager \
     --config.file="$conf/alertmanager.yml" \
     --storage.path="$MS5_HOME/alertmanager" \

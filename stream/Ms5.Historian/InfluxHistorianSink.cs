@@ -15,7 +15,7 @@ namespace Ms5.Historian;
 internal sealed class InfluxHistorianSink(KafkaOptions kafka, ConsumerSettings settings, EventPipeline pipeline, InfluxWriter influx, TimeProvider time, ILogger<InfluxHistorianSink> logger)
     : EventConsumer(kafka, settings, pipeline, time, logger)
 {
-    public const string MetricName = "ms5_historian_influx_events_total";
+    public const string MetricName = Telemetry.InfluxPoints;
     private static readonly Counter Points = Metrics.CreateCounter(MetricName, "Messages by outcome.", "outcome");
 
     protected override async Task HandleAsync(EventBatch batch, CancellationToken ct)

@@ -15,7 +15,7 @@ internal static class Telemetry
     public const string DlqMessages = PipelineMetrics.DlqMessages;
     public const string DlqPublishFailures = "ms5_dlq_publish_failures_total";
     public const string PgEvents = "ms5_historian_pg_events_total";
-    public const string InfluxPoints = InfluxHistorianSink.MetricName;
+    public const string InfluxPoints = "ms5_historian_influx_events_total";
 
     public static IReadOnlyList<string> Pipeline { get; } = [PipelineMetrics.ConsumerLag, PipelineMetrics.SinkMessages, PipelineMetrics.SinkWriteFailures, PipelineMetrics.SinkBatchSeconds, PipelineMetrics.ProduceErrors];
 

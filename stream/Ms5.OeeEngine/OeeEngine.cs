@@ -24,7 +24,7 @@ internal sealed record EngineParts(NpgsqlDataSource Db, PlantDirectory Plants, E
 internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, EventPipeline pipeline, EngineParts parts, TimeProvider time, ILogger<OeeEngine> logger)
     : EventConsumer(kafka, settings, pipeline, time, logger)
 {
-    public const string EventsMetric = "ms5_oee_events_total";
+    public const string EventsMetric = Telemetry.Events;
     internal static readonly Counter Events = Metrics.CreateCounter(EventsMetric, "Events seen by the OEE engine, by outcome.", "outcome");
     private static readonly Counter Reloads = Metrics.CreateCounter("ms5_oee_tail_reloads_total", "Machines whose recent events were read back from PostgreSQL, by why: no current tail (new, or written elsewhere), or a range reaching behind it.", "reason");
     private static readonly Histogram Phases = Metrics.CreateHistogram(Telemetry.BatchPhases, "Time per batch phase of the OEE engine.",

@@ -32,7 +32,7 @@ internal static class Telemetry
     public const string AndonTransitions = "ms5_andon_transitions_total";
     public const string AlertmanagerFailures = "ms5_andon_alertmanager_failures_total";
     public const string LastTick = "ms5_oee_last_tick_timestamp_seconds";
-    public const string Events = OeeEngine.EventsMetric;
+    public const string Events = "ms5_oee_events_total";
     public const string BatchPhases = "ms5_oee_batch_phase_seconds";
     public const string AnomalyFlags = "ms5_anomaly_flags_published_total";
 
