@@ -94,23 +94,24 @@ public sealed class DeadLetterReasonsTests
 public sealed class OeeTargetTests
 {
     [Fact]
-    public void Targets_ComeFromTheLine_ElseThePlant_ElseDefaultTo65Percent()
+    public void Targets_ComeFromTheLine_ElseThePlant_ElseDefaultTo65Percent_AndTheDemoPlantAims55()
     {
-        var plant = PlantConfigParser.Parse(File.ReadAllText(Some.DemoPlantPath).Replace("\"microStopSeconds\"", "\"target\": 0.7, \"microStopSeconds\"", StringComparison.Ordinal)
+        var plant = PlantConfigParser.Parse(File.ReadAllText(Some.DemoPlantPath).Replace("\"target\": 0.55", "\"target\": 0.7", StringComparison.Ordinal)
             .Replace("{ \"id\": \"line-2\", \"name\": \"Welding\",", "{ \"id\": \"line-2\", \"name\": \"Welding\", \"oeeTarget\": 0.8,", StringComparison.Ordinal));
         var contexts = MachineOeeContext.ForPlant(plant).ToDictionary(c => c.MachineId);
 
         Assert.Equal(0.8, contexts["weld-01"].OeeTarget);
         Assert.Equal(0.7, contexts["press-01"].OeeTarget);
-        Assert.Equal(0.65, MachineOeeContext.ForPlant(Some.DemoPlant).First().OeeTarget);
+        Assert.Equal(0.55, MachineOeeContext.ForPlant(Some.DemoPlant).First().OeeTarget);
+        Assert.Equal(0.65, MachineOeeContext.ForPlant(PlantConfigParser.Parse(File.ReadAllText(Some.DemoPlantPath).Replace(", \"target\": 0.55", "", StringComparison.Ordinal))).First().OeeTarget);
     }
 
     [Theory]
-    [InlineData("\"target\": 1.5, ", "$.oee.target: must be a number from 0 to 1")]
-    [InlineData("\"target\": \"high\", ", "$.oee.target: must be a number from 0 to 1")]
+    [InlineData("\"target\": 1.5", "$.oee.target: must be a number from 0 to 1")]
+    [InlineData("\"target\": \"high\"", "$.oee.target: must be a number from 0 to 1")]
     public void ABadTarget_IsRefusedNamingIt(string insert, string expected)
     {
-        var ex = Assert.Throws<PlantConfigException>(() => PlantConfigParser.Parse(File.ReadAllText(Some.DemoPlantPath).Replace("\"microStopSeconds\"", insert + "\"microStopSeconds\"", StringComparison.Ordinal)));
+        var ex = Assert.Throws<PlantConfigException>(() => PlantConfigParser.Parse(File.ReadAllText(Some.DemoPlantPath).Replace("\"target\": 0.55", insert, StringComparison.Ordinal)));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
 }
