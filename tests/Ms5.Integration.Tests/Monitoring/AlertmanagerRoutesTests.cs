@@ -53,7 +53,7 @@ public sealed class AlertmanagerRoutesTests
     /// <summary>
     /// A real Alertmanager with the shipped configuration: the process down silences that process's alerts (not another
     /// process's), a line down silences the machine alerts of that line (not of another line), PostgreSQL down
-    /// silences the PostgreSQL writers' symptoms (not the InfluxDB sink's).
+    /// silences the PostgreSQL writers' symptoms (not the InfluxDB sink's), the broker down the stalled consumers.
     /// </summary>
     [Fact]
     public async Task ShippedConfig_Inhibits_UnderProcessDown_LineDown_AndPostgresDown()
@@ -83,6 +83,7 @@ public sealed class AlertmanagerRoutesTests
             Alert("Ms5SinkWriteFailures", "warning", "ops", ("service", "stream"), ("group", "ms5.historian-pg")),                     // PostgreSQL down
             Alert("Ms5SinkWriteFailures", "warning", "ops", ("service", "stream"), ("group", "ms5.historian-influx")),                 // stays
             Alert("Ms5ApiSlowRequests", "warning", "ops", ("service", "api"), ("route", "/api/oee")),                                   // stays
+            Alert("Ms5ConsumerStalled", "critical", "ops", ("service", "stream"), ("group", "ms5.historian-influx")),                   // broker down
         };
         await client.PostAsync(targets);
         await client.PostAsync(
@@ -90,9 +91,10 @@ public sealed class AlertmanagerRoutesTests
             Alert("Ms5ProcessDown", "critical", "ops", ("service", "oee"), ("job", "ms5")),
             Alert("Ms5LineDown", "critical", "floor", ("service", "oee"), ("plant", "p"), ("line", "L1")),
             Alert("Ms5PostgresDown", "critical", "ops", ("job", "postgres")),
+            Alert("Ms5ProcessDown", "critical", "ops", ("service", "devbroker"), ("job", "ms5")),
         ]);
 
-        string Key(IReadOnlyDictionary<string, string> l) => l["alertname"] + "/" + (l.GetValueOrDefault("group") ?? l.GetValueOrDefault("line") ?? l.GetValueOrDefault("route"));
+        string Key(IReadOnlyDictionary<string, string> l) => l["alertname"] + "/" + (l.GetValueOrDefault("group") ?? l.GetValueOrDefault("line") ?? l.GetValueOrDefault("route") ?? l.GetValueOrDefault("service"));
         var expected = new Dictionary<string, string>
         {
             ["Ms5MachineSilent/L1"] = "suppressed",
@@ -101,7 +103,9 @@ public sealed class AlertmanagerRoutesTests
             ["Ms5SinkWriteFailures/ms5.historian-pg"] = "suppressed",
             ["Ms5SinkWriteFailures/ms5.historian-influx"] = "active",
             ["Ms5ApiSlowRequests//api/oee"] = "active",
-            ["Ms5ProcessDown/"] = "active",
+            ["Ms5ConsumerStalled/ms5.historian-influx"] = "suppressed",
+            ["Ms5ProcessDown/oee"] = "active",
+            ["Ms5ProcessDown/devbroker"] = "active",
             ["Ms5LineDown/L1"] = "suppressed", // a line down comes from the engine's metrics: silenced under its process down
             ["Ms5PostgresDown/"] = "active",
         };
