@@ -157,8 +157,26 @@ STATE_CASE = "CASE si.state " + " ".join(f"WHEN '{s}' THEN {i}" for i, (s, _) in
 STATE_MAPPINGS = [{"type": "value", "options": {str(i): {"text": s, "color": c, "index": i} for i, (s, c) in enumerate(STATES)}}]
 
 
+def states_sql(join, where):
+    """State intervals overlapping the time range as (time, machine, state number) rows, plus each machine's last
+    state again where its last interval ends (now while open), so the timeline draws it to the end."""
+    overlap = f"si.start_ts < $__timeTo() AND (si.end_ts IS NULL OR si.end_ts > $__timeFrom()) AND {where}"
+    join = (join + "\n") if join else ""
+    return f"""SELECT time, metric, value FROM (
+  SELECT greatest(si.start_ts, $__timeFrom()) AS time, si.machine_id AS metric, {STATE_CASE} AS value
+  FROM state_intervals si
+  {join}  WHERE {overlap}
+  UNION ALL
+  (SELECT DISTINCT ON (si.machine_id) least(coalesce(si.end_ts, now()), $__timeTo()) AS time, si.machine_id AS metric, {STATE_CASE} AS value
+  FROM state_intervals si
+  {join}  WHERE {overlap}
+  ORDER BY si.machine_id, si.start_ts DESC)
+) s
+ORDER BY 1"""
+
+
 def state_timeline(lay, title, targets, w=24, h=8, description=None):
-    fc = field_config("short", GREEN, mappings=STATE_MAPPINGS, custom={"fillOpacity": 80, "lineWidth": 0})
+    fc = field_config("short", GREEN, mappings=STATE_MAPPINGS, custom={"fillOpacity": 80, "lineWidth": 0, "spanNulls": True})
     return panel(lay, "state-timeline", title, targets, w, h, fc,
                  {"mergeValues": True, "showValue": "auto", "alignValue": "left", "rowHeight": 0.9,
                   "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
@@ -273,7 +291,7 @@ OVERLAP = ("extract(epoch FROM least(coalesce(s.end_ts, now()), $__timeTo()) - g
 def plant_overview():
     lay = Layout()
     ps = []
-    ps.append(row(lay, "OEE"))
+    ps.append(row(lay, "OEE of the selected lines"))
     for title, col, steps in [("OEE", "oee", OEE_STEPS), ("Availability", "availability", RATIO_STEPS),
                               ("Performance", "performance", RATIO_STEPS), ("Quality", "quality", RATIO_STEPS)]:
         ps.append(stat(lay, title, [sql(f"SELECT\n  {RATIOS}\n{MINUTES}")],
@@ -296,13 +314,8 @@ ORDER BY l.line_id""")], "percentunit", "line", w=12, h=9, horizontal=False, mn=
     ], "percentunit", OEE_STEPS, w=12, h=9, mn=0, mx=1,
         description="Recording rule ms5:line_oee:ratio_15m: the line's rolling 15-minute OEE from the engine's counters."))
     ps.append(row(lay, "Machines"))
-    ps.append(state_timeline(lay, "Machine states", [sql(f"""
-SELECT greatest(si.start_ts, $__timeFrom()) AS time, si.machine_id AS metric, {STATE_CASE} AS value
-FROM state_intervals si
-JOIN machines m ON m.machine_id = si.machine_id
-WHERE si.start_ts < $__timeTo() AND (si.end_ts IS NULL OR si.end_ts > $__timeFrom())
-  AND m.plant_id = '$plant' AND m.line_id IN ($line)
-ORDER BY 1""", fmt="time_series")], h=10,
+    ps.append(state_timeline(lay, "Machine states", [sql(states_sql(
+        "JOIN machines m ON m.machine_id = si.machine_id", "m.plant_id = '$plant' AND m.line_id IN ($line)"), fmt="time_series")], h=10,
         description="Machine states from state_intervals (running, idle, down, setup, planned_stop, offline)."))
     ps.append(barchart(lay, "Downtime Pareto (top 10 reasons)", [sql(f"""
 SELECT coalesce(rc.description, s.reason, '(no reason)') AS reason, sum({OVERLAP}) AS seconds
@@ -383,11 +396,8 @@ ORDER BY 1""", fmt="time_series")], "s", w=12, h=8, stacked=True, bars=True, int
                'WHERE "machine" =~ /^$machine$/ AND $timeFilter GROUP BY time($__interval) fill(none)', "B"),
     ], "short", w=12, h=8, bars=True, interval="1m",
         description="Counts as the machine sent them (machine_count for increment machines, differences of machine_counter for cumulative ones)."))
-    ps.append(state_timeline(lay, "State", [sql(f"""
-SELECT greatest(si.start_ts, $__timeFrom()) AS time, si.machine_id AS metric, {STATE_CASE} AS value
-FROM state_intervals si
-WHERE si.machine_id = '$machine' AND si.start_ts < $__timeTo() AND (si.end_ts IS NULL OR si.end_ts > $__timeFrom())
-ORDER BY 1""", fmt="time_series")], h=5))
+    ps.append(state_timeline(lay, "State", [sql(states_sql("", "si.machine_id = '$machine'"), fmt="time_series")], h=5,
+        description="The machine's states from state_intervals."))
     ps.append(table(lay, "Stops", [sql("""
 SELECT s.start_ts, s.end_ts, s.state, s.reason, s.reason_category, s.seconds
 FROM stop_events s
