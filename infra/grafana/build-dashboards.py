@@ -106,7 +106,7 @@ def stat(lay, title, targets, unit, steps=GREEN, w=6, h=5, mn=None, mx=None, des
     return panel(lay, "stat", title, targets, w, h, field_config(unit, steps, mn, mx, mappings),
                  {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}, "colorMode": "value",
                   "graphMode": "none", "justifyMode": "auto", "orientation": "auto", "textMode": text_mode,
-                  "showPercentChange": False, "wideLayout": True},
+                  "showPercentChange": False, "percentChangeColorMode": "standard", "wideLayout": True},
                  description)
 
 
@@ -123,11 +123,11 @@ def timeseries(lay, title, targets, unit, steps=GREEN, w=12, h=8, mn=None, mx=No
 
 
 def table(lay, title, targets, unit, w=12, h=8, overrides=None, description=None, steps=GREEN, sort=None):
-    opts = {"showHeader": True, "cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"], "fields": ""}}
+    opts = {"showHeader": True, "cellHeight": "sm", "frameIndex": 0}
     if sort:
         opts["sortBy"] = [{"displayName": sort[0], "desc": sort[1]}]
     return panel(lay, "table", title, targets, w, h,
-                 field_config(unit, steps, custom={"align": "auto", "cellOptions": {"type": "auto"}}, overrides=overrides),
+                 field_config(unit, steps, custom={"align": "auto", "cellOptions": {"type": "auto"}, "inspect": False}, overrides=overrides),
                  opts, description)
 
 
@@ -138,7 +138,7 @@ def barchart(lay, title, targets, unit, x_field, w=12, h=8, description=None, st
     return panel(lay, "barchart", title, targets, w, h, fc,
                  {"xField": x_field, "orientation": "horizontal" if horizontal else "vertical", "showValue": "auto",
                   "stacking": "normal" if stacked else "none", "groupWidth": 0.7, "barWidth": 0.9,
-                  "xTickLabelRotation": 0, "xTickLabelSpacing": 0,
+                  "xTickLabelRotation": 0, "xTickLabelSpacing": 0, "xTickLabelMaxLength": 0, "fullHighlight": False,
                   "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True, "calcs": []},
                   "tooltip": {"mode": "single", "sort": "none"}}, description)
 
@@ -148,7 +148,8 @@ def bargauge(lay, title, targets, unit, steps=GREEN, w=12, h=8, mn=None, mx=None
                  {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": values},
                   "orientation": "horizontal", "displayMode": "gradient", "valueMode": "color",
                   "showUnfilled": True, "namePlacement": "auto", "sizing": "auto", "minVizHeight": 16,
-                  "minVizWidth": 8, "maxVizHeight": 300}, description)
+                  "minVizWidth": 8, "maxVizHeight": 300,
+                  "legend": {"displayMode": "list", "placement": "bottom", "showLegend": False, "calcs": []}}, description)
 
 
 STATES = [("running", "green"), ("idle", "yellow"), ("down", "red"), ("setup", "blue"), ("planned_stop", "purple"),
@@ -179,7 +180,7 @@ def state_timeline(lay, title, targets, w=24, h=8, description=None):
     fc = field_config("short", GREEN, mappings=STATE_MAPPINGS, custom={"fillOpacity": 80, "lineWidth": 0, "spanNulls": True})
     return panel(lay, "state-timeline", title, targets, w, h, fc,
                  {"mergeValues": True, "showValue": "auto", "alignValue": "left", "rowHeight": 0.9,
-                  "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
+                  "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True, "calcs": []},
                   "tooltip": {"mode": "single", "sort": "none"}}, description)
 
 

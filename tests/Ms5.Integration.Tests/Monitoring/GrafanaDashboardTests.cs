@@ -98,6 +98,68 @@ public sealed partial class GrafanaDashboardTests
         Assert.True(errors.Count == 0, $"{file} does not match infra/grafana/schema/dashboard.schema.json:\n" + string.Join('\n', errors.Take(30)));
     }
 
+    /// <summary>
+    /// Field config the state timeline registers in its module outside its generated types ("Connect null values",
+    /// "Disconnect values": SpanNullsEditor and InsertNullsEditor in Grafana's state-timeline module.tsx).
+    /// </summary>
+    private static readonly Dictionary<string, string[]> CustomOutsideTypes = new(StringComparer.Ordinal)
+    {
+        ["state-timeline"] = ["spanNulls", "insertNulls"],
+    };
+
+    [Theory]
+    [MemberData(nameof(DashboardFiles))]
+    public void PanelOptions_ValidateAgainstTheirPluginsSchema(string file)
+    {
+        // infra/grafana/schema/panels: each panel plugin's Options and FieldConfig (the "custom" field config) types.
+        var dir = Path.Combine(GrafanaDir, "schema", "panels");
+        var errors = new List<string>();
+        foreach (var p in Panels(Load(file)).Where(p => Type(p) != "row"))
+        {
+            var type = Type(p);
+            var optionsSchema = Path.Combine(dir, type + ".options.schema.json");
+            Assert.True(File.Exists(optionsSchema), $"{file}: panel '{p["title"]}' has type {type}, which has no schema in {dir} (add it to generate.sh)");
+            errors.AddRange(PanelSchemaErrors(optionsSchema, p["options"] ?? new JsonObject()).Select(e => $"panel '{p["title"]}' options{e}"));
+
+            var customSchema = Path.Combine(dir, type + ".fieldconfig.schema.json");
+            if (File.Exists(customSchema) && p["fieldConfig"]?["defaults"]?["custom"] is JsonObject custom)
+            {
+                var copy = custom.DeepClone().AsObject();
+                foreach (var extra in CustomOutsideTypes.GetValueOrDefault(type, []))
+                {
+                    copy.Remove(extra);
+                }
+
+                errors.AddRange(PanelSchemaErrors(customSchema, copy).Select(e => $"panel '{p["title"]}' fieldConfig.defaults.custom{e}"));
+            }
+        }
+
+        Assert.True(errors.Count == 0, $"{file}:\n" + string.Join('\n', errors.Take(30)));
+    }
+
+    [Fact]
+    public void PanelSchemas_RejectOptionsGrafanaDropped()
+    {
+        // Table panels lost options.footer (now per field: fieldConfig.defaults.custom.footer.reducers).
+        var table = Path.Combine(GrafanaDir, "schema", "panels", "table.options.schema.json");
+        Assert.Empty(PanelSchemaErrors(table, JsonNode.Parse("""{"showHeader": true, "frameIndex": 0}""")!));
+        Assert.NotEmpty(PanelSchemaErrors(table, JsonNode.Parse("""{"showHeader": true, "frameIndex": 0, "footer": {"show": true}}""")!));
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonSchema> PanelSchemas = new(StringComparer.Ordinal);
+
+    private static IEnumerable<string> PanelSchemaErrors(string schemaPath, JsonNode instance)
+    {
+        var schema = PanelSchemas.GetOrAdd(schemaPath, path => JsonSchema.FromText(File.ReadAllText(path), new BuildOptions()));
+        using var doc = JsonDocument.Parse(instance.ToJsonString());
+        var result = schema.Evaluate(doc.RootElement, SchemaOptions);
+        return result.IsValid
+            ? []
+            : new[] { result }.Concat(result.Details ?? [])
+                .SelectMany(d => (d.Errors ?? new Dictionary<string, string>()).Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}"))
+                .Distinct(StringComparer.Ordinal);
+    }
+
     [Fact]
     public void Schema_RejectsWhatGrafanaWouldNot()
     {
