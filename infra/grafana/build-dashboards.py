@@ -312,8 +312,9 @@ ORDER BY l.line_id""")], "percentunit", "line", w=12, h=9, horizontal=False, mn=
                        description="Ratios of the sums of each line's minute buckets over the time range."))
     ps.append(timeseries(lay, "Live line OEE (15 min, Prometheus)", [
         prom('ms5:line_oee:ratio_15m{plant="$plant", line=~"$line"}', "{{line}}"),
+        prom('ms5:plant_oee:ratio_15m{plant="$plant"}', "plant", ref="B"),
     ], "percentunit", OEE_STEPS, w=12, h=9, mn=0, mx=1,
-        description="Recording rule ms5:line_oee:ratio_15m: the line's rolling 15-minute OEE from the engine's counters."))
+        description="Recording rules ms5:line_oee:ratio_15m and ms5:plant_oee:ratio_15m: rolling 15-minute OEE from the engine's counters."))
     ps.append(row(lay, "Machines"))
     ps.append(state_timeline(lay, "Machine states", [sql(states_sql(
         "JOIN machines m ON m.machine_id = si.machine_id", "m.plant_id = '$plant' AND m.line_id IN ($line)"), fmt="time_series")], h=10,
@@ -487,6 +488,11 @@ def system():
                    mappings=[{"type": "value", "options": {"0": {"text": "down", "color": "red", "index": 0},
                                                            "1": {"text": "up", "color": "green", "index": 1}}}],
                    description="Scrape health of each MS5 process (job ms5)."))
+    ps[-1]["gridPos"]["w"] = 8
+    lay.x = 8
+    ps.append(stat(lay, "Restarts (time range)", [prom(f'sum(changes(process_start_time_seconds{{{svc}}}[$__range]))', "restarts", instant=True)],
+                   "short", [{"color": "green", "value": None}, {"color": "red", "value": 1}], w=4, h=5,
+                   description="Process starts of the selected services inside the time range."))
     ps.append(stat(lay, "OEE engine: seconds since last tick", [prom('time() - max(ms5_oee_last_tick_timestamp_seconds)', "tick age", instant=True)],
                    "s", [{"color": "green", "value": None}, {"color": "yellow", "value": 30}, {"color": "red", "value": 120}],
                    w=6, h=5))

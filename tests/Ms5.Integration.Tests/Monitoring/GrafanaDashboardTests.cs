@@ -207,6 +207,14 @@ public sealed partial class GrafanaDashboardTests
             var pos = p["gridPos"]!.AsObject();
             Assert.InRange((int)pos["x"]! + (int)pos["w"]!, 1, 24);
         });
+
+        // No two panels share grid cells (Grafana would push one down, not what the layout meant).
+        var boxes = panels.Select(p => (Title: (string?)p["title"], X: (int)p["gridPos"]!["x"]!, Y: (int)p["gridPos"]!["y"]!, W: (int)p["gridPos"]!["w"]!, H: (int)p["gridPos"]!["h"]!)).ToList();
+        var overlaps = boxes.SelectMany((a, i) => boxes.Skip(i + 1)
+                .Where(b => a.X < b.X + b.W && b.X < a.X + a.W && a.Y < b.Y + b.H && b.Y < a.Y + a.H)
+                .Select(b => $"'{a.Title}' and '{b.Title}'"))
+            .ToList();
+        Assert.True(overlaps.Count == 0, $"{file}: overlapping panels: " + string.Join(", ", overlaps));
     }
 
     [Theory]
