@@ -499,7 +499,7 @@ def system():
     ps.append(stat(lay, "Dead letters (time range)", [prom('sum(increase(ms5_dlq_messages_total[$__range]))', "dead letters", instant=True)],
                    "short", [{"color": "green", "value": None}, {"color": "yellow", "value": 1}, {"color": "red", "value": 100}],
                    w=6, h=5))
-    ps.append(timeseries(lay, "CPU (cores)", [prom(f'sum by (service) (rate(process_cpu_seconds_total{{{svc}}}[$__rate_interval]))', "{{service}}")],
+    ps.append(timeseries(lay, "CPU (100 % = one core)", [prom(f'sum by (service) (rate(process_cpu_seconds_total{{{svc}}}[$__rate_interval]))', "{{service}}")],
                          "percentunit", w=12, h=8, mn=0))
     ps.append(timeseries(lay, "Memory (working set)", [prom(f'sum by (service) (process_working_set_bytes{{{svc}}})', "{{service}}")],
                          "bytes", w=12, h=8, mn=0))
