@@ -66,6 +66,49 @@ public sealed partial class TelemetryNamesTests
         Assert.True(undocumented.Count == 0, "metrics used but not in docs/metrics.md:\n" + string.Join('\n', undocumented));
     }
 
+    /// <summary>The label names a metric may carry: places and small enums, never ids, users or free text.</summary>
+    private static readonly HashSet<string> AllowedLabels = new(StringComparer.Ordinal)
+    {
+        "plant", "line", "machine", "kind", "category", "kpi", "state", "severity", "level", "outcome", "group", "topic", "partition",
+        "reason", "route", "method", "status", "policy", "phase", "transition", "sink", "trigger", "type",
+    };
+
+    [GeneratedRegex(@"Metrics\.Create(Counter|Gauge|Histogram|Summary)\((?<args>[^;]*?)\);", RegexOptions.Singleline)]
+    private static partial Regex MetricDefinition();
+
+    [GeneratedRegex(@"""([^""\\]*)""")]
+    private static partial Regex StringLiteral();
+
+    [Fact]
+    public void EveryMetricDefinedInTheCode_HasOnlyPlaceOrSmallEnumLabels()
+    {
+        var definitions = 0;
+        var bad = new List<string>();
+        foreach (var dir in new[] { "api", "stream", "reports", "ingest", "infra" })
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(Repo.Root, dir), "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal)))
+            {
+                var text = File.ReadAllText(file);
+                foreach (Match m in MetricDefinition().Matches(text))
+                {
+                    definitions++;
+                    // Literals after the name and help text are label names (also inside LabelNames = [...] and [.. X, "kind"]).
+                    var literals = StringLiteral().Matches(m.Groups["args"].Value).Select(l => l.Groups[1].Value).ToList();
+                    var first = m.Groups["args"].Value.TrimStart().StartsWith('"') ? 2 : 1;
+                    bad.AddRange(literals.Skip(first).Where(l => !AllowedLabels.Contains(l)).Select(l => $"{Path.GetRelativePath(Repo.Root, file)}: label '{l}'"));
+                }
+
+                foreach (Match m in Regex.Matches(text, @"Labels\s*=\s*\[(?<names>[^\]]*)\]"))
+                {
+                    bad.AddRange(StringLiteral().Matches(m.Groups["names"].Value).Select(l => l.Groups[1].Value).Where(l => !AllowedLabels.Contains(l)).Select(l => $"{Path.GetRelativePath(Repo.Root, file)}: label '{l}'"));
+                }
+            }
+        }
+
+        Assert.True(definitions >= 40, $"only {definitions} metric definitions found: the pattern no longer matches the code");
+        Assert.True(bad.Count == 0, "labels outside plant/line/machine and the small enums:\n" + string.Join('\n', bad.Distinct()));
+    }
+
     [Fact]
     public void TheTelemetryClasses_DeclareTheCatalogsCoreMetrics()
     {
