@@ -57,6 +57,7 @@ internal static class Telemetry
     private static readonly string[] StateNames = ["running", "idle", "down", "setup", "planned_stop", "offline"];
     private static readonly Lock CountersLock = new();
     private static readonly HashSet<(string, string, string, int)> SeenAndons = [];
+    private static readonly HashSet<string> Created = new(StringComparer.Ordinal);
     private static OeeCounterLedger _ledger = new(DateTimeOffset.UtcNow, OeeCounterLedger.DefaultHorizon);
 
     /// <summary>Starts counting afresh from <paramref name="start"/> (the host's start; tests).</summary>
@@ -72,12 +73,15 @@ internal static class Telemetry
     public static void Count(MachineOeeContext machine, IEnumerable<KeyValuePair<DateTimeOffset, OeeComponents>> buckets, DateTimeOffset now)
     {
         OeeCounterIncrements inc;
+        bool created;
         lock (CountersLock)
         {
             inc = _ledger.Observe(machine.MachineId, buckets, now);
+            created = Created.Add(machine.MachineId);
         }
 
-        if (inc.IsZero)
+        // A machine's series exist (at 0) from its first observation, its baseline: later growth is then an increase.
+        if (inc.IsZero && !created)
         {
             return;
         }

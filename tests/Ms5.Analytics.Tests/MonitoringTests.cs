@@ -12,10 +12,22 @@ public sealed class OeeCounterLedgerTests
     private static KeyValuePair<DateTimeOffset, OeeComponents> Minute(int m, double planned, double run, double ideal = 0, long good = 0, long reject = 0, double unplanned = 0) =>
         new(T0.AddMinutes(m), new OeeComponents { CalendarSeconds = 60, PlannedSeconds = planned, RunSeconds = run, IdealSeconds = ideal, GoodCount = good, RejectCount = reject, UnplannedStopSeconds = unplanned });
 
+    /// <summary>A ledger that has seen each machine once with an empty minute (its baseline), as the engine's first tick does.</summary>
+    private static OeeCounterLedger Started(DateTimeOffset start, TimeSpan horizon, params string[] machines)
+    {
+        var ledger = new OeeCounterLedger(start, horizon);
+        foreach (var m in machines)
+        {
+            Assert.True(ledger.Observe(m, [], start).IsZero);
+        }
+
+        return ledger;
+    }
+
     [Fact]
     public void AGrowingMinute_CountsOnlyWhatWasAdded()
     {
-        var ledger = new OeeCounterLedger(T0, OeeCounterLedger.DefaultHorizon);
+        var ledger = Started(T0, OeeCounterLedger.DefaultHorizon, "m1");
 
         var first = ledger.Observe("m1", [Minute(0, 20, 15, 12, 6, 1)], T0.AddSeconds(20));
         var second = ledger.Observe("m1", [Minute(0, 60, 50, 40, 20, 2)], T0.AddSeconds(60));
@@ -27,9 +39,21 @@ public sealed class OeeCounterLedgerTests
     }
 
     [Fact]
-    public void ALateRevisionThatLowersRunTime_IsHeldBack_UntilTheCounterCatchesUp_AndTotalsEndExact()
+    public void AMachinesFirstObservation_IsItsBaseline_OnlyLaterGrowthCounts()
     {
         var ledger = new OeeCounterLedger(T0, OeeCounterLedger.DefaultHorizon);
+
+        var baseline = ledger.Observe("m1", [Minute(0, 30, 30, 24, 12, 0)], T0.AddSeconds(30));
+        var growth = ledger.Observe("m1", [Minute(0, 60, 50, 40, 20, 0)], T0.AddSeconds(60));
+
+        Assert.True(baseline.IsZero);
+        Assert.Equal(new OeeCounterIncrements(30, 20, 16, 8, 0, 0, 0, 0, 0), growth);
+    }
+
+    [Fact]
+    public void ALateRevisionThatLowersRunTime_IsHeldBack_UntilTheCounterCatchesUp_AndTotalsEndExact()
+    {
+        var ledger = Started(T0, OeeCounterLedger.DefaultHorizon, "m1");
         ledger.Observe("m1", [Minute(0, 60, 60), Minute(1, 60, 60)], T0.AddMinutes(2));
 
         // A late stop: minute 1 had 30 s of breakdown. Run time of the exact record drops by 30 s.
@@ -44,7 +68,7 @@ public sealed class OeeCounterLedgerTests
     [Fact]
     public void MinutesBeforeTheStart_OrOlderThanTheHorizon_AreNotCounted()
     {
-        var ledger = new OeeCounterLedger(T0.AddMinutes(10), TimeSpan.FromMinutes(30));
+        var ledger = Started(T0.AddMinutes(10), TimeSpan.FromMinutes(30), "m1");
 
         var beforeStart = ledger.Observe("m1", [Minute(5, 60, 60), Minute(9, 60, 60)], T0.AddMinutes(11));
         var counted = ledger.Observe("m1", [Minute(10, 60, 45)], T0.AddMinutes(11));
@@ -59,7 +83,7 @@ public sealed class OeeCounterLedgerTests
     [Fact]
     public void Machines_AreCountedApart()
     {
-        var ledger = new OeeCounterLedger(T0, OeeCounterLedger.DefaultHorizon);
+        var ledger = Started(T0, OeeCounterLedger.DefaultHorizon, "a", "b");
 
         var a = ledger.Observe("a", [Minute(0, 60, 40)], T0.AddMinutes(1));
         var b = ledger.Observe("b", [Minute(0, 60, 10)], T0.AddMinutes(1));

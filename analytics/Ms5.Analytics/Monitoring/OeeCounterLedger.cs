@@ -9,7 +9,9 @@ namespace Ms5.Analytics.Monitoring;
 /// a counter is raised to that total whenever the total passes it, so a revision that lowers a component (a late
 /// stop lowers run time) is held back until the component has grown past it again — a counter never goes down.
 /// Minutes before <see cref="Start"/> (computed before this process ran) and older than <see cref="Horizon"/> are
-/// not counted. No I/O; one instance per process, not thread-safe.
+/// not counted, and a machine's first observation is only its baseline (what was computed before its counters existed:
+/// Prometheus would not see it as an increase either); from then on every change counts. No I/O; one instance per
+/// process, not thread-safe.
 /// </summary>
 public sealed class OeeCounterLedger(DateTimeOffset start, TimeSpan horizon)
 {
@@ -26,9 +28,11 @@ public sealed class OeeCounterLedger(DateTimeOffset start, TimeSpan horizon)
     public OeeCounterIncrements Observe(string machine, IEnumerable<KeyValuePair<DateTimeOffset, OeeComponents>> buckets, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(buckets);
+        var first = false;
         if (!_machines.TryGetValue(machine, out var ledger))
         {
             _machines[machine] = ledger = new MachineLedger();
+            first = true;
         }
 
         var oldest = now - Horizon;
@@ -40,7 +44,11 @@ public sealed class OeeCounterLedger(DateTimeOffset start, TimeSpan horizon)
             }
 
             var counted = OeeCounterIncrements.Of(value);
-            ledger.Total += counted - ledger.Counted.GetValueOrDefault(minute);
+            if (!first)
+            {
+                ledger.Total += counted - ledger.Counted.GetValueOrDefault(minute);
+            }
+
             ledger.Counted[minute] = counted;
         }
 
