@@ -177,8 +177,9 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
         await stack.ProduceRawAsync(topic, "dash-p1"u8.ToArray(), "{ this is not an event"u8.ToArray());
         await WaitForDrainAsync(topic);
         await stack.ProduceAsync(topic, [DashboardTestData.LateEvent()]);
+        await stack.ProduceAsync(topic, DashboardTestData.LiveEvents(DateTimeOffset.UtcNow));
         await WaitForDrainAsync(topic);
-        var counts = events.Count(e => e.Item2.Contains("\"type\":\"count\"", StringComparison.Ordinal)) + 1;
+        var counts = events.Count(e => e.Item2.Contains("\"type\":\"count\"", StringComparison.Ordinal)) + 1 + DashboardTestData.LiveEvents(DateTimeOffset.UtcNow).Count(e => e.Item2.Contains("\"type\":\"count\"", StringComparison.Ordinal));
         await stack.WaitUntilAsync(async () =>
         {
             using var doc = System.Text.Json.JsonDocument.Parse(await stack.Influx.QueryAsync("SELECT count(\"good\") FROM \"machine_count\" WHERE \"machine\" =~ /^dash-/"));
@@ -206,17 +207,36 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
         // Prometheus: every target scraped several times, rules evaluated (rates need two samples in $__rate_interval).
         await Eventually.TrueAsync(async () => (await Prometheus.VectorAsync("up")).Count(u => u.Value == 1) == targets.Count + 1,
             TimeSpan.FromSeconds(30), () => "every Prometheus target up:\n" + Prometheus.TargetsAsync().GetAwaiter().GetResult());
+        // Live production goes on while Prometheus scrapes: a counter series' first sample is its baseline, so the
+        // live KPIs (increases over 15 minutes) need parts counted after it. Meanwhile the dead letter counted by the
+        // historian's DLQ consumer (ms5_dlq_messages_total) and the live line OEE are awaited, briefly: when they
+        // never come, the panels using them fail below.
         var rateWindow = 4 * DashboardRunner.MinIntervals[DatasourceKind.Prometheus];
-        var settle = PromFrom + rateWindow + TimeSpan.FromSeconds(10) - DateTimeOffset.UtcNow;
-        if (settle > TimeSpan.Zero)
+        var settled = Max(PromFrom + rateWindow + TimeSpan.FromSeconds(10), DateTimeOffset.UtcNow + TimeSpan.FromSeconds(12));
+        var awaited = new List<string> { "ms5_dlq_messages_total", "ms5:line_oee:ratio_15m{plant=\"dash\"}" };
+        var step = 0;
+        while (DateTimeOffset.UtcNow < settled || (awaited.Count > 0 && DateTimeOffset.UtcNow < settled.AddSeconds(20)))
         {
-            await Task.Delay(settle);
+            var at = DateTimeOffset.UtcNow;
+            await stack.ProduceAsync(topic, new[] { "dash-p1", "dash-w1" }.Select(m => ((string?)m, Some.Count(Guid.NewGuid(), m, at, m == "dash-p1" || step % 3 == 0 ? 1 : 0, step % 4 == 0 ? 1 : 0))));
+            step++;
+            foreach (var metric in awaited.ToList())
+            {
+                if ((await Prometheus.VectorAsync(metric)).Count > 0)
+                {
+                    awaited.Remove(metric);
+                }
+            }
+
+            await Task.Delay(2000);
         }
 
         var now = DateTime.UtcNow;
         To = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMinute), TimeSpan.Zero).AddMinutes(1);
         PromTo = DateTimeOffset.UtcNow;
     }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private async Task WaitForDrainAsync(string topic)
     {
@@ -270,8 +290,21 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
             targets = rules = ex.Message;
         }
 
+        var samples = new List<string>();
+        foreach (var q in new[] { "ms5_oee_planned_seconds_total{plant=\"dash\"}", "ms5:line_planned_seconds:increase15m", "ms5_dlq_messages_total", "ms5_oee_live_15m_ratio{plant=\"dash\"}" })
+        {
+            try
+            {
+                samples.Add(q + " = " + string.Join("; ", (await Prometheus.VectorAsync(q)).Select(r => string.Join(',', r.Labels.Where(l => l.Key is "machine" or "line" or "reason" or "kpi").Select(l => l.Value)) + " " + r.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            }
+            catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException)
+            {
+                samples.Add(q + ": " + ex.Message);
+            }
+        }
+
         static string Tail(string s) => s.Length > 4000 ? s[^4000..] : s;
-        return $"Prometheus targets:\n{targets}\nrules not ok:\n{rules}\nengine log (tail):\n{Tail(Engine.Output)}\nhistorian log (tail):\n{Tail(Historian.Output)}";
+        return $"Prometheus now:\n{string.Join('\n', samples)}\nPrometheus targets:\n{targets}\nrules not ok:\n{rules}\nengine log (tail):\n{Tail(Engine.Output)}\nhistorian log (tail):\n{Tail(Historian.Output)}";
     }
 
     public ValueTask DisposeAsync()
