@@ -140,7 +140,8 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
         engineEnv["Stream__OeeTickInterval"] = "00:00:01";
         Engine = Own(ChildProcess.Start(Repo.EngineDll, engineEnv));
         Api = Own(await ApiProcess.StartAsync(stack, "dashapi"));
-        await StackFixture.WaitForAssignmentAsync(Historian, 2);
+        // All three groups (pg, influx, dlq) assigned: the DLQ consumer starts at the end, so it must be assigned before the dead letter is published.
+        await StackFixture.WaitForAssignmentAsync(Historian, 3);
         await StackFixture.WaitForAssignmentAsync(Engine, 1);
 
         var targets = new List<ScrapeTarget>
