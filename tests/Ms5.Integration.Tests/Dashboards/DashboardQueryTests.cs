@@ -54,7 +54,9 @@ public sealed class DashboardQueryTests(StackFixture stack, ITestOutputHelper ou
 
         foreach (var file in dashboards)
         {
+            // "All" (as dashboards open by default), then one value per variable (what a user picks).
             await runner.RunAsync(file);
+            await runner.RunAsync(file, singleValues: true);
         }
 
         foreach (var o in runner.Outcomes)
@@ -79,6 +81,8 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
 {
     private readonly List<IDisposable> _owned = [];
     private StackFixture _stack = null!;
+    private string _topic = "";
+    private string _dlq = "";
 
     public DateTimeOffset From { get; private set; }
 
@@ -122,8 +126,8 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
     {
         var stack = _stack;
         await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(DashboardTestData.PlantJson), DashboardTestData.PlantJson);
-        var topic = $"test.{stack.RunId}.dash";
-        var dlq = $"test.{stack.RunId}.dash-dlq";
+        var topic = _topic = $"test.{stack.RunId}.dash";
+        var dlq = _dlq = $"test.{stack.RunId}.dash-dlq";
         await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 3, [dlq] = 1 });
 
         var am = Own(await TestAlertmanager.StartAsync("""
@@ -169,7 +173,7 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
             targets.Add(new ScrapeTarget("postgres", $"127.0.0.1:{port}"));
         }
 
-        Prometheus = Own(await TestPrometheus.StartAsync(targets, RuleFiles.WithFastGroups(TestPrometheus.RepositoryRuleFiles)));
+        Prometheus = Own(await TestPrometheus.StartAsync(targets, TestPrometheus.RepositoryRuleFiles));
         PromFrom = Prometheus.Started;
 
         // History through the pipeline: the four hours (some duplicated), a malformed message; then a late event.
@@ -304,6 +308,17 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
             }
         }
 
+        try
+        {
+            await using var cmd = _stack.Db.CreateCommand("SELECT string_agg(stage || ' ' || source_topic || ' ' || reason || ' published ' || coalesce(dlq_published_at::text, 'no'), '; ') FROM dead_letters WHERE source_topic = $1");
+            cmd.Parameters.AddWithValue(_topic);
+            samples.Add($"dead letters: {await cmd.ExecuteScalarAsync()}; DLQ topic {_dlq} holds {_stack.HighWatermarks(_dlq)} message(s)");
+        }
+        catch (Exception ex) when (ex is NpgsqlException or Confluent.Kafka.KafkaException)
+        {
+            samples.Add("dead letters: " + ex.Message);
+        }
+
         static string Tail(string s) => s.Length > 4000 ? s[^4000..] : s;
         return $"Prometheus now:\n{string.Join('\n', samples)}\nPrometheus targets:\n{targets}\nrules not ok:\n{rules}\nengine log (tail):\n{Tail(Engine.Output)}\nhistorian log (tail):\n{Tail(Historian.Output)}";
     }
@@ -316,21 +331,5 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
         }
 
         return ValueTask.CompletedTask;
-    }
-}
-
-/// <summary>The repository's rule files for a test Prometheus, with any per-group interval removed (the test evaluates every second).</summary>
-internal static class RuleFiles
-{
-    public static List<string> WithFastGroups(IEnumerable<string> files)
-    {
-        var dir = Path.Combine(Path.GetTempPath(), $"ms5-rules-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dir);
-        return files.Select(f =>
-        {
-            var copy = Path.Combine(dir, Path.GetFileName(f));
-            File.WriteAllText(copy, Regex.Replace(File.ReadAllText(f), @"(?m)^\s+interval:\s*\S+\s*$\n?", ""));
-            return copy;
-        }).ToList();
     }
 }

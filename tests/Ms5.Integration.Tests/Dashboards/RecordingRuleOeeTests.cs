@@ -63,7 +63,7 @@ public sealed class RecordingRuleOeeTests(StackFixture stack, ITestOutputHelper 
         await StackFixture.WaitForAssignmentAsync(engine, 1);
         using var prom = await TestPrometheus.StartAsync(
             [new ScrapeTarget("ms5", $"127.0.0.1:{env["Stream__MetricsPort"]}", new Dictionary<string, string> { ["service"] = "oee" })],
-            RuleFiles.WithFastGroups(TestPrometheus.RepositoryRuleFiles));
+            TestPrometheus.RepositoryRuleFiles);
         await Eventually.TrueAsync(async () => (await prom.VectorAsync("up")).Count(u => u.Value == 1) == 2, TimeSpan.FromSeconds(20), () => "the engine scraped");
         var machines = new[] { "rr-a", "rr-b", "rr-c" };
         var now0 = Now();
