@@ -95,11 +95,14 @@ public sealed class RecordingRuleOeeTests(StackFixture stack, ITestOutputHelper 
                 }
             }
 
-            State("rr-a", true, "running", null);
+            // From T − 10 s all stand in a planned stop: the counters are flat around T, so neither the last scrape's
+            // lag nor the rule's evaluation time matters.
+            var pause = since >= 110;
             var bDown = since >= 30 && since < 65;
             var cSetup = since >= 50 && since < 70;
-            State("rr-b", !bDown, bDown ? "down" : "running", bDown ? "jam" : null);
-            State("rr-c", !cSetup, cSetup ? "setup" : "running", cSetup ? "changeover" : null);
+            State("rr-a", !pause, pause ? "planned_stop" : "running", pause ? "break" : null);
+            State("rr-b", !bDown && !pause, pause ? "planned_stop" : bDown ? "down" : "running", pause ? "break" : bDown ? "jam" : null);
+            State("rr-c", !cSetup && !pause, pause ? "planned_stop" : cSetup ? "setup" : "running", pause ? "break" : cSetup ? "changeover" : null);
             foreach (var machine in running)
             {
                 var (good, reject) = machine switch
@@ -115,9 +118,11 @@ public sealed class RecordingRuleOeeTests(StackFixture stack, ITestOutputHelper 
             step++;
         }
 
-        // The engine has ticked past T and Prometheus scraped and evaluated after it.
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        var present = await prom.VectorAsync("count by (__name__) ({__name__=~\"ms5_oee_(planned|run|ideal)_seconds_total|ms5_parts_total\", plant=\"rr\"})", t);
+        // The engine has ticked past T and Prometheus scraped and evaluated after it: read at T + 4 s (nothing planned
+        // after T − 10 s, nothing before S: the same window for both).
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var at = t.AddSeconds(4);
+        var present = await prom.VectorAsync("count by (__name__) ({__name__=~\"ms5_oee_(planned|run|ideal)_seconds_total|ms5_parts_total\", plant=\"rr\"})", at);
         Assert.True(present.Count == 4,
             $"the engine exports {string.Join(", ", present.Select(p => p.Labels["__name__"]))} of the four OEE counters (ms5_oee_planned/run/ideal_seconds_total, ms5_parts_total; docs/metrics.md) for plant rr; metrics:\n"
             + string.Join('\n', (await prom.ApiAsync("label/__name__/values")).EnumerateArray().Select(x => x.GetString()).Where(x => x!.StartsWith("ms5_", StringComparison.Ordinal))) + "\nengine log:\n" + engine.Output);
@@ -125,7 +130,7 @@ public sealed class RecordingRuleOeeTests(StackFixture stack, ITestOutputHelper 
         var rules = await prom.RulesAsync();
         var recorded = rules.Any(r => r.Name == Recorded);
         var expr = recorded ? Recorded : Equivalent;
-        var fromProm = (await prom.VectorAsync(expr, t)).ToDictionary(r => r.Labels["line"], r => r.Value);
+        var fromProm = (await prom.VectorAsync(expr, at)).ToDictionary(r => r.Labels["line"], r => r.Value);
 
         await using var api = new ApiFactory(stack);
         var client = api.CreateClient();
@@ -136,7 +141,7 @@ public sealed class RecordingRuleOeeTests(StackFixture stack, ITestOutputHelper 
             var group = JsonDocument.Parse(body).RootElement.GetProperty("groups")[0];
             var exact = group.GetProperty("oee").GetDouble();
             Assert.True(fromProm.TryGetValue(line, out var live),
-                $"{(recorded ? Recorded : "the equivalent expression")} has no value for {line} at {Some.Ts(t)}: {string.Join(", ", fromProm.Keys)}; rules: {string.Join(", ", rules.Select(r => r.Name))}");
+                $"{(recorded ? Recorded : "the equivalent expression")} has no value for {line} at {Some.Ts(at)}: {string.Join(", ", fromProm.Keys)}; rules: {string.Join(", ", rules.Select(r => r.Name))}");
             report.Add($"{line}: Prometheus {live.ToString("0.0000", CultureInfo.InvariantCulture)}, API {exact.ToString("0.0000", CultureInfo.InvariantCulture)} ({body})");
             Assert.True(Math.Abs(live - exact) <= 0.005,
                 $"{line} OEE over [{Some.Ts(t.AddMinutes(-15))}, {Some.Ts(t)}): {(recorded ? Recorded : "equivalent expression")} = {live:0.0000}, GET /api/oee = {exact:0.0000} (more than 0.5 pp apart)\n{string.Join('\n', report)}\nshift from {Some.Ts(s)}, first events {Some.Ts(now0)}");
