@@ -54,7 +54,9 @@ public sealed class DashboardQueryTests(StackFixture stack, ITestOutputHelper ou
 
         foreach (var file in dashboards)
         {
+            // "All" (as dashboards open by default), then one value per variable (what a user picks).
             await runner.RunAsync(file);
+            await runner.RunAsync(file, singleValues: true);
         }
 
         foreach (var o in runner.Outcomes)
@@ -79,6 +81,8 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
 {
     private readonly List<IDisposable> _owned = [];
     private StackFixture _stack = null!;
+    private string _topic = "";
+    private string _dlq = "";
 
     public DateTimeOffset From { get; private set; }
 
@@ -122,8 +126,8 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
     {
         var stack = _stack;
         await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(DashboardTestData.PlantJson), DashboardTestData.PlantJson);
-        var topic = $"test.{stack.RunId}.dash";
-        var dlq = $"test.{stack.RunId}.dash-dlq";
+        var topic = _topic = $"test.{stack.RunId}.dash";
+        var dlq = _dlq = $"test.{stack.RunId}.dash-dlq";
         await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 3, [dlq] = 1 });
 
         var am = Own(await TestAlertmanager.StartAsync("""
@@ -140,7 +144,8 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
         engineEnv["Stream__OeeTickInterval"] = "00:00:01";
         Engine = Own(ChildProcess.Start(Repo.EngineDll, engineEnv));
         Api = Own(await ApiProcess.StartAsync(stack, "dashapi"));
-        await StackFixture.WaitForAssignmentAsync(Historian, 2);
+        // All three groups (pg, influx, dlq) assigned: the DLQ consumer starts at the end, so it must be assigned before the dead letter is published.
+        await StackFixture.WaitForAssignmentAsync(Historian, 3);
         await StackFixture.WaitForAssignmentAsync(Engine, 1);
 
         var targets = new List<ScrapeTarget>
@@ -168,7 +173,7 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
             targets.Add(new ScrapeTarget("postgres", $"127.0.0.1:{port}"));
         }
 
-        Prometheus = Own(await TestPrometheus.StartAsync(targets, RuleFiles.WithFastGroups(TestPrometheus.RepositoryRuleFiles)));
+        Prometheus = Own(await TestPrometheus.StartAsync(targets, TestPrometheus.RepositoryRuleFiles));
         PromFrom = Prometheus.Started;
 
         // History through the pipeline: the four hours (some duplicated), a malformed message; then a late event.
@@ -177,8 +182,9 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
         await stack.ProduceRawAsync(topic, "dash-p1"u8.ToArray(), "{ this is not an event"u8.ToArray());
         await WaitForDrainAsync(topic);
         await stack.ProduceAsync(topic, [DashboardTestData.LateEvent()]);
+        await stack.ProduceAsync(topic, DashboardTestData.LiveEvents(DateTimeOffset.UtcNow));
         await WaitForDrainAsync(topic);
-        var counts = events.Count(e => e.Item2.Contains("\"type\":\"count\"", StringComparison.Ordinal)) + 1;
+        var counts = events.Count(e => e.Item2.Contains("\"type\":\"count\"", StringComparison.Ordinal)) + 1 + DashboardTestData.LiveEvents(DateTimeOffset.UtcNow).Count(e => e.Item2.Contains("\"type\":\"count\"", StringComparison.Ordinal));
         await stack.WaitUntilAsync(async () =>
         {
             using var doc = System.Text.Json.JsonDocument.Parse(await stack.Influx.QueryAsync("SELECT count(\"good\") FROM \"machine_count\" WHERE \"machine\" =~ /^dash-/"));
@@ -206,17 +212,36 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
         // Prometheus: every target scraped several times, rules evaluated (rates need two samples in $__rate_interval).
         await Eventually.TrueAsync(async () => (await Prometheus.VectorAsync("up")).Count(u => u.Value == 1) == targets.Count + 1,
             TimeSpan.FromSeconds(30), () => "every Prometheus target up:\n" + Prometheus.TargetsAsync().GetAwaiter().GetResult());
+        // Live production goes on while Prometheus scrapes: a counter series' first sample is its baseline, so the
+        // live KPIs (increases over 15 minutes) need parts counted after it. Meanwhile the dead letter counted by the
+        // historian's DLQ consumer (ms5_dlq_messages_total) and the live line OEE are awaited, briefly: when they
+        // never come, the panels using them fail below.
         var rateWindow = 4 * DashboardRunner.MinIntervals[DatasourceKind.Prometheus];
-        var settle = PromFrom + rateWindow + TimeSpan.FromSeconds(10) - DateTimeOffset.UtcNow;
-        if (settle > TimeSpan.Zero)
+        var settled = Max(PromFrom + rateWindow + TimeSpan.FromSeconds(10), DateTimeOffset.UtcNow + TimeSpan.FromSeconds(12));
+        var awaited = new List<string> { "ms5_dlq_messages_total", "ms5:line_oee:ratio_15m{plant=\"dash\"}" };
+        var step = 0;
+        while (DateTimeOffset.UtcNow < settled || (awaited.Count > 0 && DateTimeOffset.UtcNow < settled.AddSeconds(20)))
         {
-            await Task.Delay(settle);
+            var at = DateTimeOffset.UtcNow;
+            await stack.ProduceAsync(topic, new[] { "dash-p1", "dash-w1" }.Select(m => ((string?)m, Some.Count(Guid.NewGuid(), m, at, m == "dash-p1" || step % 3 == 0 ? 1 : 0, step % 4 == 0 ? 1 : 0))));
+            step++;
+            foreach (var metric in awaited.ToList())
+            {
+                if ((await Prometheus.VectorAsync(metric)).Count > 0)
+                {
+                    awaited.Remove(metric);
+                }
+            }
+
+            await Task.Delay(2000);
         }
 
         var now = DateTime.UtcNow;
         To = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMinute), TimeSpan.Zero).AddMinutes(1);
         PromTo = DateTimeOffset.UtcNow;
     }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private async Task WaitForDrainAsync(string topic)
     {
@@ -270,8 +295,32 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
             targets = rules = ex.Message;
         }
 
+        var samples = new List<string>();
+        foreach (var q in new[] { "ms5_oee_planned_seconds_total{plant=\"dash\"}", "ms5:line_planned_seconds:increase15m", "ms5_dlq_messages_total", "ms5_oee_live_15m_ratio{plant=\"dash\"}" })
+        {
+            try
+            {
+                samples.Add(q + " = " + string.Join("; ", (await Prometheus.VectorAsync(q)).Select(r => string.Join(',', r.Labels.Where(l => l.Key is "machine" or "line" or "reason" or "kpi").Select(l => l.Value)) + " " + r.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            }
+            catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException)
+            {
+                samples.Add(q + ": " + ex.Message);
+            }
+        }
+
+        try
+        {
+            await using var cmd = _stack.Db.CreateCommand("SELECT string_agg(stage || ' ' || source_topic || ' ' || reason || ' published ' || coalesce(dlq_published_at::text, 'no'), '; ') FROM dead_letters WHERE source_topic = $1");
+            cmd.Parameters.AddWithValue(_topic);
+            samples.Add($"dead letters: {await cmd.ExecuteScalarAsync()}; DLQ topic {_dlq} holds {_stack.HighWatermarks(_dlq)} message(s)");
+        }
+        catch (Exception ex) when (ex is NpgsqlException or Confluent.Kafka.KafkaException)
+        {
+            samples.Add("dead letters: " + ex.Message);
+        }
+
         static string Tail(string s) => s.Length > 4000 ? s[^4000..] : s;
-        return $"Prometheus targets:\n{targets}\nrules not ok:\n{rules}\nengine log (tail):\n{Tail(Engine.Output)}\nhistorian log (tail):\n{Tail(Historian.Output)}";
+        return $"Prometheus now:\n{string.Join('\n', samples)}\nPrometheus targets:\n{targets}\nrules not ok:\n{rules}\nengine log (tail):\n{Tail(Engine.Output)}\nhistorian log (tail):\n{Tail(Historian.Output)}";
     }
 
     public ValueTask DisposeAsync()
@@ -282,21 +331,5 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
         }
 
         return ValueTask.CompletedTask;
-    }
-}
-
-/// <summary>The repository's rule files for a test Prometheus, with any per-group interval removed (the test evaluates every second).</summary>
-internal static class RuleFiles
-{
-    public static List<string> WithFastGroups(IEnumerable<string> files)
-    {
-        var dir = Path.Combine(Path.GetTempPath(), $"ms5-rules-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dir);
-        return files.Select(f =>
-        {
-            var copy = Path.Combine(dir, Path.GetFileName(f));
-            File.WriteAllText(copy, Regex.Replace(File.ReadAllText(f), @"(?m)^\s+interval:\s*\S+\s*$\n?", ""));
-            return copy;
-        }).ToList();
     }
 }

@@ -62,12 +62,16 @@ internal sealed class DashboardRunner(DashboardBackends backends)
 
     public List<QueryOutcome> Outcomes { get; } = [];
 
-    public async Task RunAsync(string file)
+    /// <summary>
+    /// Runs one dashboard file. Multi-value variables select "All" (or every option), single ones the test's value;
+    /// with <paramref name="singleValues"/> every variable selects one value (the test's, else the first option).
+    /// </summary>
+    public async Task RunAsync(string file, bool singleValues = false)
     {
         var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(file))!.AsObject();
-        var title = $"{dashboard["title"]?.GetValue<string>() ?? Path.GetFileName(file)} ({Path.GetFileName(file)})";
+        var title = $"{dashboard["title"]?.GetValue<string>() ?? Path.GetFileName(file)} ({Path.GetFileName(file)}{(singleValues ? ", one value per variable" : "")})";
         var uid = dashboard["uid"]?.GetValue<string>() ?? "";
-        var variables = await ResolveVariablesAsync(title, dashboard);
+        var variables = await ResolveVariablesAsync(title, dashboard, singleValues);
 
         foreach (var annotation in dashboard["annotations"]?["list"]?.AsArray() ?? [])
         {
@@ -218,7 +222,7 @@ internal sealed class DashboardRunner(DashboardBackends backends)
     private (DateTimeOffset From, DateTimeOffset To) Range(DatasourceKind kind) =>
         kind == DatasourceKind.Prometheus ? (backends.PromFrom, backends.PromTo) : (backends.From, backends.To);
 
-    private async Task<Dictionary<string, TemplateVariable>> ResolveVariablesAsync(string title, JsonObject dashboard)
+    private async Task<Dictionary<string, TemplateVariable>> ResolveVariablesAsync(string title, JsonObject dashboard, bool singleValues)
     {
         var vars = new Dictionary<string, TemplateVariable>();
         foreach (var v in dashboard["templating"]?["list"]?.AsArray() ?? [])
@@ -271,7 +275,11 @@ internal sealed class DashboardRunner(DashboardBackends backends)
             var current = CurrentValues(v);
             var preferred = backends.Preferred.TryGetValue(name, out var p) ? options.Intersect(p).ToList() : [];
             TemplateVariable variable;
-            if (preferred.Count > 0 && !includeAll)
+            if (singleValues && (multi || includeAll) && options.Count > 0)
+            {
+                variable = new TemplateVariable(name, [preferred.FirstOrDefault() ?? options[0]], multi, includeAll, allValue, false, options);
+            }
+            else if (preferred.Count > 0 && !includeAll)
             {
                 variable = new TemplateVariable(name, multi ? preferred : [preferred[0]], multi, includeAll, allValue, false, options);
             }

@@ -4,9 +4,10 @@ namespace Ms5.Integration.Tests.Dashboards;
 
 /// <summary>
 /// The plant and events the dashboard queries run over: plant "dash", lines dash-l1 (3 presses) and dash-l2
-/// (2 weld cells), one shift 06:00–14:00 UTC with a break 08:00–08:15; over [From, To) (06:00–10:00 of a past day)
-/// the machines run, go down with reasons (one stays down: an open Andon), set up, idle and make parts with
-/// rejects every minute they run.
+/// (2 weld cells, one counting cumulatively), shifts round the clock (day 06:00–18:00 UTC with a break 08:00–08:15,
+/// night); over [From, To) (06:00–10:00 of a past day) the machines run, go down with reasons (one stays down: an
+/// open Andon), set up, idle and make parts with rejects every minute they run. <see cref="LiveEvents"/>: a minute of
+/// production now, for the panels of live data (Prometheus counts only what the engine computes while it runs).
 /// </summary>
 internal static class DashboardTestData
 {
@@ -29,8 +30,9 @@ internal static class DashboardTestData
             { "code": "changeover", "category": "setup", "description": "Product changeover" },
             { "code": "break", "category": "planned", "description": "Scheduled break" },
             { "code": "no_shift", "category": "planned", "description": "No shift scheduled" } ],
-          "shifts": [ { "name": "early", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "06:00", "end": "14:00",
-                        "breaks": [ { "start": "08:00", "end": "08:15" } ] } ],
+          "shifts": [ { "name": "day", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "06:00", "end": "18:00",
+                        "breaks": [ { "start": "08:00", "end": "08:15" } ] },
+                      { "name": "night", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "18:00", "end": "06:00" } ],
           "andon": { "escalationMinutes": [5, 10], "rules": [
             { "id": "down", "kind": "stop", "states": ["down"], "seconds": 120, "severity": "critical" },
             { "id": "manual", "kind": "manual", "severity": "warning" } ] },
@@ -100,6 +102,22 @@ internal static class DashboardTestData
             if (machine != DownMachine)
             {
                 events.Add((machine, Some.State(Guid.NewGuid(), machine, To, "planned_stop", "no_shift")));
+            }
+        }
+
+        return events;
+    }
+
+    /// <summary>Running for the last minute with parts, on both lines (one machine each), ending now.</summary>
+    public static List<(string?, string)> LiveEvents(DateTimeOffset now)
+    {
+        var events = new List<(string?, string)>();
+        foreach (var machine in new[] { "dash-p1", "dash-w1" })
+        {
+            events.Add((machine, Some.State(Guid.NewGuid(), machine, now.AddSeconds(-60), "running")));
+            for (var s = 50; s >= 0; s -= 10)
+            {
+                events.Add((machine, Some.Count(Guid.NewGuid(), machine, now.AddSeconds(-s), machine == "dash-p1" ? 4 : 1, s == 20 ? 1 : 0)));
             }
         }
 

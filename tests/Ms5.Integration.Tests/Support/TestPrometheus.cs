@@ -42,10 +42,21 @@ internal sealed class TestPrometheus : IDisposable
             ? System.IO.Directory.GetFiles(Path.Combine(Repo.Root, "infra", "prometheus", "rules"), "*.yml").Order(StringComparer.Ordinal).ToList()
             : [];
 
+    /// <summary>
+    /// Starts one scraping <paramref name="targets"/> (and itself, job prometheus) every <paramref name="interval"/>
+    /// (1 s), evaluating <paramref name="ruleFiles"/> (the repository's) as often: they are copied into its directory
+    /// without their groups' own intervals.
+    /// </summary>
     public static async Task<TestPrometheus> StartAsync(IEnumerable<ScrapeTarget> targets, IEnumerable<string>? ruleFiles = null, TimeSpan? interval = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"ms5-prom-{Guid.NewGuid():N}");
-        System.IO.Directory.CreateDirectory(dir);
+        System.IO.Directory.CreateDirectory(Path.Combine(dir, "rules"));
+        var rules = (ruleFiles ?? RepositoryRuleFiles).Select((f, i) =>
+        {
+            var copy = Path.Combine(dir, "rules", $"{i:00}-{Path.GetFileName(f)}");
+            File.WriteAllText(copy, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(f), @"(?m)^\s+interval:\s*\S+\s*$\n?", ""));
+            return copy;
+        }).ToList();
         var port = TestAlertmanager.FreePort();
         var every = $"{(int)(interval ?? TimeSpan.FromSeconds(1)).TotalMilliseconds}ms";
         var config = new StringBuilder($"""
@@ -56,7 +67,7 @@ internal sealed class TestPrometheus : IDisposable
             rule_files:
 
             """);
-        foreach (var f in ruleFiles ?? RepositoryRuleFiles)
+        foreach (var f in rules)
         {
             config.AppendLine(CultureInfo.InvariantCulture, $"  - \"{f}\"");
         }
