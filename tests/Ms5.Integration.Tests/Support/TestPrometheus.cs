@@ -180,12 +180,17 @@ internal sealed class TestPrometheus : IDisposable
     {
         _process.Dispose();
         _http.Dispose();
-        try
+        for (var attempt = 0; attempt < 5 && System.IO.Directory.Exists(Directory); attempt++)
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still being closed by the killed process: again shortly.
+                Thread.Sleep(200);
+            }
         }
     }
 }
