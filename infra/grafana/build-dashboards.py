@@ -213,7 +213,7 @@ def var_line(multi=True):
 def var_machine():
     return {"name": "machine", "label": "Machine", "type": "query", "datasource": PG,
             "query": "SELECT machine_id AS __value, name AS __text FROM machines "
-                     "WHERE plant_id = '$plant' AND line_id IN ($line) AND active ORDER BY machine_id",
+                     "WHERE plant_id = '$plant' AND line_id = '$line' AND active ORDER BY machine_id",
             "refresh": 1, "includeAll": False, "multi": False, "sort": 0}
 
 

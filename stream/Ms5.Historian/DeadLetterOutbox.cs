@@ -45,7 +45,7 @@ internal sealed class DeadLetterOutbox(NpgsqlDataSource db, IProducer<byte[]?, b
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var letters = await DeadLetterStore.LockUnpublishedAsync(conn, tx, BatchSize, ct);
+        var letters = await DeadLetterStore.LockUnpublishedAsync(conn, tx, options.Value.Topic, BatchSize, ct);
         if (letters.Count == 0)
         {
             return 0;

@@ -41,16 +41,18 @@ public static class DeadLetterStore
     }
 
     /// <summary>
-    /// Up to <paramref name="limit"/> letters not yet on the DLQ topic, oldest first, locked for this transaction (several
-    /// historian instances publish each once: another skips what one holds).
+    /// Up to <paramref name="limit"/> letters of <paramref name="sourceTopic"/> not yet on the DLQ topic, oldest first, locked
+    /// for this transaction (several historian instances publish each once: another skips what one holds). Only the source
+    /// topic's own letters: historians of another topic sharing the database publish theirs to their own DLQ topic.
     /// </summary>
-    public static async Task<List<(long Id, DeadLetter Letter)>> LockUnpublishedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, int limit, CancellationToken ct)
+    public static async Task<List<(long Id, DeadLetter Letter)>> LockUnpublishedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sourceTopic, int limit, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
             SELECT id, stage, source_topic, source_partition, source_offset, machine_id, problems::text, payload, message_key, source_headers::text
-            FROM dead_letters WHERE dlq_published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+            FROM dead_letters WHERE dlq_published_at IS NULL AND source_topic = $2 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
             """, conn, tx);
         cmd.Parameters.AddWithValue(limit);
+        cmd.Parameters.AddWithValue(sourceTopic);
         var list = new List<(long, DeadLetter)>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
