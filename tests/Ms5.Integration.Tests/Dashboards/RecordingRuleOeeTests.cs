@@ -15,8 +15,9 @@ namespace Ms5.Integration.Tests.Dashboards;
 /// for two to three minutes while the engine (ticking every second) runs and the test's Prometheus scrapes it every
 /// second and evaluates the repository's rules every second; the window ends at a minute T inside that run.
 /// </summary>
-[Collection("stack")]
-public sealed class RecordingRuleOeeTests(StackFixture stack, ITestOutputHelper output)
+// Its own stack fixture (database, topics), not the shared "stack" collection: it mostly waits for minutes to pass
+// (three small machines), so it runs beside the other integration tests instead of adding three minutes after them.
+public sealed class RecordingRuleOeeTests(StackFixture stack, ITestOutputHelper output) : IClassFixture<StackFixture>
 {
     /// <summary>One shift from <paramref name="start"/> (a whole minute, UTC) for three hours: before it nothing is planned.</summary>
     private static string PlantJson(DateTimeOffset start) => $$"""
