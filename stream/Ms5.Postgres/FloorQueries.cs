@@ -8,7 +8,10 @@ public sealed record MachineFloorStatus(string PlantId, string LineId, string Ma
 /// <summary>Open Andons of a line by severity and escalation level.</summary>
 public sealed record OpenAndons(string PlantId, string LineId, string Severity, int Level, long Count);
 
-/// <summary>The floor's current status for monitoring gauges (the engine's copy of the events, the Andon table).</summary>
+/// <summary>
+/// The floor's current status for monitoring gauges: the latest state interval (one index probe per machine, however
+/// many count events followed it), the engine's newest event, the Andon table.
+/// </summary>
 public static class FloorQueries
 {
     public static async Task<List<MachineFloorStatus>> MachinesAsync(NpgsqlDataSource db, CancellationToken ct)
@@ -18,7 +21,7 @@ public static class FloorQueries
             SELECT m.plant_id, m.line_id, m.machine_id, s.state, e.ts,
                    EXISTS (SELECT 1 FROM andons a WHERE a.machine_id = m.machine_id AND a.resolved_at IS NULL AND a.acked_at IS NOT NULL)
             FROM machines m
-            LEFT JOIN LATERAL (SELECT state FROM oee_events o WHERE o.machine_id = m.machine_id AND o.type = 'state' ORDER BY o.ts DESC LIMIT 1) s ON true
+            LEFT JOIN LATERAL (SELECT state FROM state_intervals si WHERE si.machine_id = m.machine_id ORDER BY si.start_ts DESC LIMIT 1) s ON true
             LEFT JOIN LATERAL (SELECT ts FROM oee_events o WHERE o.machine_id = m.machine_id ORDER BY o.ts DESC LIMIT 1) e ON true
             WHERE m.active
             ORDER BY m.machine_id

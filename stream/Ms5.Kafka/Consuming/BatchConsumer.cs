@@ -38,6 +38,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
     private static readonly Counter ConsumeErrors = Metrics.CreateCounter("ms5_consumer_errors_total", "Consume calls that failed with a non-fatal broker error (retried).", "group");
     private static readonly Gauge Lag = Metrics.CreateGauge(PipelineMetrics.ConsumerLag, "Messages of an owned partition not yet durably handled: high watermark minus the next offset to commit.", "group", "topic", "partition");
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StalledWrite = TimeSpan.FromSeconds(2);
     private readonly Dictionary<TopicPartition, long> _committed = [];
     private DateTimeOffset _lagAt = DateTimeOffset.MinValue;
     private static readonly Counter Abandoned = Metrics.CreateCounter("ms5_consumer_abandoned_writes_total", "Batch writes abandoned uncommitted because a revocation could not wait for them (their messages are read again).", "group");
@@ -203,7 +204,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
             while (!ct.IsCancellationRequested)
             {
                 Rewind(session);
-                MeasureLag(session);
+                MeasureLag(session, paused: false);
                 Fill(session, ct);
                 ServeGroupWhileWriting(session);
                 await CompleteInflightAsync();
@@ -243,13 +244,19 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
             return;
         }
 
+        var since = Time.GetUtcNow();
         try
         {
             while (_inflight is { } current && !current.Write.IsCompleted && _rewind.Count == 0)
             {
                 // Paused again each time: a rebalance may have assigned partitions that are not paused yet.
                 session.PauseAll();
-                MeasureLag(session);
+                if (Time.GetUtcNow() - since > StalledWrite)
+                {
+                    // A write that does not finish (its database is down): the broker tells how far the topic has grown.
+                    MeasureLag(session, paused: true);
+                }
+
                 var cr = TryConsume(session, TimeSpan.FromMilliseconds(100));
                 if (cr is { IsPartitionEOF: false })
                 {
@@ -369,8 +376,12 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         }
     }
 
-    /// <summary>Consumer lag per owned partition, at most every few seconds (asks the broker for the high watermarks).</summary>
-    private void MeasureLag(IConsumerSession session)
+    /// <summary>
+    /// Consumer lag per owned partition, at most every few seconds: from the watermarks fetches bring (no broker round
+    /// trip on the consuming thread), or asked of the broker while fetching is paused behind a write that does not
+    /// finish (then the lag must keep growing as the topic does).
+    /// </summary>
+    private void MeasureLag(IConsumerSession session, bool paused)
     {
         var now = Time.GetUtcNow();
         if (now - _lagAt < LagInterval)
@@ -379,7 +390,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         }
 
         _lagAt = now;
-        foreach (var (tp, high, position) in session.Watermarks())
+        foreach (var (tp, high, position) in session.Watermarks(ask: paused))
         {
             var next = _committed.TryGetValue(tp, out var c) ? c : position;
             if (high >= 0 && next is >= 0)

@@ -35,8 +35,11 @@ public interface IConsumerSession : IDisposable
 
     void Close();
 
-    /// <summary>Each owned partition's high watermark (asked of the broker, -1 when unknown) and the consumer's position (null when none yet).</summary>
-    IReadOnlyList<(TopicPartition Partition, long High, long? Position)> Watermarks() => [];
+    /// <summary>
+    /// Each owned partition's high watermark (-1 when unknown) and the consumer's position (null when none yet). The
+    /// watermarks come with each fetch; <paramref name="ask"/> asks the broker instead (while fetching is paused).
+    /// </summary>
+    IReadOnlyList<(TopicPartition Partition, long High, long? Position)> Watermarks(bool ask) => [];
 }
 
 /// <summary>A Confluent consumer subscribed to one topic, its rebalance callbacks sent to a <see cref="IPartitionListener"/>.</summary>
@@ -67,7 +70,7 @@ internal sealed class KafkaConsumerSession : IConsumerSession
 
     public void Close() => _consumer.Close();
 
-    public IReadOnlyList<(TopicPartition Partition, long High, long? Position)> Watermarks()
+    public IReadOnlyList<(TopicPartition Partition, long High, long? Position)> Watermarks(bool ask)
     {
         var list = new List<(TopicPartition, long, long?)>();
         foreach (var tp in _consumer.Assignment)
@@ -75,7 +78,7 @@ internal sealed class KafkaConsumerSession : IConsumerSession
             long high;
             try
             {
-                high = _consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(1)).High.Value;
+                high = ask ? _consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(1)).High.Value : _consumer.GetWatermarkOffsets(tp).High.Value;
             }
             catch (KafkaException)
             {
