@@ -17,7 +17,7 @@ public sealed class AccessPoliciesTests
     public void All_ListsTheTenPolicies()
     {
         Assert.Equal(
-            ["board", "read", "andon.operate", "andon.resolve", "calendar.write", "reports.write", "ml", "ingest", "admin", "self"],
+            ["board", "read", "andon.operate", "andon.resolve", "calendar.write", "planning", "reports.write", "ml", "ingest", "admin", "self"],
             AccessPolicies.All);
     }
 
@@ -29,6 +29,7 @@ public sealed class AccessPoliciesTests
     [InlineData("andon.operate", false, true, true, true, true)]
     [InlineData("andon.resolve", false, false, true, true, true)]
     [InlineData("calendar.write", false, false, true, true, true)]
+    [InlineData("planning", false, false, true, true, true)]
     [InlineData("reports.write", false, false, false, true, true)]
     [InlineData("ml", false, false, false, true, true)]
     [InlineData("ingest", false, false, false, false, true)]
@@ -50,6 +51,7 @@ public sealed class AccessPoliciesTests
     [InlineData("andon.operate", false, false, false, true)]
     [InlineData("andon.resolve", false, false, false, true)]
     [InlineData("calendar.write", false, false, false, true)]
+    [InlineData("planning", false, false, false, true)]
     [InlineData("reports.write", false, false, false, true)]
     [InlineData("ml", false, false, false, true)]
     [InlineData("ingest", true, false, false, true)]
@@ -115,6 +117,7 @@ public sealed class AccessPoliciesTests
     [InlineData("andon.operate", "operator")]
     [InlineData("andon.resolve", "supervisor")]
     [InlineData("calendar.write", "supervisor")]
+    [InlineData("planning", "supervisor")]
     [InlineData("reports.write", "engineer")]
     [InlineData("ml", "engineer")]
     [InlineData("ingest", "admin")]
@@ -131,6 +134,7 @@ public sealed class AccessPoliciesTests
     [InlineData("andon.operate", "admin")]
     [InlineData("andon.resolve", "admin")]
     [InlineData("calendar.write", "admin")]
+    [InlineData("planning", "admin")]
     [InlineData("reports.write", "admin")]
     [InlineData("ml", "admin")]
     [InlineData("ingest", "ingest,admin")]
@@ -147,6 +151,7 @@ public sealed class AccessPoliciesTests
     [InlineData("andon.operate", "role operator or higher, or an API key with scope admin")]
     [InlineData("andon.resolve", "role supervisor or higher, or an API key with scope admin")]
     [InlineData("calendar.write", "role supervisor or higher, or an API key with scope admin")]
+    [InlineData("planning", "role supervisor or higher, or an API key with scope admin")]
     [InlineData("reports.write", "role engineer or higher, or an API key with scope admin")]
     [InlineData("ml", "role engineer or higher, or an API key with scope admin")]
     [InlineData("ingest", "role admin, or an API key with scope ingest or admin")]

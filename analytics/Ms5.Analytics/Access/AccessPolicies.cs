@@ -22,6 +22,9 @@ public static class AccessPolicies
     /// <summary>Editing the shift calendar (holidays, extra working days).</summary>
     public const string CalendarWrite = "calendar.write";
 
+    /// <summary>Planning production: production orders (create, release, start, complete, cancel) and operator assignments.</summary>
+    public const string Planning = "planning";
+
     /// <summary>Creating and changing report schedules and deliveries.</summary>
     public const string ReportsWrite = "reports.write";
 
@@ -38,7 +41,7 @@ public static class AccessPolicies
     public const string Self = "self";
 
     public static IReadOnlyList<string> All { get; } =
-        Array.AsReadOnly([Board, Read, AndonOperate, AndonResolve, CalendarWrite, ReportsWrite, Ml, Ingest, Admin, Self]);
+        Array.AsReadOnly([Board, Read, AndonOperate, AndonResolve, CalendarWrite, Planning, ReportsWrite, Ml, Ingest, Admin, Self]);
 
     /// <summary>A null minimum role means any known role.</summary>
     private sealed record Rule(string? MinimumRole, IReadOnlyList<string> Scopes);
@@ -52,6 +55,7 @@ public static class AccessPolicies
         [AndonOperate] = new(AccessRoles.Operator, AdminOnly),
         [AndonResolve] = new(AccessRoles.Supervisor, AdminOnly),
         [CalendarWrite] = new(AccessRoles.Supervisor, AdminOnly),
+        [Planning] = new(AccessRoles.Supervisor, AdminOnly),
         [ReportsWrite] = new(AccessRoles.Engineer, AdminOnly),
         [Ml] = new(AccessRoles.Engineer, AdminOnly),
         [Ingest] = new(AccessRoles.Admin, Array.AsReadOnly([ApiScopes.Ingest, ApiScopes.Admin])),

@@ -110,6 +110,7 @@ internal static class ExpectedAccess
         ["andon.operate"] = Set("operator", "supervisor", "engineer", "admin", "key:admin"),
         ["andon.resolve"] = Set("supervisor", "engineer", "admin", "key:admin"),
         ["calendar.write"] = Set("supervisor", "engineer", "admin", "key:admin"),
+        ["planning"] = Set("supervisor", "engineer", "admin", "key:admin"),
         ["reports.write"] = Set("engineer", "admin", "key:admin"),
         ["ml"] = Set("engineer", "admin", "key:admin"),
         ["ingest"] = Set("admin", "key:ingest", "key:admin"),
