@@ -136,7 +136,9 @@ internal static class AssignmentsApi
         }
 
         var slot = new ShiftSlot(day.Value, shift!);
+        // PostgreSQL keeps microseconds: answer with the instant as it is stored.
         var now = time.GetUtcNow();
+        now = now.AddTicks(-(now.UtcTicks % 10));
         var actor = request.HttpContext.User.Actor();
         var change = await AssignmentStore.SetAsync(db, slot, machine.PlantId, machine.LineId, machine.MachineId, canonical, actor, now, ct);
         if (change.Changed)
