@@ -144,6 +144,13 @@ public sealed class AndonAssigneeTests(StackFixture stack) : IAsyncLifetime
             await chromium.WaitForAsync("!!document.querySelector('#tile-asgan-1 .operator')?.textContent", TimeSpan.FromSeconds(20), () => "the board with asgan-1's operator; api: " + api.Output);
             Assert.Equal($"operator: {jane}", (await chromium.EvaluateAsync("document.querySelector('#tile-asgan-1 .operator').textContent")).GetString());
             Assert.Equal("", (await chromium.EvaluateAsync("document.querySelector('#tile-asgan-2 .operator').textContent")).GetString());
+
+            // The assignee is who was on the machine when the Andon was raised: removing the assignment later leaves it.
+            var raiseSlot = ShiftSlot.At(plant.Calendar, now.AddSeconds(2))!.Value;
+            var clear = $$"""{"day":"{{raiseSlot.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}}","shift":"{{raiseSlot.Shift}}","machineId":"asgan-1","userName":null}""";
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync(new Uri("api/assignments", UriKind.Relative), new StringContent(clear, Encoding.UTF8, "application/json"))).StatusCode);
+            var after = Single(await admin.GetFromJsonAsync<JsonElement>(new Uri("api/andon?active=true&machine=asgan-1", UriKind.Relative)));
+            Assert.Equal(jane, after.GetProperty("assignee").GetString());
         }
         finally
         {
