@@ -46,6 +46,7 @@ app.MapShiftsApi();
 app.MapDowntimeApi();
 app.MapAnomaliesApi();
 app.MapCalendarApi();
+app.MapAssignmentsApi();
 app.MapAndonApi();
 app.MapAlertmanagerWebhookApi();
 app.MapBoardApi();

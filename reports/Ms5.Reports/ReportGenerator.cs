@@ -18,7 +18,7 @@ public sealed record ReportTarget(PlantConfig Plant, Line? Line, ReportSpan Span
 }
 
 /// <summary>
-/// Makes reports: reads the scope's buckets, stops, products, Andons and (shift reports) anomaly flags, builds the document, renders the PDF and CSVs
+/// Makes reports: reads the scope's buckets, stops, products, Andons and (shift reports) anomaly flags and operator assignments, builds the document, renders the PDF and CSVs
 /// and stores them as the series' next revision — only when the data differs from the newest revision's (its
 /// fingerprint), so asking twice, or two instances asking at once, never makes the same report twice.
 /// </summary>
@@ -196,9 +196,14 @@ public sealed class ReportGenerator(ReportQueries queries, ReportStore store, Pl
         var header = new ReportHeader(span.Kind, plant.PlantId, plant.Name, lineId, target.Line?.Name, span.ShiftName, span.Day, span.From, span.To,
             plant.TimeZone, now, revision, completeness, changes);
         var unusual = span.Kind == ReportKind.Shift ? await UnusualStopsAsync(target, known.ToDictionary(m => m.MachineId, m => m.Name, StringComparer.Ordinal), ct) : null;
+        // Who ran what: the shift's operator assignments (a later change of an assignment does not revise the report).
+        var operators = span is { Kind: ReportKind.Shift, Day: { } day, ShiftName: { } shiftName }
+            ? await queries.OperatorsAsync(new Analytics.Assignments.ShiftSlot(day, shiftName), ct)
+            : null;
         var doc = ReportBuilder.Build(new ReportInputs(header, machines, byMachine, hourly, previous, weekAgo, states, LossClassifier.For(plant), products, andons, now)
         {
             UnusualStops = unusual,
+            Operators = operators,
         });
         return (doc, summary);
     }

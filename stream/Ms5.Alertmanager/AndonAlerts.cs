@@ -52,18 +52,26 @@ public static class AndonAlerts
             annotations["acknowledged_by"] = a.AckedBy;
         }
 
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["alertname"] = "MS5Andon",
+            ["plant"] = a.PlantId,
+            ["line"] = a.LineId,
+            ["machine"] = a.MachineId,
+            ["rule"] = a.RuleId,
+            ["severity"] = a.Severity,
+            ["level"] = level.ToString(CultureInfo.InvariantCulture),
+            ["scope"] = a.MachineId.Length == 0 ? "line" : "machine",
+        };
+
+        // Alertmanager drops a label with an empty value, so an Andon without an assigned operator simply has none.
+        if (a.Assignee is { Length: > 0 } assignee)
+        {
+            labels["assignee"] = assignee;
+        }
+
         return new Alert(
-            new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["alertname"] = "MS5Andon",
-                ["plant"] = a.PlantId,
-                ["line"] = a.LineId,
-                ["machine"] = a.MachineId,
-                ["rule"] = a.RuleId,
-                ["severity"] = a.Severity,
-                ["level"] = level.ToString(CultureInfo.InvariantCulture),
-                ["scope"] = a.MachineId.Length == 0 ? "line" : "machine",
-            },
+            labels,
             annotations,
             a.RaisedAt,
             endsAt,

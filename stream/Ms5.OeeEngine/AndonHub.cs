@@ -68,12 +68,12 @@ internal sealed class AndonHub(IProducer<byte[]?, byte[]?> producer, string topi
         {
             // Raised on time by the timer, but the event ending the condition before its threshold came later.
             resolve = tooShort.Where(e => _known.TryGetValue(e.Id, out var resolved) && !resolved)
-                .Select(e => new AndonFinding(e, ctx.PlantId, ctx.LineId, ctx.Andon.Find(e.RuleId)!, ctx.Andon, ResolveOnly: true)).ToList();
+                .Select(e => new AndonFinding(e, ctx.PlantId, ctx.LineId, ctx.Andon.Find(e.RuleId)!, ctx.Andon, ResolveOnly: true) { Calendar = ctx.Calendar }).ToList();
         }
 
         return (
-            [.. Fresh(raised.Select(e => new AndonFinding(e, ctx.PlantId, ctx.LineId, ctx.Andon.Find(e.RuleId)!, ctx.Andon))), .. resolve],
-            pending.Select(p => (new AndonFinding(p.Episode, ctx.PlantId, ctx.LineId, ctx.Andon.Find(p.Episode.RuleId)!, ctx.Andon), p.RaiseAt)).ToList());
+            [.. Fresh(raised.Select(e => new AndonFinding(e, ctx.PlantId, ctx.LineId, ctx.Andon.Find(e.RuleId)!, ctx.Andon) { Calendar = ctx.Calendar })), .. resolve],
+            pending.Select(p => (new AndonFinding(p.Episode, ctx.PlantId, ctx.LineId, ctx.Andon.Find(p.Episode.RuleId)!, ctx.Andon) { Calendar = ctx.Calendar }, p.RaiseAt)).ToList());
     }
 
     /// <summary>Low-OEE and reject-rate episodes of one machine from its recent minute buckets.</summary>
@@ -83,7 +83,7 @@ internal sealed class AndonHub(IProducer<byte[]?, byte[]?> producer, string topi
         var found = new List<AndonFinding>();
         foreach (var rule in ctx.Andon.Rules.Where(r => r.Kind is AndonKind.LowOee or AndonKind.RejectRate && r.AppliesTo(ctx.MachineId, ctx.LineId)))
         {
-            found.AddRange(AndonEvaluator.FromBuckets(minutes, ctx.MachineId, rule).Select(e => new AndonFinding(e, ctx.PlantId, ctx.LineId, rule, ctx.Andon)));
+            found.AddRange(AndonEvaluator.FromBuckets(minutes, ctx.MachineId, rule).Select(e => new AndonFinding(e, ctx.PlantId, ctx.LineId, rule, ctx.Andon) { Calendar = ctx.Calendar }));
         }
 
         return Fresh(found);

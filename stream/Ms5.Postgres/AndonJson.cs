@@ -49,6 +49,7 @@ public static class AndonJson
             ResolvedAt = a.ResolvedAt,
             ResolvedBy = a.ResolvedBy,
             Resolution = a.Resolution,
+            Assignee = a.Assignee,
         };
     }
 }

@@ -93,7 +93,7 @@ public static partial class AndonStore
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            list.Add((Read(r), r.IsDBNull(17) ? null : r.GetInt32(17)));
+            list.Add((Read(r), r.IsDBNull(18) ? null : r.GetInt32(18)));
         }
 
         return list;
@@ -115,7 +115,10 @@ public static partial class AndonStore
         r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7),
         Utc(r.GetDateTime(8)), Utc(r.GetDateTime(9)), r.GetString(10), r.GetInt32(11),
         r.IsDBNull(12) ? null : Utc(r.GetDateTime(12)), r.IsDBNull(13) ? null : r.GetString(13),
-        r.IsDBNull(14) ? null : Utc(r.GetDateTime(14)), r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16));
+        r.IsDBNull(14) ? null : Utc(r.GetDateTime(14)), r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16))
+    {
+        Assignee = r.IsDBNull(17) ? null : r.GetString(17),
+    };
 
     private static DateTimeOffset Utc(DateTime d) => new(DateTime.SpecifyKind(d, DateTimeKind.Utc));
 }

@@ -1,4 +1,5 @@
 using Ms5.Analytics.Andon;
+using Ms5.Analytics.Assignments;
 using Npgsql;
 
 namespace Ms5.Postgres;
@@ -10,7 +11,7 @@ namespace Ms5.Postgres;
 /// </summary>
 public static partial class AndonStore
 {
-    private const string Columns = "andon_id, plant_id, line_id, machine_id, rule_id, kind, severity, summary, since, raised_at, raised_by, level, acked_at, acked_by, resolved_at, resolved_by, resolution";
+    private const string Columns = "andon_id, plant_id, line_id, machine_id, rule_id, kind, severity, summary, since, raised_at, raised_by, level, acked_at, acked_by, resolved_at, resolved_by, resolution, assignee";
 
     /// <summary>
     /// Stores what the rules found, set-based (a replay can find thousands per batch): new Andons are raised,
@@ -31,9 +32,9 @@ public static partial class AndonStore
         var levels = items.Select(f => AndonLifecycle.EscalationsOnRaise(f.Config, f.Episode, now)).ToList();
         await using (var insert = new NpgsqlCommand($"""
             INSERT INTO andons ({Columns})
-            SELECT id, p, l, m, r, k, s, su, si, ra, '{AndonLifecycle.SystemActor}', lv, NULL, NULL, NULL, NULL, NULL
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::int[])
-                 AS v(id, p, l, m, r, k, s, su, si, ra, lv)
+            SELECT id, p, l, m, r, k, s, su, si, ra, '{AndonLifecycle.SystemActor}', lv, NULL, NULL, NULL, NULL, NULL, {AssignmentStore.AssigneeOf("v.d", "v.sh", "v.m")}
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::int[], $12::date[], $13::text[])
+                 AS v(id, p, l, m, r, k, s, su, si, ra, lv, d, sh)
             ON CONFLICT (andon_id) DO NOTHING
             RETURNING andon_id
             """, conn, tx))
@@ -49,6 +50,9 @@ public static partial class AndonStore
             insert.Parameters.AddWithValue(items.Select(f => f.Episode.Since.UtcDateTime).ToArray());
             insert.Parameters.AddWithValue(items.Select(f => f.Episode.RaisedAt.UtcDateTime).ToArray());
             insert.Parameters.AddWithValue(levels.Select(l => 1 + l.Count).ToArray());
+            var slots = items.Select(SlotOf).ToList();
+            insert.Parameters.Add(new NpgsqlParameter { Value = slots.Select(x => x is { } sl ? (object)sl.Day : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Date });
+            insert.Parameters.Add(new NpgsqlParameter { Value = slots.Select(x => x is { } sl ? (object)sl.Shift : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
             var index = items.Select((f, i) => (f.Episode.Id, i)).ToDictionary(x => x.Id, x => x.i);
             await using var r = await insert.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
@@ -81,6 +85,10 @@ public static partial class AndonStore
         await InsertTransitionsAsync(conn, tx, transitions, ct);
         return transitions;
     }
+
+    /// <summary>The shift in force when a machine's Andon is raised, whose assigned operator it carries; none for a line-level Andon.</summary>
+    private static ShiftSlot? SlotOf(AndonFinding f) =>
+        f.Episode.MachineId.Length > 0 && f.Calendar is { } calendar ? ShiftSlot.At(calendar, f.Episode.RaisedAt) : null;
 
     private static async Task InsertTransitionsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, List<AndonTransition> transitions, CancellationToken ct)
     {
@@ -151,14 +159,16 @@ public static partial class AndonStore
     }
 
     /// <summary>An operator pulls the Andon cord on a machine (a manual Andon, raised now).</summary>
-    public static async Task<(AndonRecord Andon, AndonTransition Raised)> PullAsync(NpgsqlDataSource db, string plantId, string lineId, string machineId, AndonRule rule, string summary, string actor, DateTimeOffset now, CancellationToken ct)
+    /// <remarks><paramref name="slot"/>: the shift running now (null: none, or a line-level Andon), whose assigned operator the Andon carries.</remarks>
+    public static async Task<(AndonRecord Andon, AndonTransition Raised)> PullAsync(
+        NpgsqlDataSource db, string plantId, string lineId, string machineId, AndonRule rule, string summary, string actor, DateTimeOffset now, ShiftSlot? slot, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(rule);
         var id = Guid.CreateVersion7(now);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var cmd = new NpgsqlCommand($"INSERT INTO andons ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, 1, NULL, NULL, NULL, NULL, NULL)", conn, tx))
+        await using (var cmd = new NpgsqlCommand($"INSERT INTO andons ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, 1, NULL, NULL, NULL, NULL, NULL, {AssignmentStore.AssigneeOf("$11", "$12", "$4")})", conn, tx))
         {
             cmd.Parameters.AddWithValue(id);
             cmd.Parameters.AddWithValue(plantId);
@@ -170,6 +180,8 @@ public static partial class AndonStore
             cmd.Parameters.AddWithValue(summary);
             cmd.Parameters.AddWithValue(now.UtcDateTime);
             cmd.Parameters.AddWithValue(actor);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = slot is { } d ? d.Day : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = slot is { } sh ? sh.Shift : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             await cmd.ExecuteNonQueryAsync(ct);
         }
 

@@ -194,6 +194,10 @@ public sealed class ReportQueries(NpgsqlDataSource db)
         return totals.Select(t => new ProductRow(t.Key == None ? null : t.Key, t.Value.Good, t.Value.Reject)).ToList();
     }
 
+    /// <summary>Who was assigned to run which machine in one shift (machine → user name).</summary>
+    public Task<Dictionary<string, string>> OperatorsAsync(Ms5.Analytics.Assignments.ShiftSlot slot, CancellationToken ct = default) =>
+        AssignmentStore.OperatorsAsync(db, slot, ct);
+
     /// <summary>Andons of the scope (machine- and line-level) raised in [from, to).</summary>
     public async Task<List<AndonRow>> AndonsAsync(string plantId, string? lineId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {

@@ -123,6 +123,27 @@ public sealed class ContractMessageTests
     }
 
     [Fact]
+    public void AndonMessage_WithAssignee_WritesIt_RoundTrips_AndValidates()
+    {
+        var raised = RaisedAndon();
+        var assigned = raised with { Andon = raised.Andon with { Assignee = "jane" } };
+
+        var json = Andon(assigned);
+
+        Assert.Equal(RaisedAndonWire.Replace("\"resolution\":null}}", "\"resolution\":null,\"assignee\":\"jane\"}}", StringComparison.Ordinal), json);
+        Assert.Empty(Errors("andon.v1", json));
+        Assert.Equal(assigned, JsonSerializer.Deserialize(json, ContractJson.Default.AndonMessage));
+    }
+
+    [Fact]
+    public void AndonMessage_WithEmptyAssignee_IsRefusedBySchema()
+    {
+        var raised = RaisedAndon();
+
+        Assert.NotEmpty(Errors("andon.v1", Andon(raised with { Andon = raised.Andon with { Assignee = "" } })));
+    }
+
+    [Fact]
     public void Messages_RoundTrip_RecordToJsonToRecord()
     {
         var oee = OeeWindowMessage.Compute("machine", "press-01", "15m", From, To, Worked, To, To.AddSeconds(-1));

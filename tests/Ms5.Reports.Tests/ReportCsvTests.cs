@@ -141,7 +141,7 @@ public sealed class ReportCsvTests
 
         Assert.Equal(FixedMachineColumns, records[0].Take(23));
         Assert.Equal(
-            [.. FixedMachineColumns, "machineName", "shiftEndLocal", "calendarSeconds", "plannedStopSeconds", "startupRejectCount", "kind", "revision"],
+            [.. FixedMachineColumns, "machineName", "shiftEndLocal", "calendarSeconds", "plannedStopSeconds", "startupRejectCount", "kind", "revision", "operator"],
             records[0]);
         Assert.Equal(ReportCsv.MachineColumns, records[0]);
     }
@@ -152,7 +152,7 @@ public sealed class ReportCsvTests
         var records = Parse(Text(ReportCsv.Machines(Document())));
 
         Assert.Equal(6, records.Count);
-        Assert.All(records, r => Assert.Equal(30, r.Length));
+        Assert.All(records, r => Assert.Equal(31, r.Length));
         Assert.Equal(["press-01", "press-02", "press-03", "press-04", "press-05"], records.Skip(1).Select(r => r[0]));
         Assert.Equal(
         [
@@ -160,7 +160,7 @@ public sealed class ReportCsvTests
             "25200", "22380", "18848", "423", "19271",
             "0.888095238095238", "0.8610813226094728", "0.9780499195682631", "0.7479365079365079", "0.6544444444444444",
             "2820", "0", "0", "3", "7460", "940",
-            "Presse Süd", "2026-11-17T14:00:00+01:00", "28800", "3600", "0", "shift", "2",
+            "Presse Süd", "2026-11-17T14:00:00+01:00", "28800", "3600", "0", "shift", "2", "",
         ], records[1]);
         // The fractions are the KPIs exactly (round-trip text).
         var k = OeeKpis.From(WorkedExample);

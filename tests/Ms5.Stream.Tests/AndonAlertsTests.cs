@@ -30,6 +30,25 @@ public sealed class AndonAlertsTests
     }
 
     [Fact]
+    public void For_AndonWithAnAssignee_LabelsItAssignee_AtEveryLevel()
+    {
+        var andon = Open(level: 2) with { Assignee = "jane" };
+
+        var alerts = AndonAlerts.For(andon, postedLevel: 1, Raised.AddMinutes(5), Api);
+
+        Assert.Equal([("1", "jane"), ("2", "jane")], alerts.Select(a => (a.Labels["level"], a.Labels["assignee"])));
+    }
+
+    [Fact]
+    public void For_AndonWithoutAssignee_HasNoAssigneeLabel_NotAnEmptyOne()
+    {
+        var unassigned = Assert.Single(AndonAlerts.For(Open(), postedLevel: null, Raised, Api));
+        var empty = Assert.Single(AndonAlerts.For(Open() with { Assignee = "" }, postedLevel: null, Raised, Api));
+
+        Assert.Equal((false, false), (unassigned.Labels.ContainsKey("assignee"), empty.Labels.ContainsKey("assignee")));
+    }
+
+    [Fact]
     public void For_RepostedAMinuteLater_ExtendsTheLifetimeFromThen()
     {
         var now = Raised.AddSeconds(30) + AndonAlerts.Repost;

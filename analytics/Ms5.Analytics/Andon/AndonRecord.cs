@@ -10,6 +10,9 @@ public sealed record AndonRecord(
     DateTimeOffset Since, DateTimeOffset RaisedAt, string RaisedBy, int Level,
     DateTimeOffset? AckedAt, string? AckedBy, DateTimeOffset? ResolvedAt, string? ResolvedBy, string? Resolution)
 {
+    /// <summary>The operator assigned to the machine for the shift in force when it was raised (none for a line-level Andon or an unassigned machine).</summary>
+    public string? Assignee { get; init; }
+
     /// <summary>Where it is in its lifecycle.</summary>
     public AndonStatus Lifecycle => AndonLifecycle.StatusOf(Level, AckedAt is not null, ResolvedAt is not null);
 
@@ -33,7 +36,11 @@ public sealed record AndonTransition(Guid AndonId, string Transition, int Level,
 
 /// <summary>An episode found by the rules, with where it happened and the rule's configuration.</summary>
 /// <remarks><see cref="ResolveOnly"/>: the condition ended before its threshold; only an Andon already raised for it (on time, before the ending event arrived) is resolved.</remarks>
-public sealed record AndonFinding(AndonEpisode Episode, string PlantId, string LineId, AndonRule Rule, AndonConfig Config, bool ResolveOnly = false);
+public sealed record AndonFinding(AndonEpisode Episode, string PlantId, string LineId, AndonRule Rule, AndonConfig Config, bool ResolveOnly = false)
+{
+    /// <summary>The plant's shift calendar: which shift (and so which assigned operator) is in force when the Andon is raised. Null: no assignee.</summary>
+    public Plant.ShiftCalendar? Calendar { get; init; }
+}
 
 /// <summary>The words the plant file, the database and the API use for rule kinds and severities.</summary>
 public static class AndonNames

@@ -55,4 +55,8 @@ public sealed record AndonSnapshot
 
     /// <summary>cleared (the condition ended) or manual (an operator resolved it); null while open.</summary>
     public required string? Resolution { get; init; }
+
+    /// <summary>The operator assigned to the machine for the shift in force when the Andon was raised; absent (not null) when none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Assignee { get; init; }
 }

@@ -24,6 +24,9 @@ public sealed record ReportInputs(
 {
     /// <summary>The shift's anomaly flags (the generator reads them for shift reports only); null: no such section.</summary>
     public UnusualStops? UnusualStops { get; init; }
+
+    /// <summary>The shift's operator assignments, machine → user name (shift reports only); null: no such section.</summary>
+    public IReadOnlyDictionary<string, string>? Operators { get; init; }
 }
 
 /// <summary>Builds a <see cref="ReportDocument"/>: pure, every figure a sum of minute components or of clipped stop intervals.</summary>
@@ -80,6 +83,7 @@ public static class ReportBuilder
                     Rows = u.Rows.OrderBy(r => r.Start).ThenBy(r => r.MachineId, StringComparer.Ordinal).ThenBy(r => r.Kind, StringComparer.Ordinal).ToList(),
                 }
                 : null,
+            Operators = input.Operators is { } assigned ? ShiftOperators.Rows(input.Machines, assigned) : null,
         };
     }
 

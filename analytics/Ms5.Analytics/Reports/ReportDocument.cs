@@ -35,6 +35,9 @@ public sealed record ReportDocument(
 {
     /// <summary>The shift's flagged downtime anomalies; null where the report has no such section (day, week, range).</summary>
     public UnusualStops? UnusualStops { get; init; }
+
+    /// <summary>Who was assigned to run each machine in the shift; null where the report has no such section (day, week, range).</summary>
+    public IReadOnlyList<OperatorRow>? Operators { get; init; }
 }
 
 /// <summary>

@@ -2,6 +2,7 @@ using Ms5.Analytics.Access;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Andon;
+using Ms5.Analytics.Assignments;
 using Ms5.Api.Access;
 using Ms5.Analytics.Plant;
 using Ms5.Postgres;
@@ -12,12 +13,12 @@ namespace Ms5.Api.Apis;
 public sealed record AndonResponse(
     Guid Id, string Status, string PlantId, string LineId, string MachineId, string Rule, string Kind, string Severity, int Level, string Summary,
     DateTimeOffset Since, DateTimeOffset RaisedAt, string RaisedBy, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy,
-    DateTimeOffset? ResolvedAt, string? ResolvedBy, string? Resolution, double AgeSeconds,
+    DateTimeOffset? ResolvedAt, string? ResolvedBy, string? Resolution, double AgeSeconds, string? Assignee,
     IReadOnlyList<AndonTransitionResponse>? Transitions = null)
 {
     internal static AndonResponse From(AndonRecord a, DateTimeOffset now, IReadOnlyList<AndonTransition>? transitions = null) => new(
         a.Id, a.Status, a.PlantId, a.LineId, a.MachineId, a.RuleId, a.Kind, a.Severity, a.Level, a.Summary, a.Since, a.RaisedAt, a.RaisedBy,
-        a.AckedAt, a.AckedBy, a.ResolvedAt, a.ResolvedBy, a.Resolution, a.AgeAt(now).TotalSeconds,
+        a.AckedAt, a.AckedBy, a.ResolvedAt, a.ResolvedBy, a.Resolution, a.AgeAt(now).TotalSeconds, a.Assignee,
         transitions?.Select(t => new AndonTransitionResponse(t.Transition, t.Level, t.At, t.Actor, t.Note)).ToList());
 }
 
@@ -167,7 +168,9 @@ internal static class AndonApi
         }
 
         var now = time.GetUtcNow();
-        var (andon, raised) = await AndonStore.PullAsync(db, ctx.PlantId, ctx.LineId, machineId ?? "", rule, summary ?? $"Andon pulled by {by}", by, now, ct);
+        // A machine's Andon carries the operator assigned for the shift running now; a line's has none.
+        var slot = machineId is null ? null : ShiftSlot.At(ctx.Calendar, now);
+        var (andon, raised) = await AndonStore.PullAsync(db, ctx.PlantId, ctx.LineId, machineId ?? "", rule, summary ?? $"Andon pulled by {by}", by, now, slot, ct);
         await PublishAsync(kafka, andon, raised, logger);
         await request.HttpContext.RequestServices.GetRequiredService<AuditTrail>().RecordAsync(request.HttpContext, "andon.pull", $"{andon.Id} ({machineId ?? lineId})", "success", ruleId);
         return TypedResults.Created($"/api/andon/{andon.Id}", AndonResponse.From(andon, now, [raised]));

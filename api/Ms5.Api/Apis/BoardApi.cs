@@ -7,7 +7,8 @@ using Npgsql;
 
 namespace Ms5.Api.Apis;
 
-public sealed record BoardMachine(string Id, string Name, string? State, string? Reason, DateTimeOffset? StateSince, double? Oee15m, double? Availability15m, IReadOnlyList<AndonResponse> Andons);
+/// <summary>A machine's tile; <see cref="Operator"/>: the account assigned to it for the shift running now (PUT /api/assignments), if any.</summary>
+public sealed record BoardMachine(string Id, string Name, string? State, string? Reason, DateTimeOffset? StateSince, double? Oee15m, double? Availability15m, IReadOnlyList<AndonResponse> Andons, string? Operator);
 
 public sealed record BoardLine(string Id, string Name, IReadOnlyList<BoardMachine> Machines, IReadOnlyList<AndonResponse> Andons);
 
@@ -74,10 +75,11 @@ internal static class BoardApi
     /// </summary>
     private static void NoStaleCopies(IHeaderDictionary headers) => headers.CacheControl = "no-cache";
 
-    private static async Task<Ok<BoardResponse>> GetAsync(PlantStore plants, NpgsqlDataSource db, LiveOee live, TimeProvider time, CancellationToken ct)
+    private static async Task<Ok<BoardResponse>> GetAsync(PlantStore plants, PlantDirectory directory, NpgsqlDataSource db, LiveOee live, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var machines = (await plants.MachinesAsync(ct)).Where(m => m.Active).ToList();
+        var operators = await OperatorsNowAsync(directory, db, now, ct);
         var states = await BoardQueries.CurrentStatesAsync(db, ct);
         var windows = (await live.ComputeAsync(now, ct)).Where(s => s.Scope == OeeAggregation.MachineScope)
             .ToDictionary(s => s.Id, s => s.Windows.FirstOrDefault(w => w.Window == "15m"), StringComparer.Ordinal);
@@ -90,8 +92,33 @@ internal static class BoardApi
         {
             var st = states.TryGetValue(m.MachineId, out var s) ? s : default;
             var k = windows.GetValueOrDefault(m.MachineId) is { } w ? OeeKpis.From(w.Components) : null;
-            return new BoardMachine(m.MachineId, m.Name, st.State, st.Reason, st.State is null ? null : st.Since, k?.Oee, k?.Availability, andons.GetValueOrDefault(m.MachineId) ?? []);
+            return new BoardMachine(m.MachineId, m.Name, st.State, st.Reason, st.State is null ? null : st.Since, k?.Oee, k?.Availability, andons.GetValueOrDefault(m.MachineId) ?? [], operators.GetValueOrDefault(m.MachineId));
         }).ToList(), lineAndons.GetValueOrDefault(g.Key.LineId) ?? [])).ToList();
         return TypedResults.Ok(new BoardResponse(now, lines));
+    }
+
+    /// <summary>Who is assigned to each machine for the shift running now in its plant (machine → user name).</summary>
+    private static async Task<Dictionary<string, string>> OperatorsNowAsync(PlantDirectory directory, NpgsqlDataSource db, DateTimeOffset now, CancellationToken ct)
+    {
+        await directory.RefreshAsync(PlantDirectory.FreshEnough, ct);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var plant in directory.All.GroupBy(m => m.PlantId))
+        {
+            if (Analytics.Assignments.ShiftSlot.At(plant.First().Calendar, now) is not { } slot)
+            {
+                continue;
+            }
+
+            var inPlant = plant.Select(m => m.MachineId).ToHashSet(StringComparer.Ordinal);
+            foreach (var (machine, user) in await AssignmentStore.OperatorsAsync(db, slot, ct))
+            {
+                if (inPlant.Contains(machine))
+                {
+                    result[machine] = user;
+                }
+            }
+        }
+
+        return result;
     }
 }

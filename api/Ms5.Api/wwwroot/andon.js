@@ -5,6 +5,8 @@
 // to /andon. When the API no longer accepts it (401: revoked, expired), the board says what the screen needs,
 // full-screen, instead of sending it to the login page: a TV has no keyboard.
 // Names and summaries come from the plant file and from people: they go into the page as text, never as markup.
+// A tile also names the operator assigned to the machine for the shift running now (PUT /api/assignments); the
+// board asks again every few minutes, so a new shift's operators appear without a reload.
 "use strict";
 const params = new URLSearchParams(location.search);
 const lines = params.getAll("line");
@@ -96,7 +98,7 @@ async function load() {
     const grid = el("div", "tiles");
     section.append(el("h2", null, el("span", "line-name", String(line.name ?? line.id)), el("span", "line-andons")), grid);
     for (const m of line.machines) {
-      const tile = el("div", "tile", el("div", "name", String(m.name ?? m.id)), el("div", "state"), el("div", "oee"), el("div", "andons"));
+      const tile = el("div", "tile", el("div", "name", String(m.name ?? m.id)), el("div", "operator"), el("div", "state"), el("div", "oee"), el("div", "andons"));
       tile.id = "tile-" + m.id;
       tile.dataset.machine = m.id;
       tile.dataset.state = m.state ?? "offline";
@@ -104,6 +106,7 @@ async function load() {
       tiles.set(m.id, tile);
       setState(m.id, m.state ?? "offline", m.reason);
       setOee(m.id, m.oee15m);
+      setOperator(m.id, m.operator);
       andons.set(m.id, new Map(m.andons.map(a => [a.id, a])));
       renderAndons(m.id);
     }
@@ -135,6 +138,22 @@ function setState(machine, state, reason) {
 function setOee(machine, oee) {
   const tile = tiles.get(machine);
   if (tile) tile.querySelector(".oee").replaceChildren(...pct(oee), el("span", "label", "OEE, last 15 min"));
+}
+
+function setOperator(machine, name) {
+  const tile = tiles.get(machine);
+  if (tile) tile.querySelector(".operator").textContent = name ? "operator: " + String(name) : "";
+}
+
+/** Operators change with the shift: refresh them from GET /api/board without rebuilding the tiles. */
+async function refreshOperators() {
+  try {
+    const resp = await fetch("/api/board", { cache: "no-store", headers: { Accept: "application/json" } });
+    if (!resp.ok) return;
+    for (const line of (await resp.json()).lines) for (const m of line.machines) setOperator(m.id, m.operator);
+  } catch {
+    // The live feed's reconnect says enough.
+  }
 }
 
 function renderAndons(machine) {
@@ -185,6 +204,7 @@ function connect() {
   socket.onerror = () => socket.close();
 }
 
+setInterval(refreshOperators, 5 * 60 * 1000);
 setInterval(() => {
   document.getElementById("clock").textContent = new Date().toLocaleTimeString();
   for (const e of document.querySelectorAll(".age")) e.textContent = age(e.dataset.since);

@@ -7,7 +7,8 @@ namespace Ms5.Reports.Csv;
 
 /// <summary>
 /// The report's CSV files (RFC 4180, UTF-8 without BOM, CRLF, invariant culture; text that a spreadsheet would run as
-/// a formula is escaped): one row per machine with the fixed leading columns of the README, and one row per stop
+/// a formula is escaped): one row per machine with the fixed leading columns of the README (a shift report's last column,
+/// operator, names who was assigned to the machine), and one row per stop
 /// (a shift report's stop flagged as unusual carries its anomaly kinds, the highest score and the explanations, joined
 /// with ";" and " | " when a stop has more than one flag; empty otherwise).
 /// Fractions are 0..1, empty where undefined; numbers are written exactly (round-trip), times as ISO 8601.
@@ -21,6 +22,7 @@ internal static class ReportCsv
         "goodCount", "rejectCount", "idealSeconds", "availability", "performance", "quality", "oee", "teep",
         "unplannedStopSeconds", "setupSeconds", "microStopSeconds", "stopCount", "mtbfSeconds", "mttrSeconds",
         "machineName", "shiftEndLocal", "calendarSeconds", "plannedStopSeconds", "startupRejectCount", "kind", "revision",
+        "operator",
     ];
 
     public static readonly string[] StopColumns =
@@ -46,6 +48,8 @@ internal static class ReportCsv
         using (var csv = CsvWriter.Create(stream, Options, leaveOpen: true))
         {
             csv.WriteHeader(MachineColumns);
+            // Shift reports: the operator assigned to the machine for the shift (empty: nobody, or not a shift report).
+            var operators = (doc.Operators ?? []).ToDictionary(o => o.MachineId, o => o.UserName, StringComparer.Ordinal);
             foreach (var m in doc.Machines)
             {
                 var c = m.Components;
@@ -80,6 +84,7 @@ internal static class ReportCsv
                 csv.WriteField(c.StartupRejectCount, "");
                 csv.WriteField(h.Kind.ToString().ToLowerInvariant());
                 csv.WriteField(h.Revision, "");
+                csv.WriteField(operators.GetValueOrDefault(m.MachineId) ?? "");
                 csv.EndRecord();
             }
         }

@@ -30,6 +30,7 @@ internal static class PdfReport
         ChartSections.Hourly(flow, doc, images);
         ChartSections.Losses(flow, doc, images);
         ReportTables.Machines(flow, doc);
+        OperatorsSection.Draw(flow, doc);
         ChartSections.Timelines(flow, doc, images);
         ReportTables.LongestStops(flow, doc);
         UnusualStopsSection.Draw(flow, doc);

@@ -15,7 +15,7 @@ internal sealed class AnomalyAndonRaiser(NpgsqlDataSource db, AndonHub hub, Time
 {
     public async Task ApplyAsync(PlantConfig plant, IReadOnlyList<AnomalyMessage> published, CancellationToken ct)
     {
-        var findings = AnomalyAndons.Findings(published, plant.PlantId, plant.Andon);
+        var findings = AnomalyAndons.Findings(published, plant.PlantId, plant.Andon).Select(f => f with { Calendar = plant.Calendar }).ToList();
         if (findings.Count == 0)
         {
             return;

@@ -58,6 +58,7 @@ internal static class ExpectedAccess
         ["GET /api/downtime/anomalies"] = "read",
         ["GET /api/ml/downtime/model"] = "read",
         ["GET /api/plant/calendar"] = "read",
+        ["GET /api/assignments"] = "read",
         ["GET /api/andon"] = "read",
         ["GET /api/andon/{id}"] = "read",
         ["GET /api/reports"] = "read",
@@ -87,6 +88,7 @@ internal static class ExpectedAccess
         ["POST /api/andon/{id}/ack"] = "andon.operate",
         ["POST /api/andon/{id}/resolve"] = "andon.resolve",
         ["PUT /api/plant/calendar"] = "calendar.write",
+        ["PUT /api/assignments"] = "planning",
         ["POST /api/reports"] = "reports.write",
 
         // Downtime anomaly models and flags (engineers).
