@@ -533,7 +533,8 @@ public static partial class PlantConfigParser
                 periods.Add(new Oee.IdealCyclePeriod(until, TimeSpan.FromSeconds(seconds ?? 1), products));
             }
 
-            return periods;
+            // The shared empty list when there is none: a machine without history equals one built without it.
+            return periods.Count == 0 ? System.Array.Empty<Oee.IdealCyclePeriod>() : periods;
         }
 
         /// <summary>"products": { "P-100": 1.8, ... }: ideal seconds per part for each product the machine reports.</summary>
