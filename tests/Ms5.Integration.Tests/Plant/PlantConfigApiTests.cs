@@ -89,6 +89,39 @@ public sealed class PlantConfigApiTests(StackFixture stack)
         Assert.Equal("cumulative", detail.GetProperty("after").GetProperty("countMode").GetString());
     }
 
+    [Fact]
+    public async Task IdealCycleTime_EffectiveFromKeepsEarlierValues_RecomputeFromRewritesThem_AndAsksTheEngineToRecompute()
+    {
+        await LoadAsync("pc-h", "pch");
+        await using var api = new ApiFactory(stack);
+        var client = api.CreateClient();
+        var hourAgo = Ms5.Analytics.Oee.BucketCalculator.Floor(Some.Now).AddHours(-1);
+
+        var first = await client.PutAsync(U("/api/machines/pch-m1"), Json($$"""{ "idealCycleSeconds": 2, "effectiveFrom": "{{Some.Ts(hourAgo)}}" }"""));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var earlier = await client.PutAsync(U("/api/machines/pch-m1"), Json($$"""{ "idealCycleSeconds": 3, "effectiveFrom": "{{Some.Ts(hourAgo.AddMinutes(-30))}}" }"""));
+        Assert.Equal(HttpStatusCode.BadRequest, earlier.StatusCode);
+        Assert.StartsWith("must be later than the last change of the ideal cycle time", (await BodyAsync(earlier)).GetProperty("errors").GetProperty("effectiveFrom")[0].GetString(), StringComparison.Ordinal);
+        var m1 = PlantConfigParser.Parse(await client.GetStringAsync(U("/api/plant?plant=pc-h"))).Machines.Single();
+        Assert.Equal([(hourAgo, 1.0)], m1.IdealCycleHistory.Select(h => (h.Until, h.Default.TotalSeconds)).ToArray());
+        Assert.Equal(2.0, m1.IdealCycleTime.TotalSeconds);
+
+        // From 90 minutes ago: the 2.0 s of the last hour is gone; 1.0 s held until then.
+        var rewrite = await client.PutAsync(U("/api/machines/pch-m1"), Json($$"""{ "idealCycleSeconds": 3, "recomputeFrom": "{{Some.Ts(hourAgo.AddMinutes(-30))}}" }"""));
+        Assert.Equal(HttpStatusCode.OK, rewrite.StatusCode);
+        Assert.Equal(hourAgo.AddMinutes(-30), (await BodyAsync(rewrite)).GetProperty("recomputeFrom").GetDateTimeOffset());
+        m1 = PlantConfigParser.Parse(await client.GetStringAsync(U("/api/plant?plant=pc-h"))).Machines.Single();
+        Assert.Equal([(hourAgo.AddMinutes(-30), 1.0)], m1.IdealCycleHistory.Select(h => (h.Until, h.Default.TotalSeconds)).ToArray());
+        Assert.Equal(3.0, m1.IdealCycleTime.TotalSeconds);
+        Assert.Equal(1, await stack.ScalarAsync("SELECT count(*) FROM oee_recompute WHERE plant_id = 'pc-h' AND machine_id = 'pch-m1' AND from_ts = $1", hourAgo.AddMinutes(-30).UtcDateTime));
+
+        // Only the name: no history entry, no recompute.
+        var rename = await client.PutAsync(U("/api/machines/pch-m1"), Json("""{ "name": "Renamed", "idealCycleSeconds": 3 }"""));
+        Assert.Equal(HttpStatusCode.OK, rename.StatusCode);
+        Assert.False((await BodyAsync(rename)).TryGetProperty("recomputeFrom", out _));
+        Assert.Single(PlantConfigParser.Parse(await client.GetStringAsync(U("/api/plant?plant=pc-h"))).Machines.Single().IdealCycleHistory);
+    }
+
     /// <summary>Each mistake gets the plant file's own message for the same mistake, under the request's field name.</summary>
     [Theory]
     [InlineData("machine", """ "idealCycleSeconds": 0 """, "idealCycleSeconds")]

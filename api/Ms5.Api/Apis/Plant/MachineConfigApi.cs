@@ -150,9 +150,13 @@ internal static class MachineConfigApi
             }
 
             // Values that applied after `at` are replaced by the new ones; the value in force at `at` now ends there.
-            CutAfter(history, at);
-            inForce["until"] = PlantEditing.Iso(at);
-            history.Add(inForce);
+            // An entry ending exactly at `at` already closes the earlier values: nothing is in force in [at, at).
+            if (!CutAfter(history, at))
+            {
+                inForce["until"] = PlantEditing.Iso(at);
+                history.Add(inForce);
+            }
+
             from = at <= now ? BucketFloor(at) : null;
             changed.Add("idealCycleHistory");
         }
@@ -224,16 +228,27 @@ internal static class MachineConfigApi
         return (value, last);
     }
 
-    private static void CutAfter(JsonArray history, DateTimeOffset at)
+    /// <summary>Removes the history entries ending after <paramref name="at"/>; true when one left ends exactly at it.</summary>
+    private static bool CutAfter(JsonArray history, DateTimeOffset at)
     {
+        var endsAt = false;
         for (var i = history.Count - 1; i >= 0; i--)
         {
             if (history[i] is JsonObject entry && entry["until"]?.GetValueKind() == JsonValueKind.String
-                && Analytics.Events.Timestamps.TryParse((string)entry["until"]!, out var until, out _) && until > at)
+                && Analytics.Events.Timestamps.TryParse((string)entry["until"]!, out var until, out _))
             {
-                history.RemoveAt(i);
+                if (until > at)
+                {
+                    history.RemoveAt(i);
+                }
+                else
+                {
+                    endsAt |= until == at;
+                }
             }
         }
+
+        return endsAt;
     }
 
     private static DateTimeOffset BucketFloor(DateTimeOffset t) => BucketCalculator.Floor(t);
