@@ -1,6 +1,7 @@
 using Ms5.Api;
 using Ms5.Api.Access;
 using Ms5.Api.Apis;
+using Ms5.Api.Apis.Plant;
 using Ms5.Influx;
 using Ms5.Kafka;
 using Ms5.Postgres;
@@ -47,6 +48,9 @@ app.MapDowntimeApi();
 app.MapAnomaliesApi();
 app.MapCalendarApi();
 app.MapAssignmentsApi();
+app.MapPlantApi();
+app.MapLinesApi();
+app.MapMachineConfigApi();
 app.MapAndonApi();
 app.MapAlertmanagerWebhookApi();
 app.MapBoardApi();

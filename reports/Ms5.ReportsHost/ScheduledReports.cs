@@ -28,7 +28,8 @@ internal sealed class ScheduledReports(ReportGenerator generator, ReportQueries 
         ArgumentNullException.ThrowIfNull(due);
         if (due.Span.Kind == ReportKind.Shift)
         {
-            foreach (var line in plant.Lines)
+            // A line without machines yet (created through the API, being set up) has nothing to report.
+            foreach (var line in plant.Lines.Where(l => l.Machines.Count > 0))
             {
                 yield return new ReportTarget(plant, line, due.Span);
             }

@@ -6,18 +6,19 @@ using Npgsql;
 
 namespace Ms5.Historian;
 
-/// <summary>ms5-historian migrate [--plant FILE]: applies migrations, then loads (upserts) a plant file.</summary>
+/// <summary>ms5-historian migrate [--plant FILE [--replace]]: applies migrations, then loads (upserts) a plant file unless the plant was edited through the API since the same file was loaded (see <see cref="PlantStore.LoadFileAsync"/>).</summary>
 internal static class MigrateCommand
 {
     public static Command Create()
     {
         var plant = new Option<FileInfo?>("--plant") { Description = "plant file to load (format: infra/plants/README.md)", HelpName = "FILE" };
-        var command = new Command("migrate", "Apply the database migrations (MS5_PG), then load a plant file if one is given.") { plant };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(plant), ct));
+        var replace = new Option<bool>("--replace") { Description = "load the plant file even over edits made through the API since the same file was last loaded" };
+        var command = new Command("migrate", "Apply the database migrations (MS5_PG), then load a plant file if one is given.") { plant, replace };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(plant), parse.GetValue(replace), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo? file, CancellationToken ct)
+    private static async Task<int> RunAsync(FileInfo? file, bool replace, CancellationToken ct)
     {
         var cs = PgConnectionString.FromConfiguration(new ConfigurationBuilder().AddMs5Environment().Build());
         var applied = await Migrator.MigrateAsync(cs);
@@ -46,8 +47,15 @@ internal static class MigrateCommand
         }
 
         await using var db = NpgsqlDataSource.Create(cs);
-        await new PlantStore(db).SaveAsync(plant, json);
-        Console.WriteLine($"[ms5] plant '{plant.PlantId}' loaded: {plant.Lines.Count} lines, {plant.Machines.Count()} machines, {plant.ReasonCodes.Count} reason codes");
+        var outcome = await new PlantStore(db).LoadFileAsync(plant, json, replace, ct);
+        var counts = $"{plant.Lines.Count} lines, {plant.Machines.Count()} machines, {plant.ReasonCodes.Count} reason codes";
+        Console.WriteLine(outcome switch
+        {
+            PlantFileOutcome.Unchanged => $"[ms5] plant '{plant.PlantId}' is up to date with {file.Name} ({counts})",
+            PlantFileOutcome.KeptApiEdits => $"[ms5] plant '{plant.PlantId}' was edited through the API since {file.Name} was loaded: kept the edits (GET /api/plant shows them; --replace or a changed file loads the file)",
+            PlantFileOutcome.ReplacedApiEdits => $"[ms5] plant '{plant.PlantId}' loaded from {file.Name}, REPLACING edits made through the API (earlier versions: GET /api/plant/history): {counts}",
+            _ => $"[ms5] plant '{plant.PlantId}' loaded: {counts}",
+        });
         return 0;
     }
 }

@@ -41,17 +41,18 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, Reco
         RecomputeResult result;
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
-            // A calendar changed: reload the plants (the request is stored after the new calendar), then recompute.
+            // A calendar or an ideal cycle time changed: reload the plants (the request is stored after the new calendar), then recompute.
             var recomputes = await OeeStore.PendingRecomputesAsync(conn, ct);
             await plants.RefreshAsync(recomputes.Count > 0 ? TimeSpan.Zero : PlantDirectory.FreshEnough, ct);
             var now = time.GetUtcNow();
-            var contexts = plants.All.ToDictionary(c => c.MachineId, StringComparer.Ordinal);
+            // A machine taken out of service ("active": false) accrues no silent time; its events are still computed by the batches.
+            var contexts = plants.All.Where(c => c.Active).ToDictionary(c => c.MachineId, StringComparer.Ordinal);
             await using var tx = await conn.BeginTransactionAsync(ct);
             await OeeStore.LockMachinesAsync(conn, tx, contexts.Keys, ct);
             if (recomputes.Count > 0)
             {
-                await OeeStore.ApplyRecomputesAsync(conn, tx, recomputes.Select(r => (r.Id, (IReadOnlyList<string>)contexts.Values.Where(c => c.PlantId == r.PlantId).Select(c => c.MachineId).ToList(), r.From)).ToList(), ct);
-                logger.LogInformation("Recomputing OEE after calendar changes: {Requests}", string.Join(", ", recomputes.Select(r => $"{r.PlantId} from {r.From:O}")));
+                await OeeStore.ApplyRecomputesAsync(conn, tx, recomputes.Select(r => (r.Id, (IReadOnlyList<string>)contexts.Values.Where(c => c.PlantId == r.PlantId && (r.MachineId is null || c.MachineId == r.MachineId)).Select(c => c.MachineId).ToList(), r.From)).ToList(), ct);
+                logger.LogInformation("Recomputing OEE after configuration changes: {Requests}", string.Join(", ", recomputes.Select(r => $"{r.MachineId ?? r.PlantId} from {r.From:O}")));
             }
 
             var items = await PlanAsync(conn, tx, contexts, now, ct);

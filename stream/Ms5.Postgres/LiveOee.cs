@@ -16,7 +16,8 @@ public sealed class LiveOee(OeeQueries queries, PlantDirectory plants)
         // Plants may be reloaded at any time (./ms5 up --plant, PUT calendar): use a recent configuration.
         await plants.RefreshAsync(PlantDirectory.FreshEnough, ct);
 
-        var machines = plants.All.ToList();
+        // Machines taken out of service ("active": false) keep their history but leave the live lists.
+        var machines = plants.All.Where(m => m.Active).ToList();
         var to = BucketCalculator.Ceiling(now);
         var windows = new List<WindowSums>();
         foreach (var b in RollingWindows.At(now, null))

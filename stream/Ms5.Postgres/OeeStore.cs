@@ -334,24 +334,25 @@ public static class OeeStore
     }
 
     /// <summary>Asks the engine to recompute a plant's buckets from <paramref name="from"/> (its calendar changed).</summary>
-    public static async Task RequestRecomputeAsync(NpgsqlDataSource db, string plantId, DateTimeOffset from, CancellationToken ct)
+    public static async Task RequestRecomputeAsync(NpgsqlDataSource db, string plantId, DateTimeOffset from, CancellationToken ct, string? machineId = null)
     {
         ArgumentNullException.ThrowIfNull(db);
-        await using var cmd = db.CreateCommand("INSERT INTO oee_recompute (plant_id, from_ts) VALUES ($1, $2)");
+        await using var cmd = db.CreateCommand("INSERT INTO oee_recompute (plant_id, from_ts, machine_id) VALUES ($1, $2, $3)");
         cmd.Parameters.AddWithValue(plantId);
         cmd.Parameters.AddWithValue(from.UtcDateTime);
+        cmd.Parameters.AddWithValue((object?)machineId ?? DBNull.Value);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Pending recompute requests (id, plant, from).</summary>
-    public static async Task<List<(long Id, string PlantId, DateTimeOffset From)>> PendingRecomputesAsync(NpgsqlConnection conn, CancellationToken ct)
+    /// <summary>Pending recompute requests (id, plant, from, and the one machine it is limited to, else null: the whole plant).</summary>
+    public static async Task<List<(long Id, string PlantId, DateTimeOffset From, string? MachineId)>> PendingRecomputesAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("SELECT id, plant_id, from_ts FROM oee_recompute ORDER BY id", conn);
-        var result = new List<(long, string, DateTimeOffset)>();
+        await using var cmd = new NpgsqlCommand("SELECT id, plant_id, from_ts, machine_id FROM oee_recompute ORDER BY id", conn);
+        var result = new List<(long, string, DateTimeOffset, string?)>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            result.Add((r.GetInt64(0), r.GetString(1), Utc(r.GetDateTime(2))));
+            result.Add((r.GetInt64(0), r.GetString(1), Utc(r.GetDateTime(2)), r.IsDBNull(3) ? null : r.GetString(3)));
         }
 
         return result;

@@ -9,21 +9,47 @@ namespace Ms5.Postgres;
 public sealed record MachineInfo(string MachineId, string Name, string LineId, string LineName, string PlantId, double IdealCycleSeconds, string CountMode, bool Active);
 
 /// <summary>Stores the plant configuration and reads machines back.</summary>
-public sealed class PlantStore(NpgsqlDataSource db)
+public sealed partial class PlantStore(NpgsqlDataSource db)
 {
-    /// <summary>Upserts the plant in one transaction; machines no longer in the file are kept but marked inactive.</summary>
+    /// <summary>Upserts the plant in one transaction (source 'file', by <c>migrate</c>); machines no longer in the file are kept but marked inactive.</summary>
     public async Task SaveAsync(PlantConfig plant, string rawJson, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(plant);
-        // The file may carry comments and trailing commas; jsonb wants plain JSON.
-        rawJson = System.Text.Json.Nodes.JsonNode.Parse(rawJson, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!.ToJsonString();
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        await WriteAsync(conn, tx, plant, rawJson, new PlantChange("file", FileSha256: null, "migrate", "loaded from a plant file"), ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Writes a plant's configuration and its derived tables inside the caller's transaction, bumps its version and
+    /// appends the version to <c>plant_config_history</c>; returns the new version.
+    /// </summary>
+    internal static async Task<int> WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, PlantConfig plant, string rawJson, PlantChange change, CancellationToken ct)
+    {
+        // The file may carry comments and trailing commas; jsonb wants plain JSON.
+        rawJson = System.Text.Json.Nodes.JsonNode.Parse(rawJson, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!.ToJsonString();
+        int version;
+        await using (var upsert = new NpgsqlCommand("""
+            INSERT INTO plants (plant_id, name, time_zone, config, loaded_at, config_source, file_sha256, version) VALUES ($1, $2, $3, $4::jsonb, now(), $5, $6, 1)
+            ON CONFLICT (plant_id) DO UPDATE SET name = EXCLUDED.name, time_zone = EXCLUDED.time_zone, config = EXCLUDED.config, loaded_at = now(),
+                config_source = EXCLUDED.config_source, file_sha256 = coalesce(EXCLUDED.file_sha256, plants.file_sha256), version = plants.version + 1
+            RETURNING version
+            """, conn, tx))
+        {
+            upsert.Parameters.AddWithValue(plant.PlantId);
+            upsert.Parameters.AddWithValue(plant.Name);
+            upsert.Parameters.AddWithValue(plant.TimeZone.Id);
+            upsert.Parameters.AddWithValue(rawJson);
+            upsert.Parameters.AddWithValue(change.Source);
+            upsert.Parameters.AddWithValue((object?)change.FileSha256 ?? DBNull.Value);
+            version = (int)(await upsert.ExecuteScalarAsync(ct))!;
+        }
 
         await Exec(conn, tx, """
-            INSERT INTO plants (plant_id, name, time_zone, config, loaded_at) VALUES ($1, $2, $3, $4::jsonb, now())
-            ON CONFLICT (plant_id) DO UPDATE SET name = EXCLUDED.name, time_zone = EXCLUDED.time_zone, config = EXCLUDED.config, loaded_at = now()
-            """, ct, plant.PlantId, plant.Name, plant.TimeZone.Id, rawJson);
+            INSERT INTO plant_config_history (plant_id, version, changed_by, source, summary, config) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+            ON CONFLICT (plant_id, version) DO NOTHING
+            """, ct, plant.PlantId, version, change.ChangedBy, change.Source, change.Summary, rawJson);
         await Exec(conn, tx, "DELETE FROM reason_codes WHERE plant_id = $1", ct, plant.PlantId);
         await Exec(conn, tx, "DELETE FROM shift_patterns WHERE plant_id = $1", ct, plant.PlantId);
         await Exec(conn, tx, "DELETE FROM holidays WHERE plant_id = $1", ct, plant.PlantId);
@@ -56,15 +82,15 @@ public sealed class PlantStore(NpgsqlDataSource db)
         foreach (var m in plant.Machines)
         {
             await Exec(conn, tx, """
-                INSERT INTO machines VALUES ($1, $2, $3, $4, $5, $6, $7, true)
+                INSERT INTO machines VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                 ON CONFLICT (machine_id) DO UPDATE SET line_id = EXCLUDED.line_id, plant_id = EXCLUDED.plant_id, name = EXCLUDED.name,
                     ideal_cycle_seconds = EXCLUDED.ideal_cycle_seconds, count_mode = EXCLUDED.count_mode,
-                    reason_codes = EXCLUDED.reason_codes, active = true
+                    reason_codes = EXCLUDED.reason_codes, active = EXCLUDED.active
                 """, ct, m.Id, m.LineId, plant.PlantId, m.Name, m.IdealCycleTime.TotalSeconds,
-                m.CountMode == CountMode.Cumulative ? "cumulative" : "increment", m.ReasonCodes.ToArray());
+                m.CountMode == CountMode.Cumulative ? "cumulative" : "increment", m.ReasonCodes.ToArray(), m.Active);
         }
 
-        await tx.CommitAsync(ct);
+        return version;
     }
 
     /// <summary>Every machine of every plant (inactive ones too: their events are still accepted).</summary>

@@ -19,7 +19,8 @@ namespace Ms5.Analytics.Oee;
 /// <item>Counts go to the minute of their ts; cumulative counters become increments (reset-aware);
 /// ideal seconds = ideal cycle time × produced parts. Duplicate event ids count once.</item>
 /// <item>The ideal cycle time is the one of the product the machine runs: the product named by its latest
-/// state event that names one (contract field <c>product</c>), else the machine's default.</item>
+/// state event that names one (contract field <c>product</c>), else the machine's default, as it was configured at
+/// the count's event time (<see cref="IdealCycle.History"/>: a change of ideal cycle time is not retroactive).</item>
 /// <item>Rejects made while the machine runs in a start-up period (a <c>running</c> state whose reason is of
 /// category <c>startup</c>) are also counted as start-up rejects.</item>
 /// <item>Counts at the very instant of a state event belong to what came before it.</item>
@@ -228,7 +229,7 @@ public static class BucketCalculator
                 GoodCount = c.GoodCount + good,
                 RejectCount = c.RejectCount + reject,
                 StartupRejectCount = c.StartupRejectCount + (startup ? reject : 0),
-                IdealSeconds = c.IdealSeconds + ((good + reject) * ideal.For(product).TotalSeconds),
+                IdealSeconds = c.IdealSeconds + ((good + reject) * ideal.For(product, e.Ts).TotalSeconds),
             };
         }
     }

@@ -75,8 +75,18 @@ public sealed record Machine(
     /// <summary>Ideal cycle time per product code, for machines that report the product they run (contract field <c>product</c>).</summary>
     public IReadOnlyDictionary<string, TimeSpan> ProductCycleTimes { get; init; } = Oee.IdealCycle.NoProducts;
 
-    /// <summary>The machine's ideal cycle times: by product where known, else <see cref="IdealCycleTime"/>.</summary>
-    public Oee.IdealCycle IdealCycle => new(IdealCycleTime, ProductCycleTimes);
+    /// <summary>Ideal cycle times that applied before the current ones (plant file <c>idealCycleHistory</c>), ascending by <c>Until</c>.</summary>
+    public IReadOnlyList<Oee.IdealCyclePeriod> IdealCycleHistory { get; init; } = [];
+
+    /// <summary>
+    /// False: the machine is taken out of service (plant file <c>"active": false</c>). It stays in the plant, its
+    /// history stays and its events are still accepted; it leaves the live lists (board, live OEE) and accrues no
+    /// silent time.
+    /// </summary>
+    public bool Active { get; init; } = true;
+
+    /// <summary>The machine's ideal cycle times: by product where known, else <see cref="IdealCycleTime"/>; earlier values in the history.</summary>
+    public Oee.IdealCycle IdealCycle => new(IdealCycleTime, ProductCycleTimes) { History = IdealCycleHistory };
 }
 
 /// <summary>How a machine reports parts: increments ("count" events) or cumulative PLC counters ("counter").</summary>

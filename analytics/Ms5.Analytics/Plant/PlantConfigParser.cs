@@ -407,8 +407,14 @@ public static partial class PlantConfigParser
                     problems.Add($"{path}.id: line '{lineId}' is listed twice");
                 }
 
+                // A line may have no machines yet (one being set up, created through the API); the array must be there.
+                if (item.ValueKind == JsonValueKind.Object && (!item.TryGetProperty("machines", out var ms) || ms.ValueKind == JsonValueKind.Null))
+                {
+                    problems.Add($"{path}.machines: is required");
+                }
+
                 var machines = new List<Machine>();
-                foreach (var (m, mpath) in Array(item, "machines", path, required: true))
+                foreach (var (m, mpath) in Array(item, "machines", path, required: false))
                 {
                     var machine = ReadMachine(m, mpath, lineId, reasons);
                     if (!machineIds.Add(machine.Id))
@@ -466,10 +472,69 @@ public static partial class PlantConfigParser
             // whole plant file here, for every reader of it (migrate, the calendar API), with its path.
             Simulation.SimulationProfiles.Read(m, path, problems);
 
+            var active = true;
+            if (m.TryGetProperty("active", out var activeElement) && activeElement.ValueKind != JsonValueKind.Null)
+            {
+                if (activeElement.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                {
+                    active = activeElement.GetBoolean();
+                }
+                else
+                {
+                    problems.Add($"{path}.active: must be true or false");
+                }
+            }
+
             return new Machine(id, OptionalString(m, "name", path) ?? id, lineId, TimeSpan.FromSeconds(cycle ?? 1), mode, codes)
             {
                 ProductCycleTimes = Products(m, path),
+                IdealCycleHistory = CycleHistory(m, path),
+                Active = active,
             };
+        }
+
+        /// <summary>"idealCycleHistory": [{ "until": instant, "idealCycleSeconds": 2.0, "products": {...} }]: earlier values, each applied before its until; untils strictly ascending.</summary>
+        private IReadOnlyList<Oee.IdealCyclePeriod> CycleHistory(JsonElement m, string path)
+        {
+            var periods = new List<Oee.IdealCyclePeriod>();
+            foreach (var (h, hpath) in Array(m, "idealCycleHistory", path, required: false))
+            {
+                if (h.ValueKind != JsonValueKind.Object)
+                {
+                    problems.Add($"{hpath}: must be an object {{ \"until\": instant, \"idealCycleSeconds\": seconds, \"products\": {{...}} }}");
+                    continue;
+                }
+
+                var untilText = RequiredString(h, "until", hpath);
+                var seconds = OptionalNumber(h, "idealCycleSeconds", hpath, 0.001, 86_400);
+                if (seconds is null && (!h.TryGetProperty("idealCycleSeconds", out var se) || se.ValueKind == JsonValueKind.Null))
+                {
+                    problems.Add($"{hpath}.idealCycleSeconds: is required (ideal seconds per part, e.g. 2.5)");
+                }
+
+                var products = Products(h, hpath);
+                if (untilText.Length == 0)
+                {
+                    continue;
+                }
+
+                if (!Events.Timestamps.TryParse(untilText, out var until, out var error))
+                {
+                    problems.Add($"{hpath}.until: {error}");
+                    continue;
+                }
+
+                if (periods.Count > 0 && until <= periods[^1].Until)
+                {
+                    problems.Add($"{hpath}.until: must be later than the previous entry's until (oldest first)");
+                    continue;
+                }
+
+                periods.Add(new Oee.IdealCyclePeriod(until, TimeSpan.FromSeconds(seconds ?? 1), products));
+            }
+
+            // The shared empty list when there is none: a machine without history equals one built without it.
+            return periods.Count == 0 ? System.Array.Empty<Oee.IdealCyclePeriod>() : periods;
         }
 
         /// <summary>"products": { "P-100": 1.8, ... }: ideal seconds per part for each product the machine reports.</summary>

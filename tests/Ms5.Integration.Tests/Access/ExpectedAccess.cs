@@ -48,6 +48,15 @@ internal static class ExpectedAccess
         ["DELETE /api/apikeys/{id}"] = "admin",
         ["GET /api/audit"] = "admin",
 
+        // Administration: plant configuration (lines, machines, reason codes; versions).
+        ["GET /api/plant"] = "admin",
+        ["GET /api/plant/history"] = "admin",
+        ["POST /api/lines"] = "admin",
+        ["PUT /api/lines/{id}"] = "admin",
+        ["POST /api/machines"] = "admin",
+        ["PUT /api/machines/{id}"] = "admin",
+        ["POST /api/reason-codes"] = "admin",
+
         // Plant data (read).
         ["GET /api/machines"] = "read",
         ["GET /api/events"] = "read",

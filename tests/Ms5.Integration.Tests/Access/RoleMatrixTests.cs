@@ -40,6 +40,13 @@ public sealed class RoleMatrixTests(StackFixture stack, ITestOutputHelper output
         ("GET /api/apikeys/{id}", HttpMethod.Get, $"/api/apikeys/{NoSuchId}", null),
         ("DELETE /api/apikeys/{id}", HttpMethod.Delete, $"/api/apikeys/{NoSuchId}", null),
         ("GET /api/audit", HttpMethod.Get, "/api/audit?limit=1", null),
+        ("GET /api/plant", HttpMethod.Get, $"/api/plant?plant={PlantId}", null),
+        ("GET /api/plant/history", HttpMethod.Get, $"/api/plant/history?plant={PlantId}", null),
+        ("POST /api/lines", HttpMethod.Post, "/api/lines", """{"plantId": "acc-no-such-plant", "id": "acc-line"}"""),
+        ("PUT /api/lines/{id}", HttpMethod.Put, "/api/lines/acc-no-such-line", "{}"),
+        ("POST /api/machines", HttpMethod.Post, "/api/machines", """{"id": "acc-m", "lineId": "acc-no-such-line", "idealCycleSeconds": 1}"""),
+        ("PUT /api/machines/{id}", HttpMethod.Put, "/api/machines/acc-no-such-machine", "{}"),
+        ("POST /api/reason-codes", HttpMethod.Post, "/api/reason-codes", """{"plantId": "acc-no-such-plant", "code": "c", "category": "idle"}"""),
 
         ("GET /api/machines", HttpMethod.Get, "/api/machines", null),
         ("GET /api/events", HttpMethod.Get, $"/api/events?machine={MachineId}&{Range}", null),
