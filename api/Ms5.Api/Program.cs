@@ -47,6 +47,8 @@ app.MapDowntimeApi();
 app.MapAnomaliesApi();
 app.MapCalendarApi();
 app.MapAndonApi();
+app.MapOrdersApi();
+app.MapScheduleApi();
 app.MapAlertmanagerWebhookApi();
 app.MapBoardApi();
 app.MapReportsApi();
