@@ -1,9 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ms5.Analytics.Access;
-using Ms5.Analytics.Events;
 using Ms5.Analytics.Orders;
-using Ms5.Analytics.Plant;
 using Ms5.Api.Access;
 using Ms5.Postgres;
 
@@ -21,7 +19,6 @@ internal static class OrdersApi
     private static readonly string[] CreateFields = ["orderId", "product", "targetQuantity", "lineId", "machineIds", "plannedStart", "plannedEnd", "note", "at"];
     private static readonly string[] EditFields = ["product", "targetQuantity", "plannedStart", "plannedEnd", "note", "version", "at"];
     private static readonly string[] ListParams = ["plant", "line", "machine", "status", "from", "to", "limit"];
-    private static readonly TimeSpan MaxPlan = TimeSpan.FromDays(366);
 
     internal const string Example = """{"orderId": "PO-4711", "product": "bracket-a", "targetQuantity": 20000, "machineIds": ["press-01"], "plannedStart": "2026-11-26T06:00:00Z", "plannedEnd": "2026-11-26T14:00:00Z"}""";
 
@@ -110,7 +107,7 @@ internal static class OrdersApi
             errors["orderId"] = ["must start with a letter or digit and hold only letters, digits, '.', '_', ':' or '-' (at most 128)"];
         }
 
-        var product = ProductText(body, required: true, errors);
+        var product = OrderPlanning.ProductText(body, required: true, errors);
         var target = OrderFields.Quantity(body, "targetQuantity", required: true, errors);
         var lineId = JsonBody.Text(body, "lineId", required: false, errors);
         var machineIds = OrderFields.Ids(body, "machineIds", errors);
@@ -121,7 +118,7 @@ internal static class OrdersApi
 
         var start = OrderFields.Instant(body, "plannedStart", required: true, errors);
         var end = OrderFields.Instant(body, "plannedEnd", required: true, errors);
-        CheckPlan(start, end, errors);
+        OrderPlanning.CheckPlan(start, end, errors);
         var note = JsonBody.Text(body, "note", required: false, errors);
         var at = OrderFields.At(body, now, options.MaxClockSkew, errors);
         if (errors.Count > 0)
@@ -129,8 +126,8 @@ internal static class OrdersApi
             return Invalid(errors, "Invalid order");
         }
 
-        var (plant, machines) = await ResolveMachinesAsync(orders, plants, lineId, machineIds, errors, ct);
-        if (plant is not null && ProductProblem(plant, machines, product!) is { } productProblem)
+        var (plant, machines) = await OrderPlanning.ResolveMachinesAsync(orders, plants, lineId, machineIds, errors, ct);
+        if (plant is not null && OrderPlanning.ProductProblem(plant, machines, product!) is { } productProblem)
         {
             errors["product"] = [productProblem];
         }
@@ -176,7 +173,7 @@ internal static class OrdersApi
         OrderFields.RejectUnknown(body, EditFields, errors, name => name is "orderId" or "lineId" or "machineIds" or "status" or "actualStart" or "actualEnd"
             ? $"cannot be changed here (status: POST /api/orders/{{id}}/release|start|complete|cancel; machines: cancel and plan a new order)"
             : null);
-        var product = ProductText(body, required: false, errors);
+        var product = OrderPlanning.ProductText(body, required: false, errors);
         var target = OrderFields.Quantity(body, "targetQuantity", required: false, errors);
         var start = OrderFields.Instant(body, "plannedStart", required: false, errors);
         var end = OrderFields.Instant(body, "plannedEnd", required: false, errors);
@@ -207,8 +204,8 @@ internal static class OrdersApi
             return NotFound(id);
         }
 
-        CheckPlan(start ?? stored.Order.PlannedStart, end ?? stored.Order.PlannedEnd, errors);
-        if (product is not null && await orders.PlantAsync(stored.Order.PlantId, ct) is { } plant && ProductProblem(plant, stored.Order.MachineIds, product) is { } productProblem)
+        OrderPlanning.CheckPlan(start ?? stored.Order.PlannedStart, end ?? stored.Order.PlannedEnd, errors);
+        if (product is not null && await orders.PlantAsync(stored.Order.PlantId, ct) is { } plant && OrderPlanning.ProductProblem(plant, stored.Order.MachineIds, product) is { } productProblem)
         {
             errors["product"] = [productProblem];
         }
@@ -219,7 +216,7 @@ internal static class OrdersApi
         }
 
         var write = await orders.UpdateAsync(id, new OrderEdit(product, target, start?.ToUniversalTime(), end?.ToUniversalTime(), note), request.HttpContext.User.Actor(), at, version, ct);
-        await audit.RecordAsync(request.HttpContext, "order.update", id, Outcome(write), Changes(stored.Order, write.Order?.Order));
+        await audit.RecordAsync(request.HttpContext, "order.update", id, Outcome(write), OrderPlanning.Changes(stored.Order, write.Order?.Order));
         return write.Outcome switch
         {
             OrderWriteOutcome.Done => TypedResults.Ok(await WithProgressAsync(orders, write.Order!, now, ct)),
@@ -247,85 +244,6 @@ internal static class OrdersApi
             h.BeforeJson is null ? null : JsonDocument.Parse(h.BeforeJson).RootElement.Clone(), JsonDocument.Parse(h.AfterJson).RootElement.Clone())).ToList()));
     }
 
-    /// <summary>A line's active machines, or the named machines (all known, active and of one plant), and their plant.</summary>
-    private static async Task<(PlantConfig? Plant, IReadOnlyList<string> Machines)> ResolveMachinesAsync(
-        OrderStore orders, PlantStore plants, string? lineId, IReadOnlyList<string>? machineIds, Dictionary<string, string[]> errors, CancellationToken ct)
-    {
-        var all = await plants.MachinesAsync(ct);
-        List<MachineInfo> chosen;
-        if (lineId is not null)
-        {
-            chosen = all.Where(m => m.LineId == lineId && m.Active).ToList();
-            if (chosen.Count == 0)
-            {
-                errors["lineId"] = [$"'{OrderFields.Short(lineId)}' is not a line with active machines (see GET /api/machines)"];
-                return (null, []);
-            }
-        }
-        else
-        {
-            var known = all.ToDictionary(m => m.MachineId, StringComparer.Ordinal);
-            var unknown = machineIds!.Where(m => !known.TryGetValue(m, out var info) || !info.Active).ToList();
-            if (unknown.Count > 0)
-            {
-                errors["machineIds"] = [$"unknown or inactive machine(s): {OrderFields.Short(string.Join(", ", unknown))} (see GET /api/machines)"];
-                return (null, []);
-            }
-
-            chosen = machineIds!.Select(m => known[m]).ToList();
-            if (chosen.Select(m => m.PlantId).Distinct(StringComparer.Ordinal).Count() > 1)
-            {
-                errors["machineIds"] = [$"must all be on one plant; got {string.Join(", ", chosen.Select(m => $"{m.MachineId} ({m.PlantId})"))}"];
-                return (null, []);
-            }
-        }
-
-        var plant = await orders.PlantAsync(chosen[0].PlantId, ct);
-        if (plant is null)
-        {
-            errors[lineId is null ? "machineIds" : "lineId"] = [$"plant '{chosen[0].PlantId}' is not loaded"];
-        }
-
-        return (plant, chosen.Select(m => m.MachineId).ToList());
-    }
-
-    /// <summary>When any of the machines configures products (plant file "products"), the product must be one of them.</summary>
-    internal static string? ProductProblem(PlantConfig plant, IReadOnlyList<string> machineIds, string product)
-    {
-        var configured = plant.Machines.Where(m => machineIds.Contains(m.Id, StringComparer.Ordinal)).SelectMany(m => m.ProductCycleTimes.Keys)
-            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        return configured.Count == 0 || configured.Contains(product, StringComparer.Ordinal)
-            ? null
-            : $"'{OrderFields.Short(product)}' is not a product of these machines; configured: {string.Join(", ", configured)}";
-    }
-
-    private static string? ProductText(JsonElement body, bool required, Dictionary<string, string[]> errors)
-    {
-        var product = JsonBody.Text(body, "product", required, errors);
-        if (product is { Length: > EventParser.MaxProductLength })
-        {
-            errors["product"] = [$"must be at most {EventParser.MaxProductLength} characters"];
-            return null;
-        }
-
-        return product;
-    }
-
-    private static void CheckPlan(DateTimeOffset? start, DateTimeOffset? end, Dictionary<string, string[]> errors)
-    {
-        if (start is { } s && end is { } e)
-        {
-            if (e <= s)
-            {
-                errors["plannedEnd"] = ["must be after plannedStart"];
-            }
-            else if (e - s > MaxPlan)
-            {
-                errors["plannedEnd"] = [$"must be at most {MaxPlan.TotalDays:0} days after plannedStart"];
-            }
-        }
-    }
-
     internal static async Task<OrderResponse> WithProgressAsync(OrderStore orders, StoredOrder stored, DateTimeOffset now, CancellationToken ct) =>
         OrderResponse.From(stored, await orders.ProgressAsync(stored.Order, now, ct));
 
@@ -333,30 +251,6 @@ internal static class OrdersApi
     {
         var progress = await orders.ProgressAsync(list.Select(s => s.Order).ToList(), now, ct);
         return list.Select((s, i) => OrderResponse.From(s, progress[i])).ToList();
-    }
-
-    private static string Changes(ProductionOrder before, ProductionOrder? after)
-    {
-        if (after is null)
-        {
-            return "";
-        }
-
-        var parts = new List<string>();
-        void Add<T>(string name, T a, T b)
-        {
-            if (!EqualityComparer<T>.Default.Equals(a, b))
-            {
-                parts.Add($"{name}: {a} -> {b}");
-            }
-        }
-
-        Add("product", before.Product, after.Product);
-        Add("targetQuantity", before.TargetQuantity, after.TargetQuantity);
-        Add("plannedStart", before.PlannedStart, after.PlannedStart);
-        Add("plannedEnd", before.PlannedEnd, after.PlannedEnd);
-        Add("note", before.Note, after.Note);
-        return string.Join("; ", parts);
     }
 
     internal static string Outcome(OrderWrite write) => write.Ok ? "success" : write.Outcome switch
