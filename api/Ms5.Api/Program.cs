@@ -52,6 +52,8 @@ app.MapPlantApi();
 app.MapLinesApi();
 app.MapMachineConfigApi();
 app.MapAndonApi();
+app.MapOrdersApi();
+app.MapScheduleApi();
 app.MapAlertmanagerWebhookApi();
 app.MapBoardApi();
 app.MapReportsApi();

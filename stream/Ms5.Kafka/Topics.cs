@@ -8,6 +8,7 @@ public static class Topics
     public const string Oee = "ms5.oee.v1";
     public const string Andon = "ms5.andon.v1";
     public const string Anomaly = "ms5.anomaly.v1";
+    public const string Orders = "ms5.orders.v1";
 
     /// <summary>Partitions of a topic not named here (per-run test and benchmark topics are keyed by machine like the events topic).</summary>
     public const int PartitionsOfOtherTopics = 12;
@@ -20,5 +21,6 @@ public static class Topics
         [Oee] = 12,
         [Andon] = 3,
         [Anomaly] = 3,
+        [Orders] = 3,
     };
 }

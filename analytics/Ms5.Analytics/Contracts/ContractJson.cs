@@ -14,4 +14,6 @@ namespace Ms5.Analytics.Contracts;
 [JsonSerializable(typeof(OeeWindowMessage))]
 [JsonSerializable(typeof(AndonMessage))]
 [JsonSerializable(typeof(AnomalyMessage))]
+[JsonSerializable(typeof(OrderMessage))]
+[JsonSerializable(typeof(OrderSnapshot))]
 public sealed partial class ContractJson : JsonSerializerContext;

@@ -76,6 +76,10 @@ internal static class ExpectedAccess
         ["GET /api/reports/{id}/pdf"] = "read",
         ["GET /api/reports/{id}/csv"] = "read",
         ["GET /api/reports/{id}/stops.csv"] = "read",
+        ["GET /api/orders"] = "read",
+        ["GET /api/orders/{id}"] = "read",
+        ["GET /api/orders/{id}/history"] = "read",
+        ["GET /api/schedule"] = "read",
 
         // Pages and the API reference (read).
         ["GET /"] = "read",
@@ -99,6 +103,14 @@ internal static class ExpectedAccess
         ["PUT /api/plant/calendar"] = "calendar.write",
         ["PUT /api/assignments"] = "planning",
         ["POST /api/reports"] = "reports.write",
+
+        // Production orders (planning).
+        ["POST /api/orders"] = "planning",
+        ["PUT /api/orders/{id}"] = "planning",
+        ["POST /api/orders/{id}/release"] = "planning",
+        ["POST /api/orders/{id}/start"] = "planning",
+        ["POST /api/orders/{id}/complete"] = "planning",
+        ["POST /api/orders/{id}/cancel"] = "planning",
 
         // Downtime anomaly models and flags (engineers).
         ["POST /api/ml/downtime/train"] = "ml",

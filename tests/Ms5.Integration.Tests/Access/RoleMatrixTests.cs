@@ -89,6 +89,16 @@ public sealed class RoleMatrixTests(StackFixture stack, ITestOutputHelper output
         ("POST /api/ml/downtime/train", HttpMethod.Post, "/api/ml/downtime/train", """{"plantId": "acc-no-such-plant"}"""),
         ("POST /api/downtime/anomalies/{id}/feedback", HttpMethod.Post, $"/api/downtime/anomalies/{NoSuchId}/feedback", """{"label": "dismissed"}"""),
 
+        ("GET /api/orders", HttpMethod.Get, "/api/orders?limit=1", null),
+        ("GET /api/orders/{id}", HttpMethod.Get, "/api/orders/acc-no-such-order", null),
+        ("GET /api/orders/{id}/history", HttpMethod.Get, "/api/orders/acc-no-such-order/history", null),
+        ("GET /api/schedule", HttpMethod.Get, $"/api/schedule?line={LineId}&{Range}", null),
+        ("POST /api/orders", HttpMethod.Post, "/api/orders", "{}"),
+        ("PUT /api/orders/{id}", HttpMethod.Put, "/api/orders/acc-no-such-order", """{"note": "x"}"""),
+        ("POST /api/orders/{id}/release", HttpMethod.Post, "/api/orders/acc-no-such-order/release", "{}"),
+        ("POST /api/orders/{id}/start", HttpMethod.Post, "/api/orders/acc-no-such-order/start", "{}"),
+        ("POST /api/orders/{id}/complete", HttpMethod.Post, "/api/orders/acc-no-such-order/complete", "{}"),
+        ("POST /api/orders/{id}/cancel", HttpMethod.Post, "/api/orders/acc-no-such-order/cancel", "{}"),
         ("POST /api/ingest/events", HttpMethod.Post, "/api/ingest/events", "[]"),
         ("POST /api/alertmanager/webhook", HttpMethod.Post, "/api/alertmanager/webhook", "{}"),
 
