@@ -52,6 +52,18 @@ public sealed class OrderLifecycleTests
     }
 
     [Fact]
+    public void Start_BeforeTheRelease_IsAllowed_CompleteOrCancelBeforeTheStartIsNot()
+    {
+        var released = OrderLifecycle.Apply(Order(), OrderAction.Release, T.AddHours(5));
+
+        Assert.Equal(OrderRefusal.None, OrderLifecycle.Check(released, OrderAction.Start, T));
+        Assert.Equal(OrderRefusal.None, OrderLifecycle.Check(released, OrderAction.Cancel, T));
+        var running = OrderLifecycle.Apply(released, OrderAction.Start, T);
+        Assert.Equal(OrderRefusal.BeforePreviousTransition, OrderLifecycle.Check(running, OrderAction.Cancel, T.AddSeconds(-1)));
+        Assert.Equal(OrderRefusal.BeforePreviousTransition, OrderLifecycle.Check(running, OrderAction.Complete, T.AddSeconds(-1)));
+    }
+
+    [Fact]
     public void CancellingARunningOrder_EndsIt_CancellingAPlannedOneDoesNot()
     {
         var running = OrderLifecycle.Apply(Order(), OrderAction.Start, T);

@@ -8,14 +8,16 @@ public enum OrderRefusal
     /// <summary>The action is not allowed from the order's current status (a 409 naming the status).</summary>
     NotFromStatus,
 
-    /// <summary><c>at</c> precedes the order's previous transition (a 400 on <c>at</c>).</summary>
+    /// <summary><c>at</c> of a completion or cancellation precedes the order's actual start (a 400 on <c>at</c>).</summary>
     BeforePreviousTransition,
 }
 
 /// <summary>
 /// The transition rules. Allowed: release from planned; start from planned or released (an order can be started
 /// directly, e.g. recorded after the fact); complete from running; cancel from planned, released or running.
-/// Completed and cancelled are final. <c>at</c> (business time) must not precede the previous transition.
+/// Completed and cancelled are final. The <c>at</c> (business time) of completing or cancelling a started order must not
+/// precede its actual start; release and start times are not ordered against each other (an order recorded after the
+/// fact is often released "now" and started at a past instant).
 /// Starting sets <see cref="ProductionOrder.ActualStart"/>; completing, and cancelling a running order, set
 /// <see cref="ProductionOrder.ActualEnd"/>. Edits (target, plan, note, product) are allowed while planned or released.
 /// </summary>
@@ -47,7 +49,7 @@ public static class OrderLifecycle
             return OrderRefusal.NotFromStatus;
         }
 
-        return order.LastTransitionAt is { } last && at < last ? OrderRefusal.BeforePreviousTransition : OrderRefusal.None;
+        return order.ActualStart is { } started && at < started ? OrderRefusal.BeforePreviousTransition : OrderRefusal.None;
     }
 
     /// <summary>The order after the action; throws when <see cref="Check"/> refuses it.</summary>

@@ -70,7 +70,7 @@ internal static class OrderTransitionsApi
                     + string.Join(" or ", OrderLifecycle.AllowedFrom(action).Select(OrderNames.Of)),
                 extensions: new Dictionary<string, object?> { ["status"] = OrderNames.Of(write.Order.Order.Status) }),
             OrderWriteOutcome.BeforePreviousTransition => OrdersApi.Invalid(
-                new Dictionary<string, string[]> { ["at"] = [$"must not precede the order's previous transition at {write.Order!.Order.LastTransitionAt:O}"] },
+                new Dictionary<string, string[]> { ["at"] = [$"must not precede the order's actual start at {write.Order!.Order.ActualStart:O}"] },
                 $"Invalid order {OrderNames.Of(action)}"),
             _ => OrdersApi.Conflict("Machine busy", RunningDetail(write.Conflict!, at), write.Conflict),
         };

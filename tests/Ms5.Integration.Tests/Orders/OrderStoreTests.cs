@@ -78,12 +78,13 @@ public sealed class OrderStoreTests(StackFixture stack)
         Assert.Equal(OrderWriteOutcome.VersionMismatch, (await store.UpdateAsync(id, new OrderEdit(TargetQuantity: 5), "x", day, expectedVersion: 1)).Outcome);
         Assert.Equal(OrderWriteOutcome.NotFromStatus, (await store.TransitionAsync(id, OrderAction.Complete, day, "bob")).Outcome);
 
-        Assert.True((await store.TransitionAsync(id, OrderAction.Release, day.AddHours(-1), "bob")).Ok);
-        var early = await store.TransitionAsync(id, OrderAction.Start, day.AddHours(-2), "bob");
-        Assert.Equal(OrderWriteOutcome.BeforePreviousTransition, early.Outcome);
-        Assert.Equal(day.AddHours(-1), early.Order!.Order.LastTransitionAt);
+        // Released "now", started at an earlier instant (recorded after the fact): allowed.
+        Assert.True((await store.TransitionAsync(id, OrderAction.Release, day.AddHours(1), "bob")).Ok);
         var started = await store.TransitionAsync(id, OrderAction.Start, day, "auto:ost-3");
         Assert.Equal((OrderStatus.Running, (DateTimeOffset?)day), (started.Order!.Order.Status, started.Order.Order.ActualStart));
+        var early = await store.TransitionAsync(id, OrderAction.Complete, day.AddMinutes(-1), "bob");
+        Assert.Equal(OrderWriteOutcome.BeforePreviousTransition, early.Outcome);
+        Assert.Equal(day, early.Order!.Order.ActualStart);
         Assert.Equal(OrderWriteOutcome.NotFromStatus, (await store.UpdateAsync(id, new OrderEdit(Note: "late"), "carol", day)).Outcome);
         var done = await store.TransitionAsync(id, OrderAction.Complete, day.AddHours(8), "bob");
         Assert.Equal((OrderStatus.Completed, (DateTimeOffset?)day.AddHours(8), 5), (done.Order!.Order.Status, done.Order.Order.ActualEnd, done.Order.Order.Version));
