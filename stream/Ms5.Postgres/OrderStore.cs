@@ -31,11 +31,14 @@ public enum OrderWriteOutcome
     /// <summary>Transition or edit not allowed from the order's status (<see cref="OrderWrite.Order"/> has it).</summary>
     NotFromStatus,
 
-    /// <summary>Transition: <c>at</c> precedes the previous transition (<see cref="OrderWrite.Order"/> has its time).</summary>
+    /// <summary>Complete or cancel: <c>at</c> precedes the order's actual start (<see cref="OrderWrite.Order"/> has it).</summary>
     BeforePreviousTransition,
 
     /// <summary>Edit: the caller's expected version is not the stored one.</summary>
     VersionMismatch,
+
+    /// <summary>Edit: the planned end would not lie after the planned start (<see cref="OrderWrite.Order"/> has the stored plan).</summary>
+    PlanInverted,
 }
 
 /// <summary>The fields an edit changes (null: unchanged). Allowed while planned or released.</summary>
@@ -71,6 +74,7 @@ public sealed partial class OrderStore(NpgsqlDataSource db)
         await using (var cmd = new NpgsqlCommand($"""
             INSERT INTO orders ({Columns})
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, NULL, 1, now(), now(), $11, $11)
+            ON CONFLICT (order_id) DO NOTHING
             """, conn, tx))
         {
             cmd.Parameters.AddWithValue(order.OrderId);
@@ -84,7 +88,12 @@ public sealed partial class OrderStore(NpgsqlDataSource db)
             cmd.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)order.Note ?? DBNull.Value);
             cmd.Parameters.AddWithValue(OrderNames.Of(OrderStatus.Planned));
             cmd.Parameters.AddWithValue(actor);
-            await cmd.ExecuteNonQueryAsync(ct);
+            if (await cmd.ExecuteNonQueryAsync(ct) == 0)
+            {
+                // The same id created at once on other machines (their locks are not ours): the first one won.
+                await tx.RollbackAsync(ct);
+                return new OrderWrite(OrderWriteOutcome.Duplicate, await GetAsync(order.OrderId, ct));
+            }
         }
 
         await AppendHistoryAsync(conn, tx, order, OrderNames.Created, at, actor, null, OrderJson.Snapshot(order), ct);
@@ -96,7 +105,7 @@ public sealed partial class OrderStore(NpgsqlDataSource db)
     /// <summary>
     /// Releases, starts, completes or cancels an order at <paramref name="at"/> (business time) by <paramref name="actor"/>
     /// (a user, or e.g. "auto:press-01" for the engine's automatic start). Starting is refused while another order on a
-    /// common machine runs, or when <paramref name="at"/> lies inside a finished order's actual window on one.
+    /// common machine runs, or when <paramref name="at"/> lies before a finished order's actual end on one.
     /// </summary>
     public async Task<OrderWrite> TransitionAsync(string orderId, OrderAction action, DateTimeOffset at, string actor, CancellationToken ct = default)
     {
@@ -188,6 +197,12 @@ public sealed partial class OrderStore(NpgsqlDataSource db)
         }
 
         after = after with { Version = order.Version + 1 };
+        if (after.PlannedEnd <= after.PlannedStart)
+        {
+            // Checked by the caller against the order it read; a concurrent edit of the other end can still cross them.
+            return new OrderWrite(OrderWriteOutcome.PlanInverted, stored);
+        }
+
         if (after.PlannedStart != order.PlannedStart || after.PlannedEnd != order.PlannedEnd)
         {
             await LockMachinesAsync(conn, tx, order.MachineIds, ct);
@@ -230,13 +245,13 @@ public sealed partial class OrderStore(NpgsqlDataSource db)
         }
     }
 
-    /// <summary>Other orders on a common machine that can conflict: open ones, and finished ones whose actual window holds <paramref name="at"/>.</summary>
+    /// <summary>Other orders on a common machine that can conflict: open ones, and finished ones whose actual window ends after <paramref name="at"/>.</summary>
     private static async Task<List<ProductionOrder>> SharingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ProductionOrder order, DateTimeOffset? at, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand($"""
             SELECT {Columns} FROM orders
             WHERE machine_ids && $1 AND order_id <> $2
-              AND (status IN ('planned', 'released', 'running') OR (actual_start <= $3 AND actual_end > $3))
+              AND (status IN ('planned', 'released', 'running') OR (actual_start IS NOT NULL AND actual_end > $3))
             """, conn, tx);
         cmd.Parameters.AddWithValue(order.MachineIds.ToArray());
         cmd.Parameters.AddWithValue(order.OrderId);

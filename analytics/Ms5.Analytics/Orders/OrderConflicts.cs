@@ -3,8 +3,10 @@ namespace Ms5.Analytics.Orders;
 /// <summary>
 /// Conflicts between orders sharing a machine. Plans: two open orders (planned, released, running) on a common machine
 /// may not have overlapping planned windows (half-open [plannedStart, plannedEnd): back to back is fine); finished orders
-/// no longer hold their window. Running: a machine runs one order at a time, so an order cannot start while another on a
-/// common machine is running, nor at an instant inside a finished order's actual [actualStart, actualEnd) on one.
+/// no longer hold their window. Running: a machine runs one order at a time, so the actual windows [actualStart,
+/// actualEnd) of orders sharing a machine never overlap (no minute is counted by two orders): an order cannot start while
+/// another on a common machine is running, nor at an instant before a finished order's actual end on one (a started
+/// order runs from its start on, so it would overlap that order's window).
 /// </summary>
 public static class OrderConflicts
 {
@@ -27,8 +29,8 @@ public static class OrderConflicts
         return others
             .Where(o => o.OrderId != order.OrderId && o.SharesMachineWith(order))
             .Where(o => o.Status == OrderStatus.Running
-                || (o.ActualStart is { } s && o.ActualEnd is { } e && s <= at && at < e))
-            .OrderBy(o => o.Status == OrderStatus.Running ? 0 : 1).ThenBy(o => o.OrderId, StringComparer.Ordinal)
+                || (o.ActualStart is not null && o.ActualEnd is { } e && at < e))
+            .OrderBy(o => o.Status == OrderStatus.Running ? 0 : 1).ThenBy(o => o.ActualStart).ThenBy(o => o.OrderId, StringComparer.Ordinal)
             .FirstOrDefault();
     }
 }

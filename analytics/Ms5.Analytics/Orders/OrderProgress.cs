@@ -28,7 +28,7 @@ public sealed record OrderProgress
     public required double? Quality { get; init; }
     public required double? Oee { get; init; }
 
-    /// <summary>Good parts per hour over the order's last 15 minutes (the whole order when shorter); null before it starts.</summary>
+    /// <summary>Good parts per hour over the order's last 15 complete minutes (all its complete minutes when fewer); null before it has one.</summary>
     public required double? CurrentRate { get; init; }
 
     /// <summary>Parts per hour the order's machines make at their ideal cycle for the product (their rates add up); null when unknown.</summary>
@@ -75,9 +75,31 @@ public static class OrderProgressCalculator
         return order.ActualStart is { } s && s < asOf ? (s, asOf) : null;
     }
 
-    /// <summary>The tail of <see cref="Window"/> the current rate is measured over: its last 15 minutes, or all of it when shorter.</summary>
-    public static (DateTimeOffset From, DateTimeOffset To)? RateWindowOf(ProductionOrder order, DateTimeOffset now) =>
-        Window(order, now) is { } w ? (w.To - w.From > RateWindow ? w.To - RateWindow : w.From, w.To) : null;
+    /// <summary>
+    /// The whole minutes the current rate is measured over: the last 15 complete minutes of <see cref="Window"/> (the
+    /// minute in progress has a partial bucket and is left out; so is a first minute the order started inside, which is
+    /// not counted as the order's), or all its complete minutes when fewer; null when it has none yet.
+    /// </summary>
+    public static (DateTimeOffset From, DateTimeOffset To)? RateWindowOf(ProductionOrder order, DateTimeOffset now)
+    {
+        if (Window(order, now) is not { } w)
+        {
+            return null;
+        }
+
+        var to = BucketCalculator.Floor(w.To);
+        var from = BucketCalculator.Ceiling(w.From);
+        if (to - from > RateWindow)
+        {
+            from = to - RateWindow;
+        }
+
+        return to > from ? (from, to) : null;
+    }
+
+    /// <summary><paramref name="t"/> + <paramref name="seconds"/>, or null when that lies beyond the calendar (a rate near 0, a huge target).</summary>
+    private static DateTimeOffset? After(DateTimeOffset t, double seconds) =>
+        double.IsFinite(seconds) && seconds < (DateTimeOffset.MaxValue - t).TotalSeconds - 1 ? t.AddSeconds(seconds) : null;
 
     /// <summary>The parts per hour of machines running at the given ideal cycle times in parallel; null when there are none.</summary>
     public static double? IdealRate(IEnumerable<TimeSpan> idealCycles)
@@ -111,8 +133,8 @@ public static class OrderProgressCalculator
         DateTimeOffset? atRate = null, atIdeal = null;
         if (order.Status == OrderStatus.Running)
         {
-            atRate = remaining == 0 ? asOf : rate is > 0 ? asOf + TimeSpan.FromHours(remaining / rate.Value) : null;
-            atIdeal = RequiredSeconds(remaining, idealRate) is { } s ? asOf + TimeSpan.FromSeconds(s) : null;
+            atRate = remaining == 0 ? asOf : rate is > 0 ? After(asOf, remaining / rate.Value * 3600) : null;
+            atIdeal = RequiredSeconds(remaining, idealRate) is { } s ? After(asOf, s) : null;
         }
 
         var planned = PlannedGood(order, asOf);

@@ -18,7 +18,8 @@ internal static class JsonBody
 
         try
         {
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+            // A key given twice is refused (which one would count?), so a body never fails later on a duplicate key.
+            using var doc = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowDuplicateProperties = false }, ct);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return (default, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid body", detail: "the body must be a JSON object"));

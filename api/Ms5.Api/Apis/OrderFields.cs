@@ -45,7 +45,7 @@ internal static class OrderFields
             return null;
         }
 
-        return ts;
+        return QueryParams.InRange(ts, name, errors);
     }
 
     /// <summary>A whole number from 1 to <see cref="MaxTarget"/>.</summary>

@@ -41,4 +41,10 @@ public sealed record ScheduleItem(
 
 public sealed record ScheduleResponse(
     string LineId, string PlantId, DateTimeOffset From, DateTimeOffset To, double PlannedProductionSeconds, double RequiredSeconds, bool Fits,
-    IReadOnlyList<ScheduleItem> Items);
+    IReadOnlyList<ScheduleItem> Items)
+{
+    /// <summary>Each machine of the line: the ideal seconds its open orders still need in the range, against the range's production time.</summary>
+    public required IReadOnlyList<ScheduleMachine> Machines { get; init; }
+}
+
+public sealed record ScheduleMachine(string MachineId, double RequiredSeconds, double PlannedProductionSeconds, bool Fits);

@@ -223,6 +223,9 @@ internal static class OrdersApi
             OrderWriteOutcome.NotFound => NotFound(id),
             OrderWriteOutcome.VersionMismatch => Conflict("Order changed meanwhile", $"order '{id}' is at version {write.Order!.Order.Version}, not {version}; read it again", write.Order.Order),
             OrderWriteOutcome.NotFromStatus => StatusConflict(write.Order!.Order, "changed", "planned, released"),
+            OrderWriteOutcome.PlanInverted => Invalid(
+                new Dictionary<string, string[]> { ["plannedEnd"] = [$"must be after plannedStart (the order is now planned {write.Order!.Order.PlannedStart:O} to {write.Order.Order.PlannedEnd:O})"] },
+                "Invalid order change"),
             _ => OverlapConflict(write.Conflict!),
         };
     }
@@ -260,7 +263,8 @@ internal static class OrdersApi
         OrderWriteOutcome.PlanOverlap => "plan_overlap",
         OrderWriteOutcome.RunningConflict => "running_conflict",
         OrderWriteOutcome.NotFromStatus => "wrong_status",
-        OrderWriteOutcome.BeforePreviousTransition => "before_previous",
+        OrderWriteOutcome.BeforePreviousTransition => "before_start",
+        OrderWriteOutcome.PlanInverted => "invalid_plan",
         _ => "version_mismatch",
     };
 

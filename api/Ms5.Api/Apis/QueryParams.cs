@@ -29,12 +29,24 @@ internal static class QueryParams
         return ts;
     }
 
-    /// <summary>An ISO-8601 instant.</summary>
+    /// <summary>An ISO-8601 instant between the years 1970 and 9000 (calendar maths a day either side stays in range).</summary>
     public static DateTimeOffset? Instant(string text, string name, Dictionary<string, string[]> errors)
     {
         if (!Timestamps.TryParse(text, out var ts, out var error))
         {
             errors[name] = [error];
+            return null;
+        }
+
+        return InRange(ts, name, errors);
+    }
+
+    /// <summary><paramref name="ts"/> when its year lies in 1970..9000, else null with an error on <paramref name="name"/>.</summary>
+    public static DateTimeOffset? InRange(DateTimeOffset ts, string name, Dictionary<string, string[]> errors)
+    {
+        if (ts.Year is < 1970 or > 9000)
+        {
+            errors[name] = [$"'{ts:O}' is out of range: give an instant between 1970 and 9000"];
             return null;
         }
 

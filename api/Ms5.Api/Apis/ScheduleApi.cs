@@ -77,16 +77,49 @@ internal static class ScheduleApi
         var progress = await orders.ProgressAsync(list.Select(s => s.Order).ToList(), time.GetUtcNow(), ct);
         var items = list.Select((s, i) => Item(plant, s.Order, progress[i], range)).ToList();
         var planned = PlannedSeconds(plant.Calendar, range.From, range.To);
+
+        // Machines run in parallel: each machine's load is the ideal time its open orders still need, an order crossing
+        // the range's edges counted by the share of its planned production time inside the range.
+        var load = machines.ToDictionary(m => m.MachineId, _ => 0.0, StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var (item, order) = (items[i], list[i].Order);
+            if (item.Status is not ("planned" or "released" or "running") || item.RequiredSeconds is not { } need)
+            {
+                continue;
+            }
+
+            var share = item.PlannedProductionSeconds > 0
+                ? PlannedSeconds(plant.Calendar, Max(order.PlannedStart, range.From), Min(order.PlannedEnd, range.To)) / item.PlannedProductionSeconds
+                : 1;
+            foreach (var m in order.MachineIds.Where(load.ContainsKey))
+            {
+                load[m] += need * share;
+            }
+        }
+
+        var perMachine = load.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new ScheduleMachine(kv.Key, kv.Value, planned, kv.Value <= planned)).ToList();
         var open = items.Where(i => i.Status is "planned" or "released" or "running").ToList();
-        var required = open.Sum(i => i.RequiredSeconds ?? 0);
-        return TypedResults.Ok(new ScheduleResponse(line, plant.PlantId, range.From, range.To, planned, required,
-            required <= planned && open.All(i => i.Fits && i.WithinRange), items));
+        return TypedResults.Ok(new ScheduleResponse(line, plant.PlantId, range.From, range.To, planned, perMachine.Count == 0 ? 0 : perMachine.Max(m => m.RequiredSeconds),
+            perMachine.All(m => m.Fits) && open.All(i => i.Fits), items) { Machines = perMachine });
     }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static ScheduleItem Item(PlantConfig plant, ProductionOrder o, OrderProgress p, (DateTimeOffset From, DateTimeOffset To) range)
     {
         var rate = OrderStore.IdealRate(plant, o.MachineIds, o.Product);
-        var required = OrderProgressCalculator.RequiredSeconds(o.TargetQuantity, rate);
+
+        // What is still to make: a running order's remaining quantity, a finished one nothing more.
+        var quantity = o.Status switch
+        {
+            OrderStatus.Running => p.RemainingQuantity,
+            OrderStatus.Completed or OrderStatus.Cancelled => 0,
+            _ => o.TargetQuantity,
+        };
+        var required = OrderProgressCalculator.RequiredSeconds(quantity, rate);
         var window = PlannedSeconds(plant.Calendar, o.PlannedStart, o.PlannedEnd);
         return new ScheduleItem(o.OrderId, o.Product, o.TargetQuantity, OrderNames.Of(o.Status), o.MachineIds, o.PlannedStart, o.PlannedEnd, o.ActualStart, o.ActualEnd,
             rate, required, window, o.PlannedStart >= range.From && o.PlannedEnd <= range.To, required is { } r && r <= window, p.GoodCount, p.PercentOfTarget);
