@@ -87,15 +87,19 @@ public sealed class OrderLifecycleTests
     }
 
     [Fact]
-    public void Start_ConflictsWithARunningOrder_OrAFinishedOneWhoseActualWindowHoldsAt()
+    public void Start_ConflictsWithARunningOrder_OrAFinishedOneEndingAfterAt()
     {
         var order = Order("B", "press-02");
         var running = Order("A", "press-01", "press-02") with { Status = OrderStatus.Running, ActualStart = T };
         var finished = Order("C", "press-02") with { Status = OrderStatus.Completed, ActualStart = T, ActualEnd = T.AddHours(1) };
+        var cancelledUnstarted = Order("D", "press-02") with { Status = OrderStatus.Cancelled };
 
         Assert.Same(running, OrderConflicts.RunningConflict(order, T.AddHours(3), [finished, running]));
         Assert.Same(finished, OrderConflicts.RunningConflict(order, T.AddMinutes(30), [finished]));
-        Assert.Null(OrderConflicts.RunningConflict(order, T.AddHours(1), [finished]));
+
+        // Started before C ran, B would run through C's window: its minutes would count twice.
+        Assert.Same(finished, OrderConflicts.RunningConflict(order, T.AddHours(-1), [finished]));
+        Assert.Null(OrderConflicts.RunningConflict(order, T.AddHours(1), [finished, cancelledUnstarted]));
         Assert.Null(OrderConflicts.RunningConflict(order, T, [running with { MachineIds = ["press-01"] }]));
     }
 

@@ -73,11 +73,28 @@ public sealed class OrderProgressTests
         Assert.Equal((T, T.AddHours(2)), OrderProgressCalculator.Window(running, T.AddHours(2)));
         Assert.Equal((T.AddMinutes(105), T.AddHours(2)), OrderProgressCalculator.RateWindowOf(running, T.AddHours(2)));
         Assert.Equal((T, T.AddMinutes(10)), OrderProgressCalculator.RateWindowOf(running, T.AddMinutes(10)));
+
+        // Whole minutes only: the minute in progress (partial bucket) and a first minute the order started inside are left out.
+        Assert.Equal((T.AddMinutes(105), T.AddHours(2)), OrderProgressCalculator.RateWindowOf(running, T.AddHours(2).AddSeconds(40)));
+        var midMinute = OrderLifecycle.Apply(OrderLifecycleTests.Order(), OrderAction.Start, T.AddSeconds(30));
+        Assert.Equal((T.AddMinutes(1), T.AddMinutes(5)), OrderProgressCalculator.RateWindowOf(midMinute, T.AddMinutes(5).AddSeconds(10)));
+        Assert.Null(OrderProgressCalculator.RateWindowOf(midMinute, T.AddSeconds(50)));
         Assert.Null(OrderProgressCalculator.Window(OrderLifecycleTests.Order(), T.AddHours(2)));
 
         // 10 minutes in, 400 good: 2,400 per hour.
         var p = OrderProgressCalculator.Compute(running, T.AddMinutes(10), new OeeComponents { GoodCount = 400 }, new OeeComponents { GoodCount = 400 }, null);
         Assert.Equal(2_400d, p.CurrentRate);
+    }
+
+    [Fact]
+    public void EstimatesBeyondTheCalendar_AreNull()
+    {
+        var huge = Running() with { TargetQuantity = 1_000_000_000 };
+        var p = OrderProgressCalculator.Compute(huge, T.AddMinutes(15), new OeeComponents { GoodCount = 1 }, new OeeComponents { GoodCount = 1 }, 1d / 86_400);
+
+        Assert.Equal(4d, p.CurrentRate);
+        Assert.Null(p.EstimatedFinish);
+        Assert.Null(p.EstimatedFinishAtIdealRate);
     }
 
     [Fact]
