@@ -35,6 +35,9 @@ public sealed record ReportDocument(
 {
     /// <summary>The shift's flagged downtime anomalies; null where the report has no such section (day, week, range).</summary>
     public UnusualStops? UnusualStops { get; init; }
+
+    /// <summary>The orders that ran during the shift, by actual start; null where the report has no such section (day, week, range).</summary>
+    public IReadOnlyList<ShiftOrderRow>? Orders { get; init; }
 }
 
 /// <summary>
