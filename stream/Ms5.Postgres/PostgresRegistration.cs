@@ -18,6 +18,7 @@ public static class PostgresRegistration
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(PgConnectionString.FromConfiguration(sp.GetRequiredService<IConfiguration>())));
         builder.Services.AddSingleton<PlantStore>();
+        builder.Services.AddSingleton<OrderStore>();
         builder.Services.AddSingleton<PlantDirectory>();
         builder.Services.AddReadinessCheck<PostgresReadiness>("postgres");
         return builder;
