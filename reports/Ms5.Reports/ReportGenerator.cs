@@ -127,7 +127,7 @@ public sealed class ReportGenerator(ReportQueries queries, ReportStore store, Pl
         try
         {
             var (doc, summary) = await BuildAsync(target, revision, lastReady?.Summary, data, ct);
-            var content = new ReportContent(PdfReport.Render(doc), ReportCsv.Machines(doc), ReportCsv.Stops(doc));
+            var content = new ReportContent(PdfReport.Render(doc), ReportCsv.Machines(doc), ReportCsv.Stops(doc), ReportCsv.Orders(doc));
             var stored = new StoredReport(reuse?.Id ?? Guid.CreateVersion7(), key, revision, target.Span.Kind, target.PlantId, target.LineId, target.Span.ShiftName,
                 target.Span.Day, target.Span.From, target.Span.To, "ready", null, reuse?.Trigger ?? trigger, reuse?.RequestedAt ?? doc.Header.GeneratedAt, doc.Header.GeneratedAt,
                 fingerprint, doc.Header.Completeness, summary, doc.Header.Changes, target.Span.FileBase(target.ScopeId, revision), null, null);

@@ -66,6 +66,7 @@ internal static class ExpectedAccess
         ["GET /api/reports/{id}/pdf"] = "read",
         ["GET /api/reports/{id}/csv"] = "read",
         ["GET /api/reports/{id}/stops.csv"] = "read",
+        ["GET /api/reports/{id}/orders.csv"] = "read",
 
         // Pages and the API reference (read).
         ["GET /"] = "read",
