@@ -19,7 +19,7 @@ namespace Ms5.OeeEngine.Orders;
 /// </summary>
 internal sealed class OrderAutoStart(OrderStore store, OrderPublishingOptions options, TimeProvider time, ILogger<OrderAutoStart> logger)
 {
-    private static readonly Counter Transitions = Metrics.CreateCounter(Telemetry.OrderAutoTransitions, "Orders started or completed automatically from a state event's product, by action (start, complete) and outcome (done, refused).", "action", "outcome");
+    private static readonly Counter Transitions = Metrics.CreateCounter(Telemetry.OrderAutoTransitions, "Orders started or completed automatically from a state event's product, by transition (start, complete) and outcome (done, refused).", "transition", "outcome");
 
     private readonly ConcurrentDictionary<string, (DateTimeOffset LoadedAt, IReadOnlyList<ProductionOrder> Orders)> _cache = new(StringComparer.Ordinal);
 

@@ -26,7 +26,7 @@ internal sealed class OrderPublisher(
     internal const long LeaderLock = 0x6d73_355f_6f72_6472; // "ms5_ordr"
 
     private static readonly Counter Published = Metrics.CreateCounter(Telemetry.OrderMessages, "Messages published to ms5.orders.v1 and acknowledged, by kind (created, updated, released, started, completed, cancelled, progress).", "kind");
-    private static readonly Counter Failures = Metrics.CreateCounter(Telemetry.OrderPublishFailures, "Failed ms5.orders.v1 publication rounds, by what (outbox, progress); the outbox is retried next round.", "what");
+    private static readonly Counter Failures = Metrics.CreateCounter(Telemetry.OrderPublishFailures, "Failed ms5.orders.v1 publication rounds, by kind (outbox, progress): unpublished outbox rows are sent next round.", "kind");
     private static readonly Gauge Leader = Metrics.CreateGauge(Telemetry.OrderPublisherLeader, "1 while this engine instance holds the ms5.orders.v1 publisher lock.");
 
     private NpgsqlConnection? _leader;
