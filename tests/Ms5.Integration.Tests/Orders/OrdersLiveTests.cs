@@ -195,4 +195,54 @@ public sealed class OrdersLiveTests(StackFixture stack)
         restarted.Stop();
         reader.Close();
     }
+
+    private static async Task<double> LeaderAsync(ChildProcess engine)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{engine.Environment["Stream__MetricsPort"]}/metrics"));
+            return text.Split('\n').Where(l => l.StartsWith("ms5_orders_publisher_leader ", StringComparison.Ordinal))
+                .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (HttpRequestException)
+        {
+            return -1;
+        }
+    }
+
+    [Fact]
+    public async Task TwoEngineInstances_OnlyOnePublishes_EveryOutboxRowSentOnce()
+    {
+        var (plant, machine) = ("olv-2", "olv-2-m1");
+        await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(PlantJson(plant, machine)), PlantJson(plant, machine));
+        var now = Minute(DateTimeOffset.UtcNow);
+        var input = $"test.{stack.RunId}.olv-2-in";
+        var topic = $"test.{stack.RunId}.olv-2-orders";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [input] = 2, [topic] = 1 });
+        using var reader = Reader(topic);
+        using var first = StartEngine("olv-2", input, topic);
+        using var second = StartEngine("olv-2", input, topic);
+        await Eventually.TrueAsync(async () => await LeaderAsync(first) >= 0 && await LeaderAsync(second) >= 0 && await LeaderAsync(first) + await LeaderAsync(second) == 1,
+            TimeSpan.FromSeconds(60), () => $"one leader; first: {first.Output}\nsecond: {second.Output}");
+
+        var store = new OrderStore(stack.Db);
+        var ids = Enumerable.Range(1, 20).Select(i => $"{plant}-{i}").ToArray();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            await CreateReleasedAsync(store, Order(ids[i], plant, machine, "A", now.AddHours(i)), now);
+        }
+
+        await Eventually.TrueAsync(async () => await stack.ScalarAsync("SELECT count(*) FROM order_history WHERE order_id = ANY($1) AND NOT published", (object)ids) == 0,
+            TimeSpan.FromSeconds(60), () => "the outbox drained");
+        var seen = new List<ConsumeResult<byte[]?, byte[]?>>();
+        await Eventually.TrueAsync(() => Take(reader, seen) && ids.All(id => Lifecycle(seen, id).Count >= 2), TimeSpan.FromSeconds(30), () => "every row on the topic");
+        await Task.Delay(2000);
+        Take(reader, seen);
+        Assert.All(ids, id => Assert.Equal(["created", "released"], Lifecycle(seen, id)));
+        Assert.Equal(1, await LeaderAsync(first) + await LeaderAsync(second));
+        first.Stop();
+        second.Stop();
+        reader.Close();
+    }
 }
