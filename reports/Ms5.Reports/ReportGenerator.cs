@@ -22,7 +22,7 @@ public sealed record ReportTarget(PlantConfig Plant, Line? Line, ReportSpan Span
 /// and stores them as the series' next revision — only when the data differs from the newest revision's (its
 /// fingerprint), so asking twice, or two instances asking at once, never makes the same report twice.
 /// </summary>
-public sealed class ReportGenerator(ReportQueries queries, ReportStore store, PlantStore plants, AnomalyStore anomalies, TimeProvider time, ILogger<ReportGenerator> logger)
+public sealed class ReportGenerator(ReportQueries queries, ReportStore store, PlantStore plants, AnomalyStore anomalies, TimeProvider time, ILogger<ReportGenerator> logger, OrderStore? orders = null)
 {
     public ReportStore Store => store;
 
@@ -127,7 +127,7 @@ public sealed class ReportGenerator(ReportQueries queries, ReportStore store, Pl
         try
         {
             var (doc, summary) = await BuildAsync(target, revision, lastReady?.Summary, data, ct);
-            var content = new ReportContent(PdfReport.Render(doc), ReportCsv.Machines(doc), ReportCsv.Stops(doc));
+            var content = new ReportContent(PdfReport.Render(doc), ReportCsv.Machines(doc), ReportCsv.Stops(doc), ReportCsv.Orders(doc));
             var stored = new StoredReport(reuse?.Id ?? Guid.CreateVersion7(), key, revision, target.Span.Kind, target.PlantId, target.LineId, target.Span.ShiftName,
                 target.Span.Day, target.Span.From, target.Span.To, "ready", null, reuse?.Trigger ?? trigger, reuse?.RequestedAt ?? doc.Header.GeneratedAt, doc.Header.GeneratedAt,
                 fingerprint, doc.Header.Completeness, summary, doc.Header.Changes, target.Span.FileBase(target.ScopeId, revision), null, null);
@@ -204,8 +204,35 @@ public sealed class ReportGenerator(ReportQueries queries, ReportStore store, Pl
         {
             UnusualStops = unusual,
             Operators = operators,
-        });
+        }) with
+        {
+            Orders = span.Kind == ReportKind.Shift && orders is not null ? await OrdersAsync(target, known.ToDictionary(m => m.MachineId, m => m.Name, StringComparer.Ordinal), now, ct) : null,
+        };
         return (doc, summary);
+    }
+
+    /// <summary>
+    /// The orders that ran during the shift on the report's line (or the plant), by actual start: their figures during the
+    /// shift's part of them and their overall progress as of now. The fingerprint is the minute data, so a lifecycle change
+    /// alone (no new minutes) does not make a new revision.
+    /// </summary>
+    private async Task<IReadOnlyList<ShiftOrderRow>> OrdersAsync(ReportTarget target, Dictionary<string, string> names, DateTimeOffset now, CancellationToken ct)
+    {
+        var (from, to) = (target.Span.From, target.Span.To);
+        var listed = await orders!.ListAsync(new OrderFilter(PlantId: target.PlantId, LineId: target.LineId, From: from, To: to, Limit: 10_000), ct);
+        var ran = listed.Select(s => s.Order).Where(o => ShiftOrders.Overlap(o, from, to, now) is not null)
+            .OrderBy(o => o.ActualStart).ThenBy(o => o.OrderId, StringComparer.Ordinal).ToList();
+        var progress = await orders.ProgressAsync(ran, now, ct);
+        var rows = new List<ShiftOrderRow>(ran.Count);
+        for (var i = 0; i < ran.Count; i++)
+        {
+            var o = ran[i];
+            var part = ShiftOrders.Overlap(o, from, to, now)!.Value;
+            var inShift = await orders.ComponentsAsync(o.MachineIds, part.From, part.To, ct);
+            rows.Add(ShiftOrders.Row(o, string.Join(", ", o.MachineIds.Select(m => names.GetValueOrDefault(m, m))), inShift, progress[i]));
+        }
+
+        return rows;
     }
 
     /// <summary>The lowest score a flag of the "Unusual stops" section has (flags are scored 0..1; flagged ones from 0.5).</summary>

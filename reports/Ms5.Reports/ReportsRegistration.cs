@@ -9,7 +9,7 @@ namespace Ms5.Reports;
 
 public static class ReportsRegistration
 {
-    /// <summary>Report options (section <c>Reports</c>), the report queries and store, the anomaly flags (shift reports list them), and the generator. Needs <c>AddMs5Postgres()</c>.</summary>
+    /// <summary>Report options (section <c>Reports</c>), the report queries and store, the anomaly flags and production orders (shift reports list them), and the generator. Needs <c>AddMs5Postgres()</c>.</summary>
     public static IHostApplicationBuilder AddMs5Reports(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -18,6 +18,7 @@ public static class ReportsRegistration
         builder.Services.AddSingleton<ReportQueries>();
         builder.Services.AddSingleton<ReportStore>();
         builder.Services.TryAddSingleton<AnomalyStore>();
+        builder.Services.TryAddSingleton<OrderStore>();
         builder.Services.AddSingleton<ReportGenerator>();
         return builder;
     }

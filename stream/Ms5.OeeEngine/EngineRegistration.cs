@@ -44,7 +44,10 @@ internal static class EngineRegistration
                 new SkipDeadLetters(n => OeeEngine.Events.WithLabels("invalid").Inc(n)),
                 plants);
             var parts = new EngineParts(sp.GetRequiredService<NpgsqlDataSource>(), plants, sp.GetRequiredService<EventTails>(), sp.GetRequiredService<AndonHub>(),
-                sp.GetRequiredService<Recomputation>(), sp.GetRequiredService<OeePublication>(), o.OeeGrace);
+                sp.GetRequiredService<Recomputation>(), sp.GetRequiredService<OeePublication>(), o.OeeGrace)
+            {
+                AutoStart = sp.GetService<Orders.OrderAutoStart>(),
+            };
             return new OeeEngine(sp.GetRequiredService<KafkaOptions>(), o.Consumer(o.OeeGroup), pipeline, parts, time, sp.GetRequiredService<ILogger<OeeEngine>>());
         });
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<OeeTicker>(sp, sp.GetRequiredService<IOptions<EngineOptions>>().Value.OeeTickInterval));

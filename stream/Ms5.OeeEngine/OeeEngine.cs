@@ -11,7 +11,11 @@ using Prometheus;
 namespace Ms5.OeeEngine;
 
 /// <summary>What the engine needs besides its consumer settings.</summary>
-internal sealed record EngineParts(NpgsqlDataSource Db, PlantDirectory Plants, EventTails Tails, AndonHub Andon, Recomputation Recomputation, OeePublication Publication, TimeSpan Grace);
+internal sealed record EngineParts(NpgsqlDataSource Db, PlantDirectory Plants, EventTails Tails, AndonHub Andon, Recomputation Recomputation, OeePublication Publication, TimeSpan Grace)
+{
+    /// <summary>The automatic start of released orders by product (null without AddOrderPublishing).</summary>
+    public Orders.OrderAutoStart? AutoStart { get; init; }
+}
 
 /// <summary>
 /// The OEE engine (consumer group ms5.oee-engine). Each batch, in one PostgreSQL transaction: new events
@@ -109,6 +113,29 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         Events.WithLabels("stored").Inc(inserted.Count);
         parts.Publication.AfterBatch(result.Computed, now, ct);
         Mark("publish");
+        await AutoStartAsync(events, ct);
+        Mark("orders");
+    }
+
+    /// <summary>
+    /// After COMMIT (so the orders see the batch's events): orders started by a state event's product. A failure is logged
+    /// and does not fail the committed batch; a later event naming the product (or a start by hand) starts the order.
+    /// </summary>
+    private async Task AutoStartAsync(List<MachineEvent> events, CancellationToken ct)
+    {
+        if (parts.AutoStart is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await parts.AutoStart.AfterBatchAsync(events, ct);
+        }
+        catch (NpgsqlException ex)
+        {
+            Logger.LogWarning("Could not start orders automatically for this batch: {Reason}", ex.Message);
+        }
     }
 
     private sealed record Spans(Dictionary<string, MachineOeeContext> Contexts, Dictionary<string, AffectedSpan> Affected, Dictionary<string, EventTail> Tails);

@@ -3,6 +3,7 @@ using Ms5.Influx;
 using Ms5.Kafka;
 using Ms5.OeeEngine;
 using Ms5.OeeEngine.Anomalies;
+using Ms5.OeeEngine.Orders;
 using Ms5.Postgres;
 using Ms5.ServiceDefaults;
 
@@ -17,6 +18,7 @@ builder.AddMs5Alertmanager();
 builder.AddOeeEngine();
 builder.AddAndon();
 builder.AddAnomalyScoring();
+builder.AddOrderPublishing();
 builder.WebHost.UseUrls($"http://127.0.0.1:{builder.Configuration.GetValue("Stream:MetricsPort", 59466)}");
 var app = builder.Build();
 app.MapMs5DefaultEndpoints();

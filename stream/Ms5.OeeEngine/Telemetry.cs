@@ -35,6 +35,10 @@ internal static class Telemetry
     public const string Events = "ms5_oee_events_total";
     public const string BatchPhases = "ms5_oee_batch_phase_seconds";
     public const string AnomalyFlags = "ms5_anomaly_flags_published_total";
+    public const string OrderMessages = "ms5_orders_messages_published_total";
+    public const string OrderPublishFailures = "ms5_orders_publish_failures_total";
+    public const string OrderPublisherLeader = "ms5_orders_publisher_leader";
+    public const string OrderAutoTransitions = "ms5_orders_auto_transitions_total";
 
     /// <summary>Pipeline metrics of the shared Kafka consumer and producers (this host's consumer group ms5.oee-engine).</summary>
     public static IReadOnlyList<string> Pipeline { get; } = [PipelineMetrics.ConsumerLag, PipelineMetrics.SinkMessages, PipelineMetrics.SinkWriteFailures, PipelineMetrics.SinkBatchSeconds, PipelineMetrics.ProduceErrors];

@@ -172,6 +172,14 @@ public sealed partial class OrderStore
         return result;
     }
 
+    /// <summary>Components summed over the machines' minutes whose start lies in [from, to) (e.g. a shift's part of an order).</summary>
+    public async Task<OeeComponents> ComponentsAsync(IReadOnlyList<string> machineIds, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(machineIds);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await SumAsync(conn, machineIds, from, to, ct);
+    }
+
     /// <summary>Parts per hour the machines make together at their ideal cycle for <paramref name="product"/> (the plant file's per-product cycle, else the machine's default).</summary>
     public static double? IdealRate(PlantConfig? plant, IEnumerable<string> machineIds, string product)
     {

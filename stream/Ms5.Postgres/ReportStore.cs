@@ -31,7 +31,7 @@ public sealed record StoredReport(
     string? EmailError);
 
 /// <summary>A report's rendered content.</summary>
-public sealed record ReportContent(byte[] Pdf, byte[] Csv, byte[] StopsCsv);
+public sealed record ReportContent(byte[] Pdf, byte[] Csv, byte[] StopsCsv, byte[]? OrdersCsv = null);
 
 /// <summary>Which rendered file of a report.</summary>
 public enum ReportFile
@@ -39,6 +39,7 @@ public enum ReportFile
     Pdf,
     Csv,
     StopsCsv,
+    OrdersCsv,
 }
 
 /// <summary>A Quartz trigger of the reports scheduler: its job (KIND|PLANT), next and previous fire times (UTC) and state.</summary>
@@ -71,14 +72,15 @@ public sealed class ReportStore(NpgsqlDataSource db)
     {
         ArgumentNullException.ThrowIfNull(r);
         await using var cmd = db.CreateCommand($"""
-            INSERT INTO reports ({Columns}, pdf, csv, stops_csv)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+            INSERT INTO reports ({Columns}, pdf, csv, stops_csv, orders_csv)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
             ON CONFLICT (series_key, revision) DO NOTHING
             """);
         AddMetadata(cmd, r);
         cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = (object?)content?.Pdf ?? DBNull.Value });
         cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = (object?)content?.Csv ?? DBNull.Value });
         cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = (object?)content?.StopsCsv ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = (object?)content?.OrdersCsv ?? DBNull.Value });
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
@@ -89,7 +91,7 @@ public sealed class ReportStore(NpgsqlDataSource db)
         ArgumentNullException.ThrowIfNull(content);
         await using var cmd = db.CreateCommand("""
             UPDATE reports SET status = 'ready', error = NULL, generated_at = $2, fingerprint = $3, completeness = $4, summary = $5,
-                               changes = $6, pdf = $7, csv = $8, stops_csv = $9
+                               changes = $6, pdf = $7, csv = $8, stops_csv = $9, orders_csv = $10
             WHERE report_id = $1
             """);
         cmd.Parameters.AddWithValue(r.Id);
@@ -101,6 +103,7 @@ public sealed class ReportStore(NpgsqlDataSource db)
         cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = content.Pdf });
         cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = content.Csv });
         cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = content.StopsCsv });
+        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = (object?)content.OrdersCsv ?? DBNull.Value });
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
@@ -170,6 +173,7 @@ public sealed class ReportStore(NpgsqlDataSource db)
         {
             ReportFile.Pdf => "pdf",
             ReportFile.Csv => "csv",
+            ReportFile.OrdersCsv => "orders_csv",
             _ => "stops_csv",
         };
         await using var cmd = db.CreateCommand($"SELECT {column} FROM reports WHERE report_id = $1");

@@ -38,6 +38,9 @@ public sealed record ReportDocument(
 
     /// <summary>Who was assigned to run each machine in the shift; null where the report has no such section (day, week, range).</summary>
     public IReadOnlyList<OperatorRow>? Operators { get; init; }
+
+    /// <summary>The orders that ran during the shift, by actual start; null where the report has no such section (day, week, range).</summary>
+    public IReadOnlyList<ShiftOrderRow>? Orders { get; init; }
 }
 
 /// <summary>

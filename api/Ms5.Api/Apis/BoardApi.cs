@@ -8,15 +8,42 @@ using Npgsql;
 namespace Ms5.Api.Apis;
 
 /// <summary>A machine's tile; <see cref="Operator"/>: the account assigned to it for the shift running now (PUT /api/assignments), if any.</summary>
-public sealed record BoardMachine(string Id, string Name, string? State, string? Reason, DateTimeOffset? StateSince, double? Oee15m, double? Availability15m, IReadOnlyList<AndonResponse> Andons, string? Operator);
+public sealed record BoardMachine(string Id, string Name, string? State, string? Reason, DateTimeOffset? StateSince, double? Oee15m, double? Availability15m, IReadOnlyList<AndonResponse> Andons, string? Operator)
+{
+    /// <summary>The order running on the machine; null when none runs.</summary>
+    public BoardOrder? Order { get; init; }
+}
+
+/// <summary>
+/// A machine's running order on the board: good of target (percentOfTarget = good / target, may pass 1), and when the
+/// target is reached at the current rate (estimatedFinish, UTC; estimatedFinishLocal on the plant's clock, "HH:mm" today
+/// there, else "yyyy-MM-dd HH:mm"; null at rate 0).
+/// </summary>
+public sealed record BoardOrder(string OrderId, string Product, long TargetQuantity, long GoodCount, double PercentOfTarget, DateTimeOffset? EstimatedFinish, string? EstimatedFinishLocal)
+{
+    public static BoardOrder From(Ms5.Analytics.Orders.ProductionOrder o, Ms5.Analytics.Orders.OrderProgress p, TimeZoneInfo? zone, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(p);
+        string? local = null;
+        if (p.EstimatedFinish is { } f)
+        {
+            var tz = zone ?? TimeZoneInfo.Utc;
+            var at = TimeZoneInfo.ConvertTime(f, tz);
+            local = at.ToString(at.Date == TimeZoneInfo.ConvertTime(now, tz).Date ? "HH:mm" : "yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return new BoardOrder(o.OrderId, o.Product, o.TargetQuantity, p.GoodCount, p.PercentOfTarget, p.EstimatedFinish?.ToUniversalTime(), local);
+    }
+}
 
 public sealed record BoardLine(string Id, string Name, IReadOnlyList<BoardMachine> Machines, IReadOnlyList<AndonResponse> Andons);
 
 public sealed record BoardResponse(DateTimeOffset GeneratedAt, IReadOnlyList<BoardLine> Lines);
 
 /// <summary>
-/// The floor's live view. GET /api/board: every line and machine with its current state, 15-minute OEE and
-/// open Andons. GET /ws[?line=ID&amp;line=ID]: a WebSocket pushing {"type":"state"|"oee"|"andon","data":...}
+/// The floor's live view. GET /api/board: every line and machine with its current state, 15-minute OEE,
+/// open Andons and running order (progress bar, ETA on the plant's clock). GET /ws[?line=ID&amp;line=ID]: a WebSocket pushing {"type":"state"|"oee"|"andon","data":...}
 /// for those lines (all when none); send {"subscribe":["line-1"]} to change. GET /andon[?line=ID]: the Andon board
 /// page (a TV opens /andon?key=BOARD_KEY once: it gets a board session cookie and is redirected to the address without the key), wwwroot/andon.html with its andon.js and andon.css (see <see cref="UseBoardFiles"/>).
 /// </summary>
@@ -24,7 +51,7 @@ internal static class BoardApi
 {
     public static void MapBoardApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/board", GetAsync).RequireAuthorization(AccessPolicies.Board).WithName("GetBoard").WithTags("andon").WithSummary("Lines and machines with state, 15-minute OEE and open Andons.");
+        app.MapGet("/api/board", GetAsync).RequireAuthorization(AccessPolicies.Board).WithName("GetBoard").WithTags("andon").WithSummary("Lines and machines with state, 15-minute OEE, open Andons and running order.");
         app.Map("/ws", async (HttpContext ctx, LiveHub hub, TimeProvider time) =>
         {
             if (!ctx.WebSockets.IsWebSocketRequest)
@@ -75,12 +102,13 @@ internal static class BoardApi
     /// </summary>
     private static void NoStaleCopies(IHeaderDictionary headers) => headers.CacheControl = "no-cache";
 
-    private static async Task<Ok<BoardResponse>> GetAsync(PlantStore plants, PlantDirectory directory, NpgsqlDataSource db, LiveOee live, TimeProvider time, CancellationToken ct)
+    private static async Task<Ok<BoardResponse>> GetAsync(PlantStore plants, PlantDirectory directory, OrderStore orders, NpgsqlDataSource db, LiveOee live, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var machines = (await plants.MachinesAsync(ct)).Where(m => m.Active).ToList();
         var operators = await OperatorsNowAsync(directory, db, now, ct);
         var states = await BoardQueries.CurrentStatesAsync(db, ct);
+        var running = await BoardQueries.RunningOrdersAsync(orders, now, ct);
         var windows = (await live.ComputeAsync(now, ct)).Where(s => s.Scope == OeeAggregation.MachineScope)
             .ToDictionary(s => s.Id, s => s.Windows.FirstOrDefault(w => w.Window == "15m"), StringComparer.Ordinal);
         var open = await AndonStore.ListAsync(db, active: true, null, null, null, null, 10_000, ct);
@@ -92,7 +120,10 @@ internal static class BoardApi
         {
             var st = states.TryGetValue(m.MachineId, out var s) ? s : default;
             var k = windows.GetValueOrDefault(m.MachineId) is { } w ? OeeKpis.From(w.Components) : null;
-            return new BoardMachine(m.MachineId, m.Name, st.State, st.Reason, st.State is null ? null : st.Since, k?.Oee, k?.Availability, andons.GetValueOrDefault(m.MachineId) ?? [], operators.GetValueOrDefault(m.MachineId));
+            return new BoardMachine(m.MachineId, m.Name, st.State, st.Reason, st.State is null ? null : st.Since, k?.Oee, k?.Availability, andons.GetValueOrDefault(m.MachineId) ?? [], operators.GetValueOrDefault(m.MachineId))
+            {
+                Order = running.TryGetValue(m.MachineId, out var r) ? BoardOrder.From(r.Order, r.Progress, r.TimeZone, now) : null,
+            };
         }).ToList(), lineAndons.GetValueOrDefault(g.Key.LineId) ?? [])).ToList();
         return TypedResults.Ok(new BoardResponse(now, lines));
     }

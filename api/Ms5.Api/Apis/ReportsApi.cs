@@ -10,7 +10,7 @@ using Ms5.Reports;
 
 namespace Ms5.Api.Apis;
 
-public sealed record ReportLinks(string Self, string Pdf, string Csv, string StopsCsv);
+public sealed record ReportLinks(string Self, string Pdf, string Csv, string StopsCsv, string OrdersCsv);
 
 public sealed record ReportRevisionRef(Guid Id, int Revision, DateTimeOffset? GeneratedAt, string Status);
 
@@ -53,7 +53,7 @@ public sealed record ScheduleEntry(string Job, string PlantId, string Kind, Date
 
 /// <summary>
 /// Shift reports: POST /api/reports (make one now), GET /api/reports (list, newest revision per report),
-/// GET /api/reports/{id} (one revision with its siblings), GET /api/reports/{id}/pdf|csv|stops.csv (download),
+/// GET /api/reports/{id} (one revision with its siblings), GET /api/reports/{id}/pdf|csv|stops.csv|orders.csv (download),
 /// GET /api/reports/schedule (each Quartz trigger's next fire time).
 /// </summary>
 internal static class ReportsApi
@@ -83,6 +83,10 @@ internal static class ReportsApi
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         app.MapGet("/api/reports/{id}/stops.csv", (string id, ReportStore s, CancellationToken ct) => FileAsync(id, ReportFile.StopsCsv, s, ct))
             .RequireAuthorization(AccessPolicies.Read).WithName("GetReportStopsCsv").WithTags("reports").WithSummary("One row per stop (RFC 4180, UTF-8).")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        app.MapGet("/api/reports/{id}/orders.csv", (string id, ReportStore s, CancellationToken ct) => FileAsync(id, ReportFile.OrdersCsv, s, ct))
+            .RequireAuthorization(AccessPolicies.Read).WithName("GetReportOrdersCsv").WithTags("reports")
+            .WithSummary("One row per production order that ran during the shift (RFC 4180, UTF-8; the header only for other reports).")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
@@ -310,6 +314,7 @@ internal static class ReportsApi
         {
             ReportFile.Pdf => (r.FileName + ".pdf", "application/pdf"),
             ReportFile.Csv => (r.FileName + ".csv", "text/csv; charset=utf-8"),
+            ReportFile.OrdersCsv => (r.FileName + "-orders.csv", "text/csv; charset=utf-8"),
             _ => (r.FileName + "-stops.csv", "text/csv; charset=utf-8"),
         };
         return TypedResults.File(bytes, type, name);
@@ -345,7 +350,7 @@ internal static class ReportsApi
         return new ReportItem(r.Id, ReportStore.KindName(r.Kind), r.PlantId, r.LineId, scopeName, r.ShiftName, r.Day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             r.From, r.To, Local(tz, r.From), Local(tz, r.To), r.Revision, r.Revision > 1, r.Changes, r.Status, r.Error, r.RequestedAt, r.GeneratedAt, r.Trigger,
             r.Completeness, s?.Oee, s?.Availability, s?.Performance, s?.Quality, s?.Teep, s?.GoodCount, s?.RejectCount, r.FileName, r.EmailedAt, r.EmailError,
-            new ReportLinks(self, self + "/pdf", self + "/csv", self + "/stops.csv"),
+            new ReportLinks(self, self + "/pdf", self + "/csv", self + "/stops.csv", self + "/orders.csv"),
             revisions.Select(x => new ReportRevisionRef(x.Id, x.Revision, x.GeneratedAt, x.Status)).ToList());
     }
 

@@ -1,6 +1,8 @@
 // The Andon board (GET /andon[?line=ID&line=ID]), a page for a TV on the floor: one tile per machine, grouped by
-// line, with state colour, 15-minute OEE and open Andons (level, age; blinking until acknowledged). It loads
-// GET /api/board, then follows the WebSocket /ws, and reconnects and reloads the board by itself when it drops.
+// line, with state colour, 15-minute OEE, open Andons (level, age; blinking until acknowledged) and the running
+// production order (id, product, a progress bar of good/target and the ETA on the plant's clock). It loads
+// GET /api/board, then follows the WebSocket /ws, and reconnects and reloads the board by itself when it drops; the
+// orders' progress is refreshed from GET /api/board every 30 s.
 // A TV signs in once by opening /andon?key=BOARD_KEY: the API keeps the key as an HttpOnly cookie and sends it on
 // to /andon. When the API no longer accepts it (401: revoked, expired), the board says what the screen needs,
 // full-screen, instead of sending it to the login page: a TV has no keyboard.
@@ -98,7 +100,7 @@ async function load() {
     const grid = el("div", "tiles");
     section.append(el("h2", null, el("span", "line-name", String(line.name ?? line.id)), el("span", "line-andons")), grid);
     for (const m of line.machines) {
-      const tile = el("div", "tile", el("div", "name", String(m.name ?? m.id)), el("div", "operator"), el("div", "state"), el("div", "oee"), el("div", "andons"));
+      const tile = el("div", "tile", el("div", "name", String(m.name ?? m.id)), el("div", "operator"), el("div", "state"), el("div", "oee"), el("div", "order"), el("div", "andons"));
       tile.id = "tile-" + m.id;
       tile.dataset.machine = m.id;
       tile.dataset.state = m.state ?? "offline";
@@ -107,6 +109,7 @@ async function load() {
       setState(m.id, m.state ?? "offline", m.reason);
       setOee(m.id, m.oee15m);
       setOperator(m.id, m.operator);
+      setOrder(m.id, m.order);
       andons.set(m.id, new Map(m.andons.map(a => [a.id, a])));
       renderAndons(m.id);
     }
@@ -145,15 +148,34 @@ function setOperator(machine, name) {
   if (tile) tile.querySelector(".operator").textContent = name ? "operator: " + String(name) : "";
 }
 
-/** Operators change with the shift: refresh them from GET /api/board without rebuilding the tiles. */
-async function refreshOperators() {
-  try {
-    const resp = await fetch("/api/board", { cache: "no-store", headers: { Accept: "application/json" } });
-    if (!resp.ok) return;
-    for (const line of (await resp.json()).lines) for (const m of line.machines) setOperator(m.id, m.operator);
-  } catch {
-    // The live feed's reconnect says enough.
-  }
+/** The running order: id and product, a bar of good/target (capped at full), "good / target" and the ETA; empty without one. */
+function setOrder(machine, order) {
+  const tile = tiles.get(machine);
+  if (!tile) return;
+  const box = tile.querySelector(".order");
+  if (!order) { box.replaceChildren(); box.hidden = true; return; }
+  box.hidden = false;
+  const fill = el("div", "fill");
+  fill.style.width = Math.min(100, Math.max(0, order.percentOfTarget * 100)).toFixed(1) + "%";
+  const bar = el("div", "bar", fill);
+  bar.setAttribute("role", "progressbar");
+  bar.setAttribute("aria-valuemin", "0");
+  bar.setAttribute("aria-valuemax", "100");
+  bar.setAttribute("aria-valuenow", (order.percentOfTarget * 100).toFixed(1));
+  const count = Number(order.goodCount).toLocaleString("en-US") + " / " + Number(order.targetQuantity).toLocaleString("en-US");
+  box.replaceChildren(
+    el("div", "order-id", String(order.orderId), el("span", "product", " · " + String(order.product))),
+    bar,
+    el("div", "order-figures", el("span", "count", count), el("span", "pct", " " + (order.percentOfTarget * 100).toFixed(1) + " %"),
+      el("span", "eta", order.estimatedFinishLocal ? " · ETA " + order.estimatedFinishLocal : " · ETA –")));
+}
+
+/** The orders' progress moves with the buckets and operators change with the shift, not with a board message: re-read both now and then. */
+async function refreshOrders() {
+  if (needsKey || !socket || socket.readyState !== WebSocket.OPEN) return;
+  const resp = await fetch("/api/board", { cache: "no-store", headers: { Accept: "application/json" } });
+  if (!resp.ok) return;
+  for (const line of (await resp.json()).lines) for (const m of line.machines) { setOrder(m.id, m.order); setOperator(m.id, m.operator); }
 }
 
 function renderAndons(machine) {
@@ -204,9 +226,9 @@ function connect() {
   socket.onerror = () => socket.close();
 }
 
-setInterval(refreshOperators, 5 * 60 * 1000);
 setInterval(() => {
   document.getElementById("clock").textContent = new Date().toLocaleTimeString();
   for (const e of document.querySelectorAll(".age")) e.textContent = age(e.dataset.since);
 }, 1000);
+setInterval(() => refreshOrders().catch(e => console.error(e)), 30000);
 connect();

@@ -13,7 +13,7 @@ namespace Ms5.Reports.Csv;
 /// with ";" and " | " when a stop has more than one flag; empty otherwise).
 /// Fractions are 0..1, empty where undefined; numbers are written exactly (round-trip), times as ISO 8601.
 /// </summary>
-internal static class ReportCsv
+internal static partial class ReportCsv
 {
     /// <summary>The machine file's columns, in order; the first 23 are fixed (README "Reports"), later ones may be added.</summary>
     public static readonly string[] MachineColumns =

@@ -6,7 +6,7 @@ namespace Ms5.Reports.Pdf;
 /// <summary>
 /// Renders a <see cref="ReportDocument"/> as an A4 portrait PDF: header and page numbers on every page, KPI tiles,
 /// hourly OEE, six big losses, downtime Pareto, the per-machine table, state timelines, the stop tables, the unusual
-/// stops (shift reports), products and Andons. Safe to call from many threads at once: every render has its own document, fonts and charts, and
+/// stops and orders (shift reports), products and Andons. Safe to call from many threads at once: every render has its own document, fonts and charts, and
 /// the process-wide font registration happens once.
 /// </summary>
 internal static class PdfReport
@@ -34,6 +34,7 @@ internal static class PdfReport
         ChartSections.Timelines(flow, doc, images);
         ReportTables.LongestStops(flow, doc);
         UnusualStopsSection.Draw(flow, doc);
+        OrdersSection.Draw(flow, doc);
         ReportTables.MicroStops(flow, doc);
         ReportTables.Changeovers(flow, doc);
         ReportTables.Products(flow, doc);

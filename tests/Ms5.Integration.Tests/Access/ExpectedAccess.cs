@@ -80,6 +80,7 @@ internal static class ExpectedAccess
         ["GET /api/orders/{id}"] = "read",
         ["GET /api/orders/{id}/history"] = "read",
         ["GET /api/schedule"] = "read",
+        ["GET /api/reports/{id}/orders.csv"] = "read",
 
         // Pages and the API reference (read).
         ["GET /"] = "read",

@@ -66,6 +66,7 @@ public sealed class RoleMatrixTests(StackFixture stack, ITestOutputHelper output
         ("GET /api/reports/{id}/pdf", HttpMethod.Get, $"/api/reports/{NoSuchId}/pdf", null),
         ("GET /api/reports/{id}/csv", HttpMethod.Get, $"/api/reports/{NoSuchId}/csv", null),
         ("GET /api/reports/{id}/stops.csv", HttpMethod.Get, $"/api/reports/{NoSuchId}/stops.csv", null),
+        ("GET /api/reports/{id}/orders.csv", HttpMethod.Get, $"/api/reports/{NoSuchId}/orders.csv", null),
 
         ("GET /", HttpMethod.Get, "/", null),
         ("GET /reports", HttpMethod.Get, "/reports", null),
