@@ -15,13 +15,17 @@ namespace Ms5.OeeEngine.Orders;
 /// to start; a product with no order changes nothing). Idempotent: a replayed or duplicated event finds its order already
 /// running or finished (or the domain refuses a time before the previous transition), and an order started by hand is not
 /// released any more, so nothing is restarted. Off the hot path: the machine's running and released orders are cached
-/// for <see cref="OrderPublishingOptions.CacheRefresh"/> and read only when a state event carries a product.
+/// for <see cref="OrderPublishingOptions.CacheRefresh"/> and read only when a state event carries a product (and again,
+/// at most once a second per machine, when the cached orders have none released for that product).
 /// </summary>
 internal sealed class OrderAutoStart(OrderStore store, OrderPublishingOptions options, TimeProvider time, ILogger<OrderAutoStart> logger)
 {
     private static readonly Counter Transitions = Metrics.CreateCounter(Telemetry.OrderAutoTransitions, "Orders started or completed automatically from a state event's product, by transition (start, complete) and outcome (done, refused).", "transition", "outcome");
 
     private readonly ConcurrentDictionary<string, (DateTimeOffset LoadedAt, IReadOnlyList<ProductionOrder> Orders)> _cache = new(StringComparer.Ordinal);
+
+    /// <summary>How old a cached entry may be when a product event finds no released order for its product in it.</summary>
+    private static readonly TimeSpan MissReload = TimeSpan.FromSeconds(1);
 
     public static string Actor(string machineId) => "auto:" + machineId;
 
@@ -41,9 +45,16 @@ internal sealed class OrderAutoStart(OrderStore store, OrderPublishingOptions op
 
     private async Task ApplyAsync(string machineId, string product, DateTimeOffset at, CancellationToken ct)
     {
-        var orders = await OrdersAsync(machineId, ct);
-        var next = orders.Where(o => o.Status == OrderStatus.Released && string.Equals(o.Product, product, StringComparison.Ordinal))
-            .OrderBy(o => o.PlannedStart).ThenBy(o => o.OrderId, StringComparer.Ordinal).FirstOrDefault();
+        var orders = await OrdersAsync(machineId, fresherThan: options.CacheRefresh, ct);
+        var next = NextFor(orders, product);
+        if (next is null)
+        {
+            // An order released after the cache was read (a plan made just before the machine changes over, or before a
+            // history replay) must not wait for the next event naming its product: look again, at most once a second.
+            orders = await OrdersAsync(machineId, fresherThan: MissReload, ct);
+            next = NextFor(orders, product);
+        }
+
         if (next is null)
         {
             return;
@@ -82,11 +93,15 @@ internal sealed class OrderAutoStart(OrderStore store, OrderPublishingOptions op
     private static void Count(OrderAction action, OrderWrite write) =>
         Transitions.WithLabels(OrderNames.Of(action), write.Ok ? "done" : "refused").Inc();
 
-    /// <summary>The machine's running and released orders, from the cache while it is fresh.</summary>
-    private async Task<IReadOnlyList<ProductionOrder>> OrdersAsync(string machineId, CancellationToken ct)
+    private static ProductionOrder? NextFor(IReadOnlyList<ProductionOrder> orders, string product) =>
+        orders.Where(o => o.Status == OrderStatus.Released && string.Equals(o.Product, product, StringComparison.Ordinal))
+            .OrderBy(o => o.PlannedStart).ThenBy(o => o.OrderId, StringComparer.Ordinal).FirstOrDefault();
+
+    /// <summary>The machine's running and released orders, from the cache while it is younger than <paramref name="fresherThan"/>.</summary>
+    private async Task<IReadOnlyList<ProductionOrder>> OrdersAsync(string machineId, TimeSpan fresherThan, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (_cache.TryGetValue(machineId, out var cached) && now - cached.LoadedAt < options.CacheRefresh)
+        if (_cache.TryGetValue(machineId, out var cached) && now - cached.LoadedAt < fresherThan)
         {
             return cached.Orders;
         }
