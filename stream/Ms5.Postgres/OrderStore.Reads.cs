@@ -45,8 +45,9 @@ public sealed partial class OrderStore
               AND ($2::text IS NULL OR line_id = $2 OR machine_ids && ARRAY(SELECT machine_id FROM machines WHERE line_id = $2))
               AND ($3::text IS NULL OR $3 = ANY(machine_ids))
               AND ($4::text IS NULL OR status = $4)
-              AND ($6::timestamptz IS NULL OR planned_start < $6 OR actual_start < $6)
-              AND ($5::timestamptz IS NULL OR planned_end > $5 OR (actual_start IS NOT NULL AND coalesce(actual_end, 'infinity') > $5))
+              AND ((($6::timestamptz IS NULL OR planned_start < $6) AND ($5::timestamptz IS NULL OR planned_end > $5))
+                OR (actual_start IS NOT NULL AND ($6::timestamptz IS NULL OR actual_start < $6)
+                    AND ($5::timestamptz IS NULL OR coalesce(actual_end, 'infinity') > $5)))
             ORDER BY planned_start, order_id
             LIMIT $7
             """);

@@ -42,17 +42,42 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
             return m;
         }
 
-        await RefreshAsync(MinReloadInterval, ct);
+        await EnsureLoadedAsync([machineId], ct);
         return _snapshot.Contexts.GetValueOrDefault(machineId);
     }
 
-    /// <summary>Reloads once (rate-limited) when any of <paramref name="machineIds"/> is not known yet; after it, <see cref="IsKnown"/> is the answer.</summary>
+    /// <summary>
+    /// Reloads when any of <paramref name="machineIds"/> is not known yet; after it, <see cref="IsKnown"/> is the answer.
+    /// Reloads are rate-limited to one per <see cref="MinReloadInterval"/>, except when an unknown id exists in PostgreSQL
+    /// by now (a machine added through the API just after the last load): one indexed lookup decides, so the first events
+    /// of a new machine are never declared unknown, and a flood of truly unknown ids costs one lookup per call, not a reload.
+    /// </summary>
     public async Task EnsureLoadedAsync(IEnumerable<string?> machineIds, CancellationToken ct)
     {
         var lines = _snapshot.Lines;
-        if (_loadedAt == DateTimeOffset.MinValue || machineIds.Any(id => id is not null && !lines.ContainsKey(id)))
+        if (_loadedAt == DateTimeOffset.MinValue)
         {
             await RefreshAsync(MinReloadInterval, ct);
+            return;
+        }
+
+        var unknown = machineIds.Where(id => id is not null && !lines.ContainsKey(id)).Distinct(StringComparer.Ordinal).ToArray();
+        if (unknown.Length == 0)
+        {
+            return;
+        }
+
+        if (time.GetUtcNow() - _loadedAt >= MinReloadInterval)
+        {
+            await RefreshAsync(MinReloadInterval, ct);
+            return;
+        }
+
+        await using var cmd = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM machines WHERE machine_id = ANY($1))");
+        cmd.Parameters.AddWithValue(unknown);
+        if (await cmd.ExecuteScalarAsync(ct) is true)
+        {
+            await RefreshAsync(TimeSpan.Zero, ct);
         }
     }
 

@@ -24,7 +24,10 @@ public sealed class OrderStoreTests(StackFixture stack)
           "lines": [ { "id": "ost-line", "machines": [ { "id": "ost-1", "idealCycleSeconds": 1.0, "products": { "bracket-a": 0.8 } },
                                                         { "id": "ost-2", "idealCycleSeconds": 2.0 },
                                                         { "id": "ost-3", "idealCycleSeconds": 1.0 },
-                                                        { "id": "ost-4", "idealCycleSeconds": 1.0 } ] } ] }
+                                                        { "id": "ost-4", "idealCycleSeconds": 1.0 },
+                                                        { "id": "ost-5", "idealCycleSeconds": 1.0 }, { "id": "ost-6", "idealCycleSeconds": 1.0 },
+                                                        { "id": "ost-7", "idealCycleSeconds": 1.0 }, { "id": "ost-8", "idealCycleSeconds": 1.0 },
+                                                        { "id": "ost-9", "idealCycleSeconds": 2.0 } ] } ] }
         """;
 
     private static readonly DateTimeOffset T = new(2026, 11, 26, 6, 0, 0, TimeSpan.Zero);
@@ -71,7 +74,7 @@ public sealed class OrderStoreTests(StackFixture stack)
         var store = await StoreAsync();
         var id = $"ost-l-{stack.RunId}";
         var day = T.AddDays(10);
-        Assert.True((await store.CreateAsync(Order(id, day, 8, "ost-3"), "alice", day.AddDays(-1))).Ok);
+        Assert.True((await store.CreateAsync(Order(id, day, 8, "ost-5"), "alice", day.AddDays(-1))).Ok);
 
         var edit = await store.UpdateAsync(id, new OrderEdit(TargetQuantity: 1200), "carol", day.AddHours(-2), expectedVersion: 1);
         Assert.Equal((1200L, 2), (edit.Order!.Order.TargetQuantity, edit.Order.Order.Version));
@@ -80,7 +83,7 @@ public sealed class OrderStoreTests(StackFixture stack)
 
         // Released "now", started at an earlier instant (recorded after the fact): allowed.
         Assert.True((await store.TransitionAsync(id, OrderAction.Release, day.AddHours(1), "bob")).Ok);
-        var started = await store.TransitionAsync(id, OrderAction.Start, day, "auto:ost-3");
+        var started = await store.TransitionAsync(id, OrderAction.Start, day, "auto:ost-5");
         Assert.Equal((OrderStatus.Running, (DateTimeOffset?)day), (started.Order!.Order.Status, started.Order.Order.ActualStart));
         var early = await store.TransitionAsync(id, OrderAction.Complete, day.AddMinutes(-1), "bob");
         Assert.Equal(OrderWriteOutcome.BeforePreviousTransition, early.Outcome);
@@ -94,7 +97,7 @@ public sealed class OrderStoreTests(StackFixture stack)
         var history = await store.HistoryAsync(id);
         Assert.Equal(["created", "updated", "released", "started", "completed"], history.Select(h => h.Kind));
         Assert.Equal([1, 2, 3, 4, 5], history.Select(h => h.Seq));
-        Assert.Equal(["alice", "carol", "bob", "auto:ost-3", "bob"], history.Select(h => h.Actor));
+        Assert.Equal(["alice", "carol", "bob", "auto:ost-5", "bob"], history.Select(h => h.Actor));
         var target = history[1];
         Assert.Equal(("""{"targetQuantity": 1000}""", """{"targetQuantity": 1200}""", day.AddHours(-2)), (target.BeforeJson, target.AfterJson, target.At));
         Assert.Equal(("""{"status": "planned"}""", """{"status": "released"}"""), (history[2].BeforeJson, history[2].AfterJson));
@@ -108,8 +111,8 @@ public sealed class OrderStoreTests(StackFixture stack)
         var day = T.AddDays(20);
         var a = $"ost-ra-{stack.RunId}";
         var b = $"ost-rb-{stack.RunId}";
-        Assert.True((await store.CreateAsync(Order(a, day, 2, "ost-1", "ost-2"), "alice", day)).Ok);
-        Assert.True((await store.CreateAsync(Order(b, day.AddHours(2), 2, "ost-2"), "alice", day)).Ok);
+        Assert.True((await store.CreateAsync(Order(a, day, 2, "ost-8", "ost-9"), "alice", day)).Ok);
+        Assert.True((await store.CreateAsync(Order(b, day.AddHours(2), 2, "ost-9"), "alice", day)).Ok);
         Assert.True((await store.TransitionAsync(a, OrderAction.Start, day, "bob")).Ok);
 
         var refused = await store.TransitionAsync(b, OrderAction.Start, day.AddHours(1), "bob");
@@ -124,8 +127,8 @@ public sealed class OrderStoreTests(StackFixture stack)
             var start = day.AddDays(1 + round);
             var x = $"ost-cx{round}-{stack.RunId}";
             var y = $"ost-cy{round}-{stack.RunId}";
-            Assert.True((await store.CreateAsync(Order(x, start, 1, "ost-3"), "alice", start)).Ok);
-            Assert.True((await store.CreateAsync(Order(y, start.AddHours(1), 1, "ost-3"), "alice", start)).Ok);
+            Assert.True((await store.CreateAsync(Order(x, start, 1, "ost-6"), "alice", start)).Ok);
+            Assert.True((await store.CreateAsync(Order(y, start.AddHours(1), 1, "ost-6"), "alice", start)).Ok);
             var results = await Task.WhenAll(
                 Task.Run(() => store.TransitionAsync(x, OrderAction.Start, start, "bob")),
                 Task.Run(() => store.TransitionAsync(y, OrderAction.Start, start, "carol")));
@@ -135,7 +138,7 @@ public sealed class OrderStoreTests(StackFixture stack)
             Assert.True((await store.TransitionAsync(winner, OrderAction.Cancel, start.AddMinutes(30), "bob")).Ok);
         }
 
-        Assert.Equal(0, await stack.ScalarAsync("SELECT count(*) FROM orders WHERE status = 'running' AND 'ost-3' = ANY(machine_ids)"));
+        Assert.Equal(0, await stack.ScalarAsync("SELECT count(*) FROM orders WHERE status = 'running' AND 'ost-6' = ANY(machine_ids)"));
     }
 
     [Fact]
@@ -182,7 +185,7 @@ public sealed class OrderStoreTests(StackFixture stack)
         var store = await StoreAsync();
         var day = T.AddDays(60);
         var id = $"ost-ob-{stack.RunId}";
-        Assert.True((await store.CreateAsync(Order(id, day, 1, "ost-3"), "alice", day)).Ok);
+        Assert.True((await store.CreateAsync(Order(id, day, 1, "ost-7"), "alice", day)).Ok);
         Assert.True((await store.TransitionAsync(id, OrderAction.Release, day, "bob")).Ok);
         Assert.True((await store.TransitionAsync(id, OrderAction.Cancel, day, "bob")).Ok);
         Assert.All(await store.HistoryAsync(id), h => Assert.Empty(ContractSchemas.Errors(Repo.Root, "orders.v1", Encoding.UTF8.GetBytes(Json(h.ToMessage())))));

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Time.Testing;
+using Ms5.Analytics.Plant;
+using Ms5.Integration.Tests.Support;
+using Ms5.Postgres;
+
+namespace Ms5.Integration.Tests.Plant;
+
+/// <summary>
+/// The plant cache every host validates machine ids with: a machine stored just after the cache was loaded (added through
+/// the API while events for it are on their way) is known at once, inside the reload rate limit; a truly unknown id
+/// stays unknown without a reload.
+/// </summary>
+[Collection("stack")]
+public sealed class PlantDirectoryTests(StackFixture stack)
+{
+    private static string Plant(params string[] machines) => $$"""
+        { "plantId": "pdir-p", "timeZone": "UTC",
+          "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+          "shifts": [ { "name": "day", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "06:00", "end": "14:00" } ],
+          "lines": [ { "id": "pdir-l1", "machines": [ {{string.Join(", ", machines.Select(m => $$"""{ "id": "{{m}}", "idealCycleSeconds": 1.0 }"""))}} ] } ] }
+        """;
+
+    [Fact]
+    public async Task MachineStoredRightAfterALoad_IsKnownAtOnce_AnUnknownIdStaysUnknown()
+    {
+        var store = new PlantStore(stack.Db);
+        await store.SaveAsync(PlantConfigParser.Parse(Plant("pdir-m1")), Plant("pdir-m1"));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var directory = new PlantDirectory(stack.Db, clock);
+        await directory.EnsureLoadedAsync(["pdir-m1"], CancellationToken.None);
+        Assert.True(directory.IsKnown("pdir-m1"));
+
+        // Added 100 ms after the load: the rate limit (2 s) has not passed, yet the machine is known and has its context.
+        await store.SaveAsync(PlantConfigParser.Parse(Plant("pdir-m1", "pdir-m2")), Plant("pdir-m1", "pdir-m2"));
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.False(directory.IsKnown("pdir-m2"));
+        await directory.EnsureLoadedAsync(["pdir-m1", "pdir-m2"], CancellationToken.None);
+        Assert.True(directory.IsKnown("pdir-m2"));
+        Assert.Equal("pdir-l1", directory.LineOf("pdir-m2"));
+
+        await store.SaveAsync(PlantConfigParser.Parse(Plant("pdir-m1", "pdir-m2", "pdir-m3")), Plant("pdir-m1", "pdir-m2", "pdir-m3"));
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal("pdir-m3", (await directory.FindAsync("pdir-m3", CancellationToken.None))?.MachineId);
+
+        // Never stored: one lookup says so, no reload; still unknown.
+        await directory.EnsureLoadedAsync(["pdir-nope"], CancellationToken.None);
+        Assert.False(directory.IsKnown("pdir-nope"));
+        Assert.Null(await directory.FindAsync("pdir-nope", CancellationToken.None));
+    }
+}
