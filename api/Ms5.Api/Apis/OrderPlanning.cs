@@ -53,16 +53,6 @@ internal static class OrderPlanning
         return (plant, chosen.Select(m => m.MachineId).ToList());
     }
 
-    /// <summary>When any of the machines configures products (plant file "products"), the product must be one of them.</summary>
-    internal static string? ProductProblem(PlantConfig plant, IReadOnlyList<string> machineIds, string product)
-    {
-        var configured = plant.Machines.Where(m => machineIds.Contains(m.Id, StringComparer.Ordinal)).SelectMany(m => m.ProductCycleTimes.Keys)
-            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        return configured.Count == 0 || configured.Contains(product, StringComparer.Ordinal)
-            ? null
-            : $"'{OrderFields.Short(product)}' is not a product of these machines; configured: {string.Join(", ", configured)}";
-    }
-
     internal static string? ProductText(JsonElement body, bool required, Dictionary<string, string[]> errors)
     {
         var product = JsonBody.Text(body, "product", required, errors);

@@ -127,11 +127,6 @@ internal static class OrdersApi
         }
 
         var (plant, machines) = await OrderPlanning.ResolveMachinesAsync(orders, plants, lineId, machineIds, errors, ct);
-        if (plant is not null && OrderPlanning.ProductProblem(plant, machines, product!) is { } productProblem)
-        {
-            errors["product"] = [productProblem];
-        }
-
         if (errors.Count > 0)
         {
             return Invalid(errors, "Invalid order");
@@ -205,11 +200,6 @@ internal static class OrdersApi
         }
 
         OrderPlanning.CheckPlan(start ?? stored.Order.PlannedStart, end ?? stored.Order.PlannedEnd, errors);
-        if (product is not null && await orders.PlantAsync(stored.Order.PlantId, ct) is { } plant && OrderPlanning.ProductProblem(plant, stored.Order.MachineIds, product) is { } productProblem)
-        {
-            errors["product"] = [productProblem];
-        }
-
         if (errors.Count > 0)
         {
             return Invalid(errors, "Invalid order change");
