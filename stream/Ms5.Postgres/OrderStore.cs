@@ -34,6 +34,9 @@ public enum OrderWriteOutcome
     /// <summary>Complete or cancel: <c>at</c> precedes the order's actual start (<see cref="OrderWrite.Order"/> has it).</summary>
     BeforePreviousTransition,
 
+    /// <summary>Complete or cancel a running order: another order on a common machine started between its start and <c>at</c> (<see cref="OrderWrite.Conflict"/>).</summary>
+    EndConflict,
+
     /// <summary>Edit: the caller's expected version is not the stored one.</summary>
     VersionMismatch,
 
@@ -105,7 +108,8 @@ public sealed partial class OrderStore(NpgsqlDataSource db)
     /// <summary>
     /// Releases, starts, completes or cancels an order at <paramref name="at"/> (business time) by <paramref name="actor"/>
     /// (a user, or e.g. "auto:press-01" for the engine's automatic start). Starting is refused while another order on a
-    /// common machine runs, or when <paramref name="at"/> lies before a finished order's actual end on one.
+    /// common machine runs, or when <paramref name="at"/> lies inside a finished order's actual window on one; ending a running
+    /// order is refused when <paramref name="at"/> would take in an order started on a common machine after it.
     /// </summary>
     public async Task<OrderWrite> TransitionAsync(string orderId, OrderAction action, DateTimeOffset at, string actor, CancellationToken ct = default)
     {
@@ -131,6 +135,14 @@ public sealed partial class OrderStore(NpgsqlDataSource db)
             if (OrderConflicts.RunningConflict(order, at, await SharingAsync(conn, tx, order, at, ct)) is { } running)
             {
                 return new OrderWrite(OrderWriteOutcome.RunningConflict, stored, running);
+            }
+        }
+        else if (order.Status == OrderStatus.Running && action is OrderAction.Complete or OrderAction.Cancel)
+        {
+            await LockMachinesAsync(conn, tx, order.MachineIds, ct);
+            if (OrderConflicts.EndConflict(order, at, await StartedWithinAsync(conn, tx, order, at, ct)) is { } later)
+            {
+                return new OrderWrite(OrderWriteOutcome.EndConflict, stored, later);
             }
         }
 
@@ -245,17 +257,38 @@ public sealed partial class OrderStore(NpgsqlDataSource db)
         }
     }
 
-    /// <summary>Other orders on a common machine that can conflict: open ones, and finished ones whose actual window ends after <paramref name="at"/>.</summary>
+    /// <summary>Other orders on a common machine that can conflict: open ones, and finished ones whose actual window holds <paramref name="at"/>.</summary>
     private static async Task<List<ProductionOrder>> SharingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ProductionOrder order, DateTimeOffset? at, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand($"""
             SELECT {Columns} FROM orders
             WHERE machine_ids && $1 AND order_id <> $2
-              AND (status IN ('planned', 'released', 'running') OR (actual_start IS NOT NULL AND actual_end > $3))
+              AND (status IN ('planned', 'released', 'running') OR (actual_start <= $3 AND actual_end > $3))
             """, conn, tx);
         cmd.Parameters.AddWithValue(order.MachineIds.ToArray());
         cmd.Parameters.AddWithValue(order.OrderId);
         cmd.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, (object?)at?.UtcDateTime ?? DBNull.Value);
+        var list = new List<ProductionOrder>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(ReadOrder(r));
+        }
+
+        return list;
+    }
+
+    /// <summary>Other orders on a common machine that started in [<paramref name="order"/>'s actual start, <paramref name="end"/>).</summary>
+    private static async Task<List<ProductionOrder>> StartedWithinAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ProductionOrder order, DateTimeOffset end, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT {Columns} FROM orders
+            WHERE machine_ids && $1 AND order_id <> $2 AND actual_start >= $3 AND actual_start < $4
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(order.MachineIds.ToArray());
+        cmd.Parameters.AddWithValue(order.OrderId);
+        cmd.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, order.ActualStart!.Value.UtcDateTime);
+        cmd.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, end.UtcDateTime);
         var list = new List<ProductionOrder>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))

@@ -87,7 +87,7 @@ public sealed class OrderLifecycleTests
     }
 
     [Fact]
-    public void Start_ConflictsWithARunningOrder_OrAFinishedOneEndingAfterAt()
+    public void Start_ConflictsWithARunningOrder_OrAFinishedOneWhoseWindowHoldsAt_EndWithOneStartedSince()
     {
         var order = Order("B", "press-02");
         var running = Order("A", "press-01", "press-02") with { Status = OrderStatus.Running, ActualStart = T };
@@ -97,9 +97,13 @@ public sealed class OrderLifecycleTests
         Assert.Same(running, OrderConflicts.RunningConflict(order, T.AddHours(3), [finished, running]));
         Assert.Same(finished, OrderConflicts.RunningConflict(order, T.AddMinutes(30), [finished]));
 
-        // Started before C ran, B would run through C's window: its minutes would count twice.
-        Assert.Same(finished, OrderConflicts.RunningConflict(order, T.AddHours(-1), [finished]));
         Assert.Null(OrderConflicts.RunningConflict(order, T.AddHours(1), [finished, cancelledUnstarted]));
+
+        // Recorded after the fact in any order: B may start before C ran, but not end after C started.
+        Assert.Null(OrderConflicts.RunningConflict(order, T.AddHours(-2), [finished]));
+        var earlier = order with { Status = OrderStatus.Running, ActualStart = T.AddHours(-2) };
+        Assert.Null(OrderConflicts.EndConflict(earlier, T, [finished]));
+        Assert.Same(finished, OrderConflicts.EndConflict(earlier, T.AddMinutes(1), [finished, cancelledUnstarted]));
         Assert.Null(OrderConflicts.RunningConflict(order, T, [running with { MachineIds = ["press-01"] }]));
     }
 

@@ -4,9 +4,10 @@ namespace Ms5.Analytics.Orders;
 /// Conflicts between orders sharing a machine. Plans: two open orders (planned, released, running) on a common machine
 /// may not have overlapping planned windows (half-open [plannedStart, plannedEnd): back to back is fine); finished orders
 /// no longer hold their window. Running: a machine runs one order at a time, so the actual windows [actualStart,
-/// actualEnd) of orders sharing a machine never overlap (no minute is counted by two orders): an order cannot start while
-/// another on a common machine is running, nor at an instant before a finished order's actual end on one (a started
-/// order runs from its start on, so it would overlap that order's window).
+/// actualEnd) of finished orders sharing a machine never overlap (no minute is counted by two orders): an order cannot
+/// start while another on a common machine is running, nor at an instant inside a finished order's actual window on one;
+/// and it cannot end (complete, cancel) at an instant that would take in another order started on a common machine
+/// after it (orders recorded after the fact may be entered in any order, each in its own window).
 /// </summary>
 public static class OrderConflicts
 {
@@ -29,8 +30,23 @@ public static class OrderConflicts
         return others
             .Where(o => o.OrderId != order.OrderId && o.SharesMachineWith(order))
             .Where(o => o.Status == OrderStatus.Running
-                || (o.ActualStart is not null && o.ActualEnd is { } e && at < e))
-            .OrderBy(o => o.Status == OrderStatus.Running ? 0 : 1).ThenBy(o => o.ActualStart).ThenBy(o => o.OrderId, StringComparer.Ordinal)
+                || (o.ActualStart is { } s && o.ActualEnd is { } e && s <= at && at < e))
+            .OrderBy(o => o.Status == OrderStatus.Running ? 0 : 1).ThenBy(o => o.OrderId, StringComparer.Ordinal)
             .FirstOrDefault();
+    }
+
+    /// <summary>
+    /// The order that keeps the running <paramref name="order"/> from ending at <paramref name="end"/>: the first other order
+    /// on a common machine that started in [order's actual start, <paramref name="end"/>), whose minutes both would count.
+    /// </summary>
+    public static ProductionOrder? EndConflict(ProductionOrder order, DateTimeOffset end, IEnumerable<ProductionOrder> others)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return order.ActualStart is not { } start
+            ? null
+            : others
+                .Where(o => o.OrderId != order.OrderId && o.SharesMachineWith(order) && o.ActualStart is { } s && s >= start && s < end)
+                .OrderBy(o => o.ActualStart).ThenBy(o => o.OrderId, StringComparer.Ordinal)
+                .FirstOrDefault();
     }
 }

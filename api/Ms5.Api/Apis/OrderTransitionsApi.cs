@@ -72,6 +72,9 @@ internal static class OrderTransitionsApi
             OrderWriteOutcome.BeforePreviousTransition => OrdersApi.Invalid(
                 new Dictionary<string, string[]> { ["at"] = [$"must not precede the order's actual start at {write.Order!.Order.ActualStart:O}"] },
                 $"Invalid order {OrderNames.Of(action)}"),
+            OrderWriteOutcome.EndConflict => OrdersApi.Conflict("Machine busy",
+                $"order '{write.Conflict!.OrderId}' started on {string.Join(", ", write.Conflict.MachineIds)} at {write.Conflict.ActualStart:O}, after this order's start and before {at:O}: end this order before it",
+                write.Conflict),
             _ => OrdersApi.Conflict("Machine busy", RunningDetail(write.Conflict!, at), write.Conflict),
         };
     }

@@ -252,6 +252,7 @@ internal static class OrdersApi
         OrderWriteOutcome.Duplicate => "duplicate",
         OrderWriteOutcome.PlanOverlap => "plan_overlap",
         OrderWriteOutcome.RunningConflict => "running_conflict",
+        OrderWriteOutcome.EndConflict => "end_conflict",
         OrderWriteOutcome.NotFromStatus => "wrong_status",
         OrderWriteOutcome.BeforePreviousTransition => "before_start",
         OrderWriteOutcome.PlanInverted => "invalid_plan",
