@@ -152,7 +152,8 @@ dll_start() { # name dll [env...] -- [args...]
   log="$LOG_DIR/${name/@/-}.log"
   printf '\n===== %s starting %s (%s) =====\n' "$(date -Is)" "$name" "${MS5_RELEASE:-$dll}" >> "$log"
   (
-    cd "$ROOT" || exit 1
+    # In its own folder: a release's files (appsettings*.json among them) are the ones it runs with.
+    cd "$(dirname "$dll")" || exit 1
     env "${env[@]}" MS5_RELEASE="${MS5_RELEASE:-}" setsid dotnet "$dll" "$@" < /dev/null >> "$log" 2>&1 &
     printf '%s\n%s\n' "$!" "$dll" > "$(pidfile_name "$name")"
   )
