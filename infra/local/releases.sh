@@ -175,8 +175,11 @@ slot_health_url() { echo "$(slot_url "$1" "$2")/healthz"; }
 slot_start() { # slot version
   local slot="$1" version="$2" p env
   for p in $(slot_procs); do
-    if running="$(proc_pid "$p@$slot")"; then
-      [[ "$(sed -n 2p "$(pidfile_name "$p@$slot")")" == "$RELEASES/$version/"* ]] && continue
+    if proc_pid "$p@$slot" > /dev/null; then
+      if [[ "$(sed -n 2p "$(pidfile_name "$p@$slot")")" == "$RELEASES/$version/"* \
+            && "$(cat "$RUN_DIR/$p-$slot.kafka" 2>/dev/null)" == "$(current_bootstrap)" ]]; then
+        continue
+      fi
       proc_stop "$p@$slot"
     fi
     mapfile -t env < <(slot_env "$p" "$slot")
@@ -268,9 +271,15 @@ proxy_drain() { # url timeout-seconds
   warn "the old API still had requests in flight after $2 s; stopping it anyway (they get its answer or a closed connection)"
 }
 
-# Prometheus follows the slot that serves (file service discovery, see prom_config in services.sh).
+# Prometheus follows the slot that serves (file service discovery, see prom_config in services.sh), and so do the logs'
+# short names: .ms5/logs/api.log is a link to the serving slot's api-blue.log or api-green.log.
 write_prom_targets() { # slot
-  local dir="$MS5_HOME/prometheus-config/targets" slot="$1"
+  local dir="$MS5_HOME/prometheus-config/targets" slot="$1" p
+  for p in "${SLOTTED_PROCS[@]}"; do
+    # A plain file of the same name (written before releases) makes way for the link once.
+    [[ -L "$LOG_DIR/$p.log" || ! -e "$LOG_DIR/$p.log" ]] || mv -f "$LOG_DIR/$p.log" "$LOG_DIR/$p-before-releases.log"
+    ln -sfn "$p-$slot.log" "$LOG_DIR/$p.log"
+  done
   mkdir -p "$dir"
   {
     echo '['
