@@ -342,6 +342,17 @@ cmd_ms5_restore() {
     [[ $p == devbroker ]] && continue
     proc_pid "$p" >/dev/null 2>&1 && running+=("$p (pid $(proc_pid "$p"))")
   done
+  # Any other .NET process ./ms5 keeps a pid file for (a release's slot processes, e.g. api-green), except the dev broker.
+  local pf pid argv
+  for pf in "$RUN_DIR"/*.pid; do
+    [[ -f "$pf" ]] || continue
+    p="$(basename "$pf" .pid)"
+    case " ${ALL_SERVICES[*]} devbroker ${names[*]} " in *" $p "*) continue ;; esac
+    pid="$(head -n1 "$pf" 2>/dev/null)"
+    [[ "$pid" =~ ^[0-9]+$ ]] && ! process_gone "$pid" || continue
+    argv="$( { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2>/dev/null || true)"
+    [[ "$argv" == *.dll* ]] && running+=("$p (pid $pid)")
+  done
   ((${#running[@]} == 0)) || die "restore refused: MS5 processes run against this stack: ${running[*]} — stop them first: ./ms5 down"
 
   cmd_up postgres influxdb
