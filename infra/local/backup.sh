@@ -146,6 +146,10 @@ cmd_ms5_backup() {
   local start=$SECONDS root pg db idb rpc ts dir
   root="$(backup_root)"; mkdir -p "$root"
   pg="$(url_of postgres)"; idb="$(influx_db)"; rpc="$(influx_rpc)"
+  # A stopped local stack is backed up too: its PostgreSQL and InfluxDB are started (external servers are not touched).
+  local s need=()
+  for s in postgres influxdb; do is_external "$s" || healthy "$s" || need+=("$s"); done
+  ((${#need[@]} == 0)) || { say "starting the local ${need[*]} for the backup"; cmd_up "${need[@]}"; }
   backup_step "check PostgreSQL"
   pg_check_client pg_dump "$pg"
   db="$(pg_q "$pg" -c 'SELECT current_database()')" || backup_fail "cannot read the database name at $(pg_safe "$pg")"
