@@ -154,7 +154,7 @@ dll_start() { # name dll [env...] -- [args...]
   (
     # In its own folder: a release's files (appsettings*.json among them) are the ones it runs with.
     cd "$(dirname "$dll")" || exit 1
-    env "${env[@]}" MS5_RELEASE="${MS5_RELEASE:-}" setsid dotnet "$dll" "$@" < /dev/null >> "$log" 2>&1 &
+    env "${env[@]}" MS5_RELEASE="${MS5_RELEASE:-}" setsid dotnet "$dll" "$@" < /dev/null >> "$log" 2>&1 9>&- &
     printf '%s\n%s\n' "$!" "$dll" > "$(pidfile_name "$name")"
   )
   current_bootstrap > "$RUN_DIR/${name/@/-}.kafka"
@@ -184,6 +184,7 @@ slot_start() { # slot version
     fi
     mapfile -t env < <(slot_env "$p" "$slot")
     release_start "$p@$slot" "$version" "${env[@]}" --
+    [[ ! -v RESTARTED ]] || RESTARTED+=("$p@$slot")
   done
 }
 
@@ -204,7 +205,7 @@ slot_wait_ready() { # slot timeout-seconds; prints the reason and fails when one
     until [[ "$(http_code "$url")" == 200 ]]; do
       pid="$(head -n1 "$(pidfile_name "$p@$slot")" 2>/dev/null || true)"
       if [[ -z "$pid" ]] || process_gone "$pid"; then
-        echo "$p@$slot exited during start-up: $(tail -n 3 "$LOG_DIR/$p-$slot.log" | tr '\n' ' ' | cut -c1-400)"
+        echo "$p@$slot exited during start-up: $(start_failure "$LOG_DIR/$p-$slot.log")"
         return 1
       fi
       if ((SECONDS >= deadline)); then
@@ -215,6 +216,15 @@ slot_wait_ready() { # slot timeout-seconds; prints the reason and fails when one
       sleep 0.3
     done
   done
+}
+
+# Why a process stopped during start-up: the first "Unhandled exception" line (or else the last line) of its log since
+# its last start.
+start_failure() { # log
+  local run
+  run="$(tac "$1" 2>/dev/null | sed '/^===== .* starting /q' | tac)"
+  { grep -m1 -E '^Unhandled exception\.' <<<"$run" || grep -m1 -E '"LogLevel":"(Error|Critical)"' <<<"$run" || tail -n 1 <<<"$run"; } \
+    | sed 's/^Unhandled exception\. //' | cut -c1-400
 }
 
 slot_stop() { # slot: the API first (the proxy no longer sends it anything), then the consumers
