@@ -142,6 +142,22 @@ release_start() { # name version [env...] -- [args...]
   MS5_RELEASE="$version" dll_start "$name" "$(release_host_dll "$version" "$host")" "$@"
 }
 
+# The servers every MS5 process of this stack talks to, as NAME=value words: the local ones (at MS5_PORT_OFFSET) unless
+# MS5_* names external ones. Given to each process explicitly: the hosts' built-in defaults are the usual ports.
+stack_env() {
+  echo "MS5_PG=$(url_of postgres)"
+  echo "MS5_INFLUX_URL=$(url_of influxdb)"
+  echo "MS5_PROMETHEUS_URL=$(url_of prometheus)"
+  echo "MS5_ALERTMANAGER_URL=$(url_of alertmanager)"
+}
+
+# Runs a command with stack_env in its environment (e.g. migrate).
+with_stack_env() {
+  local base=()
+  mapfile -t base < <(stack_env)
+  env "${base[@]}" "$@"
+}
+
 # Starts NAME running DLL, detached, logging to $LOG_DIR/NAME.log; the pid file names the pid and the dll.
 dll_start() { # name dll [env...] -- [args...]
   local name="$1" dll="$2" env=() log
@@ -154,7 +170,7 @@ dll_start() { # name dll [env...] -- [args...]
   (
     # In its own folder: a release's files (appsettings*.json among them) are the ones it runs with.
     cd "$(dirname "$dll")" || exit 1
-    env "${env[@]}" MS5_RELEASE="${MS5_RELEASE:-}" setsid dotnet "$dll" "$@" < /dev/null >> "$log" 2>&1 9>&- &
+    with_stack_env "${env[@]}" MS5_RELEASE="${MS5_RELEASE:-}" setsid dotnet "$dll" "$@" < /dev/null >> "$log" 2>&1 9>&- &
     printf '%s\n%s\n' "$!" "$dll" > "$(pidfile_name "$name")"
   )
   current_bootstrap > "$RUN_DIR/${name/@/-}.kafka"
@@ -311,7 +327,7 @@ write_prom_targets() { # slot
 # before anything is applied; the historian's `migrate` names the file, line and statement.
 release_migrate() { # version [migrate args...]
   local version="$1"; shift
-  dotnet "$(release_host_dll "$version" historian)" migrate "$@"
+  with_stack_env dotnet "$(release_host_dll "$version" historian)" migrate "$@"
 }
 
 # ------------------------------------------------------------------ deploy and rollback
@@ -390,7 +406,7 @@ switch_to() { # version mode(deploy|rollback)
     deploy_abort "$new_slot" "$old_version" "$version" "$reason"
   fi
   deploy_step "smoke test against slot $new_slot: a synthetic event to the historian, the OEE API and the board feed"
-  if ! reason="$(MS5_API_TOKEN="$(admin_token)" dotnet "$(release_host_dll "$version" ops)" smoke --url "$(slot_url "$new_slot" api)" 2>&1)"; then
+  if ! reason="$(MS5_API_TOKEN="$(admin_token)" with_stack_env dotnet "$(release_host_dll "$version" ops)" smoke --url "$(slot_url "$new_slot" api)" 2>&1)"; then
     deploy_abort "$new_slot" "$old_version" "$version" "smoke test failed: $(tail -n 5 <<<"$reason" | tr '\n' ' ')"
   fi
   printf '%s\n' "$reason" | sed 's/^/  /'

@@ -18,7 +18,8 @@ public sealed class LocalStack : IAsyncLifetime
     public string Home { get; } = Path.Combine("/tmp", "ms5d-" + Guid.NewGuid().ToString("N")[..8]);
     public string ApiUrl { get; } = $"http://127.0.0.1:{8080 + Offset}";
     public string ProxyAdminUrl { get; } = $"http://127.0.0.1:{59468 + Offset}";
-    public string PgUri { get; } = $"postgresql://ms5@127.0.0.1:{55432 + Offset}/ms5";
+    /// <summary>The stack's PostgreSQL (an Npgsql connection string; ./ms5 env prints the same as a libpq URI).</summary>
+    public string PgUri { get; } = $"Host=127.0.0.1;Port={55432 + Offset};Username=ms5;Database=ms5";
     public string Releases => Path.Combine(Home, "releases");
     public string AdminKey => File.ReadAllText(Path.Combine(Home, "secrets", "admin.apikey")).Trim();
 
