@@ -160,7 +160,7 @@ with_stack_env() {
 
 # Starts NAME running DLL, detached, logging to $LOG_DIR/NAME.log; the pid file names the pid and the dll.
 dll_start() { # name dll [env...] -- [args...]
-  local name="$1" dll="$2" env=() log
+  local name="$1" dll="$2" env=() base=() log
   shift 2
   while (($#)) && [[ "$1" != -- ]]; do env+=("$1"); shift; done
   [[ "${1:-}" == -- ]] && shift
@@ -170,7 +170,9 @@ dll_start() { # name dll [env...] -- [args...]
   (
     # In its own folder: a release's files (appsettings*.json among them) are the ones it runs with.
     cd "$(dirname "$dll")" || exit 1
-    with_stack_env "${env[@]}" MS5_RELEASE="${MS5_RELEASE:-}" setsid dotnet "$dll" "$@" < /dev/null >> "$log" 2>&1 9>&- &
+    mapfile -t base < <(stack_env)
+    # exec'd directly (not through a function), so $! is the process itself.
+    env "${base[@]}" "${env[@]}" MS5_RELEASE="${MS5_RELEASE:-}" setsid dotnet "$dll" "$@" < /dev/null >> "$log" 2>&1 9>&- &
     printf '%s\n%s\n' "$!" "$dll" > "$(pidfile_name "$name")"
   )
   current_bootstrap > "$RUN_DIR/${name/@/-}.kafka"
