@@ -61,7 +61,8 @@ env_parse() {
     seen[$name]=$n
     if [[ "$name" == MS5_* ]]; then
       known=0
-      for k in "${ENV_MS5_NAMES[@]}"; do [[ "$k" == "$name" ]] && known=1 && break; done
+      # Secret names are known too, so that they are refused as secrets (env_problems), not as misspellings.
+      for k in "${ENV_MS5_NAMES[@]}" "${ENV_SECRET_VALUES[@]}"; do [[ "$k" == "$name" ]] && known=1 && break; done
       ((known)) || die "$ENV_LABEL:$n: unknown setting $name (MS5_* settings: ${ENV_MS5_NAMES[*]})"
     fi
     ENV_NAMES+=("$name")
