@@ -32,6 +32,13 @@ ENV_FILE=""        # the file load_env read
 ENV_LABEL=""       # its name in messages (staging.env)
 ENV_NAMES=()       # the names it set, in file order
 
+# The reports host makes the reports and trains the ML models: it is not run when both features are off.
+reports_host_off() { [[ "${MS5_FEATURE_REPORTS:-true}" == false && "${MS5_FEATURE_ML:-true}" == false ]]; }
+
+# Addresses of the local stack in an environment file (staging) mean "the local service ./ms5 runs": ./ms5's
+# forget_local_addresses unsets them (when it is defined, i.e. inside ./ms5), so they are started, not taken as external.
+env_local_addresses() { if declare -F forget_local_addresses > /dev/null; then forget_local_addresses; fi; }
+
 # NAME|FILE → path: a bare name is infra/env/NAME.env.
 env_file_of() {
   local spec="$1"
@@ -162,6 +169,7 @@ load_env() {
   (($#)) || die "load_env: NAME (staging, production) or FILE"
   env_parse "$(env_file_of "$1")"
   env_die_on "bad or missing setting(s)" "$(env_problems)"
+  env_local_addresses
   say "environment $ENV_LABEL loaded ($ENV_FILE, profile ${MS5_PROFILE:-development})"
 }
 
@@ -263,5 +271,6 @@ env_check_for_deploy() {
     problems="$(printf '%s\n' "$problems" | sed '/^$/d')"
   fi
   env_die_on "bad, missing or unsafe setting(s)" "$problems"
+  env_local_addresses
   say "environment $ENV_LABEL loaded ($ENV_FILE, profile ${MS5_PROFILE:-development})"
 }
