@@ -28,8 +28,26 @@ public sealed class ApiOptions : ISelfValidatingOptions
     /// <summary>How long POST /api/ingest/events waits for Kafka to take an event before answering "failed".</summary>
     public TimeSpan IngestDeliveryTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>PEM certificate Kestrel serves HTTPS with (MS5_TLS_CERT_FILE); its key in <see cref="TlsKeyFile"/> (MS5_TLS_KEY_FILE).</summary>
+    public string? TlsCertFile { get; set; }
+
+    public string? TlsKeyFile { get; set; }
+
     public IEnumerable<string> Validate()
     {
+        foreach (var (name, variable, file) in new[] { ("TlsCertFile", "MS5_TLS_CERT_FILE", TlsCertFile), ("TlsKeyFile", "MS5_TLS_KEY_FILE", TlsKeyFile) })
+        {
+            if (file is { Length: > 0 } && !File.Exists(file))
+            {
+                yield return $"Ms5:{name} ({variable}): no file '{file}'";
+            }
+        }
+
+        if (TlsKeyFile is { Length: > 0 } && TlsCertFile is not { Length: > 0 })
+        {
+            yield return "Ms5:TlsKeyFile (MS5_TLS_KEY_FILE) is set without Ms5:TlsCertFile (MS5_TLS_CERT_FILE)";
+        }
+
         if (IngestDeliveryTimeout < TimeSpan.FromSeconds(1))
         {
             yield return "Ms5:IngestDeliveryTimeout must be at least 1 second";

@@ -206,11 +206,11 @@ slot_start() { # slot version
   done
 }
 
-# The slotted processes this stack runs (the reports host only while reports are on).
+# The slotted processes this stack runs (the reports host only while reports or ML are on: it also trains the models).
 slot_procs() {
   local p
   for p in "${SLOTTED_PROCS[@]}"; do
-    [[ $p == reports && "${MS5_FEATURE_REPORTS:-true}" == false ]] && continue
+    [[ $p == reports ]] && reports_host_off && continue
     echo "$p"
   done
 }
@@ -314,7 +314,7 @@ write_prom_targets() { # slot
     printf '  {"targets": ["%s"], "labels": {"service": "api"}},\n' "${API_URL#*://}"
     printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "stream", "slot": "%s"}},\n' "$(slot_port "$slot" stream)" "$slot"
     printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "oee", "slot": "%s"}},\n' "$(slot_port "$slot" oee)" "$slot"
-    [[ "${MS5_FEATURE_REPORTS:-true}" == false ]] || printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "reports", "slot": "%s"}},\n' "$(slot_port "$slot" reports)" "$slot"
+    reports_host_off || printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "reports", "slot": "%s"}},\n' "$(slot_port "$slot" reports)" "$slot"
     printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "ingest"}},\n' "$(port 59465)"
     [[ -n "${MS5_KAFKA_BOOTSTRAP:-}" ]] || printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "devbroker"}},\n' "$(port 59092)"
     printf '  {"targets": ["%s"], "labels": {"service": "proxy"}}\n' "${PROXY_ADMIN_URL#*://}"

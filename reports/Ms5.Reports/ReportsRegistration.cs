@@ -13,7 +13,8 @@ public static class ReportsRegistration
     public static IHostApplicationBuilder AddMs5Reports(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddValidatedOptions<ReportOptions>(builder.Configuration, ReportOptions.Section);
+        builder.Services.AddValidatedOptions<ReportOptions>(builder.Configuration, ReportOptions.Section)
+            .PostConfigure<IOptions<FeatureOptions>>((o, features) => o.Email &= features.Value.EmailOn); // MS5_FEATURE_EMAIL=false: no report mail
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReportOptions>>().Value);
         builder.Services.AddSingleton<ReportQueries>();
         builder.Services.AddSingleton<ReportStore>();

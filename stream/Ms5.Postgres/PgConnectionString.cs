@@ -19,7 +19,16 @@ public static class PgConnectionString
     public static string FromConfiguration(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return Convert(configuration[$"{Ms5Settings.Section}:Pg"] is { Length: > 0 } v ? v : DefaultUri);
+        var value = configuration[$"{Ms5Settings.Section}:Pg"] is { Length: > 0 } v ? v : DefaultUri;
+        try
+        {
+            return Convert(value);
+        }
+        catch (Exception ex) when (ex is UriFormatException or ArgumentException or FormatException)
+        {
+            // The value may hold a password: only the reason is named, not the value.
+            throw new InvalidOperationException($"Ms5:Pg (MS5_PG) is not a PostgreSQL URI (postgresql://user@host:port/db?sslmode=require): {ex.Message}", ex);
+        }
     }
 
     public static string Convert(string value)

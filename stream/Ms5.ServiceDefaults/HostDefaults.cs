@@ -46,6 +46,8 @@ public static class HostDefaults
         }
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
+        // Every host refuses a feature flag that is not true/false (MS5_FEATURE_*), naming it.
+        builder.Services.AddValidatedOptions<FeatureOptions>(builder.Configuration, FeatureOptions.Section);
 
         // Structured logs: one JSON object per line, scopes and state fields kept.
         builder.Logging.ClearProviders();

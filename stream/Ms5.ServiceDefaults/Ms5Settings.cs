@@ -20,6 +20,7 @@ public static class Ms5Settings
         ["MS5_INFLUX_URL"] = "InfluxUrl",
         ["MS5_INFLUX_DB"] = "InfluxDb",
         ["MS5_INFLUX_TOKEN"] = "InfluxToken",
+        ["MS5_INFLUX_TOKEN_FILE"] = "InfluxTokenFile",
         ["MS5_ALERTMANAGER_URL"] = "AlertmanagerUrl",
         ["MS5_PROMETHEUS_URL"] = "PrometheusUrl",
         ["MS5_API_URL"] = "ApiUrl",
@@ -30,6 +31,9 @@ public static class Ms5Settings
         ["MS5_ADMIN_APIKEY_FILE"] = "Auth:BootstrapApiKeyFile",
         ["MS5_TLS_CERT_FILE"] = "TlsCertFile",
         ["MS5_TLS_KEY_FILE"] = "TlsKeyFile",
+        ["MS5_FEATURE_REPORTS"] = "Features:Reports",
+        ["MS5_FEATURE_ML"] = "Features:Ml",
+        ["MS5_FEATURE_EMAIL"] = "Features:Email",
     };
 
     /// <summary>The non-empty MS5_* variables as configuration pairs.</summary>

@@ -13,7 +13,8 @@ internal static class NightlyTrainingRegistration
     /// <summary>The training options (validated at start), the downtime-model area (trainer, store) and <see cref="NightlyTraining"/>. Needs AddMs5Postgres.</summary>
     public static IHostApplicationBuilder AddMs5NightlyTraining(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<NightlyTrainingOptions>(builder.Configuration, NightlyTrainingOptions.Section);
+        builder.Services.AddValidatedOptions<NightlyTrainingOptions>(builder.Configuration, NightlyTrainingOptions.Section)
+            .PostConfigure<IOptions<FeatureOptions>>((o, features) => o.Enabled &= features.Value.MlOn); // MS5_FEATURE_ML=false: no training
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<NightlyTrainingOptions>>().Value);
         builder.Services.AddMs5DowntimeModels(builder.Configuration);
         builder.Services.AddSingleton<NightlyTraining>();

@@ -29,7 +29,9 @@ internal static class AnomalyRegistration
                 sp.GetRequiredService<InfluxWriter>(), sp.GetRequiredService<ILogger<AnomalyPublisher>>());
         });
         services.AddSingleton<LiveAnomalyScorer>();
-        if (builder.Configuration.GetValue($"{AnomalyScoringOptions.Section}:{nameof(AnomalyScoringOptions.Enabled)}", true))
+        // Off by its own switch or by the environment's ML flag (MS5_FEATURE_ML=false): no stop is scored live.
+        if (builder.Configuration.GetValue($"{AnomalyScoringOptions.Section}:{nameof(AnomalyScoringOptions.Enabled)}", true)
+            && FeatureOptions.From(builder.Configuration).MlOn)
         {
             services.AddHostedService(sp => sp.GetRequiredService<LiveAnomalyScorer>());
         }
