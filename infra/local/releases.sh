@@ -346,8 +346,10 @@ cmd_ms5_deploy() {
     esac
   done
   if [[ -n "$env_name" ]]; then
-    load_env "$env_name"
+    # Loads the file (it wins over the caller's environment), validates every setting and, for production, checks
+    # that it is safe (infra/local/envs.sh); lists every problem and stops before anything changes.
     env_check_for_deploy "$env_name"
+    API_URL="${MS5_API_URL:-$API_URL}"; API_URL="${API_URL%/}"
   fi
   deploy_locked switch_to "$release" deploy
 }
