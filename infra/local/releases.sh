@@ -315,7 +315,8 @@ write_prom_targets() { # slot
     printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "stream", "slot": "%s"}},\n' "$(slot_port "$slot" stream)" "$slot"
     printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "oee", "slot": "%s"}},\n' "$(slot_port "$slot" oee)" "$slot"
     reports_host_off || printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "reports", "slot": "%s"}},\n' "$(slot_port "$slot" reports)" "$slot"
-    printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "ingest"}},\n' "$(port 59465)"
+    # The simulator only while it runs (./ms5 up --no-simulator: no target that is down by design).
+    ! proc_pid simulator > /dev/null || printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "ingest"}},\n' "$(port 59465)"
     [[ -n "${MS5_KAFKA_BOOTSTRAP:-}" ]] || printf '  {"targets": ["127.0.0.1:%s"], "labels": {"service": "devbroker"}},\n' "$(port 59092)"
     printf '  {"targets": ["%s"], "labels": {"service": "proxy"}}\n' "${PROXY_ADMIN_URL#*://}"
     echo ']'
