@@ -1,1 +1,3 @@
-return 0;
+using Ms5.Ops.Cli;
+
+return await OpsCommands.Create().Parse(args).InvokeAsync();

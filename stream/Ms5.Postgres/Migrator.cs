@@ -60,6 +60,9 @@ public static class Migrator
         }
     }
 
+    /// <summary>The versions embedded in this build, in the order they apply (what `validate` expects in schema_migrations).</summary>
+    public static IReadOnlyList<string> EmbeddedVersions() => Scripts().Select(s => s.Version).ToList();
+
     internal static IEnumerable<(string Version, string Sql)> Scripts()
     {
         var asm = typeof(Migrator).Assembly;
