@@ -92,7 +92,7 @@ public sealed class ValidateTests(StackFixture stack)
     [Fact]
     public async Task KafkaCheck_RoundTripsAUniqueMessage_ThroughTheBroker()
     {
-        var topic = $"test.{stack.RunId}.validate";
+        var topic = $"test.{stack.RunId}.kafka-check";
         var settings = new OpsSettings(null, null, null, stack.Kafka.BootstrapServers, null, null, null, null, null, null)
         {
             Configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
