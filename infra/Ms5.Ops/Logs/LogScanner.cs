@@ -17,6 +17,11 @@ internal sealed record BenignLine(string FilePrefix, string Contains, string Why
         // .invalid domain (RFC 2606) until an operator fills in real ones; delivery to them can never succeed and
         // Alertmanager logs each give-up at level=error. A real destination's failure still counts.
         new("alertmanager", ".example.invalid", "placeholder receivers of the shipped alertmanager.yml"),
+        // The historian (HistorianWriter) and the engine (OeeStore) COPY a batch straight into raw_events / oee_events and
+        // only when that hits a duplicate (a replayed file, a re-posted batch, a redelivery after a restart) fall back to
+        // INSERT .. ON CONFLICT DO NOTHING: PostgreSQL logs the failed COPY, nothing is lost or doubled.
+        new("postgres", "ERROR:  duplicate key value violates unique constraint \"raw_events_", "historian's optimistic COPY (falls back to ON CONFLICT DO NOTHING)"),
+        new("postgres", "ERROR:  duplicate key value violates unique constraint \"oee_events_pkey\"", "engine's optimistic COPY (falls back to ON CONFLICT DO NOTHING)"),
     ];
 
     public bool Matches(string file, string line) =>

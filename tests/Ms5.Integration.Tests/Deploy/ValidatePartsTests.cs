@@ -74,6 +74,20 @@ public sealed class ValidatePartsTests
     }
 
     [Fact]
+    public void ScanText_SkipsTheOptimisticCopyDuplicates_NotOtherUniqueViolations()
+    {
+        string[] lines =
+        [
+            "2026-11-30 23:38:31.611 UTC [520] ms5@ms5 ERROR:  duplicate key value violates unique constraint \"raw_events_2026_11_pkey\"",
+            "2026-11-30 23:38:31.611 UTC [520] ms5@ms5 DETAIL:  Key (event_id, ts)=(01a22ee1-abaf-7493-a279-0c82ea85b1bc, 2026-11-30 23:09:00+00) already exists.",
+            "2026-11-30 23:38:31.613 UTC [521] ms5@ms5 ERROR:  duplicate key value violates unique constraint \"oee_events_pkey\"",
+            "2026-11-30 23:38:32.000 UTC [522] ms5@ms5 ERROR:  duplicate key value violates unique constraint \"orders_pkey\"",
+        ];
+
+        Assert.Equal(new LogFileScan("postgres.log", 1, lines[3], 2), LogScanner.ScanText("postgres.log", lines, Now.AddMinutes(-5), Now, BenignLine.Known));
+    }
+
+    [Fact]
     public async Task ScanFolder_ReadsEveryLogOfTheFolder()
     {
         var dir = Directory.CreateTempSubdirectory("ms5-validate-logs-").FullName;
@@ -219,16 +233,16 @@ public sealed class ValidatePartsTests
     [Fact]
     public async Task Runner_TurnsThrowsAndOverrunsIntoFailures_KeepsOrder()
     {
+        var slow = await CheckRunner.RunOneAsync(
+            new Check("slow", async ct => { await Task.Delay(TimeSpan.FromSeconds(30), ct); return CheckOutcome.Pass("never"); }), TimeSpan.FromMilliseconds(300), CancellationToken.None);
         var results = await CheckRunner.RunAsync(
         [
-            new Check("slow", async ct => { await Task.Delay(TimeSpan.FromSeconds(30), ct); return CheckOutcome.Pass("never"); }),
             new Check("throws", _ => throw new InvalidOperationException("line one\nline two")),
             new Check("fine", _ => Task.FromResult(CheckOutcome.Pass("ok"))),
-        ], TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        ], TimeSpan.FromSeconds(30), CancellationToken.None);
 
-        Assert.Equal(
-            [("slow", CheckStatus.Fail, "timed out after 0.3 s"), ("throws", CheckStatus.Fail, "line one line two"), ("fine", CheckStatus.Pass, "ok")],
-            results.Select(r => (r.Name, r.Status, r.Detail)));
+        Assert.Equal(("slow", CheckStatus.Fail, "timed out after 0.3 s"), (slow.Name, slow.Status, slow.Detail));
+        Assert.Equal([("throws", CheckStatus.Fail, "line one line two"), ("fine", CheckStatus.Pass, "ok")], results.Select(r => (r.Name, r.Status, r.Detail)));
     }
 
     private static string WriteTemp(string text)

@@ -12,8 +12,9 @@ namespace Ms5.Integration.Tests.Deploy;
 /// <summary>
 /// `Ms5.Ops validate` as a process against real services: this run's database, topics and InfluxDB database, an API
 /// process, the historian and the OEE engine on the API's topic, a Prometheus with the repository's rules scraping
-/// them, an Alertmanager with the shipped configuration. Every check passes; then with MS5_INFLUX_URL on a closed
-/// port only the influxdb check fails, naming InfluxDB, and the exit code is 1.
+/// them, an Alertmanager with the shipped configuration. Every check passes; `smoke` passes each leg and leaves no
+/// plant behind; then with MS5_INFLUX_URL on a closed port only the influxdb check fails, naming InfluxDB, and the
+/// exit code is 1.
 /// </summary>
 [Collection("stack")]
 public sealed class ValidateTests(StackFixture stack)
@@ -73,6 +74,13 @@ public sealed class ValidateTests(StackFixture stack)
             Assert.True(checks.All(c => c.Status == "PASS"), output);
             Assert.Equal(CheckNames, checks.Select(c => c.Name));
             Assert.Equal(0, code);
+
+            (code, output) = await ChildProcess.RunAsync(OpsDll, env, TimeSpan.FromSeconds(60), "smoke", "--url", api.Url.ToString(), "--timeout", "40s");
+            var legs = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).SkipLast(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+
+            Assert.Equal([("plant", "PASS"), ("ingest", "PASS"), ("historian", "PASS"), ("oee", "PASS"), ("board", "PASS"), ("cleanup", "PASS")], legs.Select(l => (l[0], l[1])));
+            Assert.Equal(0, code);
+            Assert.Equal(0L, await stack.ScalarAsync("SELECT count(*) FROM plants WHERE plant_id LIKE 'smoke-%'"));
 
             var closed = TestAlertmanager.FreePort();
             env["MS5_INFLUX_URL"] = $"http://127.0.0.1:{closed}";
