@@ -245,6 +245,17 @@ public sealed class ValidatePartsTests
         Assert.Equal([("throws", CheckStatus.Fail, "line one line two"), ("fine", CheckStatus.Pass, "ok")], results.Select(r => (r.Name, r.Status, r.Detail)));
     }
 
+    [Fact]
+    public async Task BadOptions_ExitWith2_NamingEachOption()
+    {
+        var (code, output) = await Support.ChildProcess.RunAsync(Support.Repo.Dll("infra/Ms5.Ops", "Ms5.Ops"), new Dictionary<string, string>(), TimeSpan.FromSeconds(30),
+            "validate", "--since", "5x", "--url", "ftp://host", "--min-free-gib", "abc");
+
+        Assert.Equal(2, code);
+        Assert.Equal(["--min-free-gib 'abc' must be a number >= 0", "--since '5x' must look like 30s, 5m or 2h", "--url 'ftp://host' is not an http(s) URL"],
+            output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
+    }
+
     private static string WriteTemp(string text)
     {
         var file = Path.Combine(Path.GetTempPath(), $"ms5-validate-{Guid.NewGuid():N}.yml");
