@@ -36,17 +36,24 @@ ALL_SERVICES=(postgres influxdb prometheus alertmanager node-exporter postgres-e
 HEALTH_TIMEOUT=60
 STOP_TIMEOUT=10
 
+# MS5_PORT_OFFSET (default 0) moves every port of the local stack (services and MS5 processes) by the same amount, so a
+# second, independent stack (e.g. the deploy tests' own, with its own MS5_HOME) can run beside the usual one.
+MS5_PORT_OFFSET="${MS5_PORT_OFFSET:-0}"
+[[ "$MS5_PORT_OFFSET" =~ ^[0-9]{1,4}$ ]] && ((MS5_PORT_OFFSET <= 5000)) \
+  || { printf '[ms5] ERROR: MS5_PORT_OFFSET must be a whole number from 0 to 5000, got "%s"\n' "$MS5_PORT_OFFSET" >&2; exit 1; }
+port() { echo $(($1 + MS5_PORT_OFFSET)); }
+
 PG_BIN=/usr/lib/postgresql/15/bin
-PG_PORT=55432
+PG_PORT=$(port 55432)
 PG_DATA="$MS5_HOME/pg/data"
 PG_SOCK="$MS5_HOME/pg/run"
 PG_LOCAL_URI="postgresql://ms5@127.0.0.1:${PG_PORT}/ms5"
 INFLUX_CONF="$MS5_HOME/influxdb/influxdb.conf"
-INFLUX_LOCAL_URL="http://127.0.0.1:58086"
-PROM_LOCAL_URL="http://127.0.0.1:59090"
-AM_LOCAL_URL="http://127.0.0.1:59093"
-NODE_EXPORTER_URL="http://127.0.0.1:59100"
-PG_EXPORTER_URL="http://127.0.0.1:59187"
+INFLUX_LOCAL_URL="http://127.0.0.1:$(port 58086)"
+PROM_LOCAL_URL="http://127.0.0.1:$(port 59090)"
+AM_LOCAL_URL="http://127.0.0.1:$(port 59093)"
+NODE_EXPORTER_URL="http://127.0.0.1:$(port 59100)"
+PG_EXPORTER_URL="http://127.0.0.1:$(port 59187)"
 PROM_CONFIG="$REPO_ROOT/infra/prometheus/prometheus.yml"
 AM_CONFIG="$REPO_ROOT/infra/alertmanager/alertmanager.yml"
 
@@ -400,7 +407,7 @@ influx_conf() {
 # Managed by infra/local/services.sh — regenerated on every 'up'.
 # Debian's influxdb 1.6 build renamed upstream's 'reporting-disabled = true' to 'reporting-enabled = false'.
 reporting-enabled = false
-bind-address = "127.0.0.1:58088"
+bind-address = "127.0.0.1:$(port 58088)"
 
 [meta]
   dir = "$h/meta"
@@ -421,7 +428,7 @@ bind-address = "127.0.0.1:58088"
 
 [http]
   enabled = true
-  bind-address = "127.0.0.1:58086"
+  bind-address = "127.0.0.1:$(port 58086)"
   auth-enabled = false
   log-enabled = false
   suppress-write-log = true
@@ -475,22 +482,50 @@ influx_post_start() {
 }
 
 # ---------------------------------------------------------------- prometheus / alertmanager
+# The configuration Prometheus runs: a copy of the shipped one in $MS5_HOME/prometheus-config, beside a link to the
+# shipped rules, with the ports moved by MS5_PORT_OFFSET. The MS5 processes are listed in targets/ms5.json there
+# (file service discovery): ./ms5 writes it for the release slot that serves (infra/local/releases.sh), and
+# Prometheus follows changes to it by itself. Until then it is the shipped default (infra/prometheus/targets).
+prom_config() {
+  local dir="$MS5_HOME/prometheus-config" src; src="$(dirname "$PROM_CONFIG")"
+  [[ -f "$PROM_CONFIG" ]] || die "missing $PROM_CONFIG"
+  mkdir -p "$dir/targets"
+  ln -sfn "$src/rules" "$dir/rules"
+  offset_ports < "$PROM_CONFIG" > "$dir/prometheus.yml"
+  [[ -s "$dir/targets/ms5.json" ]] || offset_ports < "$src/targets/ms5.json" > "$dir/targets/ms5.json"
+  echo "$dir/prometheus.yml"
+}
+
+# Moves every 127.0.0.1:PORT of stdin by MS5_PORT_OFFSET.
+offset_ports() {
+  if ((MS5_PORT_OFFSET == 0)); then cat; return; fi
+  local line re='(.*)127\.0\.0\.1:([0-9]+)(.*)' head
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    head=""
+    while [[ "$line" =~ $re ]]; do
+      head="127.0.0.1:$((BASH_REMATCH[2] + MS5_PORT_OFFSET))${BASH_REMATCH[3]}$head"
+      line="${BASH_REMATCH[1]}"
+    done
+    printf '%s%s\n' "$line" "$head"
+  done
+}
+
 prom_launch() {
   local pid
   if pid="$(running_pid prometheus)"; then
     echo "$pid" > "$(pidfile_of prometheus)"
     # Running already: it re-reads the shipped configuration and rules (they may have changed since it started).
+    prom_config > /dev/null
     curl -s -m 10 -o /dev/null -X POST "$PROM_LOCAL_URL/-/reload" || warn "prometheus: reload of $PROM_CONFIG failed"
     return 0
   fi
   rm -f "$(pidfile_of prometheus)"
-  [[ -f "$PROM_CONFIG" ]] || die "missing $PROM_CONFIG"
   check_port_free prometheus
   mkdir -p "$MS5_HOME/prometheus"
   spawn prometheus /usr/bin/prometheus \
-    --config.file="$PROM_CONFIG" \
+    --config.file="$(prom_config)" \
     --storage.tsdb.path="$MS5_HOME/prometheus" \
-    --web.listen-address=127.0.0.1:59090 \
+    --web.listen-address=127.0.0.1:$(port 59090) \
     --web.enable-lifecycle
 }
 
@@ -501,7 +536,7 @@ am_launch() {
   # secrets/alertmanager.apikey (./ms5 up makes it once the API is up; Alertmanager reads it on each notification).
   local conf="$MS5_HOME/alertmanager/config"
   rm -rf "$conf"; mkdir -p "$conf" "$MS5_HOME/secrets"
-  cp "$AM_CONFIG" "$conf/alertmanager.yml"
+  offset_ports < "$AM_CONFIG" > "$conf/alertmanager.yml"
   cp -r "$(dirname "$AM_CONFIG")/templates" "$conf/templates"
   ln -sfn "$MS5_HOME/secrets" "$conf/secrets"
   if pid="$(running_pid alertmanager)"; then
@@ -515,7 +550,7 @@ am_launch() {
   spawn alertmanager /usr/bin/prometheus-alertmanager \
     --config.file="$conf/alertmanager.yml" \
     --storage.path="$MS5_HOME/alertmanager" \
-    --web.listen-address=127.0.0.1:59093 \
+    --web.listen-address=127.0.0.1:$(port 59093) \
     --cluster.listen-address=
 }
 
@@ -530,7 +565,7 @@ node_exporter_launch() {
   local systemd=()
   [[ -d /run/systemd/system ]] || systemd=(--no-collector.systemd)
   spawn node-exporter /usr/bin/prometheus-node-exporter \
-    --web.listen-address=127.0.0.1:59100 \
+    --web.listen-address=127.0.0.1:$(port 59100) \
     --collector.textfile.directory="$MS5_HOME/node-exporter" "${systemd[@]}"
 }
 
@@ -555,7 +590,7 @@ pg_ms5_oldest_transaction:
         description: "Age of the oldest open transaction in MS5's database, seconds"
 YAML
   spawn postgres-exporter env DATA_SOURCE_NAME="$(pg_exporter_dsn)" /usr/bin/prometheus-postgres-exporter \
-    --web.listen-address=127.0.0.1:59187 \
+    --web.listen-address=127.0.0.1:$(port 59187) \
     --extend.query-path="$MS5_HOME/postgres-exporter/queries.yaml"
 }
 

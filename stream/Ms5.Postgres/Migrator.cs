@@ -63,6 +63,31 @@ public static class Migrator
     /// <summary>The versions embedded in this build, in the order they apply (what `validate` expects in schema_migrations).</summary>
     public static IReadOnlyList<string> EmbeddedVersions() => Scripts().Select(s => s.Version).ToList();
 
+    /// <summary>The shipped migrations not yet applied to the database (without applying anything).</summary>
+    public static async Task<IReadOnlyList<(string Version, string Sql)>> PendingAsync(string connectionString, CancellationToken ct = default)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync(ct);
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand("SELECT version FROM schema_migrations WHERE to_regclass('schema_migrations') IS NOT NULL", conn))
+        {
+            try
+            {
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct))
+                {
+                    applied.Add(r.GetString(0));
+                }
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                // A new database: everything is pending.
+            }
+        }
+
+        return Scripts().Where(s => !applied.Contains(s.Version)).ToList();
+    }
+
     internal static IEnumerable<(string Version, string Sql)> Scripts()
     {
         var asm = typeof(Migrator).Assembly;

@@ -46,16 +46,7 @@ internal static class Https
 {
     public static IHostApplicationBuilder AddMs5Https(this IHostApplicationBuilder builder)
     {
-        var c = builder.Configuration;
-        if (c[$"{Ms5.ServiceDefaults.Ms5Settings.Section}:TlsCertFile"] is { Length: > 0 } cert)
-        {
-            c["Kestrel:Certificates:Default:Path"] = cert;
-            if (c[$"{Ms5.ServiceDefaults.Ms5Settings.Section}:TlsKeyFile"] is { Length: > 0 } key)
-            {
-                c["Kestrel:Certificates:Default:KeyPath"] = key;
-            }
-        }
-
+        Ms5.ServiceDefaults.Tls.AddMs5TlsCertificate(builder);
         builder.Services.AddHsts(o =>
         {
             o.MaxAge = TimeSpan.FromDays(365);

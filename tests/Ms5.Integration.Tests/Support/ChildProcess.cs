@@ -21,6 +21,9 @@ internal sealed class ChildProcess : IDisposable
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Once it has exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
     public string Output
     {
         get
