@@ -49,6 +49,7 @@ app.MapAnomaliesApi();
 app.MapCalendarApi();
 app.MapAssignmentsApi();
 app.MapPlantApi();
+app.MapPlantsApi();
 app.MapLinesApi();
 app.MapMachineConfigApi();
 app.MapAndonApi();

@@ -561,9 +561,12 @@ node_exporter_launch() {
   rm -f "$(pidfile_of node-exporter)"
   check_port_free node-exporter
   mkdir -p "$MS5_HOME/node-exporter"
+  # Debian enables the systemd collector; without systemd as init (containers) it logs an error on every scrape.
+  local systemd=()
+  [[ -d /run/systemd/system ]] || systemd=(--no-collector.systemd)
   spawn node-exporter /usr/bin/prometheus-node-exporter \
     --web.listen-address=127.0.0.1:$(port 59100) \
-    --collector.textfile.directory="$MS5_HOME/node-exporter"
+    --collector.textfile.directory="$MS5_HOME/node-exporter" "${systemd[@]}"
 }
 
 # The PostgreSQL connection of the exporter: MS5's database (local, or MS5_PG), without TLS only for the local one.

@@ -60,6 +60,9 @@ public static class Migrator
         }
     }
 
+    /// <summary>The versions embedded in this build, in the order they apply (what `validate` expects in schema_migrations).</summary>
+    public static IReadOnlyList<string> EmbeddedVersions() => Scripts().Select(s => s.Version).ToList();
+
     /// <summary>The shipped migrations not yet applied to the database (without applying anything).</summary>
     public static async Task<IReadOnlyList<(string Version, string Sql)>> PendingAsync(string connectionString, CancellationToken ct = default)
     {

@@ -51,6 +51,8 @@ internal static class ExpectedAccess
         // Administration: plant configuration (lines, machines, reason codes; versions).
         ["GET /api/plant"] = "admin",
         ["GET /api/plant/history"] = "admin",
+        ["POST /api/plants"] = "admin",
+        ["DELETE /api/plants/{id}"] = "admin",
         ["POST /api/lines"] = "admin",
         ["PUT /api/lines/{id}"] = "admin",
         ["POST /api/machines"] = "admin",

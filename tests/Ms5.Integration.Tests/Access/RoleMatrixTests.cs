@@ -47,6 +47,8 @@ public sealed class RoleMatrixTests(StackFixture stack, ITestOutputHelper output
         ("POST /api/machines", HttpMethod.Post, "/api/machines", """{"id": "acc-m", "lineId": "acc-no-such-line", "idealCycleSeconds": 1}"""),
         ("PUT /api/machines/{id}", HttpMethod.Put, "/api/machines/acc-no-such-machine", "{}"),
         ("POST /api/reason-codes", HttpMethod.Post, "/api/reason-codes", """{"plantId": "acc-no-such-plant", "code": "c", "category": "idle"}"""),
+        ("POST /api/plants", HttpMethod.Post, "/api/plants", "{}"),
+        ("DELETE /api/plants/{id}", HttpMethod.Delete, "/api/plants/acc-no-such-plant", null),
 
         ("GET /api/machines", HttpMethod.Get, "/api/machines", null),
         ("GET /api/events", HttpMethod.Get, $"/api/events?machine={MachineId}&{Range}", null),

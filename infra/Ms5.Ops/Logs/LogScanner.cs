@@ -1,0 +1,97 @@
+using System.Text;
+
+namespace Ms5.Ops.Logs;
+
+/// <summary>What one file holds in the window: error lines counted, the first quoted, known-benign ones counted apart.</summary>
+internal sealed record LogFileScan(string File, int Errors, string? FirstError, int Benign);
+
+/// <summary>
+/// Lines a healthy deployment logs at error level that say nothing is wrong with it. Each entry is narrow: the file
+/// (its name's start) and a text the line must contain.
+/// </summary>
+internal sealed record BenignLine(string FilePrefix, string Contains, string Why)
+{
+    public static readonly IReadOnlyList<BenignLine> Known =
+    [
+        // The shipped alertmanager.yml routes e-mail, Slack and the ops pager to placeholder hosts under the reserved
+        // .invalid domain (RFC 2606) until an operator fills in real ones; delivery to them can never succeed and
+        // Alertmanager logs each give-up at level=error. A real destination's failure still counts.
+        new("alertmanager", ".example.invalid", "placeholder receivers of the shipped alertmanager.yml"),
+        // The historian (HistorianWriter) and the engine (OeeStore) COPY a batch straight into raw_events / oee_events and
+        // only when that hits a duplicate (a replayed file, a re-posted batch, a redelivery after a restart) fall back to
+        // INSERT .. ON CONFLICT DO NOTHING: PostgreSQL logs the failed COPY, nothing is lost or doubled.
+        new("postgres", "ERROR:  duplicate key value violates unique constraint \"raw_events_", "historian's optimistic COPY (falls back to ON CONFLICT DO NOTHING)"),
+        new("postgres", "ERROR:  duplicate key value violates unique constraint \"oee_events_pkey\"", "engine's optimistic COPY (falls back to ON CONFLICT DO NOTHING)"),
+    ];
+
+    public bool Matches(string file, string line) =>
+        file.StartsWith(FilePrefix, StringComparison.Ordinal) && line.Contains(Contains, StringComparison.Ordinal);
+}
+
+/// <summary>
+/// Check 11's reader: the error lines of each log in a folder whose time lies in [now - since, now + 1 min)
+/// (a minute's slack for clocks of other processes). Only a file's tail is read (<see cref="TailBytes"/>): a log
+/// written faster than that in the window is a problem of its own.
+/// </summary>
+internal static class LogScanner
+{
+    public const int TailBytes = 16 * 1024 * 1024;
+
+    public static LogFileScan ScanText(string file, IEnumerable<string> lines, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<BenignLine> benign)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(benign);
+        int errors = 0, skipped = 0;
+        string? first = null;
+        foreach (var line in lines)
+        {
+            if (LogLine.Parse(line) is not { IsError: true } e || e.Timestamp < from || e.Timestamp >= to)
+            {
+                continue;
+            }
+
+            if (benign.Any(b => b.Matches(file, line)))
+            {
+                skipped++;
+                continue;
+            }
+
+            errors++;
+            first ??= line;
+        }
+
+        return new LogFileScan(file, errors, first, skipped);
+    }
+
+    public static async Task<IReadOnlyList<LogFileScan>> ScanFolderAsync(string dir, DateTimeOffset now, TimeSpan since, IReadOnlyList<BenignLine> benign, CancellationToken ct)
+    {
+        var scans = new List<LogFileScan>();
+        foreach (var path in Directory.GetFiles(dir).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(path);
+            var info = new FileInfo(path);
+            if (info.LastWriteTimeUtc < (now - since).UtcDateTime)
+            {
+                scans.Add(new LogFileScan(name, 0, null, 0));
+                continue;
+            }
+
+            var text = await TailAsync(path, ct);
+            scans.Add(ScanText(name, text.Split('\n'), now - since, now + TimeSpan.FromMinutes(1), benign));
+        }
+
+        return scans;
+    }
+
+    private static async Task<string> TailAsync(string path, CancellationToken ct)
+    {
+        await using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (f.Length > TailBytes)
+        {
+            f.Seek(-TailBytes, SeekOrigin.End);
+        }
+
+        using var reader = new StreamReader(f, Encoding.UTF8);
+        return await reader.ReadToEndAsync(ct);
+    }
+}
