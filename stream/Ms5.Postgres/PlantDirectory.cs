@@ -18,6 +18,7 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
     public static readonly TimeSpan FreshEnough = TimeSpan.FromSeconds(2);
 
     private volatile Snapshot _snapshot = Snapshot.Empty;
+    private int _version;
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -25,6 +26,9 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
     {
         public static readonly Snapshot Empty = new(new Dictionary<string, string>(), new Dictionary<string, MachineOeeContext>());
     }
+
+    /// <summary>Goes up with every load: whatever was derived from the configuration at another version is out of date.</summary>
+    public int Version => Volatile.Read(ref _version);
 
     /// <summary>The OEE context of every machine in a stored plant file, as last loaded.</summary>
     public IReadOnlyCollection<MachineOeeContext> All => (IReadOnlyCollection<MachineOeeContext>)_snapshot.Contexts.Values;
@@ -130,5 +134,6 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
 
         _snapshot = new Snapshot(lines, contexts);
         _loadedAt = time.GetUtcNow();
+        Interlocked.Increment(ref _version);
     }
 }
