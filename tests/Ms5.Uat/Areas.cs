@@ -215,7 +215,7 @@ internal static class Areas
             Near(ExpectedQuality, g.GetProperty("quality").GetDouble(), "quality (380 / 400)");
             Near(ExpectedOee, g.GetProperty("oee").GetDouble(), "OEE (380 × 1 s / 600 s)");
         }),
-        new("GET /api/oee for the line: the same figures (its other machine is idle of events)", async () =>
+        new("GET /api/oee for the line: the scenario's good parts (its other machine has no counts in the window)", async () =>
         {
             await ScenarioOeeAsync(c);
             var line = await c.GetAsync($"/api/oee?line={c.Line1}&{Window(c)}");

@@ -60,6 +60,12 @@ root.SetAction(async (parse, ct) =>
         return 2;
     }
 
+    if (await UatRunner.PreflightAsync(uri, token) is { } refused)
+    {
+        await Console.Error.WriteLineAsync(refused);
+        return 2;
+    }
+
     var am = Environment.GetEnvironmentVariable("MS5_ALERTMANAGER_URL") is { Length: > 0 } a && Uri.TryCreate(a, UriKind.Absolute, out var amUri) ? amUri : null;
     var report = await UatRunner.RunAsync(uri, token, am, selected, new Performance(TimeSpan.FromSeconds(seconds), workerCount));
     var dir = parse.GetValue(output)!;

@@ -62,6 +62,29 @@ internal static class UatRunner
         return new UatReport(baseUrl.ToString(), c.RunId, started, clock.Elapsed, results, performance.Figures);
     }
 
+    /// <summary>Null when the deployment answers and the token is an admin's; else what is wrong (a revoked key, a wrong URL).</summary>
+    public static async Task<string?> PreflightAsync(Uri baseUrl, string token)
+    {
+        using var client = NewClient(baseUrl, token);
+        try
+        {
+            using var resp = await client.GetAsync(new Uri("/api/auth/me", UriKind.Relative));
+            var text = await resp.Content.ReadAsStringAsync();
+            if (resp.StatusCode != HttpStatusCode.OK)
+            {
+                return $"the admin token is not accepted by {baseUrl}: GET /api/auth/me answered {(int)resp.StatusCode} {Short(text)}";
+            }
+
+            var me = JsonDocument.Parse(text).RootElement;
+            var admin = me.GetProperty("roles").EnumerateArray().Concat(me.GetProperty("scopes").EnumerateArray()).Any(r => r.GetString() == "admin");
+            return admin ? null : $"the token is {me.GetProperty("name").GetString()}'s, without role or scope admin: the UAT needs an admin API key";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+        {
+            return $"{baseUrl} does not answer as the MS5 API: {ex.Message}";
+        }
+    }
+
     private static async Task RunAreaAsync(List<CaseResult> results, string area, IReadOnlyList<UatCase> cases)
     {
         Console.WriteLine($"\n{area}");
