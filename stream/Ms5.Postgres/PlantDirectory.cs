@@ -8,11 +8,18 @@ namespace Ms5.Postgres;
 /// line, active or not: events of a machine taken out of the plant file are still accepted) for validation,
 /// and the OEE context of each machine in a stored plant file. An id not in the cache triggers a reload (at
 /// most every <see cref="MinReloadInterval"/>) before it is declared unknown, so a freshly loaded plant is
-/// picked up at once; callers wanting the current configuration ask for one no older than <see cref="FreshEnough"/>.
+/// picked up at once; callers wanting the current configuration ask for one no older than <see cref="FreshEnough"/>, and
+/// a cache older than <see cref="MaxAge"/> is reloaded on the next lookup (machines deleted elsewhere are forgotten).
 /// </summary>
 public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMachineCatalog
 {
     public static readonly TimeSpan MinReloadInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The oldest cache <see cref="EnsureLoadedAsync"/> keeps: known ids never ask for a reload, so without it a machine
+    /// removed from PostgreSQL (a temporary plant deleted through the API) would stay known to a consumer for good.
+    /// </summary>
+    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
 
     /// <summary>How old a cached configuration may be when a caller wants the current one (PUT calendar, ./ms5 up --plant).</summary>
     public static readonly TimeSpan FreshEnough = TimeSpan.FromSeconds(2);
@@ -62,6 +69,12 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
         if (_loadedAt == DateTimeOffset.MinValue)
         {
             await RefreshAsync(MinReloadInterval, ct);
+            return;
+        }
+
+        if (time.GetUtcNow() - _loadedAt >= MaxAge)
+        {
+            await RefreshAsync(MaxAge, ct);
             return;
         }
 
