@@ -8,16 +8,24 @@ namespace Ms5.Postgres;
 /// line, active or not: events of a machine taken out of the plant file are still accepted) for validation,
 /// and the OEE context of each machine in a stored plant file. An id not in the cache triggers a reload (at
 /// most every <see cref="MinReloadInterval"/>) before it is declared unknown, so a freshly loaded plant is
-/// picked up at once; callers wanting the current configuration ask for one no older than <see cref="FreshEnough"/>.
+/// picked up at once; callers wanting the current configuration ask for one no older than <see cref="FreshEnough"/>, and
+/// a cache older than <see cref="MaxAge"/> is reloaded on the next lookup (machines deleted elsewhere are forgotten).
 /// </summary>
 public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMachineCatalog
 {
     public static readonly TimeSpan MinReloadInterval = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The oldest cache <see cref="EnsureLoadedAsync"/> keeps: known ids never ask for a reload, so without it a machine
+    /// removed from PostgreSQL (a temporary plant deleted through the API) would stay known to a consumer for good.
+    /// </summary>
+    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
+
     /// <summary>How old a cached configuration may be when a caller wants the current one (PUT calendar, ./ms5 up --plant).</summary>
     public static readonly TimeSpan FreshEnough = TimeSpan.FromSeconds(2);
 
     private volatile Snapshot _snapshot = Snapshot.Empty;
+    private int _version;
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -25,6 +33,9 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
     {
         public static readonly Snapshot Empty = new(new Dictionary<string, string>(), new Dictionary<string, MachineOeeContext>());
     }
+
+    /// <summary>Goes up with every load: whatever was derived from the configuration at another version is out of date.</summary>
+    public int Version => Volatile.Read(ref _version);
 
     /// <summary>The OEE context of every machine in a stored plant file, as last loaded.</summary>
     public IReadOnlyCollection<MachineOeeContext> All => (IReadOnlyCollection<MachineOeeContext>)_snapshot.Contexts.Values;
@@ -58,6 +69,12 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
         if (_loadedAt == DateTimeOffset.MinValue)
         {
             await RefreshAsync(MinReloadInterval, ct);
+            return;
+        }
+
+        if (time.GetUtcNow() - _loadedAt >= MaxAge)
+        {
+            await RefreshAsync(MaxAge, ct);
             return;
         }
 
@@ -130,5 +147,6 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
 
         _snapshot = new Snapshot(lines, contexts);
         _loadedAt = time.GetUtcNow();
+        Interlocked.Increment(ref _version);
     }
 }

@@ -36,7 +36,7 @@ internal static class OeeLiveApi
         }
 
         var to = time.GetUtcNow();
-        var scopes = await live.ComputeAsync(to, ct);
+        var scopes = await live.ComputeSharedAsync(to, ct);
         if (given.Count == 1)
         {
             var id = q[given[0]].ToString();

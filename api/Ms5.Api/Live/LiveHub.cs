@@ -104,7 +104,13 @@ internal sealed class LiveHub
                 await SendAsync(socket, frame, cts.Token);
             }
 
-            if (client.TooSlow && socket.State == WebSocketState.Open)
+            if (socket.State == WebSocketState.CloseReceived)
+            {
+                // The client closed: answer its close frame (RFC 6455 §5.5.1), else it sees the connection dropped mid-handshake.
+                using var closing = new CancellationTokenSource(SendTimeout);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", closing.Token);
+            }
+            else if (client.TooSlow && socket.State == WebSocketState.Open)
             {
                 // A client whose buffers are full may never take the close frame: it gets a moment, then the connection goes.
                 using var closing = new CancellationTokenSource(SendTimeout);

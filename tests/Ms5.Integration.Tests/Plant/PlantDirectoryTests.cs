@@ -47,4 +47,27 @@ public sealed class PlantDirectoryTests(StackFixture stack)
         Assert.False(directory.IsKnown("pdir-nope"));
         Assert.Null(await directory.FindAsync("pdir-nope", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task MachineDeletedElsewhere_IsForgotten_OnceTheCacheIsOlderThanMaxAge()
+    {
+        var json = Plant("pdir-m1").Replace("pdir-", "pdel-", StringComparison.Ordinal);
+        var store = new PlantStore(stack.Db);
+        await store.SaveAsync(PlantConfigParser.Parse(json), json);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var directory = new PlantDirectory(stack.Db, clock);
+        await directory.EnsureLoadedAsync(["pdel-m1"], CancellationToken.None);
+        Assert.True(directory.IsKnown("pdel-m1"));
+
+        // Another process deletes the plant: a known id asks for nothing until the cache is MaxAge old.
+        await stack.ScalarAsync("DELETE FROM machines WHERE plant_id = 'pdel-p'");
+        await stack.ScalarAsync("DELETE FROM plants WHERE plant_id = 'pdel-p'");
+        clock.Advance(PlantDirectory.MaxAge - TimeSpan.FromSeconds(1));
+        await directory.EnsureLoadedAsync(["pdel-m1"], CancellationToken.None);
+        Assert.True(directory.IsKnown("pdel-m1"));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await directory.EnsureLoadedAsync(["pdel-m1"], CancellationToken.None);
+        Assert.False(directory.IsKnown("pdel-m1"));
+        Assert.Null(await directory.FindAsync("pdel-m1", CancellationToken.None));
+    }
 }
