@@ -292,7 +292,8 @@ proxy_drain() { # url timeout-seconds
   local deadline=$((SECONDS + $2)) state n
   while ((SECONDS < deadline)); do
     state="$(proxy_call GET /proxy/state 2>/dev/null)" || { sleep 0.2; continue; }
-    n="$(jq -r --arg u "$1" '[.upstreams[] | select(.url == $u) | .inFlight] | add // 0' <<<"$state" 2>/dev/null || echo 0)"
+    # inFlight counts open WebSockets too; they close (1001) when the old API stops, and the board reconnects.
+    n="$(jq -r --arg u "$1" '[.upstreams[] | select(.url == $u) | .inFlight - .webSockets] | add // 0' <<<"$state" 2>/dev/null || echo 0)"
     [[ "$n" == 0 ]] && return 0
     sleep 0.2
   done
