@@ -406,6 +406,8 @@ switch_to() { # version mode(deploy|rollback)
   fi
 
   deploy_step "start $version in slot $new_slot"
+  # Interrupted before the switch (Ctrl-C, SIGTERM): the new slot goes, the serving one stays.
+  trap 'trap - INT TERM; deploy_abort "$new_slot" "$old_version" "$version" "interrupted"' INT TERM
   slot_stop "$new_slot"   # leftovers of an earlier failed attempt
   slot_start "$new_slot" "$version"
   if ! reason="$(slot_wait_ready "$new_slot" "${MS5_DEPLOY_READY_TIMEOUT:-120}")"; then
@@ -424,6 +426,7 @@ switch_to() { # version mode(deploy|rollback)
     proxy_switch "$old_slot" "$old_version" || warn "could not switch the proxy back to $old_slot"
     deploy_abort "$new_slot" "$old_version" "$version" "$API_URL/readyz is not 200 through the proxy after the switch"
   fi
+  trap - INT TERM
   state_set "active=$version" "slot=$new_slot" "previous=$old_version"
   write_prom_targets "$new_slot"
   deploy_step "drain and stop $old_version (slot $old_slot)"
