@@ -52,7 +52,7 @@ internal static class BoardApi
     public static void MapBoardApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/board", GetAsync).RequireAuthorization(AccessPolicies.Board).WithName("GetBoard").WithTags("andon").WithSummary("Lines and machines with state, 15-minute OEE, open Andons and running order.");
-        app.Map("/ws", async (HttpContext ctx, LiveHub hub, TimeProvider time) =>
+        app.Map("/ws", async (HttpContext ctx, LiveHub hub, TimeProvider time, IHostApplicationLifetime lifetime) =>
         {
             if (!ctx.WebSockets.IsWebSocketRequest)
             {
@@ -63,7 +63,7 @@ internal static class BoardApi
             using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
             using var connection = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
             var watch = Access.CredentialWatch.WatchAsync(ctx, connection, time);
-            await hub.ServeAsync(socket, lines.Count == 0 ? null : lines, connection.Token);
+            await hub.ServeAsync(socket, lines.Count == 0 ? null : lines, connection.Token, lifetime.ApplicationStopping);
             await connection.CancelAsync();
             await watch;
             return Results.Empty;

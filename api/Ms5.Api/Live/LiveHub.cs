@@ -85,23 +85,28 @@ internal sealed class LiveHub
 
     /// <summary>
     /// Serves one WebSocket: sends queued frames; reads {"subscribe": ["line-1", ...]} (an empty list: every line).
+    /// When <paramref name="stopping"/> fires (the API shuts down, e.g. the old release after a deploy's switch) the
+    /// client gets a close frame 1001 at once, so the board reconnects (through the proxy, to the new release) instead of
+    /// the shutdown waiting for its socket; a close from the client is answered, completing the handshake.
     /// </summary>
-    public async Task ServeAsync(WebSocket socket, IReadOnlySet<string>? lines, CancellationToken ct)
+    public async Task ServeAsync(WebSocket socket, IReadOnlySet<string>? lines, CancellationToken ct, CancellationToken stopping = default)
     {
         var client = Add(lines);
+        // The reader is not cancelled by stopping: cancelling a receive aborts the socket before the close frame could go.
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cts.Token, stopping);
         var reader = Task.Run(() => ReceiveAsync(socket, client, cts.Token), cts.Token);
         try
         {
-            await SendAsync(socket, Encoding.UTF8.GetBytes($$"""{"type":"hello","lines":{{JsonSerializer.Serialize(lines?.Order(StringComparer.Ordinal).ToArray())}}}"""), cts.Token);
-            await foreach (var frame in client.Queue.Reader.ReadAllAsync(cts.Token))
+            await SendAsync(socket, Encoding.UTF8.GetBytes($$"""{"type":"hello","lines":{{JsonSerializer.Serialize(lines?.Order(StringComparer.Ordinal).ToArray())}}}"""), sending.Token);
+            await foreach (var frame in client.Queue.Reader.ReadAllAsync(sending.Token))
             {
                 if (client.TooSlow)
                 {
                     break;
                 }
 
-                await SendAsync(socket, frame, cts.Token);
+                await SendAsync(socket, frame, sending.Token);
             }
 
             if (socket.State == WebSocketState.CloseReceived)
@@ -117,7 +122,7 @@ internal sealed class LiveHub
                 await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "too slow: reconnect and reload", closing.Token);
             }
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested && !cts.IsCancellationRequested && !client.TooSlow)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && !sending.IsCancellationRequested && !client.TooSlow)
         {
             // A send timed out: the client stopped reading before its queue filled.
             Dropped.Inc();
@@ -128,6 +133,14 @@ internal sealed class LiveHub
         finally
         {
             Remove(client);
+            if (!ct.IsCancellationRequested && !client.TooSlow && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await CloseQuietlyAsync(socket, stopping.IsCancellationRequested);
+                // Cancelling the reader aborts the connection, and a reset can overtake the close frame: the client
+                // gets a moment to take it and answer (the reader then ends by itself).
+                await Task.WhenAny(reader, Task.Delay(SendTimeout, CancellationToken.None));
+            }
+
             await cts.CancelAsync();
             try
             {
@@ -136,6 +149,19 @@ internal sealed class LiveHub
             catch (OperationCanceledException)
             {
             }
+        }
+    }
+
+    private static async Task CloseQuietlyAsync(WebSocket socket, bool goingAway)
+    {
+        try
+        {
+            using var closing = new CancellationTokenSource(SendTimeout);
+            await socket.CloseOutputAsync(goingAway ? WebSocketCloseStatus.EndpointUnavailable : WebSocketCloseStatus.NormalClosure, goingAway ? "server restarting: reconnect" : null, closing.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            // Gone already: nothing to tell it.
         }
     }
 

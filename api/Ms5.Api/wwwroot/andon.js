@@ -1,7 +1,7 @@
 // The Andon board (GET /andon[?line=ID&line=ID]), a page for a TV on the floor: one tile per machine, grouped by
 // line, with state colour, 15-minute OEE, open Andons (level, age; blinking until acknowledged) and the running
 // production order (id, product, a progress bar of good/target and the ETA on the plant's clock). It loads
-// GET /api/board, then follows the WebSocket /ws, and reconnects and reloads the board by itself when it drops; the
+// GET /api/board, then follows the WebSocket /ws, and reconnects (backing off, jittered) and reloads the board by itself when it drops; the
 // orders' progress is refreshed from GET /api/board every 30 s.
 // A TV signs in once by opening /andon?key=BOARD_KEY: the API keeps the key as an HttpOnly cookie and sends it on
 // to /andon. When the API no longer accepts it (401: revoked, expired), the board says what the screen needs,
@@ -205,6 +205,17 @@ function onMessage(msg) {
 
 // ---- the live feed ----------------------------------------------------------------------------------------------
 
+/**
+ * Backoff before the next attempt: 0.5–1 s after the first drop (a deploy stops the old API: the board is back on
+ * the new one at once), doubling to at most 15–30 s while the API stays away; jittered so a floor of TVs does not
+ * reconnect in step.
+ */
+let failures = 0;
+function reconnectDelay(n) {
+  const ceiling = Math.min(30000, 1000 * 2 ** Math.min(n, 5));
+  return ceiling / 2 + Math.random() * ceiling / 2;
+}
+
 function connect() {
   // The board's cookie goes with the handshake (same site); without one the API refuses it with 401.
   const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws" + (lines.length ? "?" + lines.map(l => "line=" + encodeURIComponent(l)).join("&") : "");
@@ -213,6 +224,7 @@ function connect() {
   const conn = document.getElementById("conn");
   socket.onopen = async () => {
     opened = true;
+    failures = 0;
     conn.textContent = "live"; conn.className = "live";
     try { await load(); } catch (e) { console.error(e); }
   };
@@ -221,7 +233,7 @@ function connect() {
     if (!needsKey) { conn.textContent = "reconnecting"; conn.className = "down"; }
     if (!opened) checkAccess();
     // Without a key nothing changes by itself: try now and then (a new key opened in this browser starts it again).
-    setTimeout(connect, needsKey ? 30000 : 1000);
+    setTimeout(connect, needsKey ? 30000 : reconnectDelay(failures++));
   };
   socket.onerror = () => socket.close();
 }
