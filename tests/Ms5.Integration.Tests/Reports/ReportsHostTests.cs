@@ -121,7 +121,9 @@ public sealed class ReportsHostTests(StackFixture stack)
         var lineMails = smtp.Received.Where(m => m.To.SequenceEqual(["lead@example.com"])).ToList();
         Assert.Equal(expected.Count(k => k.StartsWith("shift|line|", StringComparison.Ordinal)), lineMails.Count);
         Assert.All(lineMails, m => Assert.Contains(m.Message.Attachments.OfType<MimeKit.MimePart>(), a => a.FileName?.EndsWith(".pdf", StringComparison.Ordinal) == true && a.ContentType.MimeType == "application/pdf"));
-        Assert.Equal(0, await stack.ScalarAsync("SELECT count(*) FROM reports WHERE plant_id = 'rep-live' AND emailed_at IS NULL"));
+        // The mail arrives before the host records emailed_at (its next statement): wait for that, not for a moment.
+        await stack.WaitUntilAsync(() => stack.ScalarAsync("SELECT count(*) FROM reports WHERE plant_id = 'rep-live' AND emailed_at IS NULL"), 0,
+            "emailed_at recorded\nhost 1:\n" + host1.Output, TimeSpan.FromSeconds(30));
 
         // A late event in yesterday's shift "a": the line's and the plant's report of that shift get revision 2.
         var yesterdayA = new DateTimeOffset(today.AddDays(-1).ToDateTime(new TimeOnly(3, 0, 40)), TimeSpan.Zero);
