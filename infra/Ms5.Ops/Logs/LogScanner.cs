@@ -22,6 +22,9 @@ internal sealed record BenignLine(string FilePrefix, string Contains, string Why
         // INSERT .. ON CONFLICT DO NOTHING: PostgreSQL logs the failed COPY, nothing is lost or doubled.
         new("postgres", "ERROR:  duplicate key value violates unique constraint \"raw_events_", "historian's optimistic COPY (falls back to ON CONFLICT DO NOTHING)"),
         new("postgres", "ERROR:  duplicate key value violates unique constraint \"oee_events_pkey\"", "engine's optimistic COPY (falls back to ON CONFLICT DO NOTHING)"),
+        // node-exporter on a host without udev (a container, a minimal VM) says once at start that disk statistics go
+        // without udev's device labels; the statistics themselves are collected. Any other diskstats error still counts.
+        new("node-exporter", "msg=\"Failed to open directory, disabling udev device properties\"", "node-exporter on a host without /run/udev/data"),
     ];
 
     public bool Matches(string file, string line) =>

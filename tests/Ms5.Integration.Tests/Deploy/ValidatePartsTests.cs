@@ -74,6 +74,19 @@ public sealed class ValidatePartsTests
     }
 
     [Fact]
+    public void ScanText_SkipsNodeExportersNoUdevNotice_NotItsOtherErrors()
+    {
+        string[] lines =
+        [
+            """ts=2026-11-30T23:38:53.758Z caller=diskstats_linux.go:264 level=error collector=diskstats msg="Failed to open directory, disabling udev device properties" path=/run/udev/data""",
+            """ts=2026-11-30T23:38:54.000Z caller=collector.go:169 level=error msg="collector failed" name=diskstats duration_seconds=0.001 err="open /proc/diskstats: permission denied" """,
+        ];
+
+        Assert.Equal(new LogFileScan("node-exporter.log", 1, lines[1], 1), LogScanner.ScanText("node-exporter.log", lines, Now.AddMinutes(-5), Now, BenignLine.Known));
+        Assert.Equal(2, LogScanner.ScanText("api.log", lines, Now.AddMinutes(-5), Now, BenignLine.Known).Errors);
+    }
+
+    [Fact]
     public void ScanText_SkipsTheOptimisticCopyDuplicates_NotOtherUniqueViolations()
     {
         string[] lines =
