@@ -177,7 +177,7 @@ internal static class IngestBenchmark
 
     private static async Task<(double Rate, double Seconds)> RunSinkAsync(string root, KafkaOptions kafka, string cs, string topic, string run, int total, string batch)
     {
-        var (_, rate, seconds) = await StreamHost.DrainAsync(root, kafka, cs, new Dictionary<string, string>
+        var (_, rate, seconds, _) = await StreamHost.DrainAsync(root, kafka, cs, new Dictionary<string, string>
         {
             ["Stream__Topic"] = topic,
             ["Stream__DlqTopic"] = Topics.MachineEventsDlq,

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Ms5.Analytics.Contracts;
 using Ms5.Analytics.Events;
+using Ms5.Analytics.Oee;
 using Ms5.Analytics.Plant;
 using Ms5.Analytics.Simulation;
 using Ms5.Kafka;
@@ -28,7 +29,29 @@ internal static class OeeBenchmark
     /// includes (lastEventAt), so each event's latency is the arrival of the first publication that
     /// includes it minus its production time. The first 5 s (engine warm-up) are left out.
     /// </summary>
-    private static async Task LatencyAsync(string root, KafkaOptions kafka, string cs, PlantConfig plant, string run, int rate, int seconds)
+    private static async Task<string> LatencyAsync(string root, KafkaOptions kafka, string adminCs, PlantConfig plant, string plantJson, string run, int rate, int seconds)
+    {
+        var dbName = $"ms5_bench_{run}_live";
+        var cs = PgConnectionString.WithDatabase(adminCs, dbName);
+        await IngestBenchmark.ExecAsync(adminCs, $"CREATE DATABASE {dbName}");
+        try
+        {
+            await Migrator.MigrateAsync(cs);
+            await using (var db = NpgsqlDataSource.Create(cs))
+            {
+                await new PlantStore(db).SaveAsync(plant, plantJson);
+            }
+
+            return await MeasureLatencyAsync(root, kafka, cs, plant, run, rate, seconds);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await IngestBenchmark.ExecAsync(adminCs, $"DROP DATABASE IF EXISTS {dbName} WITH (FORCE)");
+        }
+    }
+
+    private static async Task<string> MeasureLatencyAsync(string root, KafkaOptions kafka, string cs, PlantConfig plant, string run, int rate, int seconds)
     {
         var topic = $"bench.{run}.live";
         var outTopic = $"bench.{run}.live-oee";
@@ -129,8 +152,9 @@ internal static class OeeBenchmark
 
             latencies.Sort();
             double P(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
-            Console.WriteLine($"[bench oee] event-to-published-OEE latency over {latencies.Count:N0} events: p50 {P(0.50):0} ms, p99 {P(0.99):0} ms, max {latencies.LastOrDefault():0} ms" +
-                (missing > 0 ? $"; {missing:N0} events never seen in a publication" : ""));
+            var figures = $"p50 {P(0.50):0} ms, p99 {P(0.99):0} ms, max {latencies.LastOrDefault():0} ms" + (missing > 0 ? $"; {missing:N0} events never seen in a publication" : "");
+            Console.WriteLine($"[bench oee] event-to-published-OEE latency over {latencies.Count:N0} events: {figures}");
+            return $"latency at {rate:N0}/s  {figures}";
         }
         finally
         {
@@ -166,29 +190,68 @@ internal static class OeeBenchmark
         Console.WriteLine("[bench oee] machines read back from PostgreSQL: " + string.Join(", ", reloads));
     }
 
-    public static async Task<int> RunAsync(int total, int latencyRate, int latencySeconds)
+    /// <summary>
+    /// The ceiling the engine is compared with: the same topic consumed by a fresh group with the engine's consumer
+    /// settings and parsed by the same contract parser (<see cref="Ms5.Kafka.Consuming.DeserializeStage"/>), nothing
+    /// stored. Returns events/s.
+    /// </summary>
+    private static double RawConsumeParse(KafkaOptions kafka, string topic, string run, long total)
     {
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var dbName = $"ms5_bench_{run}";
-        var topic = $"bench.{run}.oee";
-        var adminCs = PgConnectionString.FromEnvironment();
-        var cs = PgConnectionString.WithDatabase(adminCs, dbName);
-        var kafka = KafkaOptions.FromEnvironment();
-        var root = IngestBenchmark.FindRoot();
-        Console.WriteLine($"[bench oee] {total:N0} simulated events, topic {topic} (128 partitions), database {dbName}");
-        await IngestBenchmark.ExecAsync(adminCs, $"CREATE DATABASE {dbName}");
-        try
+        using var c = new ConsumerBuilder<byte[]?, byte[]?>(kafka.ConsumerConfig($"bench.{run}.raw", $"bench-raw-{run}")).Build();
+        c.Subscribe(topic);
+        var batch = new List<ConsumeResult<byte[]?, byte[]?>>(8192);
+        long done = 0, parsedOk = 0;
+        Stopwatch? clock = null;
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (done < total && DateTime.UtcNow < deadline)
         {
-            await Migrator.MigrateAsync(cs);
-            var plantJson = IngestBenchmark.BenchPlant(await File.ReadAllTextAsync(Path.Combine(root, "infra", "plants", "demo-plant.json")), 40);
-            var plant = PlantConfigParser.Parse(plantJson);
-            await using (var db = NpgsqlDataSource.Create(cs))
+            var first = c.Consume(TimeSpan.FromMilliseconds(500));
+            if (first is null || first.IsPartitionEOF)
             {
-                await new PlantStore(db).SaveAsync(plant, plantJson);
+                continue;
             }
 
-            var events = IngestBenchmark.Simulate(plant, SimulationProfiles.Parse(plantJson), total);
-            Console.WriteLine($"[bench oee] {plant.Machines.Count()} machines; events span {events[0].Ts:HH:mm:ss}..{events[^1].Ts:HH:mm:ss} UTC");
+            clock ??= Stopwatch.StartNew();
+            batch.Clear();
+            batch.Add(first);
+            while (batch.Count < 8192 && c.Consume(TimeSpan.Zero) is { IsPartitionEOF: false } next)
+            {
+                batch.Add(next);
+            }
+
+            foreach (var r in Ms5.Kafka.Consuming.DeserializeStage.Run(batch))
+            {
+                parsedOk += r.Event is null ? 0 : 1;
+            }
+
+            done += batch.Count;
+        }
+
+        var secs = clock?.Elapsed.TotalSeconds ?? 0;
+        c.Close();
+        if (parsedOk != total)
+        {
+            throw new InvalidOperationException($"the raw consumer parsed {parsedOk:N0} of {total:N0} events");
+        }
+
+        return done / Math.Max(secs, 0.001);
+    }
+
+    public static async Task<int> RunAsync(int total, int latencyRate, int latencySeconds, int maxInstances = 3)
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var topic = $"bench.{run}.oee";
+        var adminCs = PgConnectionString.FromEnvironment();
+        var kafka = KafkaOptions.FromEnvironment();
+        var root = IngestBenchmark.FindRoot();
+        Console.WriteLine($"[bench oee] {total:N0} simulated events, topic {topic} (128 partitions)");
+        var plantJson = IngestBenchmark.BenchPlant(await File.ReadAllTextAsync(Path.Combine(root, "infra", "plants", "demo-plant.json")), 40);
+        var plant = PlantConfigParser.Parse(plantJson);
+        var events = IngestBenchmark.Simulate(plant, SimulationProfiles.Parse(plantJson), total);
+        Console.WriteLine($"[bench oee] {plant.Machines.Count()} machines; events span {events[0].Ts:HH:mm:ss}..{events[^1].Ts:HH:mm:ss} UTC");
+        var summary = new List<string>();
+        try
+        {
             await TopicAdmin.EnsureAsync(kafka, new Dictionary<string, int> { [topic] = 128 });
             using (var producer = new EventProducer(kafka, "ms5-bench-oee"))
             {
@@ -200,26 +263,128 @@ internal static class OeeBenchmark
                 producer.Flush(TimeSpan.FromMinutes(5));
             }
 
-            var (done, rate, secs) = await StreamHost.DrainAsync(root, kafka, cs, new Dictionary<string, string>
+            var raw = RawConsumeParse(kafka, topic, run, events.Count);
+            Console.WriteLine($"[bench oee] raw Kafka consume + parse of the same topic (no storage): {raw:N0} events/s");
+            summary.Add($"raw consume+parse   {raw,12:N0} events/s");
+            StreamHost.DrainResult? single = null;
+            for (var n = 1; n <= maxInstances; n++)
             {
-                ["MS5_INFLUX_DB"] = "ms5_bench_discard",
-                ["Stream__Topic"] = topic,
-                ["Stream__Sinks"] = "oee",
-                ["Stream__OeeGroup"] = $"bench.{run}.oee",
-                ["Stream__OeeTopic"] = $"bench.{run}.oee-out",
-                ["Stream__MetricsPort"] = MetricsPort.ToString(CultureInfo.InvariantCulture),
-            }, total, PrintPhasesAsync);
-            var buckets = await IngestBenchmark.ScalarAsync(cs, "SELECT count(*) FROM oee_minute");
-            Console.WriteLine($"[bench oee] engine consumed {done:N0} events in {secs:0.00}s: sustained {rate:N0} events/s (dedup store + exact bucket recomputation + offsets, one transaction per batch); {buckets:N0} minute buckets");
-            await LatencyAsync(root, kafka, cs, plant, run, rate: latencyRate, seconds: latencySeconds);
+                var d = await DrainIntoNewDatabaseAsync(root, kafka, adminCs, plant, plantJson, events, topic, $"{run}_{n}", n, n == 1);
+                single ??= d;
+                summary.Add($"engine drain x{n}     {d.Rate,12:N0} events/s  ({d.Rate / raw:0.00} of raw; peak memory {d.PeakMiB:N0} MiB per instance)");
+            }
+
+            summary.Insert(2, $"drain / raw         {single!.Rate / raw,12:0.00}");
+            summary.Add(await LatencyAsync(root, kafka, adminCs, plant, plantJson, run, rate: latencyRate, seconds: latencySeconds));
+            Console.WriteLine("[bench oee] summary (one run, this machine):");
+            foreach (var line in summary)
+            {
+                Console.WriteLine("  " + line);
+            }
+
             return 0;
         }
         finally
         {
             await TopicAdmin.DeleteDevTopicAsync(kafka, topic);
             await TopicAdmin.DeleteDevTopicAsync(kafka, $"bench.{run}.oee-out");
+        }
+    }
+
+    /// <summary>
+    /// A database of its own (migrated, the plant loaded), <paramref name="instances"/> engines in one new consumer group draining
+    /// the pre-filled topic, then every minute bucket of the events' span compared with a from-scratch recomputation
+    /// (<see cref="BucketCalculator.MinuteBuckets"/> over the events produced); the database is dropped afterwards.
+    /// </summary>
+    private static async Task<StreamHost.DrainResult> DrainIntoNewDatabaseAsync(
+        string root, KafkaOptions kafka, string adminCs, PlantConfig plant, string plantJson, List<MachineEvent> events, string topic, string run, int instances, bool phases)
+    {
+        var dbName = $"ms5_bench_{run}";
+        var cs = PgConnectionString.WithDatabase(adminCs, dbName);
+        await IngestBenchmark.ExecAsync(adminCs, $"CREATE DATABASE {dbName}");
+        try
+        {
+            await Migrator.MigrateAsync(cs);
+            await using (var db = NpgsqlDataSource.Create(cs))
+            {
+                await new PlantStore(db).SaveAsync(plant, plantJson);
+            }
+
+            var d = await StreamHost.DrainAsync(root, kafka, cs, new Dictionary<string, string>
+            {
+                ["MS5_INFLUX_DB"] = "ms5_bench_discard",
+                ["Stream__Topic"] = topic,
+                ["Stream__Sinks"] = "oee",
+                ["Stream__OeeGroup"] = $"bench.{run}.oee",
+                ["Stream__OeeTopic"] = $"bench.{run}.oee-out",
+                // One metrics port for the single instance (its phases are printed); the others take any free port.
+                ["Stream__MetricsPort"] = instances == 1 ? MetricsPort.ToString(CultureInfo.InvariantCulture) : "0",
+            }, events.Count, phases ? PrintPhasesAsync : null, instances);
+            var buckets = await IngestBenchmark.ScalarAsync(cs, "SELECT count(*) FROM oee_minute");
+            var (checkedBuckets, wrong) = await CompareWithFromScratchAsync(cs, plant, events);
+            Console.WriteLine($"[bench oee] {instances} engine instance(s) drained {d.Done:N0} events in {d.Seconds:0.00}s: sustained {d.Rate:N0} events/s " +
+                $"(dedup store + exact bucket recomputation + offsets, one transaction per batch); peak memory {d.PeakMiB:N0} MiB; {buckets:N0} minute buckets, " +
+                (wrong == 0 ? $"all {checkedBuckets:N0} complete ones equal to a from-scratch recomputation" : $"{wrong:N0} of {checkedBuckets:N0} DIFFER from a from-scratch recomputation"));
+            if (wrong != 0)
+            {
+                throw new InvalidOperationException($"{wrong} minute buckets differ from the from-scratch recomputation with {instances} instance(s)");
+            }
+
+            return d;
+        }
+        finally
+        {
+            await TopicAdmin.DeleteDevTopicAsync(kafka, $"bench.{run}.oee-out");
             NpgsqlConnection.ClearAllPools();
             await IngestBenchmark.ExecAsync(adminCs, $"DROP DATABASE IF EXISTS {dbName} WITH (FORCE)");
         }
+    }
+
+    /// <summary>Every stored bucket of each machine's complete minutes (up to the minute of its newest event) against the calculator run over all its events at once.</summary>
+    private static async Task<(int Checked, int Wrong)> CompareWithFromScratchAsync(string cs, PlantConfig plant, List<MachineEvent> events)
+    {
+        var losses = LossClassifier.For(plant);
+        var from = BucketCalculator.Floor(events.Min(e => e.Ts));
+        var to = BucketCalculator.Floor(events.Max(e => e.Ts));
+        var byMachine = events.GroupBy(e => e.MachineId).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var stored = new Dictionary<(string, DateTimeOffset), (double Planned, double Run, long Good, long Reject, double Ideal)>();
+        await using (var conn = new NpgsqlConnection(cs))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT machine_id, minute, planned_seconds, run_seconds, good_count, reject_count, ideal_seconds FROM oee_minute WHERE minute >= $1 AND minute < $2", conn);
+            cmd.Parameters.AddWithValue(from.UtcDateTime);
+            cmd.Parameters.AddWithValue(to.UtcDateTime);
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                stored[(r.GetString(0), new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero))] = (r.GetDouble(2), r.GetDouble(3), r.GetInt64(4), r.GetInt64(5), r.GetDouble(6));
+            }
+        }
+
+        int count = 0, wrong = 0;
+        foreach (var machine in plant.Machines)
+        {
+            // Up to the minute of the machine's own newest event: after it the engine carries the last state on to the
+            // time it computed (the ticker's job), the calculator over the events alone cannot know that time.
+            var own = byMachine.GetValueOrDefault(machine.Id) ?? [];
+            var until = own.Count == 0 ? from : BucketCalculator.Floor(own.Max(e => e.Ts));
+            var expected = BucketCalculator.MinuteBuckets(own, machine.IdealCycle, plant.Calendar, losses, from, until < to ? until : to);
+            foreach (var (minute, e) in expected)
+            {
+                count++;
+                if (!stored.TryGetValue((machine.Id, minute), out var s)
+                    || Math.Abs(s.Planned - e.PlannedSeconds) > 1e-6 || Math.Abs(s.Run - e.RunSeconds) > 1e-6
+                    || s.Good != e.GoodCount || s.Reject != e.RejectCount || Math.Abs(s.Ideal - e.IdealSeconds) > 1e-6)
+                {
+                    if (++wrong <= 5)
+                    {
+                        Console.WriteLine($"[bench oee]   differs: {machine.Id} {minute:HH:mm} stored {(stored.TryGetValue((machine.Id, minute), out var x) ? x.ToString() : "none")} " +
+                            $"from scratch {(e.PlannedSeconds, e.RunSeconds, e.GoodCount, e.RejectCount, e.IdealSeconds)}");
+                    }
+                }
+            }
+        }
+
+        return (count, wrong);
     }
 }

@@ -15,8 +15,9 @@ ingest.SetAction((p, _) => IngestBenchmark.RunAsync(p.GetValue(events), p.GetVal
 var oeeEvents = new Option<int>("--events") { Description = "events drained through the engine", DefaultValueFactory = _ => 300_000 };
 var rate = new Option<int>("--rate") { Description = "events per second of the live part", DefaultValueFactory = _ => 10_000 };
 var seconds = new Option<int>("--seconds") { Description = "length of the live part", DefaultValueFactory = _ => 30 };
-var oee = new Command("oee", "Drain rate of the OEE engine with persistence, then event-to-published-OEE latency at a fixed rate.") { oeeEvents, rate, seconds };
-oee.SetAction((p, _) => OeeBenchmark.RunAsync(p.GetValue(oeeEvents), p.GetValue(rate), p.GetValue(seconds)));
+var instances = new Option<int>("--instances") { Description = "drain again with 2 .. N engine instances in one consumer group (scale-out)", DefaultValueFactory = _ => 3 };
+var oee = new Command("oee", "Raw Kafka consume+parse rate of a pre-filled topic, the OEE engine's drain of it with persistence (1..N instances, buckets checked against a from-scratch recomputation), then event-to-published-OEE latency at a fixed rate; peak memory.") { oeeEvents, rate, seconds, instances };
+oee.SetAction((p, _) => OeeBenchmark.RunAsync(p.GetValue(oeeEvents), p.GetValue(rate), p.GetValue(seconds), p.GetValue(instances)));
 
 var andonRate = new Option<int>("--rate") { Description = "background count events per second", DefaultValueFactory = _ => 10_000 };
 var andonSeconds = new Option<int>("--seconds") { Description = "length of the run", DefaultValueFactory = _ => 30 };

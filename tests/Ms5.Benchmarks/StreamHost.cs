@@ -6,17 +6,23 @@ namespace Ms5.Benchmarks;
 /// <summary>The real historian or OEE engine host as a child process, and the measurement of how fast it drains a topic.</summary>
 internal static class StreamHost
 {
-    /// <summary>Runs the host with <paramref name="settings"/> (Stream__* and the like) on the given database and Kafka, until it has
-    /// committed <paramref name="total"/> offsets in PostgreSQL; returns the sustained rate from its first commit on.</summary>
-    public static async Task<(long Done, double Rate, double Seconds)> DrainAsync(string root, KafkaOptions kafka, string cs, IReadOnlyDictionary<string, string> settings, long total, Func<Task>? whileRunning = null)
+    /// <summary>What a drain measured: offsets committed, the sustained rate from the first commit on, and the peak resident memory (VmHWM) of the biggest instance.</summary>
+    public sealed record DrainResult(long Done, double Rate, double Seconds, double PeakMiB);
+
+    /// <summary>
+    /// Runs <paramref name="instances"/> hosts (one consumer group) with <paramref name="settings"/> (Stream__* and the like) on the
+    /// given database and Kafka, until they have committed <paramref name="total"/> offsets in PostgreSQL; returns the sustained
+    /// rate from the first commit on.
+    /// </summary>
+    public static async Task<DrainResult> DrainAsync(string root, KafkaOptions kafka, string cs, IReadOnlyDictionary<string, string> settings, long total, Func<Task>? whileRunning = null, int instances = 1)
     {
-        using var host = Start(root, kafka, cs, settings);
+        var hosts = Enumerable.Range(0, instances).Select(_ => Start(root, kafka, cs, settings)).ToList();
         try
         {
             var deadline = DateTime.UtcNow.AddMinutes(15);
             Stopwatch? clock = null;
             long first = 0, done = 0;
-            while (DateTime.UtcNow < deadline && !host.HasExited)
+            while (DateTime.UtcNow < deadline && !hosts.Any(h => h.HasExited))
             {
                 done = await IngestBenchmark.ScalarAsync(cs, "SELECT coalesce(sum(next_offset), 0) FROM kafka_offsets");
                 if (done > 0 && clock is null)
@@ -33,17 +39,34 @@ internal static class StreamHost
                         await whileRunning();
                     }
 
-                    return (done, (done - first) / Math.Max(secs, 0.001), secs);
+                    return new DrainResult(done, (done - first) / Math.Max(secs, 0.001), secs, hosts.Max(PeakMiB));
                 }
 
                 await Task.Delay(20);
             }
 
-            throw new TimeoutException($"the stream host drained {done:N0} of {total:N0} events before giving up");
+            throw new TimeoutException($"the stream host(s) drained {done:N0} of {total:N0} events before giving up");
         }
         finally
         {
-            await StopAsync(host);
+            foreach (var host in hosts)
+            {
+                await StopAsync(host);
+            }
+        }
+    }
+
+    /// <summary>The process's peak resident set (VmHWM in /proc/PID/status), MiB; 0 where /proc is not there.</summary>
+    public static double PeakMiB(Process process)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 
