@@ -4,8 +4,9 @@ using YamlDotNet.RepresentationModel;
 namespace Ms5.Ops.Checks;
 
 /// <summary>
-/// Check 7: every active Prometheus target is up (the down ones named with their lastError) and every rule group of
-/// infra/prometheus/rules/*.yml is loaded (GET /api/v1/rules).
+/// Check 7: every active Prometheus target is up (the down ones named with their lastError) and answers a scrape now
+/// (a service stopped since Prometheus last scraped it), and every rule group of infra/prometheus/rules/*.yml is
+/// loaded (GET /api/v1/rules).
 /// </summary>
 internal static class PrometheusCheck
 {
@@ -24,14 +25,49 @@ internal static class PrometheusCheck
         using var targets = await http.GetJsonAsync(new Uri(prometheus, "/api/v1/targets?state=active"), "prometheus", ct);
         using var rules = await http.GetJsonAsync(new Uri(prometheus, "/api/v1/rules"), "prometheus", ct);
         var expected = Directory.GetFiles(rulesDir, "*.yml").Order(StringComparer.Ordinal).SelectMany(GroupNames).ToList();
-        return Judge(targets.RootElement, rules.RootElement, expected);
+        var unreachable = await ProbeAsync(targets.RootElement, http, ct);
+        return Judge(targets.RootElement, rules.RootElement, expected, unreachable);
     });
 
-    public static CheckOutcome Judge(JsonElement targets, JsonElement rules, IReadOnlyList<string> expectedGroups)
+    /// <summary>How long a target's /metrics may take when probed directly.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Every target Prometheus last saw up, scraped now by this check: a service stopped since the last scrape (up to a
+    /// scrape interval ago) is still "up" in Prometheus. Answers scrapeUrl → why it failed, for those that did.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, string>> ProbeAsync(JsonElement targets, Http http, CancellationToken ct)
+    {
+        var urls = targets.GetProperty("data").GetProperty("activeTargets").EnumerateArray()
+            .Where(t => t.GetProperty("health").GetString() == "up").Select(t => t.GetProperty("scrapeUrl").GetString()!).Distinct().ToList();
+        var results = await Task.WhenAll(urls.Select(async url =>
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(ProbeTimeout);
+            try
+            {
+                var (status, _) = await http.GetAsync(new Uri(url), timeout.Token);
+                return (url, status == 200 ? null : $"answered {status}");
+            }
+            catch (HttpRequestException ex)
+            {
+                return (url, (string?)CheckRunner.Describe(ex));
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return (url, (string?)$"no answer in {ProbeTimeout.TotalSeconds:0} s");
+            }
+        }));
+        return results.Where(r => r.Item2 is not null).ToDictionary(r => r.url, r => r.Item2!, StringComparer.Ordinal);
+    }
+
+    public static CheckOutcome Judge(JsonElement targets, JsonElement rules, IReadOnlyList<string> expectedGroups, IReadOnlyDictionary<string, string>? unreachableNow = null)
     {
         var active = targets.GetProperty("data").GetProperty("activeTargets").EnumerateArray().ToList();
         var down = active.Where(t => t.GetProperty("health").GetString() != "up")
             .Select(t => $"{t.GetProperty("labels").GetProperty("job").GetString()} {t.GetProperty("scrapeUrl").GetString()} {t.GetProperty("health").GetString()}: {t.GetProperty("lastError").GetString()}")
+            .Concat(active.Where(t => t.GetProperty("health").GetString() == "up" && unreachableNow?.ContainsKey(t.GetProperty("scrapeUrl").GetString()!) == true)
+                .Select(t => $"{t.GetProperty("labels").GetProperty("job").GetString()} {t.GetProperty("scrapeUrl").GetString()} unreachable now: {unreachableNow![t.GetProperty("scrapeUrl").GetString()!]} (Prometheus last saw it up)"))
             .ToList();
         var loaded = rules.GetProperty("data").GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("name").GetString()).ToHashSet(StringComparer.Ordinal);
         var missing = expectedGroups.Where(g => !loaded.Contains(g)).ToList();

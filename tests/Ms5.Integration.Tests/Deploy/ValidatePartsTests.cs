@@ -179,6 +179,11 @@ public sealed class ValidatePartsTests
 
         Assert.Equal(CheckOutcome.Fail("1 of 2 targets not up: oee http://127.0.0.1:59466/metrics down: connection refused; rule groups not loaded: ms5-oee"),
             PrometheusCheck.Judge(targets.RootElement, rules.RootElement, ["ms5-api", "ms5-oee"]));
+        Assert.Equal(CheckOutcome.Fail("1 of 2 targets not up: oee http://127.0.0.1:59466/metrics down: connection refused; rule groups not loaded: ms5-oee"),
+            PrometheusCheck.Judge(targets.RootElement, rules.RootElement, ["ms5-api", "ms5-oee"], new Dictionary<string, string>()));
+        // A target stopped since Prometheus last scraped it: still "up" there, unreachable when the check scrapes it.
+        Assert.Equal(CheckOutcome.Fail("2 of 2 targets not up: oee http://127.0.0.1:59466/metrics down: connection refused; api http://127.0.0.1:8080/metrics unreachable now: connection refused (Prometheus last saw it up)"),
+            PrometheusCheck.Judge(targets.RootElement, rules.RootElement, ["ms5-api"], new Dictionary<string, string> { ["http://127.0.0.1:8080/metrics"] = "connection refused" }));
         Assert.Equal(["ms5-api", "ms5-oee"], PrometheusCheck.GroupNames(WriteTemp("groups:\n  - name: ms5-api\n    rules: []\n  - name: ms5-oee\n    rules: []\n")));
     }
 
