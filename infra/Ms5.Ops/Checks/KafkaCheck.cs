@@ -29,6 +29,11 @@ internal static class KafkaCheck
         {
             return CheckOutcome.Fail($"kafka {options.BootstrapServers}: topic {topic} could not be created in time" + (options.DevBrokerUrl is null ? " (a dev broker needs MS5_KAFKA_DEVBROKER_URL)" : ""));
         }
+        catch (HttpRequestException ex)
+        {
+            // A dev broker creates topics through its control endpoint: it not answering means the broker is not running.
+            return CheckOutcome.Fail($"kafka {options.BootstrapServers}: the dev broker's control endpoint {options.DevBrokerUrl} is unreachable: {CheckRunner.Describe(ex)}");
+        }
         var runId = Guid.NewGuid().ToString("N");
         var produceWatch = System.Diagnostics.Stopwatch.StartNew();
         DeliveryResult<string, string> delivered;
