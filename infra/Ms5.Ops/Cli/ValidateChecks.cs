@@ -23,7 +23,8 @@ internal static class ValidateChecks
             ? CheckOutcome.Fail("needs the API address (--url, MS5_API_URL) and MS5_API_TOKEN")
             : SmokeTest.Summarize(await new SmokeTest(http, api).RunAsync(args.Timeout - TimeSpan.FromSeconds(2), ct))));
         checks.Add(HeadroomCheck.Create(settings, args.Limits));
-        checks.Add(LogCheck.Create(settings.LogDir, args.Since, TimeProvider.System));
+        checks.Add(LogCheck.Create(settings.LogDir, args.Since, TimeProvider.System,
+            Environment.GetEnvironmentVariable("MS5_ALERTMANAGER_CONFIG") is { Length: > 0 } amConfig ? amConfig : repo.AlertmanagerConfig));
         return checks;
     }
 }

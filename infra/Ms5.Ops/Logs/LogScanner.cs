@@ -27,6 +27,71 @@ internal sealed record BenignLine(string FilePrefix, string Contains, string Why
         new("node-exporter", "msg=\"Failed to open directory, disabling udev device properties\"", "node-exporter on a host without /run/udev/data"),
     ];
 
+    /// <summary>
+    /// The receiver integrations of an Alertmanager configuration that still point at a placeholder (a host under the
+    /// reserved .invalid domain, their own or the global default), as lines Alertmanager logs when it gives up on them:
+    /// <c>err="RECEIVER/KIND[INDEX]: …"</c>. Alertmanager redacts the URL in those lines and names the host only when
+    /// DNS answers "no such host" (a slow resolver gives "context deadline exceeded"), so the receiver names it.
+    /// </summary>
+    public static IReadOnlyList<BenignLine> PlaceholderReceivers(string alertmanagerYaml)
+    {
+        var yaml = new YamlDotNet.RepresentationModel.YamlStream();
+        using (var reader = new StringReader(alertmanagerYaml))
+        {
+            yaml.Load(reader);
+        }
+
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlDotNet.RepresentationModel.YamlMappingNode root)
+        {
+            return [];
+        }
+
+        static string? Scalar(YamlDotNet.RepresentationModel.YamlMappingNode map, string key) =>
+            map.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode(key), out var v) && v is YamlDotNet.RepresentationModel.YamlScalarNode s ? s.Value : null;
+
+        static bool Placeholder(string? value) => value is not null && value.Contains(".invalid", StringComparison.OrdinalIgnoreCase);
+
+        var global = root.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode("global"), out var g) && g is YamlDotNet.RepresentationModel.YamlMappingNode gm ? gm : null;
+        // The address each kind of integration takes from the global section when it names none of its own.
+        var defaults = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["slack"] = global is null ? null : Scalar(global, "slack_api_url"),
+            ["email"] = global is null ? null : Scalar(global, "smtp_smarthost"),
+        };
+        string[] addressKeys = ["url", "api_url", "smarthost", "to", "webhook_url", "url_file", "api_url_file"];
+        var result = new List<BenignLine>();
+        if (!root.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode("receivers"), out var receivers) || receivers is not YamlDotNet.RepresentationModel.YamlSequenceNode list)
+        {
+            return result;
+        }
+
+        foreach (var receiver in list.Children.OfType<YamlDotNet.RepresentationModel.YamlMappingNode>())
+        {
+            var name = Scalar(receiver, "name");
+            foreach (var (key, value) in receiver.Children)
+            {
+                if (name is null || key is not YamlDotNet.RepresentationModel.YamlScalarNode { Value: { } k } || !k.EndsWith("_configs", StringComparison.Ordinal) || value is not YamlDotNet.RepresentationModel.YamlSequenceNode configs)
+                {
+                    continue;
+                }
+
+                var kind = k[..^"_configs".Length];
+                var items = configs.Children.OfType<YamlDotNet.RepresentationModel.YamlMappingNode>().ToList();
+                for (var i = 0; i < items.Count; i++)
+                {
+                    var own = addressKeys.Select(a => Scalar(items[i], a)).Where(a => a is not null).ToList();
+                    var main = kind == "email" ? Scalar(items[i], "smarthost") ?? defaults["email"] : own.FirstOrDefault() ?? defaults.GetValueOrDefault(kind);
+                    if (Placeholder(main) || own.Any(Placeholder))
+                    {
+                        result.Add(new("alertmanager", $"err=\"{name}/{kind}[{i}]: ", $"receiver {name}'s {kind} integration is a placeholder (.invalid) of the configuration"));
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
     public bool Matches(string file, string line) =>
         file.StartsWith(FilePrefix, StringComparison.Ordinal) && line.Contains(Contains, StringComparison.Ordinal);
 }

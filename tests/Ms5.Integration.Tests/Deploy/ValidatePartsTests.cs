@@ -87,6 +87,30 @@ public sealed class ValidatePartsTests
     }
 
     [Fact]
+    public void PlaceholderReceivers_OfTheShippedConfig_AreBenign_WhateverDnsSaid_NotTheRealWebhook()
+    {
+        var shipped = File.ReadAllText(Path.Combine(Ms5.Integration.Tests.Support.Repo.Root, "infra", "alertmanager", "alertmanager.yml"));
+        var placeholders = BenignLine.PlaceholderReceivers(shipped);
+        var keys = placeholders.Select(p => p.Contains).ToList();
+        Assert.Contains("err=\"shift-supervisor/slack[0]: ", keys);
+        Assert.Contains("err=\"plant-management/email[0]: ", keys);
+        Assert.Contains("err=\"ops-pager/webhook[0]: ", keys);
+        Assert.DoesNotContain(keys, k => k.Contains("floor-webhook", StringComparison.Ordinal));
+
+        string[] lines =
+        [
+            """ts=2026-11-30T23:38:10.000Z caller=dispatch.go:352 level=error component=dispatcher msg="Notify for alerts failed" num_alerts=3 err="shift-supervisor/slack[0]: notify retry canceled after 10 attempts: Post \"<redacted>\": context deadline exceeded" """,
+            """ts=2026-11-30T23:38:11.000Z caller=dispatch.go:352 level=error component=dispatcher msg="Notify for alerts failed" num_alerts=1 err="floor-webhook/webhook[0]: notify retry canceled after 10 attempts: Post \"<redacted>\": dial tcp 127.0.0.1:8080: connect: connection refused" """,
+        ];
+        var scan = LogScanner.ScanText("alertmanager.log", lines, Now.AddMinutes(-5), Now, [.. BenignLine.Known, .. placeholders]);
+        Assert.Equal(new LogFileScan("alertmanager.log", 1, lines[1], 1), scan);
+
+        // A receiver filled in with a real address is not a placeholder any more.
+        var filled = shipped.Replace("https://pager.example.invalid/ms5/ops", "https://pager.acme.com/ms5/ops", StringComparison.Ordinal);
+        Assert.DoesNotContain(BenignLine.PlaceholderReceivers(filled), p => p.Contains.Contains("ops-pager", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ScanText_SkipsTheOptimisticCopyDuplicates_NotOtherUniqueViolations()
     {
         string[] lines =
