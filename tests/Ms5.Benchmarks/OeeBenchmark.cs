@@ -33,14 +33,9 @@ internal static class OeeBenchmark
     {
         var dbName = $"ms5_bench_{run}_live";
         var cs = PgConnectionString.WithDatabase(adminCs, dbName);
-        await IngestBenchmark.ExecAsync(adminCs, $"CREATE DATABASE {dbName}");
         try
         {
-            await Migrator.MigrateAsync(cs);
-            await using (var db = NpgsqlDataSource.Create(cs))
-            {
-                await new PlantStore(db).SaveAsync(plant, plantJson);
-            }
+            await CreateDatabaseAsync(adminCs, dbName, cs, plant, plantJson);
 
             return await MeasureLatencyAsync(root, kafka, cs, plant, run, rate, seconds);
         }
@@ -49,6 +44,15 @@ internal static class OeeBenchmark
             NpgsqlConnection.ClearAllPools();
             await IngestBenchmark.ExecAsync(adminCs, $"DROP DATABASE IF EXISTS {dbName} WITH (FORCE)");
         }
+    }
+
+    /// <summary>A new database of the run, migrated, with the bench plant loaded.</summary>
+    private static async Task CreateDatabaseAsync(string adminCs, string dbName, string cs, PlantConfig plant, string plantJson)
+    {
+        await IngestBenchmark.ExecAsync(adminCs, $"CREATE DATABASE {dbName}");
+        await Migrator.MigrateAsync(cs);
+        await using var db = NpgsqlDataSource.Create(cs);
+        await new PlantStore(db).SaveAsync(plant, plantJson);
     }
 
     private static async Task<string> MeasureLatencyAsync(string root, KafkaOptions kafka, string cs, PlantConfig plant, string run, int rate, int seconds)
@@ -301,14 +305,9 @@ internal static class OeeBenchmark
     {
         var dbName = $"ms5_bench_{run}";
         var cs = PgConnectionString.WithDatabase(adminCs, dbName);
-        await IngestBenchmark.ExecAsync(adminCs, $"CREATE DATABASE {dbName}");
         try
         {
-            await Migrator.MigrateAsync(cs);
-            await using (var db = NpgsqlDataSource.Create(cs))
-            {
-                await new PlantStore(db).SaveAsync(plant, plantJson);
-            }
+            await CreateDatabaseAsync(adminCs, dbName, cs, plant, plantJson);
 
             var d = await StreamHost.DrainAsync(root, kafka, cs, new Dictionary<string, string>
             {
