@@ -170,26 +170,6 @@ public sealed class AnomalyScorerTests
     }
 
     [Fact]
-    public void ShiftPileups_LeaveOutTheStopsOfABurst_TheOnesItsCountTookIn()
-    {
-        // Seven stops, then an eighth whose hour holds all of them: a burst (8 > weld-02's bound 3 at hour 79). The seven
-        // are the burst's too, so they do not also make a pile-up (the 7th would be 7 > 6 in the shift).
-        static List<StopFeatures> Run(DateTimeOffset first) =>
-        [
-            .. Enumerable.Range(0, 7).Select(i => Stop("weld-02", "jam", 30, first.AddMinutes(i), shiftStart: Utc("05:00"), inShift: i)),
-            Stop("weld-02", "jam", 30, Utc("06:07"), preceding: 7, shiftStart: Utc("05:00"), inShift: 7),
-        ];
-
-        Assert.True(Scorer.ScoreBurst(Run(Utc("06:00"))[^1])!.Flagged);
-        Assert.True(Scorer.ScoreShift(Run(Utc("06:00"))[6])!.Flagged);
-        Assert.Empty(Scorer.ShiftPileups(Run(Utc("06:00"))));
-
-        // Stops more than an hour before the burst are not in it: they still pile up.
-        var e = Assert.Single(Scorer.ShiftPileups(Run(Utc("05:00"))));
-        Assert.Equal((Utc("05:06"), 7.0), (e.StopStart, e.Observed));
-    }
-
-    [Fact]
     public void UnseenReason_OnAMachineWithEnoughStops_IsFlagged()
     {
         var training = TrainingStops();

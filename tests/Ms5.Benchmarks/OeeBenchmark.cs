@@ -202,6 +202,18 @@ internal static class OeeBenchmark
     private static double RawConsumeParse(KafkaOptions kafka, string topic, string run, long total)
     {
         using var c = new ConsumerBuilder<byte[]?, byte[]?>(kafka.ConsumerConfig($"bench.{run}.raw", $"bench-raw-{run}")).Build();
+        try
+        {
+            return RawConsumeParse(c, topic, total);
+        }
+        finally
+        {
+            c.Close();
+        }
+    }
+
+    private static double RawConsumeParse(IConsumer<byte[]?, byte[]?> c, string topic, long total)
+    {
         c.Subscribe(topic);
         var batch = new List<ConsumeResult<byte[]?, byte[]?>>(8192);
         long done = 0, parsedOk = 0;
@@ -232,7 +244,6 @@ internal static class OeeBenchmark
         }
 
         var secs = clock?.Elapsed.TotalSeconds ?? 0;
-        c.Close();
         if (parsedOk != total)
         {
             throw new InvalidOperationException($"the raw consumer parsed {parsedOk:N0} of {total:N0} events");
@@ -243,6 +254,12 @@ internal static class OeeBenchmark
 
     public static async Task<int> RunAsync(int total, int latencyRate, int latencySeconds, int maxInstances = 3)
     {
+        if (maxInstances < 1)
+        {
+            Console.Error.WriteLine($"[bench oee] --instances must be at least 1, not {maxInstances}");
+            return 2;
+        }
+
         var run = Guid.NewGuid().ToString("N")[..8];
         var topic = $"bench.{run}.oee";
         var adminCs = PgConnectionString.FromEnvironment();
@@ -291,7 +308,6 @@ internal static class OeeBenchmark
         finally
         {
             await TopicAdmin.DeleteDevTopicAsync(kafka, topic);
-            await TopicAdmin.DeleteDevTopicAsync(kafka, $"bench.{run}.oee-out");
         }
     }
 

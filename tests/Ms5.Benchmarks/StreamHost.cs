@@ -16,9 +16,15 @@ internal static class StreamHost
     /// </summary>
     public static async Task<DrainResult> DrainAsync(string root, KafkaOptions kafka, string cs, IReadOnlyDictionary<string, string> settings, long total, Func<Task>? whileRunning = null, int instances = 1)
     {
-        var hosts = Enumerable.Range(0, instances).Select(_ => Start(root, kafka, cs, settings)).ToList();
+        ArgumentOutOfRangeException.ThrowIfLessThan(instances, 1);
+        var hosts = new List<Process>();
         try
         {
+            for (var i = 0; i < instances; i++)
+            {
+                hosts.Add(Start(root, kafka, cs, settings));
+            }
+
             var deadline = DateTime.UtcNow.AddMinutes(15);
             Stopwatch? clock = null;
             long first = 0, done = 0;
@@ -52,6 +58,7 @@ internal static class StreamHost
             foreach (var host in hosts)
             {
                 await StopAsync(host);
+                host.Dispose();
             }
         }
     }

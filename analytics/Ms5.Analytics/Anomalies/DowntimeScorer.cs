@@ -159,24 +159,21 @@ public sealed class DowntimeScorer
     /// <summary>
     /// One flag per machine and shift whose stops pile up: the shift's first stop over its <see cref="ScoreShift"/>
     /// bound gives the id, start and end; the count, score and explanation are the highest of the shift's stops.
-    /// The stops of a burst (each stop over its burst bound, <see cref="ScoreBurst"/>, and the stops of the hour before
-    /// it that its count took in) are neither counted nor flagged here: a burst is flagged as a burst, once, and a
-    /// pile-up is stops spread over the shift. Pass the shift's stops from its start.
+    /// Stops over their burst bound (<see cref="ScoreBurst"/>) are neither counted nor flagged here: a burst is flagged
+    /// as a burst, and a pile-up is stops spread over the shift. Pass the shift's stops from its start.
     /// </summary>
     public IReadOnlyList<AnomalyScore> ShiftPileups(IEnumerable<StopFeatures> stops)
     {
         ArgumentNullException.ThrowIfNull(stops);
-        var list = stops as IReadOnlyCollection<StopFeatures> ?? stops.ToList();
-        var inBurst = BurstMembers(list);
         var episodes = new List<AnomalyScore>();
-        foreach (var shift in list.Where(s => s.ShiftStart is not null).GroupBy(s => (s.MachineId, s.ShiftStart, s.MicroGroup))
+        foreach (var shift in stops.Where(s => s.ShiftStart is not null).GroupBy(s => (s.MachineId, s.ShiftStart, s.MicroGroup))
                      .OrderBy(g => g.Key.MachineId, StringComparer.Ordinal).ThenBy(g => g.Key.ShiftStart).ThenBy(g => g.Key.MicroGroup))
         {
             AnomalyScore? open = null;
             var inBursts = 0;
             foreach (var stop in shift.OrderBy(s => s.Start))
             {
-                if (inBurst.Contains((stop.MachineId, stop.MicroGroup, stop.Start)))
+                if (ScoreBurst(stop) is { Flagged: true })
                 {
                     inBursts++;
                     continue;
@@ -201,34 +198,6 @@ public sealed class DowntimeScorer
         }
 
         return episodes;
-    }
-
-    /// <summary>
-    /// The stops that make up bursts: each stop over its burst bound and the machine's stops (same micro-stop group) that
-    /// started in the hour before it, the ones its count took in.
-    /// </summary>
-    private HashSet<(string MachineId, bool MicroGroup, DateTimeOffset Start)> BurstMembers(IReadOnlyCollection<StopFeatures> stops)
-    {
-        var members = new HashSet<(string, bool, DateTimeOffset)>();
-        foreach (var machine in stops.GroupBy(s => (s.MachineId, s.MicroGroup)))
-        {
-            var ordered = machine.OrderBy(s => s.Start).ToList();
-            for (var i = 0; i < ordered.Count; i++)
-            {
-                if (ScoreBurst(ordered[i]) is not { Flagged: true })
-                {
-                    continue;
-                }
-
-                var from = ordered[i].Start - TimeSpan.FromHours(1);
-                for (var j = i; j >= 0 && ordered[j].Start >= from; j--)
-                {
-                    members.Add((machine.Key.MachineId, machine.Key.MicroGroup, ordered[j].Start));
-                }
-            }
-        }
-
-        return members;
     }
 
     /// <summary>

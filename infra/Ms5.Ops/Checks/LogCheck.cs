@@ -17,8 +17,8 @@ internal static class LogCheck
             return CheckOutcome.Fail($"MS5_LOG_DIR {logDir}: no such directory");
         }
 
-        // Alertmanager's give-ups on the placeholder receivers of the configuration it runs (MS5_ALERTMANAGER_CONFIG, else
-        // the shipped file): nothing an operator must act on until they fill in real ones.
+        // Alertmanager's give-ups on the placeholder receivers of the configuration it runs (MS5_ALERTMANAGER_CONFIG):
+        // nothing an operator must act on until they fill in real ones.
         var benign = BenignLine.Known;
         if (alertmanagerConfig is not null && File.Exists(alertmanagerConfig))
         {

@@ -25,7 +25,8 @@ internal static class PrometheusCheck
         using var targets = await http.GetJsonAsync(new Uri(prometheus, "/api/v1/targets?state=active"), "prometheus", ct);
         using var rules = await http.GetJsonAsync(new Uri(prometheus, "/api/v1/rules"), "prometheus", ct);
         var expected = Directory.GetFiles(rulesDir, "*.yml").Order(StringComparer.Ordinal).SelectMany(GroupNames).ToList();
-        var unreachable = await ProbeAsync(targets.RootElement, http, ct);
+        // Target addresses are as Prometheus sees them: probed only when it runs on this host.
+        var unreachable = prometheus.IsLoopback ? await ProbeAsync(targets.RootElement, http, ct) : new Dictionary<string, string>();
         return Judge(targets.RootElement, rules.RootElement, expected, unreachable);
     });
 
@@ -42,12 +43,18 @@ internal static class PrometheusCheck
             .Where(t => t.GetProperty("health").GetString() == "up").Select(t => t.GetProperty("scrapeUrl").GetString()!).Distinct().ToList();
         var results = await Task.WhenAll(urls.Select(async url =>
         {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+            {
+                return (url, (string?)null);
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(ProbeTimeout);
             try
             {
-                var (status, _) = await http.GetAsync(new Uri(url), timeout.Token);
-                return (url, status == 200 ? null : $"answered {status}");
+                // Any answer (also 401/403 of a protected /metrics) shows the service runs; Prometheus judges the rest.
+                _ = await http.GetAsync(uri, timeout.Token);
+                return (url, (string?)null);
             }
             catch (HttpRequestException ex)
             {

@@ -36,9 +36,15 @@ internal sealed record BenignLine(string FilePrefix, string Contains, string Why
     public static IReadOnlyList<BenignLine> PlaceholderReceivers(string alertmanagerYaml)
     {
         var yaml = new YamlDotNet.RepresentationModel.YamlStream();
-        using (var reader = new StringReader(alertmanagerYaml))
+        try
         {
+            using var reader = new StringReader(alertmanagerYaml);
             yaml.Load(reader);
+        }
+        catch (YamlDotNet.Core.YamlException)
+        {
+            // Not readable: no receiver is taken for a placeholder (the alertmanager check reports the config).
+            return [];
         }
 
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlDotNet.RepresentationModel.YamlMappingNode root)
@@ -49,7 +55,18 @@ internal sealed record BenignLine(string FilePrefix, string Contains, string Why
         static string? Scalar(YamlDotNet.RepresentationModel.YamlMappingNode map, string key) =>
             map.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode(key), out var v) && v is YamlDotNet.RepresentationModel.YamlScalarNode s ? s.Value : null;
 
-        static bool Placeholder(string? value) => value is not null && value.Contains(".invalid", StringComparison.OrdinalIgnoreCase);
+        // The host of a URL, a host:port or an address (user@host) ends in the reserved .invalid domain.
+        static bool Placeholder(string? value)
+        {
+            if (value is null)
+            {
+                return false;
+            }
+
+            var host = Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Host.Length > 0 ? uri.Host
+                : value[(value.LastIndexOf('@') + 1)..].Split(':')[0];
+            return host.TrimEnd('.').EndsWith(".invalid", StringComparison.OrdinalIgnoreCase);
+        }
 
         var global = root.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode("global"), out var g) && g is YamlDotNet.RepresentationModel.YamlMappingNode gm ? gm : null;
         // The address each kind of integration takes from the global section when it names none of its own.
@@ -58,7 +75,8 @@ internal sealed record BenignLine(string FilePrefix, string Contains, string Why
             ["slack"] = global is null ? null : Scalar(global, "slack_api_url"),
             ["email"] = global is null ? null : Scalar(global, "smtp_smarthost"),
         };
-        string[] addressKeys = ["url", "api_url", "smarthost", "to", "webhook_url", "url_file", "api_url_file"];
+        // Where an integration delivers to (an e-mail's recipient does not decide whether its smarthost answers).
+        string[] addressKeys = ["url", "api_url", "smarthost", "webhook_url"];
         var result = new List<BenignLine>();
         if (!root.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode("receivers"), out var receivers) || receivers is not YamlDotNet.RepresentationModel.YamlSequenceNode list)
         {
@@ -80,8 +98,8 @@ internal sealed record BenignLine(string FilePrefix, string Contains, string Why
                 for (var i = 0; i < items.Count; i++)
                 {
                     var own = addressKeys.Select(a => Scalar(items[i], a)).Where(a => a is not null).ToList();
-                    var main = kind == "email" ? Scalar(items[i], "smarthost") ?? defaults["email"] : own.FirstOrDefault() ?? defaults.GetValueOrDefault(kind);
-                    if (Placeholder(main) || own.Any(Placeholder))
+                    var target = own.FirstOrDefault() ?? defaults.GetValueOrDefault(kind);
+                    if (Placeholder(target))
                     {
                         result.Add(new("alertmanager", $"err=\"{name}/{kind}[{i}]: ", $"receiver {name}'s {kind} integration is a placeholder (.invalid) of the configuration"));
                     }

@@ -108,6 +108,12 @@ public sealed class ValidatePartsTests
         // A receiver filled in with a real address is not a placeholder any more.
         var filled = shipped.Replace("https://pager.example.invalid/ms5/ops", "https://pager.acme.com/ms5/ops", StringComparison.Ordinal);
         Assert.DoesNotContain(BenignLine.PlaceholderReceivers(filled), p => p.Contains.Contains("ops-pager", StringComparison.Ordinal));
+
+        // A real smarthost with a placeholder recipient delivers (or fails for real); a host merely containing ".invalid"
+        // is not under the domain; an unreadable file names no placeholder.
+        const string Own = "global:\n  smtp_smarthost: mail.acme.com:25\nroute:\n  receiver: a\nreceivers:\n  - name: a\n    email_configs:\n      - to: x@example.invalid\n    webhook_configs:\n      - url: https://hooks.invalid.acme.com/x\n";
+        Assert.Empty(BenignLine.PlaceholderReceivers(Own));
+        Assert.Empty(BenignLine.PlaceholderReceivers("receivers: [ {name: a, "));
     }
 
     [Fact]
