@@ -336,7 +336,8 @@ internal static class OeeBenchmark
                 ["Stream__MetricsPort"] = instances == 1 ? MetricsPort.ToString(CultureInfo.InvariantCulture) : "0",
             }, events.Count, phases ? PrintPhasesAsync : null, instances);
             var buckets = await IngestBenchmark.ScalarAsync(cs, "SELECT count(*) FROM oee_minute");
-            var (checkedBuckets, wrong) = await CompareWithFromScratchAsync(cs, plant, events);
+            var (checkedBuckets, wrong) = await FromScratch.CompareAsync(
+                cs, plant, events, BucketCalculator.Floor(events.Min(e => e.Ts)), BucketCalculator.Floor(events.Max(e => e.Ts)), untilOwnNewest: true, "oee");
             Console.WriteLine($"[bench oee] {instances} engine instance(s) drained {d.Done:N0} events in {d.Seconds:0.00}s: sustained {d.Rate:N0} events/s " +
                 $"(dedup store + exact bucket recomputation + offsets, one transaction per batch); peak memory {d.PeakMiB:N0} MiB; {buckets:N0} minute buckets, " +
                 (wrong == 0 ? $"all {checkedBuckets:N0} complete ones equal to a from-scratch recomputation" : $"{wrong:N0} of {checkedBuckets:N0} DIFFER from a from-scratch recomputation"));
@@ -353,53 +354,5 @@ internal static class OeeBenchmark
             NpgsqlConnection.ClearAllPools();
             await IngestBenchmark.ExecAsync(adminCs, $"DROP DATABASE IF EXISTS {dbName} WITH (FORCE)");
         }
-    }
-
-    /// <summary>Every stored bucket of each machine's complete minutes (up to the minute of its newest event) against the calculator run over all its events at once.</summary>
-    private static async Task<(int Checked, int Wrong)> CompareWithFromScratchAsync(string cs, PlantConfig plant, List<MachineEvent> events)
-    {
-        var losses = LossClassifier.For(plant);
-        var from = BucketCalculator.Floor(events.Min(e => e.Ts));
-        var to = BucketCalculator.Floor(events.Max(e => e.Ts));
-        var byMachine = events.GroupBy(e => e.MachineId).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        var stored = new Dictionary<(string, DateTimeOffset), (double Planned, double Run, long Good, long Reject, double Ideal)>();
-        await using (var conn = new NpgsqlConnection(cs))
-        {
-            await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand("SELECT machine_id, minute, planned_seconds, run_seconds, good_count, reject_count, ideal_seconds FROM oee_minute WHERE minute >= $1 AND minute < $2", conn);
-            cmd.Parameters.AddWithValue(from.UtcDateTime);
-            cmd.Parameters.AddWithValue(to.UtcDateTime);
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync())
-            {
-                stored[(r.GetString(0), new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero))] = (r.GetDouble(2), r.GetDouble(3), r.GetInt64(4), r.GetInt64(5), r.GetDouble(6));
-            }
-        }
-
-        int count = 0, wrong = 0;
-        foreach (var machine in plant.Machines)
-        {
-            // Up to the minute of the machine's own newest event: after it the engine carries the last state on to the
-            // time it computed (the ticker's job), the calculator over the events alone cannot know that time.
-            var own = byMachine.GetValueOrDefault(machine.Id) ?? [];
-            var until = own.Count == 0 ? from : BucketCalculator.Floor(own.Max(e => e.Ts));
-            var expected = BucketCalculator.MinuteBuckets(own, machine.IdealCycle, plant.Calendar, losses, from, until < to ? until : to);
-            foreach (var (minute, e) in expected)
-            {
-                count++;
-                if (!stored.TryGetValue((machine.Id, minute), out var s)
-                    || Math.Abs(s.Planned - e.PlannedSeconds) > 1e-6 || Math.Abs(s.Run - e.RunSeconds) > 1e-6
-                    || s.Good != e.GoodCount || s.Reject != e.RejectCount || Math.Abs(s.Ideal - e.IdealSeconds) > 1e-6)
-                {
-                    if (++wrong <= 5)
-                    {
-                        Console.WriteLine($"[bench oee]   differs: {machine.Id} {minute:HH:mm} stored {(stored.TryGetValue((machine.Id, minute), out var x) ? x.ToString() : "none")} " +
-                            $"from scratch {(e.PlannedSeconds, e.RunSeconds, e.GoodCount, e.RejectCount, e.IdealSeconds)}");
-                    }
-                }
-            }
-        }
-
-        return (count, wrong);
     }
 }

@@ -204,26 +204,7 @@ internal static class SoakBenchmark
             """));
 
         // OEE minutes against a from-scratch recomputation from the raw events.
-        var to = BucketCalculator.Floor(events.Max(e => e.Ts));
-        var losses = LossClassifier.For(plant);
-        long minutes = 0, differing = 0;
-        await using var db = NpgsqlDataSource.Create(cs);
-        await using var conn = await db.OpenConnectionAsync();
-        foreach (var m in plant.Machines)
-        {
-            var stored = (await OeeStore.LoadBucketsAsync(conn, [m.Id], start, CancellationToken.None)).GetValueOrDefault(m.Id) ?? [];
-            var expected = BucketCalculator.MinuteBuckets(distinct.Where(e => e.MachineId == m.Id), m.IdealCycle, plant.Calendar, losses, start, to);
-            foreach (var (minute, c) in expected)
-            {
-                minutes++;
-                var s = stored.FirstOrDefault(x => x.Key == minute).Value;
-                if (s != c)
-                {
-                    differing++;
-                }
-            }
-        }
-
+        var (minutes, differing) = await FromScratch.CompareAsync(cs, plant, distinct, start, BucketCalculator.Floor(events.Max(e => e.Ts)), untilOwnNewest: false, "soak");
         Report($"OEE minutes differing from a from-scratch recomputation (of {minutes:N0})", 0, differing);
         Console.WriteLine(ok ? "[bench soak] every store agrees: nothing lost, nothing counted twice" : "[bench soak] STORES DISAGREE");
         return ok;

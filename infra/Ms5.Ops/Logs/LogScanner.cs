@@ -1,4 +1,5 @@
 using System.Text;
+using YamlDotNet.RepresentationModel;
 
 namespace Ms5.Ops.Logs;
 
@@ -35,7 +36,7 @@ internal sealed record BenignLine(string FilePrefix, string Contains, string Why
     /// </summary>
     public static IReadOnlyList<BenignLine> PlaceholderReceivers(string alertmanagerYaml)
     {
-        var yaml = new YamlDotNet.RepresentationModel.YamlStream();
+        var yaml = new YamlStream();
         try
         {
             using var reader = new StringReader(alertmanagerYaml);
@@ -47,13 +48,13 @@ internal sealed record BenignLine(string FilePrefix, string Contains, string Why
             return [];
         }
 
-        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlDotNet.RepresentationModel.YamlMappingNode root)
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
         {
             return [];
         }
 
-        static string? Scalar(YamlDotNet.RepresentationModel.YamlMappingNode map, string key) =>
-            map.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode(key), out var v) && v is YamlDotNet.RepresentationModel.YamlScalarNode s ? s.Value : null;
+        static string? Scalar(YamlMappingNode map, string key) =>
+            map.Children.TryGetValue(new YamlScalarNode(key), out var v) && v is YamlScalarNode s ? s.Value : null;
 
         // The host of a URL, a host:port or an address (user@host) ends in the reserved .invalid domain.
         static bool Placeholder(string? value)
@@ -68,7 +69,7 @@ internal sealed record BenignLine(string FilePrefix, string Contains, string Why
             return host.TrimEnd('.').EndsWith(".invalid", StringComparison.OrdinalIgnoreCase);
         }
 
-        var global = root.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode("global"), out var g) && g is YamlDotNet.RepresentationModel.YamlMappingNode gm ? gm : null;
+        var global = root.Children.TryGetValue(new YamlScalarNode("global"), out var g) && g is YamlMappingNode gm ? gm : null;
         // The address each kind of integration takes from the global section when it names none of its own.
         var defaults = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -78,23 +79,23 @@ internal sealed record BenignLine(string FilePrefix, string Contains, string Why
         // Where an integration delivers to (an e-mail's recipient does not decide whether its smarthost answers).
         string[] addressKeys = ["url", "api_url", "smarthost", "webhook_url"];
         var result = new List<BenignLine>();
-        if (!root.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode("receivers"), out var receivers) || receivers is not YamlDotNet.RepresentationModel.YamlSequenceNode list)
+        if (!root.Children.TryGetValue(new YamlScalarNode("receivers"), out var receivers) || receivers is not YamlSequenceNode list)
         {
             return result;
         }
 
-        foreach (var receiver in list.Children.OfType<YamlDotNet.RepresentationModel.YamlMappingNode>())
+        foreach (var receiver in list.Children.OfType<YamlMappingNode>())
         {
             var name = Scalar(receiver, "name");
             foreach (var (key, value) in receiver.Children)
             {
-                if (name is null || key is not YamlDotNet.RepresentationModel.YamlScalarNode { Value: { } k } || !k.EndsWith("_configs", StringComparison.Ordinal) || value is not YamlDotNet.RepresentationModel.YamlSequenceNode configs)
+                if (name is null || key is not YamlScalarNode { Value: { } k } || !k.EndsWith("_configs", StringComparison.Ordinal) || value is not YamlSequenceNode configs)
                 {
                     continue;
                 }
 
                 var kind = k[..^"_configs".Length];
-                var items = configs.Children.OfType<YamlDotNet.RepresentationModel.YamlMappingNode>().ToList();
+                var items = configs.Children.OfType<YamlMappingNode>().ToList();
                 for (var i = 0; i < items.Count; i++)
                 {
                     var own = addressKeys.Select(a => Scalar(items[i], a)).Where(a => a is not null).ToList();
