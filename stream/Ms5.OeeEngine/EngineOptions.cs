@@ -6,6 +6,13 @@ namespace Ms5.OeeEngine;
 /// <summary>OEE engine settings (section "Stream", shared with the historian host for the common ones; e.g. Stream__OeeGrace=00:02:00).</summary>
 public sealed class EngineOptions : StreamOptions
 {
+    /// <summary>
+    /// The engine takes bigger batches than the historian (Stream:MaxBatchSize still sets it): its per-batch work (locks,
+    /// versions, bucket upserts, publication) grows with the machines and minutes a batch touches, not with its events,
+    /// so a backlog drains faster in big batches; live load still goes out after Stream:MaxBatchDelay.
+    /// </summary>
+    public EngineOptions() => MaxBatchSize = 100_000;
+
     public string OeeGroup { get; set; } = "ms5.oee-engine";
 
     /// <summary>Where the engine publishes rolling OEE (15 min, 1 h, current shift per machine, line, plant).</summary>

@@ -89,12 +89,13 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
             Mark("lock");
         }
 
-        var inserted = events.Count == 0 ? [] : await OeeStore.InsertNewAsync(conn, tx, events, ct);
+        var (inserted, tails) = await NewEventsAsync(conn, tx, events, versions, ct);
+        OeeEventStore.Write(conn, inserted, versions, ct);
         Mark("insert");
         Events.WithLabels("duplicate").Inc(events.Count - inserted.Count);
         Events.WithLabels("late").Inc(inserted.Count(e => e.Ts < now - parts.Grace));
 
-        var spans = await AffectedAsync(conn, tx, inserted, versions, ct);
+        var spans = await AffectedAsync(conn, tx, inserted, tails, ct);
         Mark("affected");
         var items = await PlanAsync(conn, tx, spans, now, ct);
         Mark("load");
@@ -141,15 +142,56 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
     private sealed record Spans(Dictionary<string, MachineOeeContext> Contexts, Dictionary<string, AffectedSpan> Affected, Dictionary<string, EventTail> Tails);
 
     /// <summary>
-    /// Where each machine's new events can change its buckets: from its in-memory tail when that is current
-    /// (nobody else wrote the machine since this instance did), else from the store.
+    /// The batch's events not stored before (duplicates within the batch and of stored events dropped), and the
+    /// in-memory tails they were checked against. A machine's tail answers when it is current (nobody else wrote the
+    /// machine since this instance did) and holds every event from before the machine's earliest new one; the other
+    /// machines' events are looked up in the store (their rows by key, the chunks of their minutes).
     /// </summary>
-    private async Task<Spans> AffectedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<MachineEvent> inserted, Dictionary<string, long> versions, CancellationToken ct)
+    private async Task<(List<MachineEvent> Fresh, Dictionary<string, EventTail> Tails)> NewEventsAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, List<MachineEvent> events, Dictionary<string, long> versions, CancellationToken ct)
+    {
+        var fresh = new List<MachineEvent>(events.Count);
+        var tails = new Dictionary<string, EventTail>(StringComparer.Ordinal);
+        var lookup = new List<MachineEvent>();
+        var seen = new HashSet<(string, DateTimeOffset, Guid)>();
+        foreach (var group in events.GroupBy(e => e.MachineId, StringComparer.Ordinal))
+        {
+            var unique = group.Where(e => seen.Add((e.MachineId, e.Ts, e.EventId))).ToList();
+            var earliest = unique.Min(e => e.Ts);
+            var tail = parts.Tails.Take(group.Key, versions[group.Key] - 1);
+            if (tail is not null && earliest >= tail.CompleteFrom)
+            {
+                tails[group.Key] = tail;
+                fresh.AddRange(unique.Where(e => !tail.Contains(e.Ts, e.EventId)));
+                continue;
+            }
+
+            // Reloaded if a range needs it; it must not outlive this batch without the new events.
+            parts.Tails.Forget(group.Key);
+            Reloads.WithLabels(tail is null ? "no_tail" : "late_event").Inc();
+            lookup.AddRange(unique);
+        }
+
+        if (lookup.Count > 0)
+        {
+            var stored = await OeeEventStore.StoredAsync(conn, tx, lookup, ct);
+            fresh.AddRange(lookup.Where(e => !stored.Contains((e.MachineId, e.Ts, e.EventId))));
+        }
+
+        return (fresh, tails);
+    }
+
+    /// <summary>
+    /// Where each machine's new events can change its buckets (<see cref="EventTail.Affected"/>): from its current tail,
+    /// or from a tail read from the store from the minute of its earliest new event on (the new events are stored by now).
+    /// </summary>
+    private async Task<Spans> AffectedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<MachineEvent> inserted, Dictionary<string, EventTail> tails, CancellationToken ct)
     {
         var contexts = new Dictionary<string, MachineOeeContext>(StringComparer.Ordinal);
         var usable = new Dictionary<string, EventTail>(StringComparer.Ordinal);
         var affected = new Dictionary<string, AffectedSpan>(StringComparer.Ordinal);
-        var fromStore = new Dictionary<string, (DateTimeOffset, DateTimeOffset?, DateTimeOffset, bool)>(StringComparer.Ordinal);
+        var groups = new Dictionary<string, (DateTimeOffset Earliest, DateTimeOffset? EarliestState, DateTimeOffset Latest, bool Product)>(StringComparer.Ordinal);
+        var load = new Dictionary<string, (DateTimeOffset From, DateTimeOffset To)>(StringComparer.Ordinal);
         foreach (var group in inserted.GroupBy(e => e.MachineId, StringComparer.Ordinal))
         {
             if (await parts.Plants.FindAsync(group.Key, ct) is not { } ctx)
@@ -161,28 +203,31 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
             contexts[group.Key] = ctx;
             var (earliest, latest) = (group.Min(e => e.Ts), group.Max(e => e.Ts));
             var earliestState = group.Where(e => e.Type == EventType.State).Select(e => (DateTimeOffset?)e.Ts).Min();
-            var namesProduct = group.Any(e => e.Product is not null);
-            var tail = parts.Tails.Take(group.Key, versions[group.Key] - 1);
-            if (tail is not null && earliest >= tail.CompleteFrom)
+            groups[group.Key] = (earliest, earliestState, latest, group.Any(e => e.Product is not null));
+            if (tails.TryGetValue(group.Key, out var tail))
             {
                 tail.Add(group);
-                affected[group.Key] = tail.Affected(earliest, earliestState, latest, namesProduct);
                 usable[group.Key] = tail;
-                continue;
             }
-
-            Reloads.WithLabels(tail is null ? "no_tail" : "late_event").Inc();
-            // Reloaded below if a range needs it; it must not outlive this batch without the new events.
-            parts.Tails.Forget(group.Key);
-            fromStore[group.Key] = (earliest, earliestState, latest, namesProduct);
+            else
+            {
+                load[group.Key] = (BucketCalculator.Floor(earliest), DateTimeOffset.MaxValue);
+            }
         }
 
-        if (fromStore.Count > 0)
+        if (load.Count > 0)
         {
-            foreach (var (machine, span) in await OeeStore.AffectedManyAsync(conn, tx, fromStore, ct))
+            foreach (var (machine, events) in await OeeEventStore.LoadManyAsync(conn, tx, load, ct))
             {
-                affected[machine] = span;
+                var tail = new EventTail(events, load[machine].From);
+                parts.Tails.Put(machine, tail);
+                usable[machine] = tail;
             }
+        }
+
+        foreach (var (machine, g) in groups)
+        {
+            affected[machine] = usable[machine].Affected(g.Earliest, g.EarliestState, g.Latest, g.Product);
         }
 
         return new Spans(contexts, affected, usable);
@@ -216,7 +261,7 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
 
         if (reload.Count > 0)
         {
-            foreach (var (machine, events) in await OeeStore.LoadManyAsync(conn, tx, reload, ct))
+            foreach (var (machine, events) in await OeeEventStore.LoadManyAsync(conn, tx, reload, ct))
             {
                 var tail = new EventTail(events, reload[machine].From);
                 parts.Tails.Put(machine, tail);

@@ -107,7 +107,7 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, Reco
             }
         }
 
-        var loaded = await OeeStore.LoadManyAsync(conn, tx, ranges.Where(r => !current.ContainsKey(r.Key)).ToDictionary(r => r.Key, r => (r.Value.From, r.Value.To), StringComparer.Ordinal), ct);
+        var loaded = await OeeEventStore.LoadManyAsync(conn, tx, ranges.Where(r => !current.ContainsKey(r.Key)).ToDictionary(r => r.Key, r => (r.Value.From, r.Value.To), StringComparer.Ordinal), ct);
         return ranges.Select(r => new RecomputeItem(contexts[r.Key], r.Value, ResetProgress: false, ReachesNow: r.Value.To == now)
         {
             // A tail only read here: the engine trims it under its own batches.

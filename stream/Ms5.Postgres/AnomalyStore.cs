@@ -130,11 +130,11 @@ public sealed class AnomalyStore(NpgsqlDataSource db)
     private async Task<Dictionary<string, List<ProductChange>>> ProductsAsync(string plantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            SELECT e.machine_id, e.ts, e.product FROM oee_events e JOIN machines m ON m.machine_id = e.machine_id
+            SELECT e.machine_id, e.ts, e.product FROM oee_event_rows e JOIN machines m ON m.machine_id = e.machine_id
             WHERE m.plant_id = $1 AND e.product IS NOT NULL AND e.ts >= $2 AND e.ts < $3
             UNION ALL
             SELECT m.machine_id, l.ts, l.product FROM machines m
-            CROSS JOIN LATERAL (SELECT e.ts, e.product FROM oee_events e WHERE e.machine_id = m.machine_id AND e.product IS NOT NULL AND e.ts < $2
+            CROSS JOIN LATERAL (SELECT e.ts, e.product FROM oee_event_rows e WHERE e.machine_id = m.machine_id AND e.product IS NOT NULL AND e.ts < $2
                                 ORDER BY e.ts DESC LIMIT 1) l
             WHERE m.plant_id = $1
             ORDER BY 1, 2

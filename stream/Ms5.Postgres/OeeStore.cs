@@ -1,63 +1,14 @@
-using Ms5.Analytics.Events;
 using Ms5.Analytics.Oee;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Ms5.Postgres;
 
 /// <summary>
-/// The OEE engine's tables: its deduplicated event store, minute buckets and progress. Longer than our ~300-line
-/// habit: each table's format (columns, COPY layout, locks) is defined once, here, for the engine and the ticker.
+/// The OEE engine's tables besides its event store (<see cref="OeeEventStore"/>): event versions, minute buckets and progress.
+/// Longer than our ~300-line habit: each table's format (columns, locks) is defined once, here, for the engine and the ticker.
 /// </summary>
 public static class OeeStore
 {
-    private const string EventColumns = "machine_id, ts, event_id, type, state, reason, good, reject, good_total, reject_total, product";
-
-    /// <summary>
-    /// Stores events not seen before and returns them. Optimistic: a binary COPY straight into oee_events;
-    /// only a batch holding a duplicate (a replay, a producer retry) takes the slower path through a staging
-    /// table and INSERT .. ON CONFLICT DO NOTHING.
-    /// </summary>
-    public static async Task<List<MachineEvent>> InsertNewAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<MachineEvent> events, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(conn);
-        ArgumentNullException.ThrowIfNull(events);
-        await Exec(conn, tx, "SAVEPOINT oee_copy", ct);
-        try
-        {
-            await CopyAsync(conn, $"COPY oee_events ({EventColumns}) FROM STDIN (FORMAT BINARY)", events, ct);
-            await Exec(conn, tx, "RELEASE SAVEPOINT oee_copy", ct);
-            return [.. events];
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            await Exec(conn, tx, "ROLLBACK TO SAVEPOINT oee_copy", ct);
-        }
-
-        await Exec(conn, tx, "CREATE TEMP TABLE IF NOT EXISTS oee_events_stage (LIKE oee_events) ON COMMIT DELETE ROWS", ct);
-        await CopyAsync(conn, $"COPY oee_events_stage ({EventColumns}) FROM STDIN (FORMAT BINARY)", events, ct);
-        await using var cmd = new NpgsqlCommand($"""
-            INSERT INTO oee_events ({EventColumns})
-            SELECT DISTINCT ON (machine_id, ts, event_id) {EventColumns} FROM oee_events_stage
-            ON CONFLICT DO NOTHING
-            RETURNING machine_id, ts, event_id
-            """, conn, tx);
-        var byKey = new Dictionary<(string, DateTimeOffset, Guid), MachineEvent>();
-        foreach (var e in events)
-        {
-            byKey.TryAdd((e.MachineId, e.Ts, e.EventId), e);
-        }
-
-        var inserted = new List<MachineEvent>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            inserted.Add(byKey[(r.GetString(0), Utc(r.GetDateTime(1)), r.GetGuid(2))]);
-        }
-
-        return inserted;
-    }
-
     /// <summary>Bumps the event versions of the given machines (see migration 0011) and returns the new ones. Call under the machines' locks.</summary>
     public static async Task<Dictionary<string, long>> BumpEventVersionsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyCollection<string> machines, CancellationToken ct)
     {
@@ -90,48 +41,6 @@ public static class OeeStore
         return result;
     }
 
-    /// <remarks>Synchronous on purpose: per-row async writes cost more than the COPY itself (callers run off the consumer thread).</remarks>
-    private static Task CopyAsync(NpgsqlConnection conn, string copySql, IReadOnlyList<MachineEvent> events, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        using var w = conn.BeginBinaryImport(copySql);
-        foreach (var e in events)
-        {
-            w.StartRow();
-            w.Write(e.MachineId, NpgsqlDbType.Text);
-            w.Write(e.Ts.UtcDateTime, NpgsqlDbType.TimestampTz);
-            w.Write(e.EventId, NpgsqlDbType.Uuid);
-            w.Write(ContractNames.Of(e.Type), NpgsqlDbType.Text);
-            HistorianWriter.WriteNullable(w, e.State is { } st ? ContractNames.Of(st) : null);
-            HistorianWriter.WriteNullable(w, e.Reason);
-            HistorianWriter.WriteNullable(w, e.Good);
-            HistorianWriter.WriteNullable(w, e.Reject);
-            HistorianWriter.WriteNullable(w, e.GoodTotal);
-            HistorianWriter.WriteNullable(w, e.RejectTotal);
-            HistorianWriter.WriteNullable(w, e.Product);
-        }
-
-        w.Complete();
-        return Task.CompletedTask;
-    }
-
-    private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
-
-    private static MachineEvent ReadEvent(NpgsqlDataReader r)
-    {
-        ContractNames.TryParseType(r.GetString(3), out var type);
-        MachineState? state = r.IsDBNull(4) ? null : ContractNames.TryParseState(r.GetString(4), out var s) ? s : null;
-        return new MachineEvent(r.GetGuid(2), r.GetString(0), new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero), type, state,
-            r.IsDBNull(5) ? null : r.GetString(5),
-            r.IsDBNull(6) ? null : r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
-            r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9),
-            r.IsDBNull(10) ? null : r.GetString(10));
-    }
-
     /// <summary>Where each machine's complete buckets end, and when the engine last reset that.</summary>
     public static async Task<Dictionary<string, (DateTimeOffset ComputedTo, DateTimeOffset? TouchedAt)>> ProgressManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
@@ -146,97 +55,7 @@ public static class OeeStore
         return result;
     }
 
-    /// <summary>
-    /// The span new events can change, per machine, given the earliest and latest ts among them and the earliest
-    /// of their state events. It starts at the machine's previous sign of life before the earliest (silence while
-    /// running) or, when a new state event ends a stop, at that stop's start (its length decides micro-stop or
-    /// not), whichever is earlier. It ends at the first state event after the latest one
-    /// (<see cref="AffectedSpan.NextState"/>); when there is none, the machine's current state changed, and
-    /// everything from there to now follows from its newest event (<see cref="AffectedSpan.Newest"/>). A new
-    /// event naming a product changes the ideal time of counts up to the next state event naming one, so for
-    /// those the span ends there. <see cref="EventTail.Affected"/> answers the same from memory.
-    /// </summary>
-    public static async Task<Dictionary<string, AffectedSpan>> AffectedManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset Earliest, DateTimeOffset? EarliestState, DateTimeOffset Latest, bool Product)> inserted, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(inserted);
-        await using var cmd = new NpgsqlCommand("""
-            SELECT a.m, LEAST(
-                coalesce((SELECT ts FROM oee_events WHERE machine_id = a.m AND ts < a.t ORDER BY ts DESC LIMIT 1), a.t),
-                coalesce((SELECT CASE WHEN state IN ('down', 'idle') THEN ts END FROM oee_events
-                          WHERE machine_id = a.m AND ts < a.s AND type = 'state' ORDER BY ts DESC LIMIT 1), 'infinity')),
-                CASE WHEN a.p
-                    THEN (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts > a.l AND product IS NOT NULL ORDER BY ts LIMIT 1)
-                    ELSE (SELECT ts FROM oee_events WHERE machine_id = a.m AND ts > a.l AND type = 'state' ORDER BY ts LIMIT 1) END,
-                (SELECT ts FROM oee_events WHERE machine_id = a.m ORDER BY ts DESC LIMIT 1)
-            FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bool[], $5::timestamptz[]) AS a(m, t, l, p, s)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue(inserted.Keys.ToArray());
-        cmd.Parameters.AddWithValue(inserted.Values.Select(v => v.Earliest.UtcDateTime).ToArray());
-        cmd.Parameters.AddWithValue(inserted.Values.Select(v => v.Latest.UtcDateTime).ToArray());
-        cmd.Parameters.AddWithValue(inserted.Values.Select(v => v.Product).ToArray());
-        cmd.Parameters.Add(new NpgsqlParameter
-        {
-            Value = inserted.Values.Select(v => v.EarliestState is { } s ? (object)s.UtcDateTime : DBNull.Value).ToArray(),
-            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
-        });
-        var result = new Dictionary<string, AffectedSpan>(StringComparer.Ordinal);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            result[r.GetString(0)] = new AffectedSpan(Utc(r.GetDateTime(1)), r.IsDBNull(2) ? null : Utc(r.GetDateTime(2)), Utc(r.GetDateTime(3)));
-        }
-
-        return result;
-    }
-
     private static DateTimeOffset Utc(DateTime d) => new(DateTime.SpecifyKind(d, DateTimeKind.Utc));
-
-    /// <summary>
-    /// Each machine's events in its [from, to) plus the context before it: the state, counter reading and
-    /// sign of life before <c>from</c>, the state event that set the product in force, and the first state
-    /// event at or after <c>to</c> (it ends a stop still open at <c>to</c>: its length decides micro-stop or not);
-    /// for Andon rules also the state events back to the last change between running and not running, and the
-    /// last event that showed parts (as <see cref="EventTail"/> keeps them).
-    /// </summary>
-    public static async Task<Dictionary<string, List<MachineEvent>>> LoadManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset From, DateTimeOffset To)> ranges, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(ranges);
-        await using var cmd = new NpgsqlCommand($"""
-            SELECT e.* FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS a(m, f, t)
-            CROSS JOIN LATERAL (
-                (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts >= a.f AND ts < a.t)
-                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f AND type = 'state' ORDER BY ts DESC LIMIT 1)
-                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f AND type = 'counter' ORDER BY ts DESC LIMIT 1)
-                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f ORDER BY ts DESC LIMIT 1)
-                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts < a.f AND product IS NOT NULL ORDER BY ts DESC LIMIT 1)
-                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND ts >= a.t AND type = 'state' ORDER BY ts LIMIT 1)
-                -- For Andon rules: the state events back to the last change between running and not running ...
-                UNION ALL (SELECT {EventColumns} FROM oee_events s WHERE s.machine_id = a.m AND s.type = 'state' AND s.ts < a.f
-                    AND s.ts >= coalesce((SELECT b.ts FROM oee_events b WHERE b.machine_id = a.m AND b.type = 'state' AND b.ts < a.f
-                        AND (b.state = 'running') <> (SELECT l.state = 'running' FROM oee_events l WHERE l.machine_id = a.m AND l.type = 'state' AND l.ts < a.f ORDER BY l.ts DESC LIMIT 1)
-                        ORDER BY b.ts DESC LIMIT 1), '-infinity')
-                    ORDER BY s.ts DESC LIMIT 1000)
-                -- ... and the last event that showed parts (a count with parts, a counter reading that moved).
-                UNION ALL (SELECT {EventColumns} FROM oee_events WHERE machine_id = a.m AND type = 'count' AND good + reject > 0 AND ts < a.f ORDER BY ts DESC LIMIT 1)
-                UNION ALL (SELECT {EventColumns} FROM (
-                    SELECT *, lag(good_total) OVER (ORDER BY ts) AS pg, lag(reject_total) OVER (ORDER BY ts) AS pr
-                    FROM (SELECT * FROM oee_events WHERE machine_id = a.m AND type = 'counter' AND ts < a.f ORDER BY ts DESC LIMIT 2000) z) q
-                    WHERE pg IS DISTINCT FROM good_total OR pr IS DISTINCT FROM reject_total ORDER BY ts DESC LIMIT 1)
-            ) e
-            """, conn, tx);
-        cmd.Parameters.AddWithValue(ranges.Keys.ToArray());
-        cmd.Parameters.AddWithValue(ranges.Values.Select(v => v.From.UtcDateTime).ToArray());
-        cmd.Parameters.AddWithValue(ranges.Values.Select(v => v.To.UtcDateTime).ToArray());
-        var result = ranges.Keys.ToDictionary(k => k, _ => new List<MachineEvent>(), StringComparer.Ordinal);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            var e = ReadEvent(r);
-            result[e.MachineId].Add(e);
-        }
-
-        return result;
-    }
 
     /// <summary>Replaces the buckets of each machine over the computed minutes and records its progress.</summary>
     /// <remarks>

@@ -190,4 +190,21 @@ public sealed class EventTailTests
         Assert.Throws<ArgumentException>(() => tail.Add([MachineEvent.Counts(Guid.NewGuid(), "m1", T, 1, 0)]));
         Assert.Throws<InvalidOperationException>(() => tail.Slice(T, T.AddMinutes(1)));
     }
+
+    [Fact]
+    public void Contains_FindsAStoredEventByTsAndId_AmongEventsOfTheSameTs()
+    {
+        var a = MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddSeconds(1), 1, 0);
+        var b = MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddSeconds(1), 2, 0);
+        var c = MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddSeconds(2), 1, 0);
+        var tail = new EventTail([a, c], T);
+        tail.Add([b]);
+
+        Assert.True(tail.Contains(a.Ts, a.EventId));
+        Assert.True(tail.Contains(b.Ts, b.EventId));
+        Assert.True(tail.Contains(c.Ts, c.EventId));
+        Assert.False(tail.Contains(c.Ts, a.EventId));
+        Assert.False(tail.Contains(T.AddSeconds(3), c.EventId));
+        Assert.False(new EventTail([], T).Contains(a.Ts, a.EventId));
+    }
 }

@@ -56,6 +56,23 @@ public sealed class EventTail
     }
 
     /// <summary>
+    /// Whether the tail holds an event with this ts and id: for a ts at or after <see cref="CompleteFrom"/> this says
+    /// whether the event is stored already (the tail holds every stored event from there on).
+    /// </summary>
+    public bool Contains(DateTimeOffset ts, Guid eventId)
+    {
+        for (var i = LowerBound(ts); i < _events.Count && _events[i].Ts == ts; i++)
+        {
+            if (_events[i].EventId == eventId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// The span events stored at [earliest, latest] can change: from the machine's previous sign of life before
     /// <paramref name="earliest"/> (silence while running) or, when a new state event ends a stop, from that
     /// stop's start (its length decides micro-stop or not) — whichever is earlier; to the first state event after

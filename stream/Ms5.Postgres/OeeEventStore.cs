@@ -1,0 +1,288 @@
+using Ms5.Analytics.Events;
+using Ms5.Analytics.Oee;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ms5.Postgres;
+
+/// <summary>
+/// The OEE engine's deduplicated event store (migration 0024, docs/engine-compact-store.md): state events and any
+/// event naming a reason or product are rows of <c>oee_event_rows</c>; count and counter events are appended in
+/// chunks, one row of <c>oee_count_chunks</c> per machine, event-time minute and engine batch, their fields as
+/// arrays. The view <c>oee_events</c> shows both in the old table's shape.
+/// </summary>
+/// <remarks>
+/// Proof obligations (each shortcut's invariant):
+/// <list type="bullet">
+/// <item>Nothing stored twice: an event's key is (machine, ts, event id). Chunks have no unique index, so
+/// <see cref="Write"/> must only get events the caller knows are new, under the machine's lock: either its
+/// trusted in-memory tail holds every event of the machine from a point before them (the tail's version equals the
+/// machine's event version, which every writer bumps under the same lock), or <see cref="StoredAsync"/> read the
+/// rows with their keys and the chunks of their (machine, minute) — an event's minute is a function of its ts, so a
+/// duplicate always meets its first copy there. Rows keep their primary key as a second guard: a violation fails
+/// the batch, which is retried with every tail dropped (so through <see cref="StoredAsync"/>).</item>
+/// <item>Nothing lost, kill -9 safe: chunks, rows and the consumer offsets commit in one transaction.</item>
+/// <item>Same events as the old table: every event is either a row or a chunk element with all its fields
+/// (<see cref="IsChunked"/> sends to chunks only events whose other fields are null), so
+/// <see cref="LoadManyAsync"/> returns what the old query over one table returned.</item>
+/// </list>
+/// </remarks>
+public static class OeeEventStore
+{
+    private const string EventColumns = "machine_id, ts, event_id, type, state, reason, good, reject, good_total, reject_total, product";
+
+    private const string ChunkColumns = """
+        c.machine_id, u.ts, u.id AS event_id, CASE WHEN u.k THEN 'counter' ELSE 'count' END AS type, NULL::text AS state, NULL::text AS reason,
+        CASE WHEN u.k THEN NULL ELSE u.a END AS good, CASE WHEN u.k THEN NULL ELSE u.b END AS reject,
+        CASE WHEN u.k THEN u.a END AS good_total, CASE WHEN u.k THEN u.b END AS reject_total, NULL::text AS product
+        """;
+
+    private const string Unnest = "CROSS JOIN LATERAL unnest(c.event_ids, c.ts, c.counter, c.a, c.b) AS u(id, ts, k, a, b)";
+
+    /// <summary>Whether an event is stored in a chunk: a count or counter reading with only its own numbers (anything else is a row).</summary>
+    public static bool IsChunked(MachineEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.State is not null || e.Reason is not null || e.Product is not null)
+        {
+            return false;
+        }
+
+        return e.Type switch
+        {
+            EventType.Count => e.Good is not null && e.Reject is not null && e.GoodTotal is null && e.RejectTotal is null,
+            EventType.Counter => e.GoodTotal is not null && e.RejectTotal is not null && e.Good is null && e.Reject is null,
+            _ => false,
+        };
+    }
+
+    /// <summary>The keys (machine, ts, event id) of those <paramref name="candidates"/> already stored, as rows or in chunks.</summary>
+    public static async Task<HashSet<(string Machine, DateTimeOffset Ts, Guid Id)>> StoredAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyCollection<MachineEvent> candidates, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        var stored = new HashSet<(string, DateTimeOffset, Guid)>();
+        if (candidates.Count == 0)
+        {
+            return stored;
+        }
+
+        var rows = candidates.Where(e => !IsChunked(e)).ToList();
+        var minutes = candidates.Where(IsChunked).Select(e => (e.MachineId, Minute: BucketCalculator.Floor(e.Ts))).Distinct().ToList();
+        await using var cmd = new NpgsqlCommand("""
+            SELECT r.machine_id, r.ts, r.event_id FROM unnest($1::text[], $2::timestamptz[], $3::uuid[]) AS a(m, t, i)
+            JOIN oee_event_rows r ON r.machine_id = a.m AND r.ts = a.t AND r.event_id = a.i
+            UNION ALL
+            SELECT c.machine_id, u.ts, u.id FROM unnest($4::text[], $5::timestamptz[]) AS p(m, n)
+            JOIN oee_count_chunks c ON c.machine_id = p.m AND c.minute = p.n
+            CROSS JOIN LATERAL unnest(c.event_ids, c.ts) AS u(id, ts)
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(rows.Select(e => e.MachineId).ToArray());
+        cmd.Parameters.AddWithValue(rows.Select(e => e.Ts.UtcDateTime).ToArray());
+        cmd.Parameters.AddWithValue(rows.Select(e => e.EventId).ToArray());
+        cmd.Parameters.AddWithValue(minutes.Select(p => p.MachineId).ToArray());
+        cmd.Parameters.AddWithValue(minutes.Select(p => p.Minute.UtcDateTime).ToArray());
+        var keys = candidates.Select(e => (e.MachineId, e.Ts, e.EventId)).ToHashSet();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var key = (r.GetString(0), Utc(r.GetDateTime(1)), r.GetGuid(2));
+            if (keys.Contains(key))
+            {
+                stored.Add(key);
+            }
+        }
+
+        return stored;
+    }
+
+    /// <summary>
+    /// Stores events known to be new (see the remarks: the caller holds the machines' locks and has checked them
+    /// against a trusted tail or <see cref="StoredAsync"/>): rows by binary COPY, count and counter events as one
+    /// chunk per machine and minute, tagged with the machine's event version of this batch.
+    /// </summary>
+    public static void Write(NpgsqlConnection conn, IReadOnlyList<MachineEvent> fresh, IReadOnlyDictionary<string, long> versions, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(conn);
+        ArgumentNullException.ThrowIfNull(fresh);
+        ArgumentNullException.ThrowIfNull(versions);
+        ct.ThrowIfCancellationRequested();
+        var rows = new List<MachineEvent>();
+        var chunks = new Dictionary<(string Machine, DateTimeOffset Minute), List<MachineEvent>>();
+        foreach (var e in fresh)
+        {
+            if (!IsChunked(e))
+            {
+                rows.Add(e);
+                continue;
+            }
+
+            var key = (e.MachineId, BucketCalculator.Floor(e.Ts));
+            if (!chunks.TryGetValue(key, out var list))
+            {
+                chunks[key] = list = [];
+            }
+
+            list.Add(e);
+        }
+
+        // Synchronous on purpose: per-row async writes cost more than the COPY itself (callers run off the consumer thread).
+        if (rows.Count > 0)
+        {
+            using var w = conn.BeginBinaryImport($"COPY oee_event_rows ({EventColumns}) FROM STDIN (FORMAT BINARY)");
+            foreach (var e in rows)
+            {
+                w.StartRow();
+                w.Write(e.MachineId, NpgsqlDbType.Text);
+                w.Write(e.Ts.UtcDateTime, NpgsqlDbType.TimestampTz);
+                w.Write(e.EventId, NpgsqlDbType.Uuid);
+                w.Write(ContractNames.Of(e.Type), NpgsqlDbType.Text);
+                HistorianWriter.WriteNullable(w, e.State is { } st ? ContractNames.Of(st) : null);
+                HistorianWriter.WriteNullable(w, e.Reason);
+                HistorianWriter.WriteNullable(w, e.Good);
+                HistorianWriter.WriteNullable(w, e.Reject);
+                HistorianWriter.WriteNullable(w, e.GoodTotal);
+                HistorianWriter.WriteNullable(w, e.RejectTotal);
+                HistorianWriter.WriteNullable(w, e.Product);
+            }
+
+            w.Complete();
+        }
+
+        if (chunks.Count > 0)
+        {
+            using var w = conn.BeginBinaryImport("COPY oee_count_chunks (machine_id, minute, version, first_ts, last_ts, counters, parts, event_ids, ts, counter, a, b) FROM STDIN (FORMAT BINARY)");
+            foreach (var ((machine, minute), list) in chunks)
+            {
+                list.Sort(static (x, y) => x.Ts != y.Ts ? x.Ts.CompareTo(y.Ts) : x.EventId.CompareTo(y.EventId));
+                var n = list.Count;
+                var ids = new Guid[n];
+                var ts = new DateTime[n];
+                var counter = new bool[n];
+                var a = new long[n];
+                var b = new long[n];
+                int counters = 0, parts = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    var e = list[i];
+                    ids[i] = e.EventId;
+                    ts[i] = e.Ts.UtcDateTime;
+                    counter[i] = e.Type == EventType.Counter;
+                    a[i] = (counter[i] ? e.GoodTotal : e.Good)!.Value;
+                    b[i] = (counter[i] ? e.RejectTotal : e.Reject)!.Value;
+                    counters += counter[i] ? 1 : 0;
+                    parts += !counter[i] && a[i] + b[i] > 0 ? 1 : 0;
+                }
+
+                w.StartRow();
+                w.Write(machine, NpgsqlDbType.Text);
+                w.Write(minute.UtcDateTime, NpgsqlDbType.TimestampTz);
+                w.Write(versions[machine], NpgsqlDbType.Bigint);
+                w.Write(ts[0], NpgsqlDbType.TimestampTz);
+                w.Write(ts[^1], NpgsqlDbType.TimestampTz);
+                w.Write(counters, NpgsqlDbType.Integer);
+                w.Write(parts, NpgsqlDbType.Integer);
+                w.Write(ids, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
+                w.Write(ts, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
+                w.Write(counter, NpgsqlDbType.Array | NpgsqlDbType.Boolean);
+                w.Write(a, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
+                w.Write(b, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
+            }
+
+            w.Complete();
+        }
+    }
+
+    /// <summary>
+    /// The newest chunk event before a.f that matches <paramref name="element"/>, among chunks flagged by <paramref name="flag"/>:
+    /// those of f's own minute, and those of the newest earlier minute with such a chunk (found through the flag's partial index).
+    /// </summary>
+    private static string NewestChunkEvent(string flag, string element) => $"""
+        (SELECT {ChunkColumns} FROM oee_count_chunks c {Unnest}
+         WHERE c.machine_id = a.m AND {flag}
+           AND c.minute IN (a.fm, (SELECT max(x.minute) FROM oee_count_chunks x WHERE x.machine_id = a.m AND {flag.Replace("c.", "x.", StringComparison.Ordinal)} AND x.minute < a.fm))
+           AND u.ts < a.f AND {element}
+         ORDER BY u.ts DESC, u.id DESC LIMIT 1)
+        """;
+
+    /// <summary>The newest of the newest row and the newest chunk event before a.f matching the conditions.</summary>
+    private static string Newest(string rowWhere, string flag, string element) => $"""
+        (SELECT * FROM (
+            (SELECT {EventColumns} FROM oee_event_rows WHERE machine_id = a.m AND ts < a.f {rowWhere} ORDER BY ts DESC, event_id DESC LIMIT 1)
+            UNION ALL {NewestChunkEvent(flag, element)}) n
+         ORDER BY ts DESC, event_id DESC LIMIT 1)
+        """;
+
+    /// <summary>
+    /// Each machine's events in its [from, to) plus the context before it: the state, counter reading and
+    /// sign of life before <c>from</c>, the state event that set the product in force, and the first state
+    /// event at or after <c>to</c> (it ends a stop still open at <c>to</c>: its length decides micro-stop or not);
+    /// for Andon rules also the state events back to the last change between running and not running, and the
+    /// last event that showed parts (as <see cref="EventTail"/> keeps them). State and product events are rows;
+    /// count and counter events come from the rows and the chunks.
+    /// </summary>
+    public static async Task<Dictionary<string, List<MachineEvent>>> LoadManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<string, (DateTimeOffset From, DateTimeOffset To)> ranges, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT e.* FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[]) AS a(m, f, t, fm)
+            CROSS JOIN LATERAL (
+                (SELECT {EventColumns} FROM oee_event_rows WHERE machine_id = a.m AND ts >= a.f AND ts < a.t)
+                UNION ALL (SELECT {ChunkColumns} FROM oee_count_chunks c {Unnest}
+                           WHERE c.machine_id = a.m AND c.minute >= a.fm AND c.minute < a.t AND u.ts >= a.f AND u.ts < a.t)
+                UNION ALL (SELECT {EventColumns} FROM oee_event_rows WHERE machine_id = a.m AND ts < a.f AND type = 'state' ORDER BY ts DESC, event_id DESC LIMIT 1)
+                UNION ALL {Newest("AND type = 'counter'", "c.counters > 0", "u.k")}
+                UNION ALL {Newest("", "true", "true")}
+                UNION ALL (SELECT {EventColumns} FROM oee_event_rows WHERE machine_id = a.m AND ts < a.f AND product IS NOT NULL ORDER BY ts DESC, event_id DESC LIMIT 1)
+                UNION ALL (SELECT {EventColumns} FROM oee_event_rows WHERE machine_id = a.m AND ts >= a.t AND type = 'state' ORDER BY ts, event_id LIMIT 1)
+                -- For Andon rules: the state events back to the last change between running and not running ...
+                UNION ALL (SELECT {EventColumns} FROM oee_event_rows s WHERE s.machine_id = a.m AND s.type = 'state' AND s.ts < a.f
+                    AND s.ts >= coalesce((SELECT b.ts FROM oee_event_rows b WHERE b.machine_id = a.m AND b.type = 'state' AND b.ts < a.f
+                        AND (b.state = 'running') <> (SELECT l.state = 'running' FROM oee_event_rows l WHERE l.machine_id = a.m AND l.type = 'state' AND l.ts < a.f ORDER BY l.ts DESC, l.event_id DESC LIMIT 1)
+                        ORDER BY b.ts DESC, b.event_id DESC LIMIT 1), '-infinity')
+                    ORDER BY s.ts DESC, s.event_id DESC LIMIT 1000)
+                -- ... and the last event that showed parts (a count with parts, a counter reading that moved) among the
+                -- newest 2,000 counter readings.
+                UNION ALL {Newest("AND type = 'count' AND good + reject > 0", "c.parts > 0", "NOT u.k AND u.a + u.b > 0")}
+                UNION ALL (SELECT {EventColumns} FROM (
+                    SELECT *, lag(good_total) OVER (ORDER BY ts, event_id) AS pg, lag(reject_total) OVER (ORDER BY ts, event_id) AS pr FROM (
+                        SELECT * FROM (
+                            (SELECT {EventColumns} FROM oee_event_rows WHERE machine_id = a.m AND type = 'counter' AND ts < a.f ORDER BY ts DESC, event_id DESC LIMIT 2000)
+                            UNION ALL
+                            (SELECT {ChunkColumns} FROM (
+                                SELECT w.* FROM (
+                                    SELECT y.*, sum(y.counters) OVER (ORDER BY y.minute DESC, y.version DESC) AS upto
+                                    FROM (SELECT * FROM oee_count_chunks WHERE machine_id = a.m AND counters > 0 AND minute < a.f ORDER BY minute DESC, version DESC LIMIT 2000) y) w
+                                WHERE w.upto - w.counters < 2000 + 60) c {Unnest}
+                             WHERE u.k AND u.ts < a.f)) v
+                        ORDER BY ts DESC, event_id DESC LIMIT 2000) z) q
+                    WHERE pg IS DISTINCT FROM good_total OR pr IS DISTINCT FROM reject_total ORDER BY ts DESC, event_id DESC LIMIT 1)
+            ) e
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(ranges.Keys.ToArray());
+        cmd.Parameters.AddWithValue(ranges.Values.Select(v => v.From.UtcDateTime).ToArray());
+        cmd.Parameters.AddWithValue(ranges.Values.Select(v => v.To.UtcDateTime).ToArray());
+        cmd.Parameters.AddWithValue(ranges.Values.Select(v => BucketCalculator.Floor(v.From).UtcDateTime).ToArray());
+        var result = ranges.Keys.ToDictionary(k => k, _ => new List<MachineEvent>(), StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var e = ReadEvent(r);
+            result[e.MachineId].Add(e);
+        }
+
+        return result;
+    }
+
+    private static MachineEvent ReadEvent(NpgsqlDataReader r)
+    {
+        ContractNames.TryParseType(r.GetString(3), out var type);
+        MachineState? state = r.IsDBNull(4) ? null : ContractNames.TryParseState(r.GetString(4), out var s) ? s : null;
+        return new MachineEvent(r.GetGuid(2), r.GetString(0), Utc(r.GetDateTime(1)), type, state,
+            r.IsDBNull(5) ? null : r.GetString(5),
+            r.IsDBNull(6) ? null : r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
+            r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9),
+            r.IsDBNull(10) ? null : r.GetString(10));
+    }
+
+    private static DateTimeOffset Utc(DateTime d) => new(DateTime.SpecifyKind(d, DateTimeKind.Utc));
+}
