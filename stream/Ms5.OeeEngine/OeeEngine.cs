@@ -90,6 +90,7 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         }
 
         var (inserted, tails) = await NewEventsAsync(conn, tx, events, versions, ct);
+        Mark("dedup");
         OeeEventStore.Write(conn, inserted, versions, ct);
         Mark("insert");
         Events.WithLabels("duplicate").Inc(events.Count - inserted.Count);

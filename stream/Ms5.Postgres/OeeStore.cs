@@ -114,6 +114,8 @@ public static class OeeStore
             micro_stop_seconds = EXCLUDED.micro_stop_seconds, planned_stop_seconds = EXCLUDED.planned_stop_seconds,
             good_count = EXCLUDED.good_count, reject_count = EXCLUDED.reject_count, ideal_seconds = EXCLUDED.ideal_seconds,
             failure_count = EXCLUDED.failure_count, startup_reject_count = EXCLUDED.startup_reject_count, updated_at = now()
+        -- A minute recomputed to the same figures (one before the new events, say) is left as it is: no new row version.
+        WHERE (oee_minute.calendar_seconds, oee_minute.planned_seconds, oee_minute.run_seconds, oee_minute.unplanned_stop_seconds, oee_minute.setup_seconds, oee_minute.micro_stop_seconds, oee_minute.planned_stop_seconds, oee_minute.good_count, oee_minute.reject_count, oee_minute.ideal_seconds, oee_minute.failure_count, oee_minute.startup_reject_count) IS DISTINCT FROM (EXCLUDED.calendar_seconds, EXCLUDED.planned_seconds, EXCLUDED.run_seconds, EXCLUDED.unplanned_stop_seconds, EXCLUDED.setup_seconds, EXCLUDED.micro_stop_seconds, EXCLUDED.planned_stop_seconds, EXCLUDED.good_count, EXCLUDED.reject_count, EXCLUDED.ideal_seconds, EXCLUDED.failure_count, EXCLUDED.startup_reject_count)
         """;
 
     private static void AddComponentArrays(NpgsqlCommand cmd, List<OeeComponents> c)

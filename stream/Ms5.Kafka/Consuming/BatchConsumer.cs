@@ -45,6 +45,10 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
 
     private readonly ResiliencePipeline _retry;
     private List<ConsumeResult<byte[]?, byte[]?>> _pending = [];
+
+    /// <summary>The messages of the batch prepared while the previous one is written, and the partitions revoked since.</summary>
+    private List<ConsumeResult<byte[]?, byte[]?>> _prepared = [];
+    private readonly HashSet<int> _revokedSincePrepare = [];
     private (Task Write, List<ConsumeResult<byte[]?, byte[]?>> Messages, CancellationTokenSource Cancel)? _inflight;
     private readonly List<TopicPartitionOffset> _rewind = [];
     private IConsumerSession? _session;
@@ -118,6 +122,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         }
 
         DropPending(revoked, lost ? "lost" : "revoked");
+        _revokedSincePrepare.UnionWith(revoked);
         Partitions.WithLabels(GroupId).Dec(partitions.Count);
         foreach (var tp in partitions)
         {
@@ -139,7 +144,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         // Not waited for: parts of a write may not honour cancellation (a synchronous COPY to a hung database), and
         // nothing of it is committed anyway. It ends by itself; its token source goes with it.
         _ = write.ContinueWith(_ => cancel.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        var reread = messages.Concat(_pending).Where(m => !revoked.Contains(m.Partition.Value)).ToList();
+        var reread = messages.Concat(_prepared).Concat(_pending).Where(m => !revoked.Contains(m.Partition.Value)).ToList();
         _rewind.AddRange(reread.GroupBy(m => m.TopicPartition).Select(g => new TopicPartitionOffset(g.Key, g.Min(m => m.Offset.Value))));
         _pending.RemoveAll(m => !revoked.Contains(m.Partition.Value));
         Abandoned.WithLabels(GroupId).Inc();
@@ -206,17 +211,40 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
                 Rewind(session);
                 MeasureLag(session, paused: false);
                 Fill(session, ct);
-                ServeGroupWhileWriting(session);
-                await CompleteInflightAsync();
                 if (_pending.Count == 0)
                 {
+                    ServeGroupWhileWriting(session);
+                    await CompleteInflightAsync();
                     continue;
                 }
 
+                // The next batch is parsed and validated while the previous one is written.
                 var messages = _pending;
                 _pending = [];
+                _prepared = messages;
+                _revokedSincePrepare.Clear();
                 var batch = await PrepareAsync(messages, ct);
+                ServeGroupWhileWriting(session);
                 await CompleteInflightAsync();
+                _prepared = [];
+                if (_rewind.Count > 0)
+                {
+                    // A revocation abandoned the write: the prepared messages of kept partitions are read again after the rewind.
+                    continue;
+                }
+
+                if (_revokedSincePrepare.Count > 0)
+                {
+                    // Partitions revoked meanwhile belong to their new owner now, with their messages.
+                    messages = messages.Where(m => !_revokedSincePrepare.Contains(m.Partition.Value)).ToList();
+                    if (messages.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    batch = await PrepareAsync(messages, ct);
+                }
+
                 var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 _inflight = (Task.Run(() => WriteDurablyAsync(batch, cancel.Token), cancel.Token), messages, cancel);
             }
@@ -301,7 +329,13 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
             var wait = _pending.Count == 0 ? TimeSpan.FromMilliseconds(500) : deadline - Time.GetUtcNow();
             if (wait <= TimeSpan.Zero)
             {
-                return;
+                if (_inflight is not { Write.IsCompleted: false })
+                {
+                    return;
+                }
+
+                // The previous batch is still being written: a backlog keeps filling this one (fewer, bigger batches).
+                wait = TimeSpan.FromMilliseconds(20);
             }
 
             var cr = TryConsume(session, wait);
