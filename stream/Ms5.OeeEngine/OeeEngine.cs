@@ -91,10 +91,11 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
 
         var (inserted, tails) = await NewEventsAsync(conn, tx, events, versions, ct);
         Mark("dedup");
-        OeeEventStore.Write(conn, inserted, versions, ct);
+        var fresh = inserted.Values.SelectMany(l => l).ToList();
+        OeeEventStore.Write(conn, fresh, versions, ct);
         Mark("insert");
-        Events.WithLabels("duplicate").Inc(events.Count - inserted.Count);
-        Events.WithLabels("late").Inc(inserted.Count(e => e.Ts < now - parts.Grace));
+        Events.WithLabels("duplicate").Inc(events.Count - fresh.Count);
+        Events.WithLabels("late").Inc(fresh.Count(e => e.Ts < now - parts.Grace));
 
         var spans = await AffectedAsync(conn, tx, inserted, tails, ct);
         Mark("affected");
@@ -112,7 +113,7 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         parts.Tails.Committed(versions);
         await parts.Recomputation.CommittedAsync(result, ct);
         Mark("commit");
-        Events.WithLabels("stored").Inc(inserted.Count);
+        Events.WithLabels("stored").Inc(fresh.Count);
         parts.Publication.AfterBatch(result.Computed, now, ct);
         Mark("publish");
         await AutoStartAsync(events, ct);
@@ -143,32 +144,56 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
     private sealed record Spans(Dictionary<string, MachineOeeContext> Contexts, Dictionary<string, AffectedSpan> Affected, Dictionary<string, EventTail> Tails);
 
     /// <summary>
-    /// The batch's events not stored before (duplicates within the batch and of stored events dropped), and the
-    /// in-memory tails they were checked against. A machine's tail answers when it is current (nobody else wrote the
+    /// The batch's events not stored before, by machine (duplicates within the batch and of stored events dropped), and
+    /// the in-memory tails they were checked against. A machine's tail answers when it is current (nobody else wrote the
     /// machine since this instance did) and holds every event from before the machine's earliest new one; the other
     /// machines' events are looked up in the store (their rows by key, the chunks of their minutes).
     /// </summary>
-    private async Task<(List<MachineEvent> Fresh, Dictionary<string, EventTail> Tails)> NewEventsAsync(
+    private async Task<(Dictionary<string, List<MachineEvent>> Fresh, Dictionary<string, EventTail> Tails)> NewEventsAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, List<MachineEvent> events, Dictionary<string, long> versions, CancellationToken ct)
     {
-        var fresh = new List<MachineEvent>(events.Count);
+        var byMachine = new Dictionary<string, List<MachineEvent>>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (!byMachine.TryGetValue(e.MachineId, out var list))
+            {
+                byMachine[e.MachineId] = list = [];
+            }
+
+            list.Add(e);
+        }
+
+        var fresh = new Dictionary<string, List<MachineEvent>>(StringComparer.Ordinal);
         var tails = new Dictionary<string, EventTail>(StringComparer.Ordinal);
         var lookup = new List<MachineEvent>();
-        var seen = new HashSet<(string, DateTimeOffset, Guid)>();
-        foreach (var group in events.GroupBy(e => e.MachineId, StringComparer.Ordinal))
+        foreach (var (machine, list) in byMachine)
         {
-            var unique = group.Where(e => seen.Add((e.MachineId, e.Ts, e.EventId))).ToList();
-            var earliest = unique.Min(e => e.Ts);
-            var tail = parts.Tails.Take(group.Key, versions[group.Key] - 1);
-            if (tail is not null && earliest >= tail.CompleteFrom)
+            // In (ts, event id) order, a copy within the batch is next to its first.
+            list.Sort(EventOrder);
+            var unique = new List<MachineEvent>(list.Count);
+            foreach (var e in list)
             {
-                tails[group.Key] = tail;
-                fresh.AddRange(unique.Where(e => !tail.Contains(e.Ts, e.EventId)));
+                if (unique.Count == 0 || unique[^1].Ts != e.Ts || unique[^1].EventId != e.EventId)
+                {
+                    unique.Add(e);
+                }
+            }
+
+            var tail = parts.Tails.Take(machine, versions[machine] - 1);
+            if (tail is not null && unique[0].Ts >= tail.CompleteFrom)
+            {
+                tails[machine] = tail;
+                var kept = unique.FindAll(e => !tail.Contains(e.Ts, e.EventId));
+                if (kept.Count > 0)
+                {
+                    fresh[machine] = kept;
+                }
+
                 continue;
             }
 
             // Reloaded if a range needs it; it must not outlive this batch without the new events.
-            parts.Tails.Forget(group.Key);
+            parts.Tails.Forget(machine);
             Reloads.WithLabels(tail is null ? "no_tail" : "late_event").Inc();
             lookup.AddRange(unique);
         }
@@ -176,43 +201,67 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         if (lookup.Count > 0)
         {
             var stored = await OeeEventStore.StoredAsync(conn, tx, lookup, ct);
-            fresh.AddRange(lookup.Where(e => !stored.Contains((e.MachineId, e.Ts, e.EventId))));
+            foreach (var e in lookup)
+            {
+                if (stored.Contains(OeeEventStore.Key(e)))
+                {
+                    continue;
+                }
+
+                if (!fresh.TryGetValue(e.MachineId, out var list))
+                {
+                    fresh[e.MachineId] = list = [];
+                }
+
+                list.Add(e);
+            }
         }
 
         return (fresh, tails);
     }
 
+    private static readonly Comparison<MachineEvent> EventOrder = static (x, y) => x.Ts != y.Ts ? x.Ts.CompareTo(y.Ts) : x.EventId.CompareTo(y.EventId);
+
     /// <summary>
     /// Where each machine's new events can change its buckets (<see cref="EventTail.Affected"/>): from its current tail,
     /// or from a tail read from the store from the minute of its earliest new event on (the new events are stored by now).
     /// </summary>
-    private async Task<Spans> AffectedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<MachineEvent> inserted, Dictionary<string, EventTail> tails, CancellationToken ct)
+    private async Task<Spans> AffectedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Dictionary<string, List<MachineEvent>> inserted, Dictionary<string, EventTail> tails, CancellationToken ct)
     {
         var contexts = new Dictionary<string, MachineOeeContext>(StringComparer.Ordinal);
         var usable = new Dictionary<string, EventTail>(StringComparer.Ordinal);
         var affected = new Dictionary<string, AffectedSpan>(StringComparer.Ordinal);
         var groups = new Dictionary<string, (DateTimeOffset Earliest, DateTimeOffset? EarliestState, DateTimeOffset Latest, bool Product)>(StringComparer.Ordinal);
         var load = new Dictionary<string, (DateTimeOffset From, DateTimeOffset To)>(StringComparer.Ordinal);
-        foreach (var group in inserted.GroupBy(e => e.MachineId, StringComparer.Ordinal))
+        foreach (var (machine, group) in inserted)
         {
-            if (await parts.Plants.FindAsync(group.Key, ct) is not { } ctx)
+            if (await parts.Plants.FindAsync(machine, ct) is not { } ctx)
             {
-                parts.Tails.Forget(group.Key);
+                parts.Tails.Forget(machine);
                 continue;
             }
 
-            contexts[group.Key] = ctx;
-            var (earliest, latest) = (group.Min(e => e.Ts), group.Max(e => e.Ts));
-            var earliestState = group.Where(e => e.Type == EventType.State).Select(e => (DateTimeOffset?)e.Ts).Min();
-            groups[group.Key] = (earliest, earliestState, latest, group.Any(e => e.Product is not null));
-            if (tails.TryGetValue(group.Key, out var tail))
+            contexts[machine] = ctx;
+            DateTimeOffset earliest = DateTimeOffset.MaxValue, latest = DateTimeOffset.MinValue;
+            DateTimeOffset? earliestState = null;
+            var product = false;
+            foreach (var e in group)
+            {
+                earliest = e.Ts < earliest ? e.Ts : earliest;
+                latest = e.Ts > latest ? e.Ts : latest;
+                earliestState = e.Type == EventType.State && (earliestState is null || e.Ts < earliestState) ? e.Ts : earliestState;
+                product |= e.Product is not null;
+            }
+
+            groups[machine] = (earliest, earliestState, latest, product);
+            if (tails.TryGetValue(machine, out var tail))
             {
                 tail.Add(group);
-                usable[group.Key] = tail;
+                usable[machine] = tail;
             }
             else
             {
-                load[group.Key] = (BucketCalculator.Floor(earliest), DateTimeOffset.MaxValue);
+                load[machine] = (BucketCalculator.Floor(earliest), DateTimeOffset.MaxValue);
             }
         }
 

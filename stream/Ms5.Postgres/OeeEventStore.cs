@@ -14,12 +14,12 @@ namespace Ms5.Postgres;
 /// <remarks>
 /// Proof obligations (each shortcut's invariant):
 /// <list type="bullet">
-/// <item>Nothing stored twice: an event's key is (machine, ts, event id). Chunks have no unique index, so
+/// <item>Nothing stored twice: an event's key is (machine, ts to the microsecond, event id) (<see cref="Key"/>). Chunks have no unique index, so
 /// <see cref="Write"/> must only get events the caller knows are new, under the machine's lock: either its
 /// trusted in-memory tail holds every event of the machine from a point before them (the tail's version equals the
-/// machine's event version, which every writer bumps under the same lock), or <see cref="StoredAsync"/> read the
-/// rows with their keys and the chunks of their (machine, minute) — an event's minute is a function of its ts, so a
-/// duplicate always meets its first copy there. Rows keep their primary key as a second guard: a violation fails
+/// machine's event version, which every writer bumps under the same lock), or <see cref="StoredAsync"/> matched every
+/// event against the rows by key and the count and counter events against the chunks of their (machine, minute) — an
+/// event's minute is a function of its ts, so a duplicate always meets its first copy there. Rows keep their primary key as a second guard: a violation fails
 /// the batch, which is retried with every tail dropped (so through <see cref="StoredAsync"/>).</item>
 /// <item>Nothing lost, kill -9 safe: chunks, rows and the consumer offsets commit in one transaction.</item>
 /// <item>Same events as the old table: every event is either a row or a chunk element with all its fields
@@ -56,7 +56,19 @@ public static class OeeEventStore
         };
     }
 
-    /// <summary>The keys (machine, ts, event id) of those <paramref name="candidates"/> already stored, as rows or in chunks.</summary>
+    /// <summary>An event's key as PostgreSQL keeps it: timestamps to the microsecond (an event may carry 100 ns).</summary>
+    public static (string Machine, DateTimeOffset Ts, Guid Id) Key(MachineEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return (e.MachineId, EventTail.ToMicroseconds(e.Ts), e.EventId);
+    }
+
+    /// <summary>
+    /// The keys (<see cref="Key"/>) of those <paramref name="candidates"/> already stored: as rows (every candidate: events
+    /// stored before migration 0024, or by an older release through the view, are rows whatever their kind) or, for
+    /// the count and counter events, in the chunks of their minute. Matched in PostgreSQL, one indexed read per key and
+    /// per (machine, minute).
+    /// </summary>
     public static async Task<HashSet<(string Machine, DateTimeOffset Ts, Guid Id)>> StoredAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyCollection<MachineEvent> candidates, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(candidates);
@@ -66,30 +78,27 @@ public static class OeeEventStore
             return stored;
         }
 
-        var rows = candidates.Where(e => !IsChunked(e)).ToList();
-        var minutes = candidates.Where(IsChunked).Select(e => (e.MachineId, Minute: BucketCalculator.Floor(e.Ts))).Distinct().ToList();
+        var chunked = candidates.Where(IsChunked).ToList();
         await using var cmd = new NpgsqlCommand("""
             SELECT r.machine_id, r.ts, r.event_id FROM unnest($1::text[], $2::timestamptz[], $3::uuid[]) AS a(m, t, i)
             JOIN oee_event_rows r ON r.machine_id = a.m AND r.ts = a.t AND r.event_id = a.i
-            UNION ALL
-            SELECT c.machine_id, u.ts, u.id FROM unnest($4::text[], $5::timestamptz[]) AS p(m, n)
-            JOIN oee_count_chunks c ON c.machine_id = p.m AND c.minute = p.n
+            UNION
+            SELECT a.m, u.ts, u.id FROM unnest($4::text[], $5::timestamptz[], $6::uuid[], $7::timestamptz[]) AS a(m, t, i, n)
+            JOIN oee_count_chunks c ON c.machine_id = a.m AND c.minute = a.n
             CROSS JOIN LATERAL unnest(c.event_ids, c.ts) AS u(id, ts)
+            WHERE u.id = a.i AND u.ts = a.t
             """, conn, tx);
-        cmd.Parameters.AddWithValue(rows.Select(e => e.MachineId).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(e => e.Ts.UtcDateTime).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(e => e.EventId).ToArray());
-        cmd.Parameters.AddWithValue(minutes.Select(p => p.MachineId).ToArray());
-        cmd.Parameters.AddWithValue(minutes.Select(p => p.Minute.UtcDateTime).ToArray());
-        var keys = candidates.Select(e => (e.MachineId, e.Ts, e.EventId)).ToHashSet();
+        cmd.Parameters.AddWithValue(candidates.Select(e => e.MachineId).ToArray());
+        cmd.Parameters.AddWithValue(candidates.Select(e => EventTail.ToMicroseconds(e.Ts).UtcDateTime).ToArray());
+        cmd.Parameters.AddWithValue(candidates.Select(e => e.EventId).ToArray());
+        cmd.Parameters.AddWithValue(chunked.Select(e => e.MachineId).ToArray());
+        cmd.Parameters.AddWithValue(chunked.Select(e => EventTail.ToMicroseconds(e.Ts).UtcDateTime).ToArray());
+        cmd.Parameters.AddWithValue(chunked.Select(e => e.EventId).ToArray());
+        cmd.Parameters.AddWithValue(chunked.Select(e => BucketCalculator.Floor(e.Ts).UtcDateTime).ToArray());
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            var key = (r.GetString(0), Utc(r.GetDateTime(1)), r.GetGuid(2));
-            if (keys.Contains(key))
-            {
-                stored.Add(key);
-            }
+            stored.Add((r.GetString(0), Utc(r.GetDateTime(1)), r.GetGuid(2)));
         }
 
         return stored;
@@ -249,10 +258,16 @@ public static class OeeEventStore
                             (SELECT {EventColumns} FROM oee_event_rows WHERE machine_id = a.m AND type = 'counter' AND ts < a.f ORDER BY ts DESC, event_id DESC LIMIT 2000)
                             UNION ALL
                             (SELECT {ChunkColumns} FROM (
+                                -- Whole minutes (a minute's chunks are not in ts order), newest first, while fewer than
+                                -- 2,000 readings lie in the newer ones; among at most the 2,000 newest minutes with readings.
                                 SELECT w.* FROM (
-                                    SELECT y.*, sum(y.counters) OVER (ORDER BY y.minute DESC, y.version DESC) AS upto
-                                    FROM (SELECT * FROM oee_count_chunks WHERE machine_id = a.m AND counters > 0 AND minute < a.f ORDER BY minute DESC, version DESC LIMIT 2000) y) w
-                                WHERE w.upto - w.counters < 2000 + 60) c {Unnest}
+                                    SELECT y.*, sum(y.counters) OVER (ORDER BY y.minute DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                                              - sum(y.counters) OVER (PARTITION BY y.minute) AS newer
+                                    FROM oee_count_chunks y
+                                    WHERE y.machine_id = a.m AND y.counters > 0 AND y.minute < a.f AND y.first_ts < a.f
+                                      AND y.minute >= (SELECT min(d.minute) FROM (SELECT DISTINCT x.minute FROM oee_count_chunks x
+                                          WHERE x.machine_id = a.m AND x.counters > 0 AND x.minute < a.f ORDER BY x.minute DESC LIMIT 2000) d)) w
+                                WHERE w.newer < 2000) c {Unnest}
                              WHERE u.k AND u.ts < a.f)) v
                         ORDER BY ts DESC, event_id DESC LIMIT 2000) z) q
                     WHERE pg IS DISTINCT FROM good_total OR pr IS DISTINCT FROM reject_total ORDER BY ts DESC, event_id DESC LIMIT 1)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ms5.Analytics.Plant;
 using Npgsql;
 
@@ -30,8 +31,7 @@ public sealed partial class PlantStore
         ("raw_events", "machine_id = ANY($2)"),
         ("dead_letters", "machine_id = ANY($2)"),
         ("state_intervals", "machine_id = ANY($2)"),
-        ("oee_event_rows", "machine_id = ANY($2)"),
-        ("oee_count_chunks", "machine_id = ANY($2)"),
+        ("oee_events", "machine_id = ANY($2)"),
         ("oee_event_versions", "machine_id = ANY($2)"),
         ("oee_minute", "machine_id = ANY($2)"),
         ("oee_bucket_changes", "machine_id = ANY($2)"),
@@ -132,11 +132,18 @@ public sealed partial class PlantStore
         var removed = new List<KeyValuePair<string, long>>();
         foreach (var (table, where) in PlantData)
         {
-            await using var cmd = new NpgsqlCommand($"DELETE FROM {table} WHERE {where}", conn, tx);
+            // oee_events is a view over the engine's rows and chunks (migration 0024): its events are counted, as before.
+            await using var cmd = new NpgsqlCommand(table == "oee_events"
+                ? $"""
+                  WITH r AS (DELETE FROM oee_event_rows WHERE {where} RETURNING 1),
+                       c AS (DELETE FROM oee_count_chunks WHERE {where} RETURNING cardinality(event_ids) AS n)
+                  SELECT (SELECT count(*) FROM r) + coalesce((SELECT sum(n) FROM c), 0)::bigint
+                  """
+                : $"DELETE FROM {table} WHERE {where}", conn, tx);
             cmd.Parameters.AddWithValue(plantId);
             cmd.Parameters.AddWithValue(machineIds.ToArray());
             cmd.Parameters.AddWithValue(lineIds.ToArray());
-            removed.Add(new(table, await cmd.ExecuteNonQueryAsync(ct)));
+            removed.Add(new(table, table == "oee_events" ? Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) : await cmd.ExecuteNonQueryAsync(ct)));
         }
 
         await tx.CommitAsync(ct);

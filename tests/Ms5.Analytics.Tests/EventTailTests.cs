@@ -206,5 +206,13 @@ public sealed class EventTailTests
         Assert.False(tail.Contains(c.Ts, a.EventId));
         Assert.False(tail.Contains(T.AddSeconds(3), c.EventId));
         Assert.False(new EventTail([], T).Contains(a.Ts, a.EventId));
+
+        // Compared to the microsecond, as PostgreSQL keeps timestamps: a copy with 100 ns digits is the same event.
+        var fine = MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddSeconds(4).AddTicks(3), 1, 0);
+        tail.Add([fine]);
+        Assert.True(tail.Contains(T.AddSeconds(4), fine.EventId));
+        Assert.True(tail.Contains(T.AddSeconds(4).AddTicks(9), fine.EventId));
+        Assert.False(tail.Contains(T.AddSeconds(4).AddTicks(10), fine.EventId));
+        Assert.Equal(T.AddSeconds(4), EventTail.ToMicroseconds(fine.Ts));
     }
 }

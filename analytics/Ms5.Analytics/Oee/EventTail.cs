@@ -35,7 +35,9 @@ public sealed class EventTail
     public void Add(IEnumerable<MachineEvent> fresh)
     {
         ArgumentNullException.ThrowIfNull(fresh);
-        foreach (var e in fresh.OrderBy(e => e.Ts).ThenBy(e => e.EventId))
+        var sorted = fresh.ToArray();
+        Array.Sort(sorted, Compare);
+        foreach (var e in sorted)
         {
             if (e.Ts < CompleteFrom)
             {
@@ -56,12 +58,15 @@ public sealed class EventTail
     }
 
     /// <summary>
-    /// Whether the tail holds an event with this ts and id: for a ts at or after <see cref="CompleteFrom"/> this says
-    /// whether the event is stored already (the tail holds every stored event from there on).
+    /// Whether the tail holds an event with this id and ts, timestamps compared to the microsecond as PostgreSQL keeps
+    /// them (a copy read back from the store has lost the 100 ns digits an event may carry): for a ts at or after
+    /// <see cref="CompleteFrom"/> this says whether the event is stored already (the tail holds every stored event from there on).
     /// </summary>
     public bool Contains(DateTimeOffset ts, Guid eventId)
     {
-        for (var i = LowerBound(ts); i < _events.Count && _events[i].Ts == ts; i++)
+        var us = ToMicroseconds(ts);
+        var next = us.AddTicks(10);
+        for (var i = LowerBound(us); i < _events.Count && _events[i].Ts < next; i++)
         {
             if (_events[i].EventId == eventId)
             {
@@ -71,6 +76,9 @@ public sealed class EventTail
 
         return false;
     }
+
+    /// <summary>A timestamp truncated to the microsecond (what PostgreSQL's timestamptz keeps), in UTC.</summary>
+    public static DateTimeOffset ToMicroseconds(DateTimeOffset ts) => new(ts.UtcTicks - (ts.UtcTicks % 10), TimeSpan.Zero);
 
     /// <summary>
     /// The span events stored at [earliest, latest] can change: from the machine's previous sign of life before

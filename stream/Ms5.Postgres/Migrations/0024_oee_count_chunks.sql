@@ -1,4 +1,4 @@
--- ms5:expand-safe: oee_events is renamed but stays readable and writable under its old name, a view with the same columns over the new tables, whose INSTEAD OF trigger takes the old release's COPY and INSERT (with the same duplicate guard)
+-- ms5:expand-safe: oee_events is renamed but stays readable and writable under its old name, a view with the same columns over the new tables, whose INSTEAD OF trigger takes an older release's COPY and INSERT and skips duplicates
 -- The OEE engine's compact exact store (issue 17, docs/engine-compact-store.md). Count and counter events, ~97 % of
 -- the traffic, are no longer a row each: every engine batch appends one chunk per machine and event-time minute
 -- it brings such events for, their fields as arrays. State events, and any event naming a product or a reason,
@@ -45,7 +45,7 @@ CREATE VIEW oee_events AS
 COMMENT ON VIEW oee_events IS 'Every event the OEE engine stored (deduplicated): the rows of oee_event_rows and the unnested oee_count_chunks';
 
 -- Writes under the old name (an older release beside this one during a deploy, scripts): a row each, and an event
--- already stored (as a row or in a chunk) is skipped, as the old primary key did.
+-- already stored (as a row or in a chunk) is skipped without an error (the old primary key raised one).
 CREATE FUNCTION oee_events_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM oee_count_chunks c CROSS JOIN LATERAL unnest(c.event_ids, c.ts) AS u(id, ts)

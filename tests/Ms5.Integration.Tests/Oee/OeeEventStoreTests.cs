@@ -154,10 +154,24 @@ public sealed class OeeEventStoreTests(StackFixture stack)
         await using (var tx = await conn.BeginTransactionAsync())
         {
             var stored = await OeeEventStore.StoredAsync(conn, tx, [.. history.Where((_, i) => i % 7 == 0), .. other], default);
-            Assert.Equal(history.Where((_, i) => i % 7 == 0).Select(e => (e.MachineId, e.Ts, e.EventId)).ToHashSet(), stored);
-            // Same id, another ts: another event.
-            var moved = history.First(OeeEventStore.IsChunked) is var c ? c with { Ts = c.Ts.AddMilliseconds(1) } : null;
-            Assert.Empty(await OeeEventStore.StoredAsync(conn, tx, [moved!], default));
+            Assert.Equal(history.Where((_, i) => i % 7 == 0).Select(OeeEventStore.Key).ToHashSet(), stored);
+            // Same id, another ts: another event. The same ts with 100 ns digits PostgreSQL does not keep: the same event.
+            var first = history.First(OeeEventStore.IsChunked);
+            Assert.Empty(await OeeEventStore.StoredAsync(conn, tx, [first with { Ts = first.Ts.AddMilliseconds(1) }], default));
+            var finer = first with { Ts = first.Ts.AddTicks(7) };
+            Assert.Equal([OeeEventStore.Key(finer)], await OeeEventStore.StoredAsync(conn, tx, [finer], default));
+            Assert.Equal(OeeEventStore.Key(first), OeeEventStore.Key(finer));
+        }
+
+        // Count and counter events whose first copy is a row (stored before migration 0024, or by an older release).
+        var asRows = History("oes-d", 31).Take(80).ToList();
+        await InsertAsRowsAsync(asRows);
+        await using (var conn = await stack.Db.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            var counts = asRows.Where(OeeEventStore.IsChunked).ToList();
+            Assert.NotEmpty(counts);
+            Assert.Equal(counts.Select(OeeEventStore.Key).ToHashSet(), await OeeEventStore.StoredAsync(conn, tx, counts, default));
         }
 
         // An older release writes through the view: duplicates of rows and of chunk events are skipped, new events kept.
