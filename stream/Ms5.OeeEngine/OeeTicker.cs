@@ -9,9 +9,9 @@ namespace Ms5.OeeEngine;
 /// <summary>
 /// Closes minutes as time passes: every few seconds each machine's buckets are computed up to now (the
 /// current minute so far), so running, stopped and silent (offline) time accrue without new events; then
-/// the rolling windows of every machine, line and plant are published. Per tick, the
-/// machines locked in a fixed order a slice at a time (<see cref="SliceSize"/>, one transaction each), progress
-/// re-read under the locks: safe with several engine instances, and a recomputation replaces rows with the same values. Which range each machine gets is
+/// the rolling windows of every machine, line and plant are published. One transaction per tick, the
+/// machines locked in a fixed order, progress re-read under the locks: safe with several engine
+/// instances, and a recomputation replaces rows with the same values. Which range each machine gets is
 /// <see cref="RecomputePlan.OnTick"/> (a replayed machine is extended once the replay pauses, a day per tick).
 /// </summary>
 internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, Recomputation recomputation, OeePublication publication, EventTails tails, AndonHub andon, TimeProvider time, TimeSpan interval, ILogger<OeeTicker> logger) : BackgroundService
@@ -36,15 +36,9 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, Reco
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>
-    /// Machines per transaction of a tick: the engine's batches wait for the machines' locks, so a tick holds them a
-    /// slice at a time (a tick of every machine at once held them ~1 s: p99 latency at 10k events/s over 1 s).
-    /// </summary>
-    internal const int SliceSize = 64;
-
     internal async Task TickAsync(CancellationToken ct)
     {
-        var computed = new List<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)>();
+        RecomputeResult result;
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
             // A calendar or an ideal cycle time changed: reload the plants (the request is stored after the new calendar), then recompute.
@@ -53,38 +47,25 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, Reco
             var now = time.GetUtcNow();
             // A machine taken out of service ("active": false) accrues no silent time; its events are still computed by the batches.
             var contexts = plants.All.Where(c => c.Active).ToDictionary(c => c.MachineId, StringComparer.Ordinal);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            await OeeStore.LockMachinesAsync(conn, tx, contexts.Keys, ct);
             if (recomputes.Count > 0)
             {
-                // Progress moves back first (committed: a crash before the recomputation leaves it to the next tick).
-                await using var tx = await conn.BeginTransactionAsync(ct);
-                await OeeStore.LockMachinesAsync(conn, tx, contexts.Keys, ct);
                 await OeeStore.ApplyRecomputesAsync(conn, tx, recomputes.Select(r => (r.Id, (IReadOnlyList<string>)contexts.Values.Where(c => c.PlantId == r.PlantId && (r.MachineId is null || c.MachineId == r.MachineId)).Select(c => c.MachineId).ToList(), r.From)).ToList(), ct);
-                await tx.CommitAsync(ct);
                 logger.LogInformation("Recomputing OEE after configuration changes: {Requests}", string.Join(", ", recomputes.Select(r => $"{r.MachineId ?? r.PlantId} from {r.From:O}")));
             }
 
-            foreach (var slice in contexts.Keys.Order(StringComparer.Ordinal).Chunk(SliceSize))
-            {
-                var part = slice.ToDictionary(m => m, m => contexts[m], StringComparer.Ordinal);
-                RecomputeResult result;
-                await using (var tx = await conn.BeginTransactionAsync(ct))
-                {
-                    await OeeStore.LockMachinesAsync(conn, tx, part.Keys, ct);
-                    var items = await PlanAsync(conn, tx, part, now, ct);
-                    // One machine after another: computed in parallel, a tick of every machine took both cores from the Andon
-                    // timers and the notifier while every machine's lock is held (bench andon: p99 1-2 s in 3 of 6 runs, against
-                    // 0.23-0.28 s this way).
-                    result = await recomputation.ComputeAndSaveAsync(conn, tx, items, now, ct, parallel: false);
-                    await tx.CommitAsync(ct);
-                }
-
-                await recomputation.CommittedAsync(result, ct);
-                computed.AddRange(result.Computed);
-            }
+            var items = await PlanAsync(conn, tx, contexts, now, ct);
+            // One machine after another: computed in parallel, a tick of every machine took both cores from the Andon
+            // timers and the notifier while every machine's lock is held (bench andon: p99 1-2 s in 3 of 6 runs, against
+            // 0.23-0.28 s this way).
+            result = await recomputation.ComputeAndSaveAsync(conn, tx, items, now, ct, parallel: false);
+            await tx.CommitAsync(ct);
         }
 
+        await recomputation.CommittedAsync(result, ct);
         var at = time.GetUtcNow();
-        var changes = computed.Select(c => (c.Item.Context, c.Buckets)).ToList();
+        var changes = result.Computed.Select(c => (c.Item.Context, c.Buckets)).ToList();
         foreach (var (ctx, buckets) in changes)
         {
             publication.Live.Put(ctx.MachineId, buckets, at);
