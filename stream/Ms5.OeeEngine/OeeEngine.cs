@@ -168,16 +168,11 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         var lookup = new List<MachineEvent>();
         foreach (var (machine, list) in byMachine)
         {
-            // In (ts, event id) order, a copy within the batch is next to its first.
-            list.Sort(EventOrder);
-            var unique = new List<MachineEvent>(list.Count);
-            foreach (var e in list)
-            {
-                if (unique.Count == 0 || unique[^1].Ts != e.Ts || unique[^1].EventId != e.EventId)
-                {
-                    unique.Add(e);
-                }
-            }
+            // Copies within the batch by key, timestamps to the microsecond (a copy that went through PostgreSQL lost
+            // the 100 ns digits of its original); then in (ts, event id) order.
+            var keys = new HashSet<(DateTimeOffset, Guid)>(list.Count);
+            var unique = list.FindAll(e => keys.Add((EventTail.ToMicroseconds(e.Ts), e.EventId)));
+            unique.Sort(EventOrder);
 
             var tail = parts.Tails.Take(machine, versions[machine] - 1);
             if (tail is not null && unique[0].Ts >= tail.CompleteFrom)

@@ -66,8 +66,8 @@ public static class OeeEventStore
     /// <summary>
     /// The keys (<see cref="Key"/>) of those <paramref name="candidates"/> already stored: as rows (every candidate: events
     /// stored before migration 0024, or by an older release through the view, are rows whatever their kind) or, for
-    /// the count and counter events, in the chunks of their minute. Matched in PostgreSQL, one indexed read per key and
-    /// per (machine, minute).
+    /// the count and counter events, in the chunks of their minute. Matched in PostgreSQL: one indexed read per key, and
+    /// each (machine, minute)'s chunks read once and hash-joined with the candidates.
     /// </summary>
     public static async Task<HashSet<(string Machine, DateTimeOffset Ts, Guid Id)>> StoredAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyCollection<MachineEvent> candidates, CancellationToken ct)
     {
@@ -83,10 +83,13 @@ public static class OeeEventStore
             SELECT r.machine_id, r.ts, r.event_id FROM unnest($1::text[], $2::timestamptz[], $3::uuid[]) AS a(m, t, i)
             JOIN oee_event_rows r ON r.machine_id = a.m AND r.ts = a.t AND r.event_id = a.i
             UNION
-            SELECT a.m, u.ts, u.id FROM unnest($4::text[], $5::timestamptz[], $6::uuid[], $7::timestamptz[]) AS a(m, t, i, n)
-            JOIN oee_count_chunks c ON c.machine_id = a.m AND c.minute = a.n
-            CROSS JOIN LATERAL unnest(c.event_ids, c.ts) AS u(id, ts)
-            WHERE u.id = a.i AND u.ts = a.t
+            SELECT e.m, e.ts, e.id FROM (
+                -- Each (machine, minute) read once, its chunks' elements hash-joined with the candidates.
+                SELECT c.machine_id AS m, u.ts, u.id
+                FROM (SELECT DISTINCT p.m, p.n FROM unnest($4::text[], $7::timestamptz[]) AS p(m, n)) p
+                JOIN oee_count_chunks c ON c.machine_id = p.m AND c.minute = p.n
+                CROSS JOIN LATERAL unnest(c.event_ids, c.ts) AS u(id, ts)) e
+            JOIN unnest($4::text[], $5::timestamptz[], $6::uuid[]) AS a(m, t, i) ON a.m = e.m AND a.i = e.id AND a.t = e.ts
             """, conn, tx);
         cmd.Parameters.AddWithValue(candidates.Select(e => e.MachineId).ToArray());
         cmd.Parameters.AddWithValue(candidates.Select(e => EventTail.ToMicroseconds(e.Ts).UtcDateTime).ToArray());
@@ -259,13 +262,14 @@ public static class OeeEventStore
                             UNION ALL
                             (SELECT {ChunkColumns} FROM (
                                 -- Whole minutes (a minute's chunks are not in ts order), newest first, while fewer than
-                                -- 2,000 readings lie in the newer ones; among at most the 2,000 newest minutes with readings.
+                                -- 2,000 readings lie in the newer ones; back to the minute of the 2,000th newest chunk with
+                                -- readings (each holds one at least).
                                 SELECT w.* FROM (
                                     SELECT y.*, sum(y.counters) OVER (ORDER BY y.minute DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
                                               - sum(y.counters) OVER (PARTITION BY y.minute) AS newer
                                     FROM oee_count_chunks y
                                     WHERE y.machine_id = a.m AND y.counters > 0 AND y.minute < a.f AND y.first_ts < a.f
-                                      AND y.minute >= (SELECT min(d.minute) FROM (SELECT DISTINCT x.minute FROM oee_count_chunks x
+                                      AND y.minute >= (SELECT min(d.minute) FROM (SELECT x.minute FROM oee_count_chunks x
                                           WHERE x.machine_id = a.m AND x.counters > 0 AND x.minute < a.f ORDER BY x.minute DESC LIMIT 2000) d)) w
                                 WHERE w.newer < 2000) c {Unnest}
                              WHERE u.k AND u.ts < a.f)) v

@@ -8,7 +8,8 @@ namespace Ms5.Integration.Tests.Oee;
 /// <summary>
 /// Duplicates that reach an engine without its in-memory tail (a restart) through the compact store: events whose
 /// timestamps carry 100 ns digits PostgreSQL does not keep, state events (rows) and counts (chunks), are recognised
-/// and stored once; the engine does not stick on them; a new event after them is applied.
+/// and stored once, in the same batch as their first copy too; the engine does not stick on them; a new event after
+/// them is applied.
 /// </summary>
 [Collection("stack")]
 public sealed class OeeDuplicateTests(StackFixture stack)
@@ -34,7 +35,7 @@ public sealed class OeeDuplicateTests(StackFixture stack)
         (Machine, $$"""{"eventId":"{{id}}","machineId":"{{Machine}}","ts":"{{Fine(ts)}}","type":"count","good":{{good}},"reject":0}""");
 
     [Fact]
-    public async Task DuplicatesWithSubMicrosecondTimestamps_AfterARestart_AreStoredOnce_AndTheEngineGoesOn()
+    public async Task DuplicatesWithSubMicrosecondTimestamps_InOneBatchAndAfterARestart_AreStoredOnce_AndTheEngineGoesOn()
     {
         await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(PlantJson), PlantJson);
         var topic = $"test.{stack.RunId}.dup";
@@ -42,15 +43,18 @@ public sealed class OeeDuplicateTests(StackFixture stack)
         var group = $"test.{stack.RunId}.dup.oee";
 
         // 06:00 running, 60 counts of 10 every second (100 ns digits), 06:01:30 down, 06:02:00 running again.
-        var first = new List<(string?, string)> { State(Guid.NewGuid(), Start.AddTicks(3), "running") };
-        first.AddRange(Enumerable.Range(0, 60).Select(i => Count(Guid.NewGuid(), Start.AddSeconds(i + 1).AddTicks(7), 10)));
+        var (runId, countId) = (Guid.NewGuid(), Guid.NewGuid());
+        var first = new List<(string?, string)> { State(runId, Start.AddTicks(3), "running"), Count(countId, Start.AddSeconds(1).AddTicks(7), 10) };
+        first.AddRange(Enumerable.Range(1, 59).Select(i => Count(Guid.NewGuid(), Start.AddSeconds(i + 1).AddTicks(7), 10)));
         first.Add(State(Guid.NewGuid(), Start.AddSeconds(90).AddTicks(5), "down", "jam"));
         first.Add(State(Guid.NewGuid(), Start.AddSeconds(120).AddTicks(1), "running"));
+        // In the same batch, copies as PostgreSQL would give them back (the 100 ns digits gone).
+        (string?, string)[] copies = [State(runId, Start, "running"), Count(countId, Start.AddSeconds(1), 10)];
 
         using (var engine = stack.StartStream("dup", topic, sinks: "oee"))
         {
             await StackFixture.WaitForAssignmentAsync(engine, 1);
-            await stack.ProduceAsync(topic, first);
+            await stack.ProduceAsync(topic, [.. first, .. copies]);
             await stack.WaitForDrainAsync(group, topic);
         }
 
@@ -60,7 +64,7 @@ public sealed class OeeDuplicateTests(StackFixture stack)
         using (var engine = stack.StartStream("dup", topic, sinks: "oee"))
         {
             await StackFixture.WaitForAssignmentAsync(engine, 1);
-            await stack.ProduceAsync(topic, [.. first, Count(Guid.NewGuid(), Start.AddSeconds(150).AddTicks(9), 4)]);
+            await stack.ProduceAsync(topic, [.. copies, .. first, Count(Guid.NewGuid(), Start.AddSeconds(150).AddTicks(9), 4)]);
             try
             {
                 await stack.WaitForDrainAsync(group, topic);
