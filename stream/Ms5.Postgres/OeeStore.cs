@@ -179,20 +179,26 @@ public static class OeeStore
         return result;
     }
 
-    /// <summary>Applies recompute requests: each machine's progress moves back to the request's time; the requests are removed.</summary>
-    public static async Task ApplyRecomputesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<(long Id, IReadOnlyList<string> Machines, DateTimeOffset From)> requests, CancellationToken ct)
+    /// <summary>Recompute requests taking effect: each given machine's progress moves back to its request's time (the caller holds their locks).</summary>
+    public static async Task MoveProgressBackAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<(IReadOnlyList<string> Machines, DateTimeOffset From)> requests, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        foreach (var (id, machines, from) in requests)
+        foreach (var (machines, from) in requests.Where(r => r.Machines.Count > 0))
         {
             await using var update = new NpgsqlCommand("UPDATE oee_progress SET computed_to = LEAST(computed_to, $2), touched_at = NULL WHERE machine_id = ANY($1)", conn, tx);
             update.Parameters.AddWithValue(machines.ToArray());
             update.Parameters.AddWithValue(from.UtcDateTime);
             await update.ExecuteNonQueryAsync(ct);
-            await using var delete = new NpgsqlCommand("DELETE FROM oee_recompute WHERE id = $1", conn, tx);
-            delete.Parameters.AddWithValue(id);
-            await delete.ExecuteNonQueryAsync(ct);
         }
+    }
+
+    /// <summary>Removes recompute requests once every machine they name has had its progress moved back.</summary>
+    public static async Task RemoveRecomputesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<long> ids, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        await using var delete = new NpgsqlCommand("DELETE FROM oee_recompute WHERE id = ANY($1)", conn, tx);
+        delete.Parameters.AddWithValue(ids.ToArray());
+        await delete.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Locks many machines in a fixed order (no deadlock between instances).</summary>

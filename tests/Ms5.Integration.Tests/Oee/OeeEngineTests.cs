@@ -223,6 +223,56 @@ public sealed class OeeEngineTests(StackFixture stack)
         Assert.Contains("recomputeFrom", await future.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The ticker works a slice of machines per transaction (OeeTicker.SliceSize): a plant of 150 machines spans three
+    /// slices or more, and a calendar change still recomputes every one of them, once, and the request is removed.
+    /// </summary>
+    [Fact]
+    public async Task CalendarPut_RecomputesEveryMachine_OfAPlantLargerThanATickSlice()
+    {
+        const int Count = 150;
+        var machines = Enumerable.Range(0, Count).Select(i => $"slice-{i:000}").ToList();
+        var list = string.Join(", ", machines.Select(m => "{ \"id\": \"" + m + "\", \"idealCycleSeconds\": 10.0 }"));
+        var json = $$"""
+            { "plantId": "oee-slices", "timeZone": "UTC",
+              "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+              "shifts": [ { "name": "day", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "00:00", "end": "12:00" },
+                          { "name": "night", "days": ["Mon","Tue","Wed","Thu","Fri","Sat","Sun"], "start": "12:00", "end": "00:00" } ],
+              "lines": [ { "id": "slices-line", "machines": [ {{list}} ] } ] }
+            """;
+        await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(json), json);
+        var topic = $"test.{stack.RunId}.oee-slices";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2 });
+        var start = BucketCalculator.Floor(Some.Now).AddMinutes(-10);
+        // Every machine down (unplanned) for three minutes, until the calendar says that was planned maintenance.
+        var events = machines.SelectMany(m => new[]
+        {
+            ((string?)m, Some.State(Guid.NewGuid(), m, start, "running")),
+            (m, Some.State(Guid.NewGuid(), m, start.AddMinutes(2), "down", "jam")),
+            (m, Some.State(Guid.NewGuid(), m, start.AddMinutes(5), "running")),
+        }).ToList();
+        using var engine = stack.StartStream("slices", topic, sinks: "oee");
+        await StackFixture.WaitForAssignmentAsync(engine, 1);
+        await stack.ProduceAsync(topic, events);
+        await stack.WaitForDrainAsync($"test.{stack.RunId}.slices.oee", topic);
+        var window = (From: start.AddMinutes(2), To: start.AddMinutes(5));
+        const string Seconds = "SELECT coalesce(sum({0}), 0)::bigint FROM oee_minute WHERE machine_id LIKE 'slice-%' AND minute >= $1 AND minute < $2";
+        var planned = string.Format(System.Globalization.CultureInfo.InvariantCulture, Seconds, "planned_stop_seconds");
+        var unplanned = string.Format(System.Globalization.CultureInfo.InvariantCulture, Seconds, "unplanned_stop_seconds");
+        Assert.Equal(Count * 180, await stack.ScalarAsync(unplanned, window.From.UtcDateTime, window.To.UtcDateTime));
+
+        await using var api = new ApiFactory(stack);
+        using var body = new StringContent($$"""{ "plannedMaintenance": [ { "start": "{{Some.Ts(window.From)}}", "end": "{{Some.Ts(window.To)}}" } ] }""", System.Text.Encoding.UTF8, "application/json");
+        var put = await api.CreateClient().PutAsync(new Uri($"/api/plant/calendar?plant=oee-slices&recomputeFrom={Some.Ts(start)}", UriKind.Relative), body);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        await stack.WaitUntilAsync(() => stack.ScalarAsync(planned, window.From.UtcDateTime, window.To.UtcDateTime), Count * 180, "planned stop on every machine after the calendar change\n" + engine.Output);
+        Assert.Equal(0, await stack.ScalarAsync(unplanned, window.From.UtcDateTime, window.To.UtcDateTime));
+        Assert.Equal(0, await stack.ScalarAsync("SELECT count(*) FROM oee_recompute WHERE plant_id = 'oee-slices'"));
+        // Each machine's three minutes, once each (the tick's slices do not overlap).
+        Assert.Equal(Count * 3, await stack.ScalarAsync("SELECT count(*) FROM oee_minute WHERE machine_id LIKE 'slice-%' AND minute >= $1 AND minute < $2", window.From.UtcDateTime, window.To.UtcDateTime));
+    }
+
     [Theory]
     [InlineData("from=2026-11-02T06:00:00Z&to=2026-11-02T07:00:00Z", "scope")]
     [InlineData("machine=oee-m1&line=oee-line&from=2026-11-02T06:00:00Z&to=2026-11-02T07:00:00Z", "scope")]

@@ -11,8 +11,9 @@ namespace Ms5.Integration.Tests.Outages;
 /// written, and catches up when InfluxDB is back, with exactly one point per event; a point InfluxDB refuses for
 /// good (a field-type conflict) is counted and skipped without holding back the others. The test owns its InfluxDB.
 /// </summary>
-[Collection("stack")]
-public sealed class InfluxOutageTests(StackFixture stack)
+// Its own stack fixture (database, topics), not the shared "stack" collection: it owns the server it stops and mostly
+// waits for the outage to pass, so it runs beside the other integration tests instead of adding minutes after them.
+public sealed class InfluxOutageTests(StackFixture stack) : IClassFixture<StackFixture>
 {
     private static readonly DateTimeOffset Conflicting = new(2001, 1, 1, 0, 0, 0, TimeSpan.Zero);
 

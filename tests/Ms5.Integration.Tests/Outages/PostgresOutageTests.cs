@@ -12,8 +12,9 @@ namespace Ms5.Integration.Tests.Outages;
 /// themselves; a host started while PostgreSQL is away waits for it. The test owns its PostgreSQL server; Kafka is
 /// the shared dev broker with this run's topic.
 /// </summary>
-[Collection("stack")]
-public sealed class PostgresOutageTests(StackFixture stack)
+// Its own stack fixture (database, topics), not the shared "stack" collection: it owns the server it stops and mostly
+// waits for the outage to pass, so it runs beside the other integration tests instead of adding minutes after them.
+public sealed class PostgresOutageTests(StackFixture stack) : IClassFixture<StackFixture>
 {
     [Fact]
     public async Task PostgresDownForAMinute_UnderLoadAndDuringARebalance_EveryEventStoredOnce()
