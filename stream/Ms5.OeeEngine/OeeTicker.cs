@@ -42,7 +42,7 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, Reco
     /// them a slice at a time: one transaction over every machine held them ~1 s, and p99 event-to-OEE latency at
     /// 10k events/s went over 1 s in half the runs.
     /// </summary>
-    internal const int SliceSize = 64;
+    internal const int SliceSize = 32;
 
     internal async Task TickAsync(CancellationToken ct)
     {
@@ -138,8 +138,8 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, Reco
     /// <summary>Each machine's range; machines the engine holds a current tail of need no reads, the others are loaded from the store.</summary>
     private async Task<List<RecomputeItem>> PlanAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Dictionary<string, MachineOeeContext> contexts, DateTimeOffset now, CancellationToken ct)
     {
-        var progress = await OeeStore.ProgressManyAsync(conn, tx, ct);
-        var versions = await OeeStore.EventVersionsAsync(conn, tx, ct);
+        var progress = await OeeStore.ProgressManyAsync(conn, tx, contexts.Keys, ct);
+        var versions = await OeeStore.EventVersionsAsync(conn, tx, contexts.Keys, ct);
         var ranges = new Dictionary<string, MinuteRange>(StringComparer.Ordinal);
         var current = new Dictionary<string, EventTail>(StringComparer.Ordinal);
         foreach (var machine in contexts.Keys)

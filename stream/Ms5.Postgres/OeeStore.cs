@@ -22,10 +22,12 @@ public static class OeeStore
         return await ReadVersionsAsync(cmd, ct);
     }
 
-    /// <summary>Every machine's event version.</summary>
-    public static async Task<Dictionary<string, long>> EventVersionsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    /// <summary>The machines' event versions (those never written have none).</summary>
+    public static async Task<Dictionary<string, long>> EventVersionsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyCollection<string> machines, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("SELECT machine_id, version FROM oee_event_versions", conn, tx);
+        ArgumentNullException.ThrowIfNull(machines);
+        await using var cmd = new NpgsqlCommand("SELECT machine_id, version FROM oee_event_versions WHERE machine_id = ANY($1)", conn, tx);
+        cmd.Parameters.AddWithValue(machines.ToArray());
         return await ReadVersionsAsync(cmd, ct);
     }
 
@@ -41,10 +43,12 @@ public static class OeeStore
         return result;
     }
 
-    /// <summary>Where each machine's complete buckets end, and when the engine last reset that.</summary>
-    public static async Task<Dictionary<string, (DateTimeOffset ComputedTo, DateTimeOffset? TouchedAt)>> ProgressManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    /// <summary>Where each of the machines' complete buckets end, and when the engine last reset that (never computed: absent).</summary>
+    public static async Task<Dictionary<string, (DateTimeOffset ComputedTo, DateTimeOffset? TouchedAt)>> ProgressManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyCollection<string> machines, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("SELECT machine_id, computed_to, touched_at FROM oee_progress", conn, tx);
+        ArgumentNullException.ThrowIfNull(machines);
+        await using var cmd = new NpgsqlCommand("SELECT machine_id, computed_to, touched_at FROM oee_progress WHERE machine_id = ANY($1)", conn, tx);
+        cmd.Parameters.AddWithValue(machines.ToArray());
         var result = new Dictionary<string, (DateTimeOffset, DateTimeOffset?)>(StringComparer.Ordinal);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
