@@ -31,8 +31,8 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
         _publishing = Task.Run(() => PublishInOrderAsync(previous, computed, now, ct), CancellationToken.None);
     }
 
-    /// <summary>After a tick: the cache takes the ticked buckets, the mirror writes them, every window is published.</summary>
-    public async Task AfterTickAsync(IReadOnlyList<(MachineOeeContext Machine, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> changes, DateTimeOffset at, CancellationToken ct)
+    /// <summary>After each committed slice of a tick: the counters and the InfluxDB mirror take its buckets (a failed mirror write is logged and counted, not thrown).</summary>
+    public async Task AfterTickSliceAsync(IReadOnlyList<(MachineOeeContext Machine, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> changes, DateTimeOffset at, CancellationToken ct)
     {
         foreach (var (machine, buckets) in changes)
         {
@@ -40,8 +40,10 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
         }
 
         await mirror.WriteAsync(changes, ct);
-        await publisher.PublishAsync(at, ct);
     }
+
+    /// <summary>After a tick: every machine's, line's and plant's windows are published.</summary>
+    public Task AfterTickAsync(DateTimeOffset at, CancellationToken ct) => publisher.PublishAsync(at, ct);
 
     private async Task PublishInOrderAsync(Task previous, IReadOnlyList<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed, DateTimeOffset now, CancellationToken ct)
     {

@@ -1,7 +1,7 @@
+using System.Runtime.ExceptionServices;
 using Ms5.Analytics.Andon;
 using Ms5.Analytics.Oee;
 using Ms5.Analytics.Plant;
-using System.Runtime.ExceptionServices;
 using Ms5.Postgres;
 using Npgsql;
 
@@ -46,93 +46,108 @@ internal sealed class OeeTicker(NpgsqlDataSource db, PlantDirectory plants, Reco
 
     internal async Task TickAsync(CancellationToken ct)
     {
-        var changes = new List<(MachineOeeContext Machine, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)>();
         ExceptionDispatchInfo? failure = null;
-        await using (var conn = await db.OpenConnectionAsync(ct))
+        try
         {
+            await using var conn = await db.OpenConnectionAsync(ct);
             // A calendar or an ideal cycle time changed: reload the plants (the request is stored after the new calendar), then recompute.
             var recomputes = await OeeStore.PendingRecomputesAsync(conn, ct);
             await plants.RefreshAsync(recomputes.Count > 0 ? TimeSpan.Zero : PlantDirectory.FreshEnough, ct);
             // A machine taken out of service ("active": false) accrues no silent time; its events are still computed by the batches.
             var contexts = plants.All.Where(c => c.Active).ToDictionary(c => c.MachineId, StringComparer.Ordinal);
             var slices = contexts.Keys.Order(StringComparer.Ordinal).Chunk(SliceSize).ToList();
-            try
+            // A request is removed in the transaction of the last slice holding one of its machines (the last slice when it names none).
+            var removeIn = recomputes.ToLookup(r => slices.FindLastIndex(s => s.Any(m => Applies(r, contexts[m]))) is var last and >= 0 ? last : slices.Count - 1, r => r.Id);
+            for (var i = 0; i < slices.Count; i++)
             {
-                for (var i = 0; i < slices.Count; i++)
-                {
-                    changes.AddRange(await TickSliceAsync(conn, slices[i].ToDictionary(m => m, m => contexts[m], StringComparer.Ordinal), recomputes, last: i == slices.Count - 1, ct));
-                }
-
-                if (slices.Count == 0 && recomputes.Count > 0)
-                {
-                    await using var tx = await conn.BeginTransactionAsync(ct);
-                    await OeeStore.RemoveRecomputesAsync(conn, tx, recomputes.Select(r => r.Id).ToList(), ct);
-                    await tx.CommitAsync(ct);
-                }
+                var (result, at) = await CommitSliceAsync(conn, slices[i].ToDictionary(m => m, m => contexts[m], StringComparer.Ordinal), recomputes, [.. removeIn[i]], ct);
+                await AfterSliceAsync(result, at, ct);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+
+            if (slices.Count == 0 && recomputes.Count > 0)
             {
-                // The slices committed so far are published all the same; the rest is the next tick's.
-                failure = ExceptionDispatchInfo.Capture(ex);
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                await OeeStore.RemoveRecomputesAsync(conn, tx, recomputes.Select(r => r.Id).ToList(), ct);
+                await tx.CommitAsync(ct);
             }
         }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // The slices committed so far are in the cache and the mirror, and their windows are published below; the rest is the next tick's.
+            failure = ExceptionDispatchInfo.Capture(ex);
+        }
 
-        await publication.AfterTickAsync(changes, time.GetUtcNow(), ct);
+        try
+        {
+            await publication.AfterTickAsync(time.GetUtcNow(), ct);
+        }
+        catch (Exception ex) when (failure is not null && !ct.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Could not publish the rolling OEE after a failed tick");
+        }
+
         failure?.Throw();
         Telemetry.Ticked();
     }
 
+    private static bool Applies((long Id, string PlantId, DateTimeOffset From, string? MachineId) request, MachineOeeContext machine) =>
+        machine.PlantId == request.PlantId && (request.MachineId is null || machine.MachineId == request.MachineId);
+
     /// <summary>
     /// One slice of machines in one transaction, under their locks: the recompute requests applied to them, each
-    /// computed up to now (read under the locks), saved; after COMMIT handed to the Andon hub and the rolling-window
-    /// cache at once (before a batch that waited for the locks can put newer buckets there), and the OEE and
-    /// reject-rate rules judged on them. A request is removed with the last slice, so a tick failing halfway applies
-    /// it again next time (moving progress back twice only recomputes the same minutes again).
+    /// computed up to now (read under the locks), saved, committed. A request is removed (<paramref name="remove"/>) with
+    /// the last slice holding one of its machines, so its machines are recomputed when it is gone, and a tick failing
+    /// before that applies it again next time (moving progress back twice only recomputes the same minutes again).
     /// </summary>
-    private async Task<List<(MachineOeeContext, IReadOnlyDictionary<DateTimeOffset, OeeComponents>)>> TickSliceAsync(
-        NpgsqlConnection conn, Dictionary<string, MachineOeeContext> slice, IReadOnlyList<(long Id, string PlantId, DateTimeOffset From, string? MachineId)> recomputes, bool last, CancellationToken ct)
+    private async Task<(RecomputeResult Result, DateTimeOffset CommittedAt)> CommitSliceAsync(
+        NpgsqlConnection conn, Dictionary<string, MachineOeeContext> slice, IReadOnlyList<(long Id, string PlantId, DateTimeOffset From, string? MachineId)> recomputes, IReadOnlyList<long> remove, CancellationToken ct)
     {
-        RecomputeResult result;
-        await using (var tx = await conn.BeginTransactionAsync(ct))
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await OeeStore.LockMachinesAsync(conn, tx, slice.Keys, ct);
+        if (recomputes.Count > 0)
         {
-            await OeeStore.LockMachinesAsync(conn, tx, slice.Keys, ct);
-            if (recomputes.Count > 0)
+            await OeeStore.MoveProgressBackAsync(conn, tx, recomputes.Select(r => ((IReadOnlyList<string>)slice.Values.Where(c => Applies(r, c)).Select(c => c.MachineId).ToList(), r.From)).ToList(), ct);
+            if (remove.Count > 0)
             {
-                await OeeStore.MoveProgressBackAsync(conn, tx, recomputes.Select(r => ((IReadOnlyList<string>)slice.Values.Where(c => c.PlantId == r.PlantId && (r.MachineId is null || c.MachineId == r.MachineId)).Select(c => c.MachineId).ToList(), r.From)).ToList(), ct);
-                if (last)
-                {
-                    await OeeStore.RemoveRecomputesAsync(conn, tx, recomputes.Select(r => r.Id).ToList(), ct);
-                    logger.LogInformation("Recomputing OEE after configuration changes: {Requests}", string.Join(", ", recomputes.Select(r => $"{r.MachineId ?? r.PlantId} from {r.From:O}")));
-                }
+                await OeeStore.RemoveRecomputesAsync(conn, tx, remove, ct);
+                logger.LogInformation("Recomputing OEE after configuration changes: {Requests}", string.Join(", ", recomputes.Where(r => remove.Contains(r.Id)).Select(r => $"{r.MachineId ?? r.PlantId} from {r.From:O}")));
             }
-
-            var now = time.GetUtcNow();
-            var items = await PlanAsync(conn, tx, slice, now, ct);
-            // One machine after another: computed in parallel, a tick of every machine took both cores from the Andon
-            // timers and the notifier while the machines' locks are held (bench andon: p99 1-2 s in 3 of 6 runs, against
-            // 0.23-0.28 s this way).
-            result = await recomputation.ComputeAndSaveAsync(conn, tx, items, now, ct, parallel: false);
-            await tx.CommitAsync(ct);
         }
 
-        var at = time.GetUtcNow();
+        var now = time.GetUtcNow();
+        var items = await PlanAsync(conn, tx, slice, now, ct);
+        // One machine after another: computed in parallel, a tick of every machine took both cores from the Andon
+        // timers and the notifier while the machines' locks are held (bench andon: p99 1-2 s in 3 of 6 runs, against
+        // 0.23-0.28 s this way).
+        var result = await recomputation.ComputeAndSaveAsync(conn, tx, items, now, ct, parallel: false);
+        await tx.CommitAsync(ct);
+        return (result, time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// After a slice's COMMIT: its buckets go to the rolling-window cache at once (before a batch that waited for the
+    /// locks can put newer ones there), to the counters and the InfluxDB mirror (which logs its failures), then to the
+    /// Andon hub, and the OEE and reject-rate rules are judged on them. A failure of the Andon part ends the tick after
+    /// the slice's buckets are out.
+    /// </summary>
+    private async Task AfterSliceAsync(RecomputeResult result, DateTimeOffset at, CancellationToken ct)
+    {
         var changes = result.Computed.Select(c => (c.Item.Context, c.Buckets)).ToList();
         foreach (var (ctx, buckets) in changes)
         {
             publication.Live.Put(ctx.MachineId, buckets, at);
         }
 
+        await publication.AfterTickSliceAsync(changes, at, ct);
         await recomputation.CommittedAsync(result, ct);
         // OEE and reject-rate rules are judged at minute ends, on the rolling buckets just updated.
         var ratioFindings = changes.SelectMany(c => andon.EvaluateBuckets(c.Context, publication.Live.Minutes(c.Context.MachineId, at - RatioHorizon))).ToList();
         if (ratioFindings.Count > 0)
         {
-            await using var aconn = await db.OpenConnectionAsync(ct);
-            var transitions = await AndonStore.ApplyAsync(aconn, null, ratioFindings, at, ct);
+            await using var conn = await db.OpenConnectionAsync(ct);
+            var transitions = await AndonStore.ApplyAsync(conn, null, ratioFindings, at, ct);
             await andon.CommittedAsync(ratioFindings, new Dictionary<string, List<(AndonFinding, DateTimeOffset)>>(), transitions, ct);
         }
-
-        return changes;
     }
 
     /// <summary>Each machine's range; machines the engine holds a current tail of need no reads, the others are loaded from the store.</summary>
