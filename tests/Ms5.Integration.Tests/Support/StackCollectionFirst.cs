@@ -12,8 +12,8 @@ namespace Ms5.Integration.Tests.Support;
 /// </summary>
 public sealed class StackCollectionFirst : ITestCollectionOrderer
 {
-    /// <summary>The classes of their own that take minutes, mostly waiting (outages, minutes passing for Prometheus, backups).</summary>
-    private static readonly string[] Long = ["RecordingRuleOeeTests", "InfluxOutageTests", "PostgresOutageTests", "BackupRestoreTests", "ProxyTests"];
+    /// <summary>The classes of their own that take minutes (outages, minutes passing for Prometheus, backups, report hosts).</summary>
+    private static readonly string[] Long = ["RecordingRuleOeeTests", "InfluxOutageTests", "PostgresOutageTests", "BackupRestoreTests", "ProxyTests", "ReportsHostTests", "NightlyTrainingTests"];
 
     public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections)
     {
