@@ -69,21 +69,27 @@ public sealed partial class OrderStore
     }
 
     /// <summary>The running and released orders on a machine: running first, then released by planned start (the next one to start automatically).</summary>
-    public async Task<IReadOnlyList<ProductionOrder>> RunningAndReleasedAsync(string machineId, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ProductionOrder>> RunningAndReleasedAsync(string machineId, CancellationToken ct = default) =>
+        (await RunningAndReleasedAsync([machineId], ct))[machineId];
+
+    /// <summary>As <see cref="RunningAndReleasedAsync(string, CancellationToken)"/> for several machines in one query (every machine has an entry, maybe empty).</summary>
+    public async Task<Dictionary<string, List<ProductionOrder>>> RunningAndReleasedAsync(IReadOnlyCollection<string> machineIds, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(machineIds);
+        var result = machineIds.Distinct(StringComparer.Ordinal).ToDictionary(m => m, _ => new List<ProductionOrder>(), StringComparer.Ordinal);
         await using var cmd = db.CreateCommand($"""
-            SELECT {Columns} FROM orders WHERE $1 = ANY(machine_ids) AND status IN ('running', 'released')
-            ORDER BY status = 'running' DESC, planned_start, order_id
+            SELECT {Columns}, a.m FROM unnest($1::text[]) AS a(m) JOIN orders ON a.m = ANY(machine_ids)
+            WHERE status IN ('running', 'released')
+            ORDER BY a.m, status = 'running' DESC, planned_start, order_id
             """);
-        cmd.Parameters.AddWithValue(machineId);
-        var list = new List<ProductionOrder>();
+        cmd.Parameters.AddWithValue(result.Keys.ToArray());
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            list.Add(ReadOrder(r));
+            result[r.GetString(r.FieldCount - 1)].Add(ReadOrder(r));
         }
 
-        return list;
+        return result;
     }
 
     /// <summary>Every running order (all plants), e.g. for periodic progress messages.</summary>

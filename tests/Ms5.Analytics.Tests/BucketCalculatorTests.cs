@@ -93,6 +93,51 @@ public sealed class BucketCalculatorTests
     }
 
     [Fact]
+    public void EventsAlreadyInOrder_SkipTheSort_AndGiveTheSameEventsAndBuckets()
+    {
+        var events = WorkedExampleEvents();
+        events.Sort((x, y) => x.Ts != y.Ts ? x.Ts.CompareTo(y.Ts) : x.EventId.CompareTo(y.EventId));
+        var t = Day.AddHours(8);
+        // A copy (same ts and id), and an id seen again at a later ts: the first one in order counts, as with the sort.
+        var copy = events.First(e => e.Ts > t);
+        var reused = events.First(e => e.Ts > t.AddMinutes(10));
+        var sorted = events.Append(copy).Append(reused with { Ts = reused.Ts.AddSeconds(1), Good = 50 })
+            .OrderBy(e => e.Ts).ThenBy(e => e.EventId).ToList();
+
+        var reference = sorted.DistinctBy(e => e.EventId).OrderBy(e => e.Ts).ThenBy(e => e.EventId).ToList();
+        Assert.Equal(reference, BucketCalculator.InOrder(sorted));
+        Assert.Equal(events.Count, BucketCalculator.InOrder(sorted).Count);
+
+        // The same events not in order (an array, so no list to check) go through the sort: identical buckets.
+        var shuffled = sorted.OrderBy(_ => Guid.NewGuid()).ToArray();
+        Assert.Equal(reference, BucketCalculator.InOrder(shuffled.OrderBy(e => e.Ts).ThenBy(e => e.EventId)));
+        Assert.Equal(
+            BucketCalculator.MinuteBuckets(shuffled.OrderBy(e => e.Ts).ThenBy(e => e.EventId).ToArray(), TimeSpan.FromSeconds(1), Plant.Calendar, Losses, Day.AddHours(6), Day.AddHours(14)),
+            BucketCalculator.MinuteBuckets(sorted, TimeSpan.FromSeconds(1), Plant.Calendar, Losses, Day.AddHours(6), Day.AddHours(14)));
+    }
+
+    [Fact]
+    public void SilenceInsideSeveralRunningStretches_IsOfflineInEachOfThem()
+    {
+        var t = Day.AddHours(7);
+        var events = new List<MachineEvent>
+        {
+            // 07:00 running, counts until 07:02, silent until the stop at 07:20: offline from 07:07.
+            State(t, MachineState.Running), Count(t.AddMinutes(1), 1, 0), Count(t.AddMinutes(2), 1, 0),
+            State(t.AddMinutes(20), MachineState.Down, "jam"),
+            // 07:30 running, a count at 07:31 and one at 07:40 (9 minutes: offline 07:36-07:40), then running to 08:00
+            // with counts every 4 minutes (never silent for 5).
+            State(t.AddMinutes(30), MachineState.Running), Count(t.AddMinutes(31), 1, 0), Count(t.AddMinutes(40), 1, 0),
+        };
+        events.AddRange(Enumerable.Range(1, 5).Select(i => Count(t.AddMinutes(40 + (4 * i)), 1, 0)));
+        var c = Total(events, t, t.AddHours(1));
+        // Run: 07:00-07:07 (7) + 07:30-07:36 (6) + 07:40-08:00 (20) = 33 minutes; down 10; offline 13 + 4 = 17.
+        Assert.Equal(33 * 60, c.RunSeconds);
+        Assert.Equal(27 * 60, c.UnplannedStopSeconds);
+        Assert.Equal(8, c.GoodCount);
+    }
+
+    [Fact]
     public void MinuteBuckets_SplitAStateExactlyAtMinuteBoundaries()
     {
         var t = Day.AddHours(7);

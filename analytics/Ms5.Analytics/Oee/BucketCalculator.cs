@@ -45,7 +45,7 @@ public static class BucketCalculator
             throw new ArgumentException("from must be a whole minute and to must not be before from");
         }
 
-        var ordered = events.DistinctBy(e => e.EventId).OrderBy(e => e.Ts).ThenBy(e => e.EventId).ToList();
+        var ordered = InOrder(events);
         var buckets = new SortedDictionary<DateTimeOffset, OeeComponents>();
         for (var m = from; m < to; m = m.AddMinutes(1))
         {
@@ -66,6 +66,45 @@ public static class BucketCalculator
 
         AddCounts(buckets, ordered, idealCycle, losses, from, to);
         return buckets;
+    }
+
+    /// <summary>
+    /// The events without repeated ids (the first one seen kept), in (ts, id) order. A tail's slice comes in that order
+    /// already (the engine's every batch): then the sort is skipped, and the result is the same, since the first one seen
+    /// is then also the first in order.
+    /// </summary>
+    internal static List<MachineEvent> InOrder(IEnumerable<MachineEvent> events)
+    {
+        if (events is IReadOnlyList<MachineEvent> list && IsOrdered(list))
+        {
+            var seen = new HashSet<Guid>(list.Count);
+            var result = new List<MachineEvent>(list.Count);
+            foreach (var e in list)
+            {
+                if (seen.Add(e.EventId))
+                {
+                    result.Add(e);
+                }
+            }
+
+            return result;
+        }
+
+        return events.DistinctBy(e => e.EventId).OrderBy(e => e.Ts).ThenBy(e => e.EventId).ToList();
+    }
+
+    private static bool IsOrdered(IReadOnlyList<MachineEvent> list)
+    {
+        for (var i = 1; i < list.Count; i++)
+        {
+            var c = list[i - 1].Ts.CompareTo(list[i].Ts);
+            if (c > 0 || (c == 0 && list[i - 1].EventId.CompareTo(list[i].EventId) > 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -109,7 +148,8 @@ public static class BucketCalculator
             // Running: any silence longer than the limit turns into offline from (last sign of life + limit).
             var cursor = s.Ts;
             var lastSeen = s.Ts;
-            foreach (var t in activity.Where(t => t > s.Ts && t < end).Append(end))
+            // activity is in ts order: the signs of life in (s.Ts, end) start after the last one at or before s.Ts.
+            foreach (var t in Between(activity, s.Ts, end).Append(end))
             {
                 if (t - lastSeen > silence)
                 {
@@ -130,6 +170,29 @@ public static class BucketCalculator
             {
                 yield return Clip(new Span(cursor, end, MachineState.Running, null, full), from, to);
             }
+        }
+    }
+
+    /// <summary>The times of <paramref name="sorted"/> (ascending) in (after, before), as <c>Where(t => t > after &amp;&amp; t &lt; before)</c> would give them.</summary>
+    private static IEnumerable<DateTimeOffset> Between(List<DateTimeOffset> sorted, DateTimeOffset after, DateTimeOffset before)
+    {
+        int lo = 0, hi = sorted.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= after)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        for (var i = lo; i < sorted.Count && sorted[i] < before; i++)
+        {
+            yield return sorted[i];
         }
     }
 

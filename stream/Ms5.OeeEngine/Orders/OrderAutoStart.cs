@@ -37,9 +37,39 @@ internal sealed class OrderAutoStart(OrderStore store, OrderPublishingOptions op
             return;
         }
 
-        foreach (var e in events.Where(e => e.Type == EventType.State && !string.IsNullOrEmpty(e.Product)).OrderBy(e => e.Ts))
+        var named = events.Where(e => e.Type == EventType.State && !string.IsNullOrEmpty(e.Product)).OrderBy(e => e.Ts).ToList();
+        if (named.Count == 0)
+        {
+            return;
+        }
+
+        await PrefetchAsync(named, ct);
+        foreach (var e in named)
         {
             await ApplyAsync(e.MachineId, e.Product!, e.Ts, ct);
+        }
+    }
+
+    /// <summary>
+    /// In one query, the orders of every machine whose cached entry <see cref="ApplyAsync"/> would read again for the batch's
+    /// first event of it (missing, older than the refresh, or older than a second without a released order for a product the
+    /// batch names): a backlog names products for hundreds of machines per batch, one query each cost ~0.2 ms.
+    /// </summary>
+    private async Task PrefetchAsync(List<MachineEvent> named, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var stale = named.GroupBy(e => e.MachineId, StringComparer.Ordinal)
+            .Where(g => !_cache.TryGetValue(g.Key, out var cached) || now - cached.LoadedAt >= options.CacheRefresh
+                || (now - cached.LoadedAt >= MissReload && g.Any(e => NextFor(cached.Orders, e.Product!) is null)))
+            .Select(g => g.Key).ToList();
+        if (stale.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (machine, orders) in await store.RunningAndReleasedAsync(stale, ct))
+        {
+            _cache[machine] = (now, orders);
         }
     }
 

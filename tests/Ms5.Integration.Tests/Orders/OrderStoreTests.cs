@@ -224,6 +224,12 @@ public sealed class OrderStoreTests(StackFixture stack)
         Assert.True((await store.TransitionAsync(Id("3"), OrderAction.Start, day, "bob")).Ok);
         var list = (await store.RunningAndReleasedAsync("ost-4")).Where(o => o.OrderId.EndsWith(stack.RunId, StringComparison.Ordinal) && o.PlannedStart >= day).ToList();
         Assert.Equal([Id("3"), Id("2"), Id("1")], list.Select(o => o.OrderId));
+        // Several machines in one query (the engine's batch): the same order per machine, and an entry for one without orders.
+        var nobody = $"ost-none-{stack.RunId}";
+        var many = await store.RunningAndReleasedAsync(["ost-4", nobody, "ost-4"]);
+        Assert.Equal([Id("3"), Id("2"), Id("1")], many["ost-4"].Where(o => o.OrderId.EndsWith(stack.RunId, StringComparison.Ordinal) && o.PlannedStart >= day).Select(o => o.OrderId));
+        Assert.Empty(many[nobody]);
+        Assert.Equal(2, many.Count);
         Assert.Equal(Id("3"), Assert.Single(await store.ListAsync(new OrderFilter(LineId: "ost-line", Status: OrderStatus.Running, From: day, To: day.AddDays(1)))).Order.OrderId);
         Assert.True((await store.TransitionAsync(Id("3"), OrderAction.Complete, day.AddHours(1), "bob")).Ok);
     }
