@@ -195,7 +195,12 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
 
         if (lookup.Count > 0)
         {
-            var stored = await OeeEventStore.StoredAsync(conn, tx, lookup, ct);
+            // Only events at or before the machine's newest stored one can be copies (a copy has the same ts); a backlog
+            // after it (an engine's first batches) needs no lookup.
+            var newest = await OeeEventStore.NewestStoredAsync(conn, tx, lookup.Select(e => e.MachineId).Distinct(StringComparer.Ordinal).ToList(), ct);
+            bool MayBeStored(MachineEvent e) => newest.TryGetValue(e.MachineId, out var n) && EventTail.ToMicroseconds(e.Ts) <= n;
+            var candidates = lookup.Where(MayBeStored).ToList();
+            var stored = candidates.Count > 0 ? await OeeEventStore.StoredAsync(conn, tx, candidates, ct) : [];
             foreach (var e in lookup)
             {
                 if (stored.Contains(OeeEventStore.Key(e)))

@@ -17,15 +17,12 @@ public static class FloorQueries
     public static async Task<List<MachineFloorStatus>> MachinesAsync(NpgsqlDataSource db, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        const string sql = """
+        var sql = $$"""
             SELECT m.plant_id, m.line_id, m.machine_id, s.state, e.ts,
                    EXISTS (SELECT 1 FROM andons a WHERE a.machine_id = m.machine_id AND a.resolved_at IS NULL AND a.acked_at IS NOT NULL)
             FROM machines m
             LEFT JOIN LATERAL (SELECT state FROM state_intervals si WHERE si.machine_id = m.machine_id ORDER BY si.start_ts DESC LIMIT 1) s ON true
-            LEFT JOIN LATERAL (SELECT GREATEST(
-                (SELECT ts FROM oee_event_rows o WHERE o.machine_id = m.machine_id ORDER BY o.ts DESC LIMIT 1),
-                (SELECT max(c.last_ts) FROM oee_count_chunks c WHERE c.machine_id = m.machine_id
-                 AND c.minute = (SELECT max(x.minute) FROM oee_count_chunks x WHERE x.machine_id = m.machine_id))) AS ts) e ON true
+            LEFT JOIN LATERAL (SELECT {{OeeEventStore.NewestStoredSql("m.machine_id")}} AS ts) e ON true
             WHERE m.active
             ORDER BY m.machine_id
             """;

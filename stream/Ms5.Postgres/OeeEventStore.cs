@@ -64,6 +64,41 @@ public static class OeeEventStore
     }
 
     /// <summary>
+    /// SQL for the ts of the newest event stored for the machine named by <paramref name="machine"/> (an SQL expression),
+    /// NULL when there is none: the newest row, or the newest <c>last_ts</c> among the chunks of the machine's newest chunk
+    /// minute (a chunk holds events of its minute only).
+    /// </summary>
+    public static string NewestStoredSql(string machine) => $"""
+        GREATEST(
+            (SELECT o.ts FROM oee_event_rows o WHERE o.machine_id = {machine} ORDER BY o.ts DESC LIMIT 1),
+            (SELECT max(c.last_ts) FROM oee_count_chunks c WHERE c.machine_id = {machine}
+             AND c.minute = (SELECT max(x.minute) FROM oee_count_chunks x WHERE x.machine_id = {machine})))
+        """;
+
+    /// <summary>
+    /// Each machine's newest stored event ts (<see cref="NewestStoredSql"/>; machines without events are missing). An event
+    /// after it (to the microsecond) cannot be stored yet: a copy has the same ts. Under the machines' locks this spares
+    /// the lookup of a backlog's events on an engine's first batch (<see cref="StoredAsync"/> for tens of thousands).
+    /// </summary>
+    public static async Task<Dictionary<string, DateTimeOffset>> NewestStoredAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyCollection<string> machines, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(machines);
+        await using var cmd = new NpgsqlCommand($"SELECT a.m, {NewestStoredSql("a.m")} FROM unnest($1::text[]) AS a(m)", conn, tx);
+        cmd.Parameters.AddWithValue(machines.ToArray());
+        var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            if (!r.IsDBNull(1))
+            {
+                result[r.GetString(0)] = Utc(r.GetDateTime(1));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// The keys (<see cref="Key"/>) of those <paramref name="candidates"/> already stored: as rows (every candidate: events
     /// stored before migration 0024, or by an older release through the view, are rows whatever their kind) or, for
     /// the count and counter events, in the chunks of their minute. Matched in PostgreSQL: one indexed read per key, and

@@ -144,6 +144,31 @@ public sealed class OeeEventStoreTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task NewestStored_IsTheNewestRowOrChunkEvent_ToTheMicrosecond()
+    {
+        // A history written in chunks whose newest event is a count (chunk), one whose newest is a state event (row), and
+        // one stored as rows only; a machine without events has no entry.
+        var chunkLast = History("oes-n1", 41).Take(300).ToList();
+        var tip = chunkLast.Last(OeeEventStore.IsChunked);
+        chunkLast = [.. chunkLast.Where(e => e.Ts < tip.Ts), tip with { Ts = tip.Ts.AddTicks(7) }];
+        var rowLast = History("oes-n2", 43).Take(300).ToList();
+        var state = rowLast.Last(e => !OeeEventStore.IsChunked(e));
+        rowLast = [.. rowLast.Where(e => e.Ts <= state.Ts)];
+        var rowsOnly = History("oes-n3", 47).Take(100).ToList();
+        await WriteInBatchesAsync(chunkLast, 3);
+        await WriteInBatchesAsync(rowLast, 4);
+        await InsertAsRowsAsync(rowsOnly);
+
+        await using var conn = await stack.Db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var newest = await OeeEventStore.NewestStoredAsync(conn, tx, ["oes-n1", "oes-n2", "oes-n3", "oes-n-none"], default);
+        Assert.Equal(3, newest.Count);
+        Assert.Equal(EventTail.ToMicroseconds(chunkLast.Max(e => e.Ts)), newest["oes-n1"]);
+        Assert.Equal(EventTail.ToMicroseconds(state.Ts), newest["oes-n2"]);
+        Assert.Equal(EventTail.ToMicroseconds(rowsOnly.Max(e => e.Ts)), newest["oes-n3"]);
+    }
+
+    [Fact]
     public async Task Stored_FindsRowsAndChunkedEvents_AndTheOldNameSkipsDuplicatesOfBoth()
     {
         var history = History("oes-c", 23).Take(600).ToList();
