@@ -1,4 +1,5 @@
 using Ms5.Alertmanager;
+using Ms5.Analytics.Andon;
 using Ms5.Postgres;
 using Ms5.ServiceDefaults;
 using Npgsql;
@@ -36,19 +37,27 @@ internal sealed class AlertmanagerNotifier(NpgsqlDataSource db, AlertmanagerClie
         }
     }
 
+    /// <summary>
+    /// Posts what Alertmanager does not know yet: the alerts of up to <see cref="AndonStore.UnsyncedLimit"/> Andons in one
+    /// request (a backlog raises and resolves hundreds per batch), then marks them posted in one statement; again while
+    /// the list was full. A failed post marks nothing, so the same Andons are posted again on the retry.
+    /// </summary>
     internal async ValueTask SyncAsync(CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        foreach (var (a, postedLevel) in await AndonStore.UnsyncedAsync(db, now - AndonAlerts.Repost, ct))
+        List<(AndonRecord Andon, int? PostedLevel)> unsynced;
+        do
         {
-            var alerts = AndonAlerts.For(a, postedLevel, now, apiBase);
+            var now = time.GetUtcNow();
+            unsynced = await AndonStore.UnsyncedAsync(db, now - AndonAlerts.Repost, ct);
+            var alerts = unsynced.SelectMany(u => AndonAlerts.For(u.Andon, u.PostedLevel, now, apiBase)).ToList();
             await client.PostAsync(alerts, ct);
             foreach (var alert in alerts)
             {
                 Posted.WithLabels(alert.EndsAt <= now ? "resolved" : "firing").Inc();
             }
 
-            await AndonStore.MarkPostedAsync(db, a.Id, a.ResolvedAt is null ? a.Level : null, a.ResolvedAt is not null, now, ct);
+            await AndonStore.MarkPostedAsync(db, [.. unsynced.Select(u => (u.Andon.Id, u.Andon.ResolvedAt is null ? u.Andon.Level : (int?)null, u.Andon.ResolvedAt is not null))], now, ct);
         }
+        while (unsynced.Count >= AndonStore.UnsyncedLimit && !ct.IsCancellationRequested);
     }
 }

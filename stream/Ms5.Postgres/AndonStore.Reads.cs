@@ -86,7 +86,7 @@ public static partial class AndonStore
             WHERE NOT am_resolved AND (
                 (resolved_at IS NULL AND (am_level IS DISTINCT FROM level OR am_posted_at IS NULL OR am_posted_at < $1))
                 OR resolved_at IS NOT NULL)
-            ORDER BY updated_at LIMIT 500
+            ORDER BY updated_at LIMIT {UnsyncedLimit}
             """);
         cmd.Parameters.AddWithValue(repostBefore.UtcDateTime);
         var list = new List<(AndonRecord, int?)>();
@@ -99,14 +99,26 @@ public static partial class AndonStore
         return list;
     }
 
-    /// <summary>Records what Alertmanager now knows of an Andon.</summary>
-    public static async Task MarkPostedAsync(NpgsqlDataSource db, Guid id, int? firingLevel, bool resolved, DateTimeOffset at, CancellationToken ct)
+    /// <summary>The most Andons <see cref="UnsyncedAsync"/> returns at once.</summary>
+    public const int UnsyncedLimit = 500;
+
+    /// <summary>Records what Alertmanager now knows of these Andons (each: its firing level, or null; whether it is resolved there).</summary>
+    public static async Task MarkPostedAsync(NpgsqlDataSource db, IReadOnlyList<(Guid Id, int? FiringLevel, bool Resolved)> posted, DateTimeOffset at, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        await using var cmd = db.CreateCommand("UPDATE andons SET am_level = $2, am_resolved = $3, am_posted_at = $4 WHERE andon_id = $1");
-        cmd.Parameters.AddWithValue(id);
-        cmd.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Integer, (object?)firingLevel ?? DBNull.Value);
-        cmd.Parameters.AddWithValue(resolved);
+        ArgumentNullException.ThrowIfNull(posted);
+        if (posted.Count == 0)
+        {
+            return;
+        }
+
+        await using var cmd = db.CreateCommand("""
+            UPDATE andons a SET am_level = p.level, am_resolved = p.resolved, am_posted_at = $4
+            FROM unnest($1::uuid[], $2::int[], $3::bool[]) AS p(id, level, resolved) WHERE a.andon_id = p.id
+            """);
+        cmd.Parameters.AddWithValue(posted.Select(p => p.Id).ToArray());
+        cmd.Parameters.AddWithValue(posted.Select(p => p.FiringLevel).ToArray());
+        cmd.Parameters.AddWithValue(posted.Select(p => p.Resolved).ToArray());
         cmd.Parameters.AddWithValue(at.UtcDateTime);
         await cmd.ExecuteNonQueryAsync(ct);
     }
