@@ -163,11 +163,12 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
             list.Add(e);
         }
 
-        var fresh = new Dictionary<string, List<MachineEvent>>(StringComparer.Ordinal);
-        var tails = new Dictionary<string, EventTail>(StringComparer.Ordinal);
-        var lookup = new List<MachineEvent>();
-        foreach (var (machine, list) in byMachine)
+        // Each machine on its own (its tail, its events): on every core.
+        var groups = byMachine.ToArray();
+        var outcomes = new (List<MachineEvent>? Kept, EventTail? Tail, List<MachineEvent>? Lookup)[groups.Length];
+        Parallel.For(0, groups.Length, new ParallelOptions { CancellationToken = ct }, i =>
         {
+            var (machine, list) = groups[i];
             // Copies within the batch by key, timestamps to the microsecond (a copy that went through PostgreSQL lost
             // the 100 ns digits of its original); then in (ts, event id) order.
             var keys = new HashSet<(DateTimeOffset, Guid)>(list.Count);
@@ -177,20 +178,35 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
             var tail = parts.Tails.Take(machine, versions[machine] - 1);
             if (tail is not null && unique[0].Ts >= tail.CompleteFrom)
             {
-                tails[machine] = tail;
-                var kept = unique.FindAll(e => !tail.Contains(e.Ts, e.EventId));
-                if (kept.Count > 0)
-                {
-                    fresh[machine] = kept;
-                }
-
-                continue;
+                outcomes[i] = (unique.FindAll(e => !tail.Contains(e.Ts, e.EventId)), tail, null);
+                return;
             }
 
             // Reloaded if a range needs it; it must not outlive this batch without the new events.
             parts.Tails.Forget(machine);
             Reloads.WithLabels(tail is null ? "no_tail" : "late_event").Inc();
-            lookup.AddRange(unique);
+            outcomes[i] = (null, null, unique);
+        });
+
+        var fresh = new Dictionary<string, List<MachineEvent>>(StringComparer.Ordinal);
+        var tails = new Dictionary<string, EventTail>(StringComparer.Ordinal);
+        var lookup = new List<MachineEvent>();
+        for (var i = 0; i < groups.Length; i++)
+        {
+            var machine = groups[i].Key;
+            var (kept, tail, toLookUp) = outcomes[i];
+            if (tail is not null)
+            {
+                tails[machine] = tail;
+                if (kept is { Count: > 0 })
+                {
+                    fresh[machine] = kept;
+                }
+            }
+            else
+            {
+                lookup.AddRange(toLookUp!);
+            }
         }
 
         if (lookup.Count > 0)
@@ -256,7 +272,6 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
             groups[machine] = (earliest, earliestState, latest, product);
             if (tails.TryGetValue(machine, out var tail))
             {
-                tail.Add(group);
                 usable[machine] = tail;
             }
             else
@@ -264,6 +279,10 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
                 load[machine] = (BucketCalculator.Floor(earliest), DateTimeOffset.MaxValue);
             }
         }
+
+        // Each tail takes its machine's new events, on every core.
+        var adds = usable.ToArray();
+        Parallel.For(0, adds.Length, new ParallelOptions { CancellationToken = ct }, i => adds[i].Value.Add(inserted[adds[i].Key]));
 
         if (load.Count > 0)
         {

@@ -154,7 +154,7 @@ public static class OeeEventStore
         ArgumentNullException.ThrowIfNull(versions);
         ct.ThrowIfCancellationRequested();
         var rows = new List<MachineEvent>();
-        var chunks = new Dictionary<(string Machine, DateTimeOffset Minute), List<MachineEvent>>();
+        var byMachine = new Dictionary<string, List<MachineEvent>>(StringComparer.Ordinal);
         foreach (var e in fresh)
         {
             if (!IsChunked(e))
@@ -163,14 +163,19 @@ public static class OeeEventStore
                 continue;
             }
 
-            var key = (e.MachineId, BucketCalculator.Floor(e.Ts));
-            if (!chunks.TryGetValue(key, out var list))
+            if (!byMachine.TryGetValue(e.MachineId, out var list))
             {
-                chunks[key] = list = [];
+                byMachine[e.MachineId] = list = [];
             }
 
             list.Add(e);
         }
+
+        // The chunks' arrays are built per machine on every core (a backlog's batch holds ~100k events), then sent in order.
+        var machines = byMachine.ToArray();
+        var chunks = new List<Chunk>[machines.Length];
+        Parallel.For(0, machines.Length, new ParallelOptions { CancellationToken = ct }, i =>
+            chunks[i] = Chunks(machines[i].Key, machines[i].Value, versions[machines[i].Key]));
 
         // Synchronous on purpose: per-row async writes cost more than the COPY itself (callers run off the consumer thread).
         if (rows.Count > 0)
@@ -195,48 +200,71 @@ public static class OeeEventStore
             w.Complete();
         }
 
-        if (chunks.Count > 0)
+        if (machines.Length > 0)
         {
             using var w = conn.BeginBinaryImport("COPY oee_count_chunks (machine_id, minute, version, first_ts, last_ts, counters, parts, event_ids, ts, counter, a, b) FROM STDIN (FORMAT BINARY)");
-            foreach (var ((machine, minute), list) in chunks)
+            foreach (var c in chunks.SelectMany(c => c))
             {
-                list.Sort(static (x, y) => x.Ts != y.Ts ? x.Ts.CompareTo(y.Ts) : x.EventId.CompareTo(y.EventId));
-                var n = list.Count;
-                var ids = new Guid[n];
-                var ts = new DateTime[n];
-                var counter = new bool[n];
-                var a = new long[n];
-                var b = new long[n];
-                int counters = 0, parts = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    var e = list[i];
-                    ids[i] = e.EventId;
-                    ts[i] = e.Ts.UtcDateTime;
-                    counter[i] = e.Type == EventType.Counter;
-                    a[i] = (counter[i] ? e.GoodTotal : e.Good)!.Value;
-                    b[i] = (counter[i] ? e.RejectTotal : e.Reject)!.Value;
-                    counters += counter[i] ? 1 : 0;
-                    parts += !counter[i] && a[i] + b[i] > 0 ? 1 : 0;
-                }
-
                 w.StartRow();
-                w.Write(machine, NpgsqlDbType.Text);
-                w.Write(minute.UtcDateTime, NpgsqlDbType.TimestampTz);
-                w.Write(versions[machine], NpgsqlDbType.Bigint);
-                w.Write(ts[0], NpgsqlDbType.TimestampTz);
-                w.Write(ts[^1], NpgsqlDbType.TimestampTz);
-                w.Write(counters, NpgsqlDbType.Integer);
-                w.Write(parts, NpgsqlDbType.Integer);
-                w.Write(ids, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
-                w.Write(ts, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
-                w.Write(counter, NpgsqlDbType.Array | NpgsqlDbType.Boolean);
-                w.Write(a, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
-                w.Write(b, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
+                w.Write(c.Machine, NpgsqlDbType.Text);
+                w.Write(c.Minute, NpgsqlDbType.TimestampTz);
+                w.Write(c.Version, NpgsqlDbType.Bigint);
+                w.Write(c.Ts[0], NpgsqlDbType.TimestampTz);
+                w.Write(c.Ts[^1], NpgsqlDbType.TimestampTz);
+                w.Write(c.Counters, NpgsqlDbType.Integer);
+                w.Write(c.Parts, NpgsqlDbType.Integer);
+                w.Write(c.Ids, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
+                w.Write(c.Ts, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
+                w.Write(c.Counter, NpgsqlDbType.Array | NpgsqlDbType.Boolean);
+                w.Write(c.A, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
+                w.Write(c.B, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
             }
 
             w.Complete();
         }
+    }
+
+    /// <summary>One row of <c>oee_count_chunks</c>: a machine's count and counter events of one minute, in (ts, event id) order.</summary>
+    private sealed record Chunk(string Machine, DateTime Minute, long Version, Guid[] Ids, DateTime[] Ts, bool[] Counter, long[] A, long[] B, int Counters, int Parts);
+
+    /// <summary>A machine's chunked events as one chunk per event-time minute.</summary>
+    private static List<Chunk> Chunks(string machine, List<MachineEvent> events, long version)
+    {
+        events.Sort(static (x, y) => x.Ts != y.Ts ? x.Ts.CompareTo(y.Ts) : x.EventId.CompareTo(y.EventId));
+        var result = new List<Chunk>();
+        for (var start = 0; start < events.Count;)
+        {
+            var minute = BucketCalculator.Floor(events[start].Ts);
+            var end = start + 1;
+            while (end < events.Count && BucketCalculator.Floor(events[end].Ts) == minute)
+            {
+                end++;
+            }
+
+            var n = end - start;
+            var ids = new Guid[n];
+            var ts = new DateTime[n];
+            var counter = new bool[n];
+            var a = new long[n];
+            var b = new long[n];
+            int counters = 0, parts = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var e = events[start + i];
+                ids[i] = e.EventId;
+                ts[i] = e.Ts.UtcDateTime;
+                counter[i] = e.Type == EventType.Counter;
+                a[i] = (counter[i] ? e.GoodTotal : e.Good)!.Value;
+                b[i] = (counter[i] ? e.RejectTotal : e.Reject)!.Value;
+                counters += counter[i] ? 1 : 0;
+                parts += !counter[i] && a[i] + b[i] > 0 ? 1 : 0;
+            }
+
+            result.Add(new Chunk(machine, minute.UtcDateTime, version, ids, ts, counter, a, b, counters, parts));
+            start = end;
+        }
+
+        return result;
     }
 
     /// <summary>

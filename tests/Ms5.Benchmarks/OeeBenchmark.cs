@@ -299,8 +299,10 @@ internal static class OeeBenchmark
                 producer.Flush(TimeSpan.FromMinutes(5));
             }
 
-            var raw = RawConsumeParse(kafka, topic, run, events.Count);
-            Console.WriteLine($"[bench oee] raw Kafka consume + parse of the same topic (no storage): {raw:N0} events/s");
+            // The better of two passes (new consumer groups): one pass of ~1 s varied 130k-430k events/s with what the JIT
+            // had compiled yet, and the stretch target is a fraction of this figure.
+            var raw = Math.Max(RawConsumeParse(kafka, topic, run, events.Count), RawConsumeParse(kafka, topic, run + "b", events.Count));
+            Console.WriteLine($"[bench oee] raw Kafka consume + parse of the same topic (no storage, better of two passes): {raw:N0} events/s");
             summary.Add($"raw consume+parse   {raw,12:N0} events/s");
             StreamHost.DrainResult? single = null;
             for (var n = 1; n <= maxInstances; n++)
