@@ -78,7 +78,7 @@ public sealed partial class OrderStore
         ArgumentNullException.ThrowIfNull(machineIds);
         var result = machineIds.Distinct(StringComparer.Ordinal).ToDictionary(m => m, _ => new List<ProductionOrder>(), StringComparer.Ordinal);
         await using var cmd = db.CreateCommand($"""
-            SELECT {Columns}, a.m FROM unnest($1::text[]) AS a(m) JOIN orders ON a.m = ANY(machine_ids)
+            SELECT {Columns}, a.m FROM unnest($1::text[]) AS a(m) JOIN orders ON machine_ids @> ARRAY[a.m]
             WHERE status IN ('running', 'released')
             ORDER BY a.m, status = 'running' DESC, planned_start, order_id
             """);

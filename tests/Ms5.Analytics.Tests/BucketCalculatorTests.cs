@@ -108,11 +108,16 @@ public sealed class BucketCalculatorTests
         Assert.Equal(reference, BucketCalculator.InOrder(sorted));
         Assert.Equal(events.Count, BucketCalculator.InOrder(sorted).Count);
 
-        // The same events not in order (an array, so no list to check) go through the sort: identical buckets.
-        var shuffled = sorted.OrderBy(_ => Guid.NewGuid()).ToArray();
-        Assert.Equal(reference, BucketCalculator.InOrder(shuffled.OrderBy(e => e.Ts).ThenBy(e => e.EventId)));
+        // The same events in (ts, id) order but not as a list (the sort's path): the same events. And the buckets of the
+        // ordered list (no sort) equal those of a shuffled copy (sorted; its repeated id is not at the later ts first).
+        Assert.Equal(reference, BucketCalculator.InOrder(sorted.Select(e => e)));
+        var rng = new Random(11);
+        var shuffled = sorted.OrderBy(_ => rng.Next()).ToList();
+        shuffled.Remove(shuffled.First(e => e.EventId == reused.EventId && e.Ts != reused.Ts));
+        shuffled.Add(sorted.First(e => e.EventId == reused.EventId && e.Ts != reused.Ts));
+        Assert.NotEqual(sorted, shuffled);
         Assert.Equal(
-            BucketCalculator.MinuteBuckets(shuffled.OrderBy(e => e.Ts).ThenBy(e => e.EventId).ToArray(), TimeSpan.FromSeconds(1), Plant.Calendar, Losses, Day.AddHours(6), Day.AddHours(14)),
+            BucketCalculator.MinuteBuckets(shuffled, TimeSpan.FromSeconds(1), Plant.Calendar, Losses, Day.AddHours(6), Day.AddHours(14)),
             BucketCalculator.MinuteBuckets(sorted, TimeSpan.FromSeconds(1), Plant.Calendar, Losses, Day.AddHours(6), Day.AddHours(14)));
     }
 

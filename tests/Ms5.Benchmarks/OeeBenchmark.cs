@@ -355,9 +355,10 @@ internal static class OeeBenchmark
                 ["Stream__Sinks"] = "oee",
                 ["Stream__OeeGroup"] = $"bench.{run}.oee",
                 ["Stream__OeeTopic"] = $"bench.{run}.oee-out",
-                // One metrics port for the single instance (its phases are printed); the others take any free port.
-                ["Stream__MetricsPort"] = instances == 1 ? MetricsPort.ToString(CultureInfo.InvariantCulture) : "0",
-            }, events.Count, phases ? PrintPhasesAsync : null, instances);
+                // Instance i serves its metrics on MetricsPort + i (the first one's phases are printed); with several
+                // instances the rate counts from the moment the group's joins are over.
+                ["Stream__MetricsPort"] = MetricsPort.ToString(CultureInfo.InvariantCulture),
+            }, events.Count, phases ? PrintPhasesAsync : null, instances, instances > 1 ? ($"bench.{run}.oee", 128) : null);
             var buckets = await IngestBenchmark.ScalarAsync(cs, "SELECT count(*) FROM oee_minute");
             var (checkedBuckets, wrong) = await FromScratch.CompareAsync(
                 cs, plant, events, BucketCalculator.Floor(events.Min(e => e.Ts)), BucketCalculator.Floor(events.Max(e => e.Ts)), untilOwnNewest: true, "oee");

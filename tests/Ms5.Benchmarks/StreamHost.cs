@@ -14,32 +14,57 @@ internal static class StreamHost
     /// given database and Kafka, until they have committed <paramref name="total"/> offsets in PostgreSQL; returns the sustained
     /// rate from the first commit on.
     /// </summary>
-    public static async Task<DrainResult> DrainAsync(string root, KafkaOptions kafka, string cs, IReadOnlyDictionary<string, string> settings, long total, Func<Task>? whileRunning = null, int instances = 1)
+    public static async Task<DrainResult> DrainAsync(string root, KafkaOptions kafka, string cs, IReadOnlyDictionary<string, string> settings, long total, Func<Task>? whileRunning = null, int instances = 1, (string Group, int Partitions)? wholeGroup = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(instances, 1);
         var hosts = new List<Process>();
         try
         {
+            // With wholeGroup, instance i serves its metrics on the given port + i, so the bench can see the group's assignment.
+            var basePort = int.Parse(settings.GetValueOrDefault("Stream__MetricsPort", "0"), System.Globalization.CultureInfo.InvariantCulture);
+            var ports = new List<int>();
             for (var i = 0; i < instances; i++)
             {
-                hosts.Add(Start(root, kafka, cs, settings));
+                var own = new Dictionary<string, string>(settings);
+                if (wholeGroup is not null && basePort > 0)
+                {
+                    own["Stream__MetricsPort"] = (basePort + i).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    ports.Add(basePort + i);
+                }
+
+                hosts.Add(Start(root, kafka, cs, own));
             }
 
             var deadline = DateTime.UtcNow.AddMinutes(15);
-            Stopwatch? clock = null;
-            long first = 0, done = 0;
+            Stopwatch? clock = null, fromFirstCommit = null;
+            long first = 0, firstCommitted = 0, done = 0;
             while (DateTime.UtcNow < deadline && !hosts.Any(h => h.HasExited))
             {
                 done = await IngestBenchmark.ScalarAsync(cs, "SELECT coalesce(sum(next_offset), 0) FROM kafka_offsets");
-                if (done > 0 && clock is null)
+                if (done > 0 && fromFirstCommit is null)
+                {
+                    (fromFirstCommit, firstCommitted) = (Stopwatch.StartNew(), done);
+                }
+                if (done > 0 && done < total && clock is null && (wholeGroup is not { } g || ports.Count == 0 || await AssignedToAllAsync(ports, g.Group, g.Partitions)))
                 {
                     clock = Stopwatch.StartNew();
                     first = done;
+                    if (wholeGroup is not null && instances > 1)
+                    {
+                        Console.WriteLine($"[bench] all {instances} instances hold partitions after {done:N0} of {total:N0} events: the rate counts from here");
+                    }
                 }
 
                 if (done >= total)
                 {
-                    var secs = clock!.Elapsed.TotalSeconds;
+                    if (clock is null)
+                    {
+                        // Drained before the group's joins were over: the rate from the first commit is all there is.
+                        Console.WriteLine($"[bench] the {instances} instances drained everything before all of them held partitions: the rate counts from the first commit");
+                        (clock, first) = (fromFirstCommit!, firstCommitted);
+                    }
+
+                    var secs = clock.Elapsed.TotalSeconds;
                     if (whileRunning is not null)
                     {
                         await whileRunning();
@@ -61,6 +86,37 @@ internal static class StreamHost
                 host.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Whether every instance holds partitions of the group and together all of them (ms5_consumer_partitions on each
+    /// instance's /metrics): the joins' rebalances are over.
+    /// </summary>
+    private static async Task<bool> AssignedToAllAsync(List<int> ports, string group, int partitions)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var sum = 0.0;
+        foreach (var port in ports)
+        {
+            try
+            {
+                var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+                var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("ms5_consumer_partitions{", StringComparison.Ordinal) && l.Contains($"group=\"{group}\"", StringComparison.Ordinal));
+                var held = line is null ? 0 : double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                if (held <= 0)
+                {
+                    return false;
+                }
+
+                sum += held;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }
+
+        return (int)sum == partitions;
     }
 
     /// <summary>The process's peak resident set (VmHWM in /proc/PID/status), MiB; 0 where /proc is not there.</summary>

@@ -43,7 +43,7 @@ public sealed class OeeDuplicateTests(StackFixture stack)
         var group = $"test.{stack.RunId}.dup.oee";
 
         // 06:00 running, 60 counts of 10 every second (100 ns digits), 06:01:30 down, 06:02:00 running again.
-        var (runId, countId) = (Guid.NewGuid(), Guid.NewGuid());
+        var (runId, countId, lastId) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
         var first = new List<(string?, string)> { State(runId, Start.AddTicks(3), "running"), Count(countId, Start.AddSeconds(1).AddTicks(7), 10) };
         first.AddRange(Enumerable.Range(1, 59).Select(i => Count(Guid.NewGuid(), Start.AddSeconds(i + 1).AddTicks(7), 10)));
         first.Add(State(Guid.NewGuid(), Start.AddSeconds(90).AddTicks(5), "down", "jam"));
@@ -64,7 +64,7 @@ public sealed class OeeDuplicateTests(StackFixture stack)
         using (var engine = stack.StartStream("dup", topic, sinks: "oee"))
         {
             await StackFixture.WaitForAssignmentAsync(engine, 1);
-            await stack.ProduceAsync(topic, [.. copies, .. first, Count(Guid.NewGuid(), Start.AddSeconds(150).AddTicks(9), 4)]);
+            await stack.ProduceAsync(topic, [.. copies, .. first, Count(lastId, Start.AddSeconds(150).AddTicks(9), 4)]);
             try
             {
                 await stack.WaitForDrainAsync(group, topic);
@@ -78,6 +78,18 @@ public sealed class OeeDuplicateTests(StackFixture stack)
         Assert.Equal(first.Count + 1, await stack.ScalarAsync("SELECT count(*) FROM oee_events WHERE machine_id = $1", Machine));
         Assert.Equal(first.Count + 1, await stack.ScalarAsync("SELECT count(DISTINCT event_id) FROM oee_events WHERE machine_id = $1", Machine));
         Assert.Equal(604, await stack.ScalarAsync("SELECT sum(good_count) FROM oee_minute WHERE machine_id = $1", Machine));
+        // The newest stored event is that count now (a chunk element): its copy without the 100 ns digits, right at the
+        // newest stored ts, reaches another engine without a tail and is still found; a count after it is new.
+        using (var engine = stack.StartStream("dup", topic, sinks: "oee"))
+        {
+            await StackFixture.WaitForAssignmentAsync(engine, 1);
+            await stack.ProduceAsync(topic, [Count(lastId, Start.AddSeconds(150), 4), Count(Guid.NewGuid(), Start.AddSeconds(160).AddTicks(2), 3)]);
+            await stack.WaitForDrainAsync(group, topic);
+        }
+
+        Assert.Equal(first.Count + 2, await stack.ScalarAsync("SELECT count(*) FROM oee_events WHERE machine_id = $1", Machine));
+        Assert.Equal(607, await stack.ScalarAsync("SELECT sum(good_count) FROM oee_minute WHERE machine_id = $1", Machine));
+
         // The 30 s stop 06:01:30-06:02:00 (a micro-stop) once (later minutes grow with the ticker: a silent running machine goes offline).
         Assert.Equal(30, await stack.ScalarAsync("SELECT round(sum(unplanned_stop_seconds + micro_stop_seconds))::bigint FROM oee_minute WHERE machine_id = $1 AND minute < $2", Machine, Start.AddMinutes(2).UtcDateTime));
     }
