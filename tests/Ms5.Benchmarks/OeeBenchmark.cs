@@ -356,7 +356,7 @@ internal static class OeeBenchmark
                 ["Stream__OeeGroup"] = $"bench.{run}.oee",
                 ["Stream__OeeTopic"] = $"bench.{run}.oee-out",
                 // Instance i serves its metrics on MetricsPort + i (the first one's phases are printed); with several
-                // instances the rate counts from the moment the group's joins are over.
+                // instances the rate from the moment the group's joins are over is printed too.
                 ["Stream__MetricsPort"] = MetricsPort.ToString(CultureInfo.InvariantCulture),
             }, events.Count, phases ? PrintPhasesAsync : null, instances, instances > 1 ? ($"bench.{run}.oee", 128) : null);
             var buckets = await IngestBenchmark.ScalarAsync(cs, "SELECT count(*) FROM oee_minute");
@@ -365,6 +365,13 @@ internal static class OeeBenchmark
             Console.WriteLine($"[bench oee] {instances} engine instance(s) drained {d.Done:N0} events in {d.Seconds:0.00}s: sustained {d.Rate:N0} events/s " +
                 $"(dedup store + exact bucket recomputation + offsets, one transaction per batch); peak memory {d.PeakMiB:N0} MiB; {buckets:N0} minute buckets, " +
                 (wrong == 0 ? $"all {checkedBuckets:N0} complete ones equal to a from-scratch recomputation" : $"{wrong:N0} of {checkedBuckets:N0} DIFFER from a from-scratch recomputation"));
+            if (instances > 1)
+            {
+                Console.WriteLine(d.WholeGroupRate is { } w
+                    ? $"[bench oee] {instances} instances, from the moment all of them held partitions (after {d.WholeGroupAfter:N0} events): {w:N0} events/s, an upper bound (batches already read then count without their time)"
+                    : $"[bench oee] {instances} instances: the drain ended before all of them held partitions");
+            }
+
             if (wrong != 0)
             {
                 throw new InvalidOperationException($"{wrong} minute buckets differ from the from-scratch recomputation with {instances} instance(s)");

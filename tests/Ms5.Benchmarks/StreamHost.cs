@@ -6,13 +6,23 @@ namespace Ms5.Benchmarks;
 /// <summary>The real historian or OEE engine host as a child process, and the measurement of how fast it drains a topic.</summary>
 internal static class StreamHost
 {
-    /// <summary>What a drain measured: offsets committed, the sustained rate from the first commit on, and the peak resident memory (VmHWM) of the biggest instance.</summary>
-    public sealed record DrainResult(long Done, double Rate, double Seconds, double PeakMiB);
+    /// <summary>
+    /// What a drain measured: offsets committed, the sustained rate from the first commit on, and the peak resident memory
+    /// (VmHWM) of the biggest instance. With several instances also the rate from the moment every instance held partitions
+    /// (<see cref="WholeGroupRate"/>, after <see cref="WholeGroupAfter"/> events), null when the drain ended first.
+    /// </summary>
+    public sealed record DrainResult(long Done, double Rate, double Seconds, double PeakMiB)
+    {
+        public double? WholeGroupRate { get; init; }
+        public long WholeGroupAfter { get; init; }
+    }
 
     /// <summary>
     /// Runs <paramref name="instances"/> hosts (one consumer group) with <paramref name="settings"/> (Stream__* and the like) on the
     /// given database and Kafka, until they have committed <paramref name="total"/> offsets in PostgreSQL; returns the sustained
-    /// rate from the first commit on.
+    /// rate from the first commit on. With <paramref name="wholeGroup"/>, instance i serves its metrics on the settings' port + i
+    /// and the rate from the moment all of them hold partitions is measured too: the joins' rebalances are not in it, but
+    /// batches already read then (up to two per instance) count in it without their time, so it is an upper bound.
     /// </summary>
     public static async Task<DrainResult> DrainAsync(string root, KafkaOptions kafka, string cs, IReadOnlyDictionary<string, string> settings, long total, Func<Task>? whileRunning = null, int instances = 1, (string Group, int Partitions)? wholeGroup = null)
     {
@@ -20,7 +30,6 @@ internal static class StreamHost
         var hosts = new List<Process>();
         try
         {
-            // With wholeGroup, instance i serves its metrics on the given port + i, so the bench can see the group's assignment.
             var basePort = int.Parse(settings.GetValueOrDefault("Stream__MetricsPort", "0"), System.Globalization.CultureInfo.InvariantCulture);
             var ports = new List<int>();
             for (var i = 0; i < instances; i++)
@@ -36,44 +45,34 @@ internal static class StreamHost
             }
 
             var deadline = DateTime.UtcNow.AddMinutes(15);
-            Stopwatch? clock = null, fromFirstCommit = null;
-            long first = 0, firstCommitted = 0, done = 0;
+            Stopwatch? clock = null, whole = null;
+            long first = 0, wholeFirst = 0, done = 0;
             while (DateTime.UtcNow < deadline && !hosts.Any(h => h.HasExited))
             {
                 done = await IngestBenchmark.ScalarAsync(cs, "SELECT coalesce(sum(next_offset), 0) FROM kafka_offsets");
-                if (done > 0 && fromFirstCommit is null)
-                {
-                    (fromFirstCommit, firstCommitted) = (Stopwatch.StartNew(), done);
-                }
-                if (done > 0 && done < total && clock is null && (wholeGroup is not { } g || ports.Count == 0 || await AssignedToAllAsync(ports, g.Group, g.Partitions)))
+                if (done > 0 && clock is null)
                 {
                     clock = Stopwatch.StartNew();
                     first = done;
-                    if (wholeGroup is not null && instances > 1)
-                    {
-                        // Read again: the instances went on committing while their metrics were asked (the clock runs from
-                        // before this read, so the figure can only come out lower).
-                        first = done = await IngestBenchmark.ScalarAsync(cs, "SELECT coalesce(sum(next_offset), 0) FROM kafka_offsets");
-                        Console.WriteLine($"[bench] all {instances} instances hold partitions after {done:N0} of {total:N0} events: the rate counts from here");
-                    }
+                }
+
+                if (done > 0 && done < total && whole is null && wholeGroup is { } g && ports.Count > 0 && await AssignedToAllAsync(ports, g.Group, g.Partitions))
+                {
+                    // Read again after asking the instances (they went on committing meanwhile); the clock runs from before.
+                    whole = Stopwatch.StartNew();
+                    wholeFirst = done = await IngestBenchmark.ScalarAsync(cs, "SELECT coalesce(sum(next_offset), 0) FROM kafka_offsets");
                 }
 
                 if (done >= total)
                 {
-                    if (clock is null)
-                    {
-                        // Drained before the group's joins were over: the rate from the first commit is all there is.
-                        Console.WriteLine($"[bench] the {instances} instances drained everything before all of them held partitions: the rate counts from the first commit");
-                        (clock, first) = (fromFirstCommit!, firstCommitted);
-                    }
-
-                    var secs = clock.Elapsed.TotalSeconds;
+                    var secs = clock!.Elapsed.TotalSeconds;
+                    double? wholeRate = whole is not null && done > wholeFirst ? (done - wholeFirst) / Math.Max(whole.Elapsed.TotalSeconds, 0.001) : null;
                     if (whileRunning is not null)
                     {
                         await whileRunning();
                     }
 
-                    return new DrainResult(done, (done - first) / Math.Max(secs, 0.001), secs, hosts.Max(PeakMiB));
+                    return new DrainResult(done, (done - first) / Math.Max(secs, 0.001), secs, hosts.Max(PeakMiB)) { WholeGroupRate = wholeRate, WholeGroupAfter = wholeFirst };
                 }
 
                 await Task.Delay(20);
