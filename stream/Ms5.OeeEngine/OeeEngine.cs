@@ -173,7 +173,7 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
             // the 100 ns digits of its original); then in (ts, event id) order.
             var keys = new HashSet<(DateTimeOffset, Guid)>(list.Count);
             var unique = list.FindAll(e => keys.Add((EventTail.ToMicroseconds(e.Ts), e.EventId)));
-            unique.Sort(EventOrder);
+            EventOrder.Sort(unique);
 
             var tail = parts.Tails.Take(machine, versions[machine] - 1);
             if (tail is not null && unique[0].Ts >= tail.CompleteFrom)
@@ -235,8 +235,6 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
 
         return (fresh, tails);
     }
-
-    private static readonly Comparison<MachineEvent> EventOrder = static (x, y) => x.Ts != y.Ts ? x.Ts.CompareTo(y.Ts) : x.EventId.CompareTo(y.EventId);
 
     /// <summary>
     /// Where each machine's new events can change its buckets (<see cref="EventTail.Affected"/>): from its current tail,

@@ -230,7 +230,7 @@ public static class OeeEventStore
     /// <summary>A machine's chunked events as one chunk per event-time minute.</summary>
     private static List<Chunk> Chunks(string machine, List<MachineEvent> events, long version)
     {
-        events.Sort(static (x, y) => x.Ts != y.Ts ? x.Ts.CompareTo(y.Ts) : x.EventId.CompareTo(y.EventId));
+        EventOrder.Sort(events);
         var result = new List<Chunk>();
         for (var start = 0; start < events.Count;)
         {

@@ -75,7 +75,7 @@ public static class AndonEvaluator
         var sorted = true;
         for (var i = 1; i < list.Count && sorted; i++)
         {
-            sorted = Compare(list[i - 1], list[i]) < 0;
+            sorted = EventOrder.Compare(list[i - 1], list[i]) < 0;
         }
 
         if (sorted)
@@ -84,7 +84,7 @@ public static class AndonEvaluator
         }
 
         var copy = new List<MachineEvent>(list);
-        copy.Sort(Compare);
+        copy.Sort(EventOrder.Compare);
         var result = new List<MachineEvent>(copy.Count);
         foreach (var e in copy)
         {
@@ -95,12 +95,6 @@ public static class AndonEvaluator
         }
 
         return result;
-    }
-
-    private static int Compare(MachineEvent a, MachineEvent b)
-    {
-        var c = a.Ts.CompareTo(b.Ts);
-        return c != 0 ? c : a.EventId.CompareTo(b.EventId);
     }
 
     /// <summary>Stretches of consecutive state events in the rule's states: [since, end), end null while it lasts.</summary>

@@ -75,7 +75,7 @@ public static class BucketCalculator
     /// </summary>
     internal static List<MachineEvent> InOrder(IEnumerable<MachineEvent> events)
     {
-        if (events is IReadOnlyList<MachineEvent> list && IsOrdered(list))
+        if (events is IReadOnlyList<MachineEvent> list && EventOrder.IsOrdered(list))
         {
             var seen = new HashSet<Guid>(list.Count);
             var result = new List<MachineEvent>(list.Count);
@@ -91,20 +91,6 @@ public static class BucketCalculator
         }
 
         return events.DistinctBy(e => e.EventId).OrderBy(e => e.Ts).ThenBy(e => e.EventId).ToList();
-    }
-
-    private static bool IsOrdered(IReadOnlyList<MachineEvent> list)
-    {
-        for (var i = 1; i < list.Count; i++)
-        {
-            var c = list[i - 1].Ts.CompareTo(list[i].Ts);
-            if (c > 0 || (c == 0 && list[i - 1].EventId.CompareTo(list[i].EventId) > 0))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>

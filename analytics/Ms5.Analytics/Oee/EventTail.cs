@@ -20,7 +20,7 @@ public sealed class EventTail
     {
         ArgumentNullException.ThrowIfNull(loaded);
         _events = loaded.DistinctBy(e => (e.Ts, e.EventId)).ToList();
-        _events.Sort(Compare);
+        EventOrder.Sort(_events);
         CompleteFrom = completeFrom;
     }
 
@@ -35,8 +35,8 @@ public sealed class EventTail
     public void Add(IEnumerable<MachineEvent> fresh)
     {
         ArgumentNullException.ThrowIfNull(fresh);
-        var sorted = fresh.ToArray();
-        Array.Sort(sorted, Compare);
+        List<MachineEvent> sorted = [.. fresh];
+        EventOrder.Sort(sorted);
         foreach (var e in sorted)
         {
             if (e.Ts < CompleteFrom)
@@ -45,13 +45,13 @@ public sealed class EventTail
             }
 
             // New events are nearly always the newest: append, else insert in place.
-            if (_events.Count == 0 || Compare(_events[^1], e) <= 0)
+            if (_events.Count == 0 || EventOrder.Compare(_events[^1], e) <= 0)
             {
                 _events.Add(e);
             }
             else
             {
-                var i = _events.BinarySearch(e, Comparer);
+                var i = _events.BinarySearch(e, EventOrder.Comparer);
                 _events.Insert(i < 0 ? ~i : i, e);
             }
         }
@@ -300,13 +300,5 @@ public sealed class EventTail
         }
 
         return lo;
-    }
-
-    private static readonly IComparer<MachineEvent> Comparer = Comparer<MachineEvent>.Create(Compare);
-
-    private static int Compare(MachineEvent a, MachineEvent b)
-    {
-        var c = a.Ts.CompareTo(b.Ts);
-        return c != 0 ? c : a.EventId.CompareTo(b.EventId);
     }
 }
