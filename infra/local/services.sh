@@ -57,6 +57,38 @@ PG_EXPORTER_URL="http://127.0.0.1:$(port 59187)"
 PROM_CONFIG="$REPO_ROOT/infra/prometheus/prometheus.yml"
 AM_CONFIG="$REPO_ROOT/infra/alertmanager/alertmanager.yml"
 
+# Every fixed port of the local stack before MS5_PORT_OFFSET: the services above, InfluxDB's backup RPC, the dev broker,
+# the simulator's metrics, the deploy proxy's admin port and both slots' API, historian, engine and reports ports
+# (releases.sh slot_port). Keep in step when a port is added.
+STACK_PORTS=(55432 58086 58088 59090 59093 59100 59187 59092 59465 59468 58081 58082 59464 59474 59466 59476 59467 59477)
+
+# Linux picks the local port of an outgoing connection from net.ipv4.ip_local_port_range (32768-60999 by default), and
+# the stack listens on fixed ports inside that range: any client's connection can hold one for its lifetime (seen: the
+# dev broker's own loopback connection on the proxy's admin port, after which the proxy could not start). Ports listed
+# in net.ipv4.ip_local_reserved_ports are never picked for that, and listening on them is unaffected: root adds the
+# stack's ports to the list (kept until reboot; other entries stay), anyone else is told the command.
+RESERVED_PORTS_FILE=/proc/sys/net/ipv4/ip_local_reserved_ports
+reserve_ports() {
+  local file="$RESERVED_PORTS_FILE" current p missing=() range lo hi taken
+  current="$(tr -d ' \n' 2>/dev/null < "$file")" || return 0
+  for p in "${STACK_PORTS[@]}"; do
+    p="$(port "$p")" taken=0
+    for range in ${current//,/ }; do
+      lo="${range%-*}" hi="${range#*-}"
+      ((p >= lo && p <= hi)) && { taken=1; break; }
+    done
+    ((taken)) || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  local list
+  list="$(IFS=,; echo "${missing[*]}")"
+  if { echo "${current:+$current,}$list" > "$file"; } 2>/dev/null; then
+    say "reserved the stack's ports $list from outgoing connections (net.ipv4.ip_local_reserved_ports)"
+  else
+    warn "ports $list are not reserved: an outgoing connection may hold one and a process then fails to start; as root: sysctl -w net.ipv4.ip_local_reserved_ports=${current:+$current,}$list"
+  fi
+}
+
 say()  { printf '[ms5] %s\n' "$*"; }
 warn() { printf '[ms5] WARNING: %s\n' "$*" >&2; }
 die()  { printf '[ms5] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -602,6 +634,7 @@ cmd_up() {
   local -a svcs=("$@") local_svcs=() pkgs=(curl)
   local s
   mkdir -p "$LOG_DIR" "$RUN_DIR"
+  reserve_ports
   for s in "${svcs[@]}"; do
     if is_external "$s"; then
       [[ "$s" == postgres ]] && ! command -v pg_isready >/dev/null && pkgs+=(postgresql-client)

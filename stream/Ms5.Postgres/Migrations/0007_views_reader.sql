@@ -43,7 +43,12 @@ WHERE si.state <> 'running';
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ms5_reader') THEN
-        CREATE ROLE ms5_reader LOGIN;
+        -- A role belongs to the whole server: two databases migrating at the same moment both see it missing.
+        BEGIN
+            CREATE ROLE ms5_reader LOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
     END IF;
     GRANT USAGE ON SCHEMA public TO ms5_reader;
     GRANT SELECT ON ALL TABLES IN SCHEMA public TO ms5_reader;
