@@ -86,11 +86,31 @@ public static class EventParser
 
             switch (field)
             {
-                case 0: f.EventId = ReadString(ref reader, Names[0], problems, ref f.EventIdPresent); break;
-                case 1: f.MachineId = ReadString(ref reader, Names[1], problems, ref f.MachineIdPresent); break;
-                case 2: f.Ts = ReadString(ref reader, Names[2], problems, ref f.TsPresent); break;
-                case 3: f.Type = ReadString(ref reader, Names[3], problems, ref f.TypePresent); break;
-                case 4: f.State = ReadString(ref reader, Names[4], problems, ref f.StatePresent); break;
+                case 0:
+                    if (TryReadGuid(ref reader, out var id))
+                    {
+                        (f.EventIdValue, f.EventIdPresent) = (id, true);
+                    }
+                    else
+                    {
+                        f.EventId = ReadString(ref reader, Names[0], problems, ref f.EventIdPresent);
+                    }
+
+                    break;
+                case 1: f.MachineId = Interned(ref reader, ref f.MachineIdPresent) ?? ReadString(ref reader, Names[1], problems, ref f.MachineIdPresent); break;
+                case 2:
+                    if (TryReadTs(ref reader, out var ts))
+                    {
+                        (f.TsValue, f.TsPresent) = (ts, true);
+                    }
+                    else
+                    {
+                        f.Ts = ReadString(ref reader, Names[2], problems, ref f.TsPresent);
+                    }
+
+                    break;
+                case 3: f.Type = Known(ref reader, KnownTypes, ref f.TypePresent) ?? ReadString(ref reader, Names[3], problems, ref f.TypePresent); break;
+                case 4: f.State = Known(ref reader, KnownStates, ref f.StatePresent) ?? ReadString(ref reader, Names[4], problems, ref f.StatePresent); break;
                 case 5: f.Reason = ReadOptionalString(ref reader, Names[5], problems); break;
                 case 6: f.Good = ReadCount(ref reader, Names[6], problems, ref f.GoodPresent); break;
                 case 7: f.Reject = ReadCount(ref reader, Names[7], problems, ref f.RejectPresent); break;
@@ -111,6 +131,94 @@ public static class EventParser
         {
             throw new JsonException($"unexpected content after the event object at byte {reader.TokenStartIndex}");
         }
+    }
+
+    // Allocation-free reading of the fields every event has (the hot path of every consumer): a UUID and a "…Z" timestamp
+    // parsed from the message's bytes, the contract's type and state names and machine ids as shared strings. Anything
+    // else (escaped, other shapes, wrong types) takes the string path, which reports the problems; a fast path only
+    // accepts what the string path accepts, with the same result.
+    private static readonly string[] KnownTypes = ["state", "count", "counter"];
+    private static readonly string[] KnownStates = ["running", "idle", "down", "setup", "planned_stop"];
+
+    /// <summary>At most this many distinct machine ids are shared (a plant has a few thousand; junk must not grow it without bound).</summary>
+    private const int MaxInternedMachineIds = 100_000;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> MachineIds = new(StringComparer.Ordinal);
+
+    private static bool Plain(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence;
+
+    /// <summary>A UUID in the "D" form exactly (what <c>Guid.TryParseExact(s, "D")</c> accepts without surrounding blanks).</summary>
+    private static bool TryReadGuid(ref Utf8JsonReader reader, out Guid id)
+    {
+        id = default;
+        return Plain(ref reader) && reader.ValueSpan.Length == 36
+            && System.Buffers.Text.Utf8Parser.TryParse(reader.ValueSpan, out id, out var used, 'D') && used == 36;
+    }
+
+    /// <summary>The common "yyyy-MM-ddTHH:mm:ss[.fraction]Z" shape (<see cref="Timestamps.TryParseFast"/>, the same code the string path runs first).</summary>
+    private static bool TryReadTs(ref Utf8JsonReader reader, out DateTimeOffset ts)
+    {
+        ts = default;
+        var v = reader.ValueSpan;
+        if (!Plain(ref reader) || v.Length is < 20 or > 30)
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[30];
+        for (var i = 0; i < v.Length; i++)
+        {
+            chars[i] = (char)v[i];
+        }
+
+        // A non-ASCII byte becomes a character the fast shape does not accept.
+        return Timestamps.TryParseFast(chars[..v.Length], out ts);
+    }
+
+    /// <summary>One of <paramref name="names"/> when the value is exactly that name, else null (the string path reads it).</summary>
+    private static string? Known(ref Utf8JsonReader reader, string[] names, ref bool present)
+    {
+        if (!Plain(ref reader))
+        {
+            return null;
+        }
+
+        foreach (var name in names)
+        {
+            if (reader.ValueSpan.Length == name.Length && System.Text.Ascii.Equals(reader.ValueSpan, name))
+            {
+                present = true;
+                return name;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The machine id as a shared string (ASCII ids up to the length limit), else null (the string path reads it).</summary>
+    private static string? Interned(ref Utf8JsonReader reader, ref bool present)
+    {
+        var v = reader.ValueSpan;
+        if (!Plain(ref reader) || v.Length > MaxMachineIdLength || !System.Text.Ascii.IsValid(v))
+        {
+            return null;
+        }
+
+        Span<char> chars = stackalloc char[MaxMachineIdLength];
+        var text = chars[..v.Length];
+        System.Text.Ascii.ToUtf16(v, text, out _);
+        var lookup = MachineIds.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(text, out var id))
+        {
+            id = new string(text);
+            if (MachineIds.Count < MaxInternedMachineIds)
+            {
+                id = MachineIds.GetOrAdd(id, id);
+            }
+        }
+
+        present = true;
+        return id;
     }
 
     private static readonly string[] Names = ["eventId", "machineId", "ts", "type", "state", "reason", "good", "reject", "goodTotal", "rejectTotal", "product"];
@@ -216,12 +324,12 @@ public static class EventParser
 
     private static EventParseResult Build(ref RawFields f, List<EventProblem> problems)
     {
-        var eventId = Guid.Empty;
+        var eventId = f.EventIdValue ?? Guid.Empty;
         if (!f.EventIdPresent)
         {
             problems.Add(new EventProblem("eventId", "is required"));
         }
-        else if (f.EventId is not null && !Guid.TryParseExact(f.EventId, "D", out eventId))
+        else if (f.EventIdValue is null && f.EventId is not null && !Guid.TryParseExact(f.EventId, "D", out eventId))
         {
             problems.Add(new EventProblem("eventId", $"must be a UUID like 6f1c0a4e-8d2b-4c1e-9a57-3b0f5e2d7c11, got '{Truncate(f.EventId)}'"));
         }
@@ -235,12 +343,12 @@ public static class EventParser
             CheckIdentifier("machineId", f.MachineId, MaxMachineIdLength, problems);
         }
 
-        DateTimeOffset ts = default;
+        var ts = f.TsValue ?? default;
         if (!f.TsPresent)
         {
             problems.Add(new EventProblem("ts", "is required"));
         }
-        else if (f.Ts is not null && !Timestamps.TryParse(f.Ts, out ts, out var tsError))
+        else if (f.TsValue is null && f.Ts is not null && !Timestamps.TryParse(f.Ts, out ts, out var tsError))
         {
             problems.Add(new EventProblem("ts", tsError));
         }
@@ -372,6 +480,8 @@ public static class EventParser
     private struct RawFields
     {
         public string? EventId, MachineId, Ts, Type, State, Reason, Product;
+        public Guid? EventIdValue;
+        public DateTimeOffset? TsValue;
         public long? Good, Reject, GoodTotal, RejectTotal;
         public bool EventIdPresent, MachineIdPresent, TsPresent, TypePresent, StatePresent;
         public bool GoodPresent, RejectPresent, GoodTotalPresent, RejectTotalPresent;

@@ -48,9 +48,10 @@ public static partial class Timestamps
 
     /// <summary>
     /// The common shape "yyyy-MM-ddTHH:mm:ss[.fraction]Z" parsed digit by digit (the historian parses
-    /// every event's ts); anything else, offsets included, takes the general path above.
+    /// every event's ts; the event parser hands it the message's own characters, without a string); anything else,
+    /// offsets included, takes the general path above.
     /// </summary>
-    private static bool TryParseFast(string v, out DateTimeOffset ts)
+    internal static bool TryParseFast(ReadOnlySpan<char> v, out DateTimeOffset ts)
     {
         ts = default;
         if (v.Length < 20 || v[4] != '-' || v[7] != '-' || v[10] != 'T' || v[13] != ':' || v[16] != ':' || v[^1] != 'Z')
@@ -96,7 +97,7 @@ public static partial class Timestamps
         return true;
     }
 
-    private static bool Digits(string s, int start, int count, out int value)
+    private static bool Digits(ReadOnlySpan<char> s, int start, int count, out int value)
     {
         value = 0;
         for (var i = start; i < start + count; i++)
