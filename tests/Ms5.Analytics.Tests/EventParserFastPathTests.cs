@@ -104,6 +104,21 @@ public sealed class EventParserFastPathTests
     }
 
     [Fact]
+    public void ProblemLists_OfEarlierResults_AreNotChangedByLaterParses()
+    {
+        var first = EventParser.Parse(Encoding.UTF8.GetBytes(Message("type", "nope")));
+        var snapshot = first.Problems.ToList();
+        var second = EventParser.Parse(Encoding.UTF8.GetBytes(Message("ts", "yesterday")));
+        var valid = EventParser.Parse(Encoding.UTF8.GetBytes(Message("state", "idle")));
+        Assert.True(valid.IsValid);
+        Assert.Empty(valid.Problems);
+        Assert.Equal(snapshot, first.Problems);
+        Assert.Equal([new EventProblem("type", "must be one of state, count, counter, got 'nope'")], first.Problems);
+        Assert.Equal("ts", Assert.Single(second.Problems).Field);
+        Assert.NotSame(first.Problems, second.Problems);
+    }
+
+    [Fact]
     public void AValidEvent_ReadFromBytes_HasEveryFieldExactly()
     {
         var e = EventParser.Parse(Encoding.UTF8.GetBytes(Message("ts", "2026-11-26T06:00:00.1234567Z"))).Event!;

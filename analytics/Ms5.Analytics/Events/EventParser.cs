@@ -19,6 +19,9 @@ public static class EventParser
     public const int MaxReasonLength = 128;
     public const int MaxProductLength = 128;
 
+    [ThreadStatic]
+    private static List<EventProblem>? t_problems;
+
     public static EventParseResult Parse(ReadOnlySpan<byte> utf8)
     {
         if (utf8.IsEmpty)
@@ -32,7 +35,9 @@ public static class EventParser
         }
 
         var fields = new RawFields();
-        var problems = new List<EventProblem>(0);
+        // One list per thread, reused: a valid event needs none, an invalid one gets its own ordered copy (Build).
+        var problems = t_problems ??= new List<EventProblem>(4);
+        problems.Clear();
         try
         {
             ReadFields(utf8, ref fields, problems);
@@ -413,11 +418,9 @@ public static class EventParser
         if (problems.Count > 0)
         {
             var ordered = EventProblem.InContractOrder(problems);
-            problems.Clear();
-            problems.AddRange(ordered);
-            var partialMachine = problems.Any(p => p.Field == "machineId") ? null : f.MachineId;
-            DateTimeOffset? partialTs = f.TsPresent && !problems.Any(p => p.Field == "ts") ? ts : null;
-            return EventParseResult.Invalid(problems, partialMachine ?? f.MachineId, partialMachine, partialTs);
+            var partialMachine = ordered.Any(p => p.Field == "machineId") ? null : f.MachineId;
+            DateTimeOffset? partialTs = f.TsPresent && !ordered.Any(p => p.Field == "ts") ? ts : null;
+            return EventParseResult.Invalid(ordered, partialMachine ?? f.MachineId, partialMachine, partialTs);
         }
 
         var evt = type switch
