@@ -35,6 +35,7 @@ public sealed class EventParserFastPathTests
         Assert.Equal(escaped.Problems, plain.Problems);
         Assert.Equal(escaped.MachineId, plain.MachineId);
         Assert.Equal(escaped.ValidTs, plain.ValidTs);
+        Assert.Equal(escaped.Event?.Ts.Offset, plain.Event?.Ts.Offset);
     }
 
     [Theory]
@@ -46,6 +47,9 @@ public sealed class EventParserFastPathTests
     [InlineData("6f1c0a4e-8d2b-4c1e-9a57+3b0f5e2d7c11")]
     [InlineData(" 6f1c0a4e-8d2b-4c1e-9a57-3b0f5e2d7c1")]
     [InlineData("6f1c0a4e-8d2b-4c1e-9a57-3b0f5e2d7c11 ")]
+    [InlineData("0x1c0a4e-8d2b-4c1e-9a57-3b0f5e2d7c11")]
+    [InlineData("+f1c0a4e-8d2b-4c1e-9a57-3b0f5e2d7c11")]
+    [InlineData("6f1c0a4e-+d2b-4c1e-9a57-3b0f5e2d7c11")]
     [InlineData("")]
     public void EventId_FastAndStringPathAgree(string value) => SameBothWays("eventId", value);
 
@@ -80,6 +84,7 @@ public sealed class EventParserFastPathTests
     [InlineData("state", "idle")]
     [InlineData("state", "setup")]
     [InlineData("state", "planned_stop")]
+    [InlineData("state", "offline")]
     [InlineData("state", "PLANNED_STOP")]
     [InlineData("state", "downtime")]
     [InlineData("machineId", "m")]

@@ -143,10 +143,15 @@ public static class EventParser
     // else (escaped, other shapes, wrong types) takes the string path, which reports the problems; a fast path only
     // accepts what the string path accepts, with the same result.
     private static readonly string[] KnownTypes = ["state", "count", "counter"];
-    private static readonly string[] KnownStates = ["running", "idle", "down", "setup", "planned_stop"];
+    private static readonly string[] KnownStates = ["running", "idle", "down", "setup", "planned_stop", "offline"];
 
-    /// <summary>At most this many distinct machine ids are shared (a plant has a few thousand; junk must not grow it without bound).</summary>
-    private const int MaxInternedMachineIds = 100_000;
+    /// <summary>
+    /// At most this many distinct machine ids are shared (a plant has a few thousand). Ids are shared before they are
+    /// validated, so junk can take places for good: bounded to ~5 MB; an id beyond it is read as its own string.
+    /// </summary>
+    private const int MaxInternedMachineIds = 20_000;
+
+    private static int s_internedMachineIds;
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> MachineIds = new(StringComparer.Ordinal);
 
@@ -216,9 +221,16 @@ public static class EventParser
         if (!lookup.TryGetValue(text, out var id))
         {
             id = new string(text);
-            if (MachineIds.Count < MaxInternedMachineIds)
+            if (Volatile.Read(ref s_internedMachineIds) < MaxInternedMachineIds)
             {
-                id = MachineIds.GetOrAdd(id, id);
+                if (MachineIds.TryAdd(id, id))
+                {
+                    Interlocked.Increment(ref s_internedMachineIds);
+                }
+                else
+                {
+                    id = MachineIds[id];
+                }
             }
         }
 
