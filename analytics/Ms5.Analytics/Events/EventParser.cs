@@ -92,11 +92,7 @@ public static class EventParser
             switch (field)
             {
                 case 0:
-                    if (TryReadGuid(ref reader, out var id))
-                    {
-                        (f.EventIdValue, f.EventIdPresent) = (id, true);
-                    }
-                    else
+                    if ((f.EventIdValue = Uuid(ref reader, ref f.EventIdPresent)) is null)
                     {
                         f.EventId = ReadString(ref reader, Names[0], problems, ref f.EventIdPresent);
                     }
@@ -104,11 +100,7 @@ public static class EventParser
                     break;
                 case 1: f.MachineId = Interned(ref reader, ref f.MachineIdPresent) ?? ReadString(ref reader, Names[1], problems, ref f.MachineIdPresent); break;
                 case 2:
-                    if (TryReadTs(ref reader, out var ts))
-                    {
-                        (f.TsValue, f.TsPresent) = (ts, true);
-                    }
-                    else
+                    if ((f.TsValue = Ts(ref reader, ref f.TsPresent)) is null)
                     {
                         f.Ts = ReadString(ref reader, Names[2], problems, ref f.TsPresent);
                     }
@@ -158,31 +150,36 @@ public static class EventParser
     private static bool Plain(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence;
 
     /// <summary>A UUID in the "D" form exactly (what <c>Guid.TryParseExact(s, "D")</c> accepts without surrounding blanks).</summary>
-    private static bool TryReadGuid(ref Utf8JsonReader reader, out Guid id)
+    private static Guid? Uuid(ref Utf8JsonReader reader, ref bool present)
     {
-        id = default;
-        return Plain(ref reader) && reader.ValueSpan.Length == 36
-            && System.Buffers.Text.Utf8Parser.TryParse(reader.ValueSpan, out id, out var used, 'D') && used == 36;
+        if (!Plain(ref reader) || reader.ValueSpan.Length != 36
+            || !System.Buffers.Text.Utf8Parser.TryParse(reader.ValueSpan, out Guid id, out var used, 'D') || used != 36)
+        {
+            return null;
+        }
+
+        present = true;
+        return id;
     }
 
     /// <summary>The common "yyyy-MM-ddTHH:mm:ss[.fraction]Z" shape (<see cref="Timestamps.TryParseFast"/>, the same code the string path runs first).</summary>
-    private static bool TryReadTs(ref Utf8JsonReader reader, out DateTimeOffset ts)
+    private static DateTimeOffset? Ts(ref Utf8JsonReader reader, ref bool present)
     {
-        ts = default;
-        var v = reader.ValueSpan;
-        if (!Plain(ref reader) || v.Length is < 20 or > 30)
-        {
-            return false;
-        }
-
         Span<char> chars = stackalloc char[30];
-        for (var i = 0; i < v.Length; i++)
+        if (Ascii(ref reader, chars) is not (>= 0 and var n) || !Timestamps.TryParseFast(chars[..n], out var ts))
         {
-            chars[i] = (char)v[i];
+            return null;
         }
 
-        // A non-ASCII byte becomes a character the fast shape does not accept.
-        return Timestamps.TryParseFast(chars[..v.Length], out ts);
+        present = true;
+        return ts;
+    }
+
+    /// <summary>The length of a plain ASCII string value copied into <paramref name="buffer"/> as characters (no string), -1 when it is not one or does not fit.</summary>
+    private static int Ascii(ref Utf8JsonReader reader, scoped Span<char> buffer)
+    {
+        var v = reader.ValueSpan;
+        return Plain(ref reader) && v.Length <= buffer.Length && System.Text.Ascii.ToUtf16(v, buffer, out _) == System.Buffers.OperationStatus.Done ? v.Length : -1;
     }
 
     /// <summary>One of <paramref name="names"/> when the value is exactly that name, else null (the string path reads it).</summary>
@@ -208,15 +205,13 @@ public static class EventParser
     /// <summary>The machine id as a shared string (ASCII ids up to the length limit), else null (the string path reads it).</summary>
     private static string? Interned(ref Utf8JsonReader reader, ref bool present)
     {
-        var v = reader.ValueSpan;
-        if (!Plain(ref reader) || v.Length > MaxMachineIdLength || !System.Text.Ascii.IsValid(v))
+        Span<char> chars = stackalloc char[MaxMachineIdLength];
+        if (Ascii(ref reader, chars) is not (>= 0 and var n))
         {
             return null;
         }
 
-        Span<char> chars = stackalloc char[MaxMachineIdLength];
-        var text = chars[..v.Length];
-        System.Text.Ascii.ToUtf16(v, text, out _);
+        var text = chars[..n];
         var lookup = MachineIds.GetAlternateLookup<ReadOnlySpan<char>>();
         if (!lookup.TryGetValue(text, out var id))
         {
