@@ -120,10 +120,17 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
         }
     }
 
+    /// <summary>
+    /// Reads the plant files and the machine rows from one snapshot: read one after the other, a machine added through
+    /// the API in between would be known (its row) without an OEE context (its plant file), and its first events would
+    /// be passed over by the engine instead of triggering the lookup that finds it.
+    /// </summary>
     public async Task ReloadAsync(CancellationToken ct)
     {
         var contexts = new Dictionary<string, MachineOeeContext>(StringComparer.Ordinal);
-        await using (var cmd = db.CreateCommand("SELECT config::text FROM plants"))
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using (var cmd = new NpgsqlCommand("SELECT config::text FROM plants", conn, tx))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
@@ -136,7 +143,7 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
         }
 
         var lines = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using (var cmd = db.CreateCommand("SELECT machine_id, line_id FROM machines"))
+        await using (var cmd = new NpgsqlCommand("SELECT machine_id, line_id FROM machines", conn, tx))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
@@ -144,6 +151,8 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
                 lines[r.GetString(0)] = r.GetString(1);
             }
         }
+
+        await tx.CommitAsync(ct);
 
         _snapshot = new Snapshot(lines, contexts);
         _loadedAt = time.GetUtcNow();

@@ -48,13 +48,14 @@ public sealed class RecordingRuleOeeTests(StackFixture stack, ITestOutputHelper 
     {
         // The counters count what the engine computes while it runs, from the minute it started, and a series
         // appears with its first non-zero increment: its first sample is Prometheus' baseline. So the machines
-        // start in a planned stop before the shift starts at S (only planned-stop time accrues: every OEE counter
-        // series appears at 0) and run from S: Prometheus sees every planned second and part the API counts in
-        // [T − 15 min, T), T = S + 2 min.
-        var t0 = Now();
-        var s = Minute(t0.AddSeconds(8)).AddMinutes(1);
-        var t = s.AddMinutes(2);
-        var json = PlantJson(s);
+        // start in a planned stop while no shift is near (only planned-stop time accrues: every OEE counter series
+        // appears at 0); once Prometheus has every series, the shift is moved to start at S, the next whole minute
+        // at least 10 s ahead (the engine reloads the plant every 2 s), and they run from S: Prometheus sees every
+        // planned second and part the API counts in [T − 15 min, T), T = S + 2 min. S is chosen only after the series
+        // exist, however long the engine and Prometheus took to start on a loaded machine.
+        var started = Now();
+        var far = Minute(started).AddHours(6);
+        var json = PlantJson(far);
         await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(json), json);
         var topic = $"test.{stack.RunId}.rr";
         await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2 });
@@ -65,12 +66,17 @@ public sealed class RecordingRuleOeeTests(StackFixture stack, ITestOutputHelper 
         using var prom = await TestPrometheus.StartAsync(
             [new ScrapeTarget("ms5", $"127.0.0.1:{env["Stream__MetricsPort"]}", new Dictionary<string, string> { ["service"] = "oee" })],
             TestPrometheus.RepositoryRuleFiles);
-        await Eventually.TrueAsync(async () => (await prom.VectorAsync("up")).Count(u => u.Value == 1) == 2, TimeSpan.FromSeconds(20), () => "the engine scraped");
+        await Eventually.TrueAsync(async () => (await prom.VectorAsync("up")).Count(u => u.Value == 1) == 2, TimeSpan.FromSeconds(60), () => "the engine scraped");
         var machines = new[] { "rr-a", "rr-b", "rr-c" };
         var now0 = Now();
         await stack.ProduceAsync(topic, machines.Select(x => ((string?)x, Some.State(Guid.NewGuid(), x, now0, "planned_stop", "break"))));
-        await Eventually.TrueAsync(async () => (await prom.VectorAsync("ms5_oee_planned_seconds_total{plant=\"rr\"}")).Count == machines.Length || Now() > s,
-            TimeSpan.FromSeconds(90), () => "the OEE counter series");
+        await Eventually.TrueAsync(async () => (await prom.VectorAsync("ms5_oee_planned_seconds_total{plant=\"rr\"}")).Count == machines.Length,
+            TimeSpan.FromSeconds(120), () => "the OEE counter series of rr-a, rr-b and rr-c in Prometheus");
+        var s = Minute(Now().AddSeconds(10)).AddMinutes(1);
+        var t = s.AddMinutes(2);
+        json = PlantJson(s);
+        await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(json), json);
+        output.WriteLine($"started {Some.Ts(started)}, first events {Some.Ts(now0)}, counter series at {Some.Ts(Now())}, shift from {Some.Ts(s)}");
 
         // In the shift: parts and rejects every 2 s; rr-b down (unplanned) and rr-c in setup for a while.
         var rng = new Random(7);

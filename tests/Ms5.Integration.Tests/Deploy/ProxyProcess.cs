@@ -145,21 +145,9 @@ internal sealed class ProxyProcess : IDisposable
     private async Task WaitUntilUpAsync()
     {
         using var http = new HttpClient();
-        for (var i = 0; i < 150; i++)
+        if (await _process.AnswersAsync(http, new Uri(AdminUrl, "healthz")))
         {
-            Assert.False(_process.HasExited, "the proxy exited: " + _process.Output);
-            try
-            {
-                if ((await http.GetAsync(new Uri(AdminUrl, "healthz"))).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
+            return;
         }
 
         throw new InvalidOperationException("the proxy did not start: " + _process.Output);

@@ -49,6 +49,38 @@ public sealed class PlantDirectoryTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task AReloadOverlappingAPlantWrite_SeesAllOfItOrNone_SoTheNewMachineIsFoundWithItsContext()
+    {
+        string Json(params string[] machines) => Plant(machines).Replace("pdir-", "prace-", StringComparison.Ordinal);
+        await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(Json("pdir-m1")), Json("pdir-m1"));
+        var directory = new PlantDirectory(stack.Db, TimeProvider.System);
+
+        // The writer holds the machines table: the reload reads the plant files, then waits for the machine rows; the
+        // writer adds prace-m2 (plant file and row, in one transaction, as the API does) and commits.
+        await using var conn = await stack.Db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand("LOCK TABLE machines IN ACCESS EXCLUSIVE MODE", conn, tx))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var reload = directory.ReloadAsync(CancellationToken.None);
+        await Eventually.TrueAsync(
+            async () => await stack.ScalarAsync(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT machine_id, line_id FROM machines%'") == 1,
+            TimeSpan.FromSeconds(20), () => "the reload waiting for the machine rows");
+        var added = Json("pdir-m1", "pdir-m2");
+        await PlantStore.WriteAsync(conn, tx, PlantConfigParser.Parse(added), added, new PlantChange("api", null, "test", "machine prace-m2 added"), CancellationToken.None);
+        await tx.CommitAsync();
+        await reload;
+
+        // Known means it has its OEE context (both from before the write here); the engine's lookup then finds it.
+        Assert.Equal(directory.IsKnown("prace-m2"), directory.All.Any(c => c.MachineId == "prace-m2"));
+        Assert.Equal("prace-m2", (await directory.FindAsync("prace-m2", CancellationToken.None))?.MachineId);
+        Assert.Equal("prace-l1", directory.LineOf("prace-m2"));
+    }
+
+    [Fact]
     public async Task MachineDeletedElsewhere_IsForgotten_OnceTheCacheIsOlderThanMaxAge()
     {
         var json = Plant("pdir-m1").Replace("pdir-", "pdel-", StringComparison.Ordinal);

@@ -18,7 +18,7 @@ internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, s
     }
 
     /// <summary>
-    /// Starts it and returns once /healthz answers; fails with its output when it does not within 20 s.
+    /// Starts it and returns once /healthz answers; fails with its output when it does not within a minute.
     /// <paramref name="settings"/>: more environment variables (e.g. Reports__MaxSyncMachineMinutes); <paramref name="url"/>:
     /// where it listens (a free port when not given; the address of a stopped one to start it again there).
     /// </summary>
@@ -55,20 +55,9 @@ internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, s
 
         var api = ChildProcess.Start(Repo.Dll("api/Ms5.Api", "Ms5.Api"), env);
         using var http = new HttpClient(Handler(url));
-        for (var i = 0; i < 200; i++)
+        if (await api.AnswersAsync(http, new Uri(url, "healthz")))
         {
-            try
-            {
-                if ((await http.GetAsync(new Uri(url, "healthz"))).IsSuccessStatusCode)
-                {
-                    return new ApiProcess(api, url, topic, andonTopic, stack.AdminKey);
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
+            return new ApiProcess(api, url, topic, andonTopic, stack.AdminKey);
         }
 
         api.Dispose();

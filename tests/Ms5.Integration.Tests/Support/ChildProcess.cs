@@ -35,6 +35,36 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>How long a started process may take to answer: on a loaded two-core machine a fresh .NET host (JIT, EF model, Identity) was seen to need more than 20 s.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Polls <paramref name="probe"/> until it answers with a success status: true then, false when the process exits or
+    /// <see cref="StartTimeout"/> passes (the caller fails with the output).
+    /// </summary>
+    public async Task<bool> AnswersAsync(HttpClient http, Uri probe)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (DateTime.UtcNow < deadline && !HasExited)
+        {
+            try
+            {
+                using var response = await http.GetAsync(probe);
+                if (response.IsSuccessStatusCode)
+                {
+                    return true;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
+    }
+
     public static ChildProcess Start(string dll, IReadOnlyDictionary<string, string> env, params string[] args) =>
         StartProgram("dotnet", env, [dll, .. args]);
 

@@ -185,7 +185,10 @@ public sealed class StackFixture : IAsyncLifetime
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{what}: expected {expected}, still {last}.\nstream log:\n{Stream?.Output}");
+                // What was expected first: callers often append a process's whole log to what, and reports keep only the start.
+                var nl = what.IndexOf('\n', StringComparison.Ordinal);
+                var (head, rest) = nl < 0 ? (what, "") : (what[..nl], what[(nl + 1)..]);
+                throw new TimeoutException($"{head}: expected {expected}, still {last}.\n{rest}\nstream log:\n{Stream?.Output}");
             }
 
             await Task.Delay(200);
