@@ -9,7 +9,7 @@ namespace Ms5.Integration.Tests.Anomalies;
 /// updated when the stop ends (end, seconds, score, explanation); a later score of the stop still open never replaces
 /// the closed one; an unflagged score adds nothing; versions count up per plant; feedback needs a known flag.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class AnomalyStoreTests(StackFixture stack)
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 26, 6, 0, 0, TimeSpan.Zero);

@@ -10,7 +10,7 @@ using Ms5.Postgres;
 namespace Ms5.Integration.Tests.Api;
 
 /// <summary>PUT and GET /api/assignments against the real API, database and accounts: changes, history, audit, validation.</summary>
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class AssignmentsApiTests(StackFixture stack)
 {
     // Three shifts cover every hour of every day (UTC), so "the shift running now" always exists; Christmas is a holiday.

@@ -7,7 +7,7 @@ using Ms5.Postgres;
 
 namespace Ms5.Integration.Tests.Api;
 
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class CalendarApiTests(StackFixture stack)
 {
     private const string PlantJson = """

@@ -4,7 +4,7 @@ using Ms5.Integration.Tests.Support;
 
 namespace Ms5.Integration.Tests.Api;
 
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class EventsApiTests(StackFixture stack)
 {
     private static readonly DateTimeOffset T0 = new(2026, 10, 5, 8, 0, 0, TimeSpan.Zero);

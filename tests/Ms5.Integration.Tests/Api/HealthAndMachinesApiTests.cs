@@ -4,7 +4,7 @@ using Ms5.Integration.Tests.Support;
 
 namespace Ms5.Integration.Tests.Api;
 
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class HealthAndMachinesApiTests(StackFixture stack)
 {
     [Fact]

@@ -5,7 +5,7 @@ using Ms5.Integration.Tests.Support;
 
 namespace Ms5.Integration.Tests.Api;
 
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class IngestApiTests(StackFixture stack)
 {
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

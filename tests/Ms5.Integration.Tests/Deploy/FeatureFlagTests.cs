@@ -14,7 +14,7 @@ namespace Ms5.Integration.Tests.Deploy;
 /// The reports host runs on a database of its own (a reports or training run over the shared test database would
 /// touch other tests' plants).
 /// </summary>
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class FeatureFlagTests(StackFixture stack)
 {
     private const string Scheduler = "ms5-feature-test";

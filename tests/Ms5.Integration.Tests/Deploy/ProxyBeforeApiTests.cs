@@ -13,7 +13,7 @@ namespace Ms5.Integration.Tests.Deploy;
 /// own address (a connection from 127.0.0.7), not an X-Forwarded-For the client made up, and the board's WebSocket
 /// works through the proxy, closed with 1001 when the API stops.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class ProxyBeforeApiTests(StackFixture stack)
 {
 

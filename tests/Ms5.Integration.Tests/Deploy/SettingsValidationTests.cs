@@ -7,7 +7,7 @@ namespace Ms5.Integration.Tests.Deploy;
 /// The settings the environment files set, read by the hosts themselves: a bad value stops the host at start with the
 /// setting's configuration key and variable named (what load_env checks first is checked again where it is used).
 /// </summary>
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class SettingsValidationTests(StackFixture stack)
 {
     [Theory]

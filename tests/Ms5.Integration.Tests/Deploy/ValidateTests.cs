@@ -16,7 +16,7 @@ namespace Ms5.Integration.Tests.Deploy;
 /// plant behind; then with MS5_INFLUX_URL on a closed port only the influxdb check fails, naming InfluxDB, and the
 /// exit code is 1.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class ValidateTests(StackFixture stack)
 {
     private static readonly string OpsDll = Repo.Dll("infra/Ms5.Ops", "Ms5.Ops");

@@ -4,7 +4,7 @@ using Ms5.Kafka.DeadLetters;
 
 namespace Ms5.Integration.Tests.Historian;
 
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class DlqRoutingTests(StackFixture stack)
 {
     [Fact]

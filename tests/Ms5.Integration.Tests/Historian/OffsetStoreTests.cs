@@ -4,7 +4,7 @@ using Ms5.Postgres;
 
 namespace Ms5.Integration.Tests.Historian;
 
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class OffsetStoreTests(StackFixture stack)
 {
     [Fact]

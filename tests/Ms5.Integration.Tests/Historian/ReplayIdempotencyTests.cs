@@ -3,7 +3,7 @@ using Ms5.Integration.Tests.Support;
 
 namespace Ms5.Integration.Tests.Historian;
 
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class ReplayIdempotencyTests(StackFixture stack)
 {
     private Dictionary<string, string> Env => new() { ["MS5_KAFKA_BOOTSTRAP"] = stack.Kafka.BootstrapServers };

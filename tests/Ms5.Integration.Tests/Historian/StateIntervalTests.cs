@@ -2,7 +2,7 @@ using Ms5.Integration.Tests.Support;
 
 namespace Ms5.Integration.Tests.Historian;
 
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class StateIntervalTests(StackFixture stack)
 {
     [Fact]

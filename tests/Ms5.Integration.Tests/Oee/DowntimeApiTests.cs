@@ -7,7 +7,7 @@ using Ms5.Postgres;
 
 namespace Ms5.Integration.Tests.Oee;
 
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class DowntimeApiTests(StackFixture stack)
 {
     private const string PlantJson = """

@@ -11,7 +11,7 @@ using Ms5.Postgres;
 namespace Ms5.Integration.Tests.Oee;
 
 /// <summary>The OEE engine through the real pipeline: Kafka → engine process → PostgreSQL buckets.</summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class OeeEngineTests(StackFixture stack)
 {
     private const string Machine = "oee-m1";

@@ -11,7 +11,7 @@ namespace Ms5.Integration.Tests.Oee;
 /// oracle is the old layout: the same history stored as one row per event (through the <c>oee_events</c> view's
 /// trigger) under another machine id must give the same answers as the history kept in chunks.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class OeeEventStoreTests(StackFixture stack)
 {
     private static readonly DateTimeOffset Start = new(2026, 10, 5, 6, 0, 0, TimeSpan.Zero);

@@ -17,7 +17,7 @@ namespace Ms5.Integration.Tests.Oee;
 /// after the grace period, all produced shuffled with duplicates. Each is checked against exact expected
 /// figures and against a from-scratch recomputation of the same events.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class OeeScenarioTests(StackFixture stack)
 {
     private const string PlantJson = """

@@ -15,7 +15,7 @@ namespace Ms5.Integration.Tests.Orders;
 /// rejects) recorded after the fact as an order started at the shift start and completed at its end: good 18,848,
 /// OEE 74.8 %, percentOfTarget = 18,848 / target exactly, and every figure equal to GET /api/oee over the same range.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class OrderProgressApiTests(StackFixture stack)
 {
     private static readonly DateTimeOffset ShiftStart = new(2026, 10, 5, 6, 0, 0, TimeSpan.Zero);

@@ -14,7 +14,7 @@ namespace Ms5.Integration.Tests.Orders;
 /// history (audit and outbox), one running order per machine also under concurrent starts, progress summed from
 /// oee_minute rows, and the outbox publishing each change once as a valid ms5.orders.v1 message.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class OrderStoreTests(StackFixture stack)
 {
     internal const string PlantJson = """

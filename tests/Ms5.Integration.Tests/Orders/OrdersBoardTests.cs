@@ -12,7 +12,7 @@ namespace Ms5.Integration.Tests.Orders;
 /// order id, product (as text, never markup), a progress bar of good/target from the OEE minute buckets and the ETA on the
 /// plant's clock; GET /api/board carries the same figures; a machine without a running order shows none.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class OrdersBoardTests(StackFixture stack)
 {
     private const string PlantJson = """

@@ -8,7 +8,7 @@ namespace Ms5.Integration.Tests.Outages;
 /// The DLQ topic cannot be written (the broker refuses it, as an ACL would): valid events around the bad ones are
 /// stored at once, the bad ones wait in dead_letters, and each reaches the DLQ topic once when it can be written.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class DlqOutageTests(StackFixture stack)
 {
     [Fact]

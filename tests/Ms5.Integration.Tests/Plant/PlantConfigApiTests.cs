@@ -9,7 +9,7 @@ using Ms5.Postgres;
 namespace Ms5.Integration.Tests.Plant;
 
 /// <summary>Plant configuration through the API: lines, machines and reason codes created and changed, checked as a plant file, versioned and audited.</summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class PlantConfigApiTests(StackFixture stack)
 {
     private static string PlantJson(string plantId, string prefix) => $$"""

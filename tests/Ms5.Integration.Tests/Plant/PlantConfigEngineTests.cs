@@ -11,7 +11,7 @@ using Ms5.Postgres;
 namespace Ms5.Integration.Tests.Plant;
 
 /// <summary>Changes made through the API reach the OEE engine process, the live OEE and the board within seconds.</summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class PlantConfigEngineTests(StackFixture stack)
 {
     /// <summary>Two 12-hour shifts, so a current shift exists whenever the test runs.</summary>

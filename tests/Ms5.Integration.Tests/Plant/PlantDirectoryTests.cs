@@ -10,7 +10,7 @@ namespace Ms5.Integration.Tests.Plant;
 /// the API while events for it are on their way) is known at once, inside the reload rate limit; a truly unknown id
 /// stays unknown without a reload.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class PlantDirectoryTests(StackFixture stack)
 {
     private static string Plant(params string[] machines) => $$"""

@@ -11,7 +11,7 @@ namespace Ms5.Integration.Tests.Plant;
 /// GET /api/plant returns a plant file that <c>migrate --plant FILE</c> (what <c>./ms5 up --plant FILE</c> runs) takes back
 /// as the same plant; and loading a plant file again never silently throws away edits made through the API.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class PlantFileRoundTripTests(StackFixture stack) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ms5-plantcfg-").FullName;

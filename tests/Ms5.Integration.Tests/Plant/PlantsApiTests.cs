@@ -8,7 +8,7 @@ using Ms5.Integration.Tests.Support;
 namespace Ms5.Integration.Tests.Plant;
 
 /// <summary>Whole plants through the API: POST /api/plants (temporary or not) and DELETE /api/plants/{id} with all the plant's data.</summary>
-[Collection("stack")]
+[Collection("stack-oee")]
 public sealed class PlantsApiTests(StackFixture stack)
 {
     private static string PlantFile(string plantId, string prefix, string extra = "") => $$"""

@@ -19,7 +19,7 @@ namespace Ms5.Integration.Tests.Reports;
 /// equals GET /api/oee and GET /api/downtime for the same scope and range; the API's errors; a late event makes
 /// revision 2 and keeps revision 1.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class ShiftReportApiTests(StackFixture stack)
 {
     private static readonly DateTimeOffset ShiftStart = new(2026, 11, 2, 6, 0, 0, TimeSpan.Zero);

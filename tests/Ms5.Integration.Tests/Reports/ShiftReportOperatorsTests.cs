@@ -16,7 +16,7 @@ namespace Ms5.Integration.Tests.Reports;
 /// The shift report lists who ran what: the operator assignments of exactly its shift (day and name) for its machines,
 /// "no assignment" where none, read from the run's PostgreSQL; day reports have no such section.
 /// </summary>
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class ShiftReportOperatorsTests(StackFixture stack)
 {
     private static readonly DateOnly Day = new(2026, 11, 17);

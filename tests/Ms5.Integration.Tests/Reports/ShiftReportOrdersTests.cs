@@ -19,7 +19,7 @@ namespace Ms5.Integration.Tests.Reports;
 /// the report and downloaded as orders.csv from a real API process (404 for an unknown report). Minute buckets are written
 /// straight into oee_minute: on rod-m1 10 good and 1 reject a minute from 05:00 to 13:00 UTC (ideal cycle 2 s).
 /// </summary>
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class ShiftReportOrdersTests(StackFixture stack)
 {
     private static readonly DateOnly Day = new(2026, 11, 17);

@@ -19,7 +19,7 @@ namespace Ms5.Integration.Tests.Reports;
 /// the plant's clock, minutes, score and explanation, in the PDF and in stops.csv; the plant report lists every line's;
 /// a day report has no such section. History and flags are written straight into the tables (no engine, no training).
 /// </summary>
-[Collection("stack")]
+[Collection("stack-api")]
 public sealed class ShiftReportUnusualStopsTests(StackFixture stack)
 {
     private const string Plant = "rua-p";

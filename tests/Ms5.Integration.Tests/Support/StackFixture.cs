@@ -251,8 +251,29 @@ public sealed class StackFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition("stack")]
+/// <summary>
+/// The serial collections sharing one stack fixture each (database, topics, historian host): tests in one run one after
+/// another, the three collections beside each other. "stack": access, Andon, adapters, contracts and dashboard queries;
+/// "stack-oee": the engine, orders, plant configuration, historian; "stack-api": the API's pages, anomalies, reports, deploy.
+/// </summary>
+public static class StackCollections
+{
+    public const string Stack = "stack";
+    public const string Oee = "stack-oee";
+    public const string Api = "stack-api";
+
+    /// <summary>In the order they start (<see cref="StackCollectionFirst"/>).</summary>
+    public static readonly string[] Names = [Oee, Stack, Api];
+}
+
+[CollectionDefinition(StackCollections.Stack)]
 public sealed class StackCollection : ICollectionFixture<StackFixture>;
+
+[CollectionDefinition(StackCollections.Oee)]
+public sealed class StackOeeCollection : ICollectionFixture<StackFixture>;
+
+[CollectionDefinition(StackCollections.Api)]
+public sealed class StackApiCollection : ICollectionFixture<StackFixture>;
 
 /// <summary>Waiting for a PostgreSQL consumer group to catch up with a topic.</summary>
 public static class DrainExtensions
