@@ -53,7 +53,9 @@ public sealed class PlantDirectoryTests(StackFixture stack)
     {
         string Json(params string[] machines) => Plant(machines).Replace("pdir-", "prace-", StringComparison.Ordinal);
         await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(Json("pdir-m1")), Json("pdir-m1"));
-        var directory = new PlantDirectory(stack.Db, TimeProvider.System);
+        // Its own application name: the fixture's historian may be reloading its cache (the same query) at the same time.
+        await using var own = Npgsql.NpgsqlDataSource.Create(new Npgsql.NpgsqlConnectionStringBuilder(stack.Pg) { ApplicationName = "pdir-race" }.ConnectionString);
+        var directory = new PlantDirectory(own, TimeProvider.System);
 
         // The writer holds the machines table: the reload reads the plant files, then waits for the machine rows; the
         // writer adds prace-m2 (plant file and row, in one transaction, as the API does) and commits.
@@ -67,7 +69,7 @@ public sealed class PlantDirectoryTests(StackFixture stack)
         var reload = directory.ReloadAsync(CancellationToken.None);
         await Eventually.TrueAsync(
             async () => await stack.ScalarAsync(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT machine_id, line_id FROM machines%'") == 1,
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pdir-race' AND wait_event_type = 'Lock' AND query LIKE 'SELECT machine_id, line_id FROM machines%'") == 1,
             TimeSpan.FromSeconds(20), () => "the reload waiting for the machine rows");
         var added = Json("pdir-m1", "pdir-m2");
         await PlantStore.WriteAsync(conn, tx, PlantConfigParser.Parse(added), added, new PlantChange("api", null, "test", "machine prace-m2 added"), CancellationToken.None);

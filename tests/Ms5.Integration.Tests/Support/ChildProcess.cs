@@ -49,17 +49,25 @@ internal sealed class ChildProcess : IDisposable
         {
             try
             {
-                using var response = await http.GetAsync(probe);
+                // Each probe at most 5 s: a process that accepts the connection but never answers must not outlast the deadline.
+                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                using var response = await http.GetAsync(probe, attempt.Token);
                 if (response.IsSuccessStatusCode)
                 {
                     return true;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
             }
 
             await Task.Delay(100);
+        }
+
+        if (HasExited)
+        {
+            // The output readers finish after the exit: the last lines (usually the error) are then in Output.
+            _process.WaitForExit();
         }
 
         return false;

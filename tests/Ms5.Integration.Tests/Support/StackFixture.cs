@@ -104,7 +104,9 @@ public sealed class StackFixture : IAsyncLifetime
     /// <summary>Waits until the host's consumers received <paramref name="assignments"/> partition assignments in all (its /metrics).</summary>
     internal static async Task WaitForAssignmentAsync(ChildProcess process, int assignments)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // Two minutes: joining a group whose member is busy with a batch waits for that batch (cooperative rebalance), and on
+        // a loaded two-core machine (four test lanes, CI) one join took longer than a minute.
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while ((await ConsumerStateAsync(process)).Assignments < assignments)
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
@@ -188,7 +190,7 @@ public sealed class StackFixture : IAsyncLifetime
                 // What was expected first: callers often append a process's whole log to what, and reports keep only the start.
                 var nl = what.IndexOf('\n', StringComparison.Ordinal);
                 var (head, rest) = nl < 0 ? (what, "") : (what[..nl], what[(nl + 1)..]);
-                throw new TimeoutException($"{head}: expected {expected}, still {last}.\n{rest}\nstream log:\n{Stream?.Output}");
+                throw new TimeoutException($"{head}: expected {expected}, still {last}.\n{(rest.Length > 0 ? rest + "\n" : "")}stream log:\n{Stream?.Output}");
             }
 
             await Task.Delay(200);
