@@ -168,7 +168,8 @@ public sealed class LiveAnomalyScoringTests(StackFixture stack)
         var anomalyTopic = $"test.{stack.RunId}.lsc-a-anomaly";
         var andonTopic = $"test.{stack.RunId}.lsc-a-andon";
         using var engine = await StartEngineAsync("lsc-a", anomalyTopic, andonTopic);
-        using var reader = Reader(anomalyTopic, andonTopic);
+        var reader = Reader(anomalyTopic, andonTopic);
+        using var closing = reader.ClosedAtTheEnd();
         var seen = new List<ConsumeResult<byte[]?, byte[]?>>();
         var store = new AnomalyStore(stack.Db);
 
@@ -232,7 +233,6 @@ public sealed class LiveAnomalyScoringTests(StackFixture stack)
         Take(reader, seen);
         Assert.All(seen, m => AssertValid(m, m.Topic == anomalyTopic ? "anomaly.v1" : "andon.v1"));
         engine.Stop();
-        reader.Close();
     }
 
     [Fact]
@@ -253,7 +253,8 @@ public sealed class LiveAnomalyScoringTests(StackFixture stack)
 
         var anomalyTopic = $"test.{stack.RunId}.lsc-t-anomaly";
         using var engine = await StartEngineAsync("lsc-t", anomalyTopic, $"test.{stack.RunId}.lsc-t-andon");
-        using var reader = Reader(anomalyTopic);
+        var reader = Reader(anomalyTopic);
+        using var closing = reader.ClosedAtTheEnd();
         var seen = new List<ConsumeResult<byte[]?, byte[]?>>();
         await Eventually.TrueAsync(() => Take(reader, seen) && Flags(seen, anomalyTopic, id).Count >= 1, TimeSpan.FromSeconds(60), () => $"the training's open flag on {anomalyTopic}; engine: {engine.Output}");
         var runs = await ScoringRunsAsync(engine);
@@ -278,7 +279,8 @@ public sealed class LiveAnomalyScoringTests(StackFixture stack)
         var anomalyTopic = $"test.{stack.RunId}.lsc-r-anomaly";
         var andonTopic = $"test.{stack.RunId}.lsc-r-andon";
         using var engine = await StartEngineAsync("lsc-r", anomalyTopic, andonTopic);
-        using var reader = Reader(anomalyTopic);
+        var reader = Reader(anomalyTopic);
+        using var closing = reader.ClosedAtTheEnd();
         var seen = new List<ConsumeResult<byte[]?, byte[]?>>();
         var store = new AnomalyStore(stack.Db);
 
@@ -297,6 +299,5 @@ public sealed class LiveAnomalyScoringTests(StackFixture stack)
         Assert.All(seen, m => AssertValid(m, "anomaly.v1"));
         Assert.Equal(1, await stack.ScalarAsync("SELECT count(*) FROM andons WHERE rule_id = 'unusual' AND machine_id = $1 AND raised_at = $2", m1, newest.UtcDateTime));
         engine.Stop();
-        reader.Close();
     }
 }

@@ -44,7 +44,8 @@ public sealed class ContractTopicsTests(StackFixture stack)
 
         var config = stack.Kafka.ConsumerConfig($"test.{stack.RunId}.contract-reader", "test-contract-reader");
         config.EnablePartitionEof = true;
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        using var closing = consumer.ClosedAtTheEnd();
         consumer.Subscribe([oeeTopic, andonTopic]);
         var published = new List<ConsumeResult<byte[]?, byte[]?>>();
         var andons = () => published.Where(m => m.Topic == andonTopic).Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.AndonMessage)!).ToList();
@@ -75,7 +76,6 @@ public sealed class ContractTopicsTests(StackFixture stack)
         }
 
         ConsumeToEnd(consumer, published);
-        consumer.Close();
 
         var oee = published.Where(m => m.Topic == oeeTopic).Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.OeeWindowMessage)!).ToList();
         Assert.Equal(["raised", "escalated", "resolved"], andons().Where(a => a.Andon.MachineId == "ct-1").Select(a => a.Transition));
