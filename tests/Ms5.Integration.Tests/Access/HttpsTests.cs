@@ -30,7 +30,7 @@ public sealed class HttpsTests(StackFixture stack)
             await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem());
             await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
 
-            var port = TestAlertmanager.FreePort();
+            var port = TestPorts.Next();
             using var api = await ApiProcess.StartAsync(stack, "https", new Dictionary<string, string>
             {
                 ["MS5_API_URL"] = $"https://127.0.0.1:{port}",

@@ -38,7 +38,7 @@ public sealed class OidcTests(StackFixture stack)
 
         public static async Task<TestProvider> StartAsync()
         {
-            var authority = $"http://127.0.0.1:{TestAlertmanager.FreePort()}";
+            var authority = $"http://127.0.0.1:{TestPorts.Next()}";
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(authority);
             builder.Logging.ClearProviders();

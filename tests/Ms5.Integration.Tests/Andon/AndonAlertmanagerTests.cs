@@ -29,7 +29,7 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             { "id": "an-1", "idealCycleSeconds": 1.0 }, { "id": "an-2", "idealCycleSeconds": 1.0 }, { "id": "an-3", "idealCycleSeconds": 1.0 }, { "id": "an-4", "idealCycleSeconds": 1.0 }, { "id": "an-hist", "idealCycleSeconds": 1.0 } ] } ] }
         """;
 
-    private readonly int _hookPort = TestAlertmanager.FreePort();
+    private readonly int _hookPort = TestPorts.Next();
     private readonly ConcurrentQueue<JsonElement> _notifications = new();
     private HttpListener? _hook;
     private TestAlertmanager? _am;

@@ -139,7 +139,7 @@ public sealed class AndonAssigneeTests(StackFixture stack) : IAsyncLifetime
             Assert.Equal(jane, Assert.Single(machines["asgan-1"].GetProperty("andons").EnumerateArray()).GetProperty("assignee").GetString());
 
             var (_, boardKey) = await TestAccess.CreateKeyAsync(admin, "asg-tv", "board");
-            await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
+            await using var chromium = await HeadlessChromium.StartAsync(TestPorts.Next());
             await chromium.NavigateAsync(new Uri(api.Url, $"andon?line=asgan-line&key={boardKey}").ToString());
             await chromium.WaitForAsync("!!document.querySelector('#tile-asgan-1 .operator')?.textContent", TimeSpan.FromSeconds(20), () => "the board with asgan-1's operator; api: " + api.Output);
             Assert.Equal($"operator: {jane}", (await chromium.EvaluateAsync("document.querySelector('#tile-asgan-1 .operator').textContent")).GetString());

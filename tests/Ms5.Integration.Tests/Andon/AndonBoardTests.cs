@@ -57,7 +57,7 @@ public sealed class AndonBoardTests(StackFixture stack)
         var (started, boardKey) = await StartApiAsync("board");
         using var api = started;
         var (url, topic) = (api.Url, api.Topic);
-        await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
+        await using var chromium = await HeadlessChromium.StartAsync(TestPorts.Next());
         // The TV's first visit: the key becomes its board cookie and the address loses it (the lines stay).
         await chromium.NavigateAsync(new Uri(url, $"andon?line=board-a&line=board-b&key={boardKey}").ToString());
         await chromium.WaitForAsync("document.getElementById('conn')?.className === 'live' && !!document.getElementById('tile-bd-1')",

@@ -31,7 +31,7 @@ public sealed class BrowserAccessTests(StackFixture stack)
         using var api = await ApiProcess.StartAsync(stack, "login-page");
         using var admin = api.Client();
         var (user, password) = await TestAccess.CreateUserAsync(admin, "viewer", "login");
-        await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
+        await using var chromium = await HeadlessChromium.StartAsync(TestPorts.Next());
 
         // A page without a session: the login page, which knows the way back.
         await chromium.NavigateAsync(new Uri(api.Url, "reports?plant=demo").ToString());
@@ -85,7 +85,7 @@ public sealed class BrowserAccessTests(StackFixture stack)
         using var api = await ApiProcess.StartAsync(stack, "login-limits", new Dictionary<string, string> { ["Ms5__Auth__RateLimits__LoginPerUserPerMinute"] = "6" });
         using var admin = api.Client();
         var (user, password) = await TestAccess.CreateUserAsync(admin, "viewer", "locked");
-        await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
+        await using var chromium = await HeadlessChromium.StartAsync(TestPorts.Next());
         await chromium.NavigateAsync(new Uri(api.Url, "login.html").ToString());
 
         for (var attempt = 1; attempt <= 4; attempt++)
@@ -117,7 +117,7 @@ public sealed class BrowserAccessTests(StackFixture stack)
         using var api = await ApiProcess.StartAsync(stack, "login-return");
         using var admin = api.Client();
         var (user, password) = await TestAccess.CreateUserAsync(admin, "viewer", "return");
-        await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
+        await using var chromium = await HeadlessChromium.StartAsync(TestPorts.Next());
         await chromium.NavigateAsync(new Uri(api.Url, "login.html?returnUrl=" + Uri.EscapeDataString("//evil.example/steal")).ToString());
         await chromium.WaitForAsync(LoginPage.Ready, PageTimeout, () => "the login page");
 
@@ -155,7 +155,7 @@ public sealed class BrowserAccessTests(StackFixture stack)
         using var admin = api.Client();
         var (user, password) = await TestAccess.CreateUserAsync(admin, "viewer", "tfa");
         var (totp, recoveryCodes) = await EnrolTwoFactorAsync(api.Url, user, password);
-        await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
+        await using var chromium = await HeadlessChromium.StartAsync(TestPorts.Next());
 
         await chromium.NavigateAsync(new Uri(api.Url, "/").ToString());
         await LoginPage.SubmitAsync(chromium, user, password);
@@ -201,7 +201,7 @@ public sealed class BrowserAccessTests(StackFixture stack)
         var (_, key) = await TestAccess.CreateKeyAsync(admin, "xss-tv", "board");
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync(new Uri("api/andon", UriKind.Relative), new { machineId = "xss-m1", summary = markup + " machine" })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync(new Uri("api/andon", UriKind.Relative), new { lineId = "xss-line", summary = markup + " whole line" })).StatusCode);
-        await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
+        await using var chromium = await HeadlessChromium.StartAsync(TestPorts.Next());
 
         await chromium.NavigateAsync(new Uri(api.Url, $"andon?line=xss-line&key={key}").ToString());
         await chromium.WaitForAsync("!!document.querySelector('#tile-xss-m1 .andon') && !!document.querySelector('#line-xss-line .line-andons .andon')", PageTimeout, () => "the board with its Andons");
@@ -235,7 +235,7 @@ public sealed class BrowserAccessTests(StackFixture stack)
         using var api = await ApiProcess.StartAsync(stack, "board-key");
         using var admin = api.Client();
         var (keyId, key) = await TestAccess.CreateKeyAsync(admin, "bk-tv", "board");
-        await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
+        await using var chromium = await HeadlessChromium.StartAsync(TestPorts.Next());
 
         await chromium.NavigateAsync(new Uri(api.Url, $"andon?line=bk-line&key={key}").ToString());
         await chromium.WaitForAsync("document.getElementById('conn')?.className === 'live' && !!document.getElementById('tile-bk-1')", PageTimeout, () => "the board");
@@ -286,7 +286,7 @@ public sealed class BrowserAccessTests(StackFixture stack)
         using var api = await ApiProcess.StartAsync(stack, "board-open");
         using var admin = api.Client();
         var (keyId, key) = await TestAccess.CreateKeyAsync(admin, "bk2-tv", "board");
-        await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
+        await using var chromium = await HeadlessChromium.StartAsync(TestPorts.Next());
         await chromium.NavigateAsync(new Uri(api.Url, $"andon?line=bk2-line&key={key}").ToString());
         await chromium.WaitForAsync("document.getElementById('conn')?.className === 'live' && !!document.getElementById('tile-bk2-1')", PageTimeout, () => "the board");
 

@@ -82,7 +82,7 @@ public sealed class ReportsPageTests(StackFixture stack)
         var downloads = Directory.CreateTempSubdirectory("ms5-downloads-");
         try
         {
-            await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
+            await using var chromium = await HeadlessChromium.StartAsync(TestPorts.Next());
             await chromium.CallAsync("Browser.setDownloadBehavior", new { behavior = "allow", downloadPath = downloads.FullName });
             using var http = api.Client();
             var (engineer, password) = await TestAccess.CreateUserAsync(http, "engineer", "rpt-engineer");

@@ -40,7 +40,7 @@ public sealed class ContractTopicsTests(StackFixture stack)
         env["Stream__OeeTopic"] = oeeTopic;
         env["Stream__AndonTopic"] = andonTopic;
         env["Stream__OeeTickInterval"] = "00:00:01";
-        env["MS5_ALERTMANAGER_URL"] = $"http://127.0.0.1:{TestAlertmanager.FreePort()}/"; // nobody listens: the shared Alertmanager stays clean
+        env["MS5_ALERTMANAGER_URL"] = $"http://127.0.0.1:{TestPorts.Next()}/"; // nobody listens: the shared Alertmanager stays clean
 
         var config = stack.Kafka.ConsumerConfig($"test.{stack.RunId}.contract-reader", "test-contract-reader");
         config.EnablePartitionEof = true;

@@ -157,14 +157,14 @@ internal sealed class DashboardEnvironment : IAsyncDisposable
         };
         if (File.Exists("/usr/bin/prometheus-node-exporter"))
         {
-            var port = TestAlertmanager.FreePort();
+            var port = TestPorts.Next();
             Own(ChildProcess.StartProgram("/usr/bin/prometheus-node-exporter", new Dictionary<string, string>(), $"--web.listen-address=127.0.0.1:{port}"));
             targets.Add(new ScrapeTarget("node", $"127.0.0.1:{port}"));
         }
 
         if (File.Exists("/usr/bin/prometheus-postgres-exporter"))
         {
-            var port = TestAlertmanager.FreePort();
+            var port = TestPorts.Next();
             var pg = new NpgsqlConnectionStringBuilder(stack.Pg);
             var auth = Uri.EscapeDataString(pg.Username ?? "ms5") + (string.IsNullOrEmpty(pg.Password) ? "" : ":" + Uri.EscapeDataString(pg.Password));
             Own(ChildProcess.StartProgram("/usr/bin/prometheus-postgres-exporter",

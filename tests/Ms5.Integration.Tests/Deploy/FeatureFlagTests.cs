@@ -24,7 +24,7 @@ public sealed class FeatureFlagTests(StackFixture stack)
         ChildProcess.Start(Repo.Dll("reports/Ms5.ReportsHost", "Ms5.ReportsHost"), new Dictionary<string, string>
         {
             ["MS5_PG"] = pg,
-            ["Reports__MetricsPort"] = TestAlertmanager.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Reports__MetricsPort"] = TestPorts.Next().ToString(CultureInfo.InvariantCulture),
             ["Reports__SchedulerName"] = Scheduler,
             ["MS5_FEATURE_REPORTS"] = reports ? "true" : "false",
             ["MS5_FEATURE_ML"] = ml ? "true" : "false",
@@ -112,7 +112,7 @@ public sealed class FeatureFlagTests(StackFixture stack)
         var (code, output) = await ChildProcess.RunAsync(Repo.Dll("reports/Ms5.ReportsHost", "Ms5.ReportsHost"), new Dictionary<string, string>
         {
             ["MS5_PG"] = stack.Pg,
-            ["Reports__MetricsPort"] = TestAlertmanager.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Reports__MetricsPort"] = TestPorts.Next().ToString(CultureInfo.InvariantCulture),
             ["Reports__SchedulerName"] = Scheduler,
             ["MS5_FEATURE_REPORTS"] = "maybe",
             ["MS5_FEATURE_EMAIL"] = "off",

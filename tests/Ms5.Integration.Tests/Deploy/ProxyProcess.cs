@@ -44,8 +44,8 @@ internal sealed class ProxyProcess : IDisposable
         var dir = System.IO.Directory.CreateTempSubdirectory("ms5-proxy-").FullName;
         System.IO.Directory.CreateDirectory(Path.Combine(dir, "secrets"));
         await File.WriteAllTextAsync(Path.Combine(dir, "secrets", "proxy-admin.token"), Token + "\n");
-        var publicPort = TestAlertmanager.FreePort();
-        var adminPort = TestAlertmanager.FreePort();
+        var publicPort = TestPorts.Next();
+        var adminPort = TestPorts.Next();
         string[] args =
         [
             $"--Proxy:PublicUrl=http://127.0.0.1:{publicPort}",

@@ -35,7 +35,7 @@ public sealed class SettingsValidationTests(StackFixture stack)
             ["MS5_PG"] = stack.Pg,
             ["MS5_KAFKA_BOOTSTRAP"] = stack.Kafka.BootstrapServers,
             ["MS5_INFLUX_DB"] = stack.DbName,
-            ["MS5_API_URL"] = $"http://127.0.0.1:{TestAlertmanager.FreePort().ToString(CultureInfo.InvariantCulture)}",
+            ["MS5_API_URL"] = $"http://127.0.0.1:{TestPorts.Next().ToString(CultureInfo.InvariantCulture)}",
             ["MS5_AUTH_SIGNING_KEY_FILE"] = stack.SigningKeyFile,
             [variable] = value,
         };

@@ -38,7 +38,7 @@ internal sealed class TestUpstream : IAsyncDisposable
 
     public static async Task<TestUpstream> StartAsync(string name)
     {
-        var url = $"http://127.0.0.1:{TestAlertmanager.FreePort()}";
+        var url = $"http://127.0.0.1:{TestPorts.Next()}";
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(url);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);

@@ -82,7 +82,7 @@ public sealed class ValidateTests(StackFixture stack)
             Assert.Equal(0, code);
             Assert.Equal(0L, await stack.ScalarAsync("SELECT count(*) FROM plants WHERE plant_id LIKE 'smoke-%'"));
 
-            var closed = TestAlertmanager.FreePort();
+            var closed = TestPorts.Next();
             env["MS5_INFLUX_URL"] = $"http://127.0.0.1:{closed}";
             (code, output) = await ChildProcess.RunAsync(OpsDll, env, TimeSpan.FromSeconds(60), "validate", "--json", "--timeout", "40s");
             checks = Checks(output);

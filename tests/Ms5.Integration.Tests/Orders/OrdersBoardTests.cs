@@ -77,7 +77,7 @@ public sealed class OrdersBoardTests(StackFixture stack)
         Assert.True(!none.TryGetProperty("order", out var noOrder) || noOrder.ValueKind == JsonValueKind.Null, none.ToString());
 
         // The page, as a TV sees it.
-        await using var chromium = await HeadlessChromium.StartAsync(TestAlertmanager.FreePort());
+        await using var chromium = await HeadlessChromium.StartAsync(TestPorts.Next());
         await chromium.NavigateAsync(new Uri(api.Url, $"andon?line=board-o-line&key={boardKey}").ToString());
         await chromium.WaitForAsync("document.getElementById('conn')?.className === 'live' && !!document.querySelector('#tile-bo-1 .order .bar')",
             TimeSpan.FromSeconds(20), () => "the board with the order's bar; api: " + api.Output);

@@ -83,7 +83,7 @@ public sealed class NightlyTrainingTests(StackFixture stack) : IClassFixture<Sta
         // Six hours ahead on New York's clock: the night in question is not reached while the test runs.
         var nyNow = TimeZoneInfo.ConvertTime(now, NewYork);
         var at = new TimeSpan(nyNow.AddHours(6).Hour, nyNow.Minute, 0);
-        var ports = new[] { TestAlertmanager.FreePort(), TestAlertmanager.FreePort() };
+        var ports = new[] { TestPorts.Next(), TestPorts.Next() };
         try
         {
             using var host1 = StartHost(at, ports[0]);

@@ -31,7 +31,7 @@ public sealed class ReportsHostTests(StackFixture stack) : IClassFixture<StackFi
     private ChildProcess StartHost(int smtpPort) => ChildProcess.Start(Repo.Dll("reports/Ms5.ReportsHost", "Ms5.ReportsHost"), new Dictionary<string, string>
     {
         ["MS5_PG"] = stack.Pg,
-        ["Reports__MetricsPort"] = TestAlertmanager.FreePort().ToString(CultureInfo.InvariantCulture),
+        ["Reports__MetricsPort"] = TestPorts.Next().ToString(CultureInfo.InvariantCulture),
         ["Reports__CatchUp"] = "2.00:00:00",
         ["Reports__RevisionCheckInterval"] = "00:00:01",
         ["Reports__RevisionQuietPeriod"] = "00:00:01",

@@ -29,7 +29,7 @@ internal sealed record ApiProcess(ChildProcess Process, Uri Url, string Topic, s
         var oeeTopic = $"test.{stack.RunId}.{name}-oee";
         await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 2, [andonTopic] = 1, [oeeTopic] = 1 });
         // settings may give MS5_API_URL (e.g. https://127.0.0.1:PORT with MS5_TLS_CERT_FILE and MS5_TLS_KEY_FILE).
-        url ??= settings is not null && settings.TryGetValue("MS5_API_URL", out var given) ? new Uri(given.TrimEnd('/') + "/") : new Uri($"http://127.0.0.1:{TestAlertmanager.FreePort()}/");
+        url ??= settings is not null && settings.TryGetValue("MS5_API_URL", out var given) ? new Uri(given.TrimEnd('/') + "/") : new Uri($"http://127.0.0.1:{TestPorts.Next()}/");
         var env = new Dictionary<string, string>
         {
             ["MS5_API_URL"] = url.ToString().TrimEnd('/'),

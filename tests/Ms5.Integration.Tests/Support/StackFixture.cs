@@ -89,10 +89,10 @@ public sealed class StackFixture : IAsyncLifetime
         ["Stream__OeeTopic"] = $"test.{RunId}.oee-out",
         ["Stream__AndonTopic"] = $"test.{RunId}.andon-out",
         // Nobody listens there: a test that wants notifications runs its own Alertmanager; the local stack's stays clean.
-        ["MS5_ALERTMANAGER_URL"] = $"http://127.0.0.1:{TestAlertmanager.FreePort()}/",
+        ["MS5_ALERTMANAGER_URL"] = $"http://127.0.0.1:{TestPorts.Next()}/",
         ["Stream__Sinks"] = sinks,
         // Its own port: tests read the host's /metrics (partition assignment) instead of its log.
-        ["Stream__MetricsPort"] = TestAlertmanager.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Stream__MetricsPort"] = TestPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Stream__MaxBatchDelay"] = "00:00:00.100",
         ["Stream__MaxRetryDelay"] = "00:00:02",
     };

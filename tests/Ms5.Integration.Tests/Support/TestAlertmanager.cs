@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Ms5.Integration.Tests.Support;
 
 /// <summary>
@@ -23,13 +20,6 @@ internal sealed class TestAlertmanager : IDisposable
 
     public Uri Url => new($"http://127.0.0.1:{Port}/");
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     /// <summary>A new instance with <paramref name="config"/> as alertmanager.yml (and any extra files, e.g. templates) in its directory.</summary>
     public static async Task<TestAlertmanager> StartAsync(string config, IReadOnlyDictionary<string, string>? files = null)
     {
@@ -43,7 +33,7 @@ internal sealed class TestAlertmanager : IDisposable
             await File.WriteAllTextAsync(path, text);
         }
 
-        var am = new TestAlertmanager(dir, FreePort());
+        var am = new TestAlertmanager(dir, TestPorts.Next());
         await am.StartAsync();
         return am;
     }

@@ -23,10 +23,10 @@ internal sealed class TestInflux : IDisposable
     {
         var dir = Path.Combine(Path.GetTempPath(), $"ms5-influx-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
-        var influx = new TestInflux(dir, TestAlertmanager.FreePort());
+        var influx = new TestInflux(dir, TestPorts.Next());
         await File.WriteAllTextAsync(Path.Combine(dir, "influxdb.conf"), $"""
             reporting-enabled = false
-            bind-address = "127.0.0.1:{TestAlertmanager.FreePort()}"
+            bind-address = "127.0.0.1:{TestPorts.Next()}"
             [meta]
               dir = "{dir}/meta"
             [data]

@@ -27,7 +27,7 @@ internal sealed class TestPostgres : IAsyncDisposable
     {
         var dir = Path.Combine(Path.GetTempPath(), $"ms5-pg-{Guid.NewGuid():N}"[..18]);
         Directory.CreateDirectory(dir);
-        var pg = new TestPostgres(dir, TestAlertmanager.FreePort());
+        var pg = new TestPostgres(dir, TestPorts.Next());
         if (IsRoot)
         {
             await RunAsync("chown", "postgres:", dir);

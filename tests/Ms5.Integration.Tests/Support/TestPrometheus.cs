@@ -57,7 +57,7 @@ internal sealed class TestPrometheus : IDisposable
             File.WriteAllText(copy, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(f), @"(?m)^\s+interval:\s*\S+\s*$\n?", ""));
             return copy;
         }).ToList();
-        var port = TestAlertmanager.FreePort();
+        var port = TestPorts.Next();
         var every = $"{(int)(interval ?? TimeSpan.FromSeconds(1)).TotalMilliseconds}ms";
         var config = new StringBuilder($"""
             global:
