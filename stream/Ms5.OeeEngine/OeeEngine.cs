@@ -92,7 +92,7 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         var (inserted, tails) = await NewEventsAsync(conn, tx, events, versions, ct);
         Mark("dedup");
         var fresh = inserted.Values.SelectMany(l => l).ToList();
-        OeeEventStore.Write(conn, fresh, versions, ct);
+        OeeEventStore.Write(conn, fresh, versions, ct, Mark);
         Mark("insert");
         Events.WithLabels("duplicate").Inc(events.Count - fresh.Count);
         Events.WithLabels("late").Inc(fresh.Count(e => e.Ts < now - parts.Grace));

@@ -147,7 +147,7 @@ public static class OeeEventStore
     /// against a trusted tail or <see cref="StoredAsync"/>): rows by binary COPY, count and counter events as one
     /// chunk per machine and minute, tagged with the machine's event version of this batch.
     /// </summary>
-    public static void Write(NpgsqlConnection conn, IReadOnlyList<MachineEvent> fresh, IReadOnlyDictionary<string, long> versions, CancellationToken ct)
+    public static void Write(NpgsqlConnection conn, IReadOnlyList<MachineEvent> fresh, IReadOnlyDictionary<string, long> versions, CancellationToken ct, Action<string>? mark = null)
     {
         ArgumentNullException.ThrowIfNull(conn);
         ArgumentNullException.ThrowIfNull(fresh);
@@ -176,6 +176,7 @@ public static class OeeEventStore
         var chunks = new List<Chunk>[machines.Length];
         Parallel.For(0, machines.Length, new ParallelOptions { CancellationToken = ct }, i =>
             chunks[i] = Chunks(machines[i].Key, machines[i].Value, versions[machines[i].Key]));
+        mark?.Invoke("insert_build");
 
         // Synchronous on purpose: per-row async writes cost more than the COPY itself (callers run off the consumer thread).
         if (rows.Count > 0)
@@ -200,6 +201,7 @@ public static class OeeEventStore
             w.Complete();
         }
 
+        mark?.Invoke("insert_rows");
         if (machines.Length > 0)
         {
             using var w = conn.BeginBinaryImport("COPY oee_count_chunks (machine_id, minute, version, first_ts, last_ts, counters, parts, event_ids, ts, counter, a, b) FROM STDIN (FORMAT BINARY)");

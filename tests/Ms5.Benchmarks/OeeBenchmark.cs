@@ -309,7 +309,7 @@ internal static class OeeBenchmark
             {
                 var d = await DrainIntoNewDatabaseAsync(root, kafka, adminCs, plant, plantJson, events, topic, $"{run}_{n}", n, n == 1);
                 single ??= d;
-                summary.Add($"engine drain x{n}     {d.Rate,12:N0} events/s  ({d.Rate / raw:0.00} of raw; peak memory {d.PeakMiB:N0} MiB per instance)");
+                summary.Add($"engine drain x{n}     {d.Rate,12:N0} events/s  ({d.Rate / raw:0.00} of raw; peak memory {d.PeakMiB:N0} MiB per instance; CPU {d.HostCpuMicros:0.0} µs/event engine, {d.MachineCpuMicros:0.0} machine, {d.MachineBusy:P0} busy)");
             }
 
             summary.Insert(2, $"drain / raw         {single!.Rate / raw,12:0.00}");
@@ -363,7 +363,8 @@ internal static class OeeBenchmark
             var (checkedBuckets, wrong) = await FromScratch.CompareAsync(
                 cs, plant, events, BucketCalculator.Floor(events.Min(e => e.Ts)), BucketCalculator.Floor(events.Max(e => e.Ts)), untilOwnNewest: true, "oee");
             Console.WriteLine($"[bench oee] {instances} engine instance(s) drained {d.Done:N0} events in {d.Seconds:0.00}s: sustained {d.Rate:N0} events/s " +
-                $"(dedup store + exact bucket recomputation + offsets, one transaction per batch); peak memory {d.PeakMiB:N0} MiB; {buckets:N0} minute buckets, " +
+                $"(dedup store + exact bucket recomputation + offsets, one transaction per batch); peak memory {d.PeakMiB:N0} MiB; " +
+                $"CPU per event: engine {d.HostCpuMicros:0.0} µs, whole machine {d.MachineCpuMicros:0.0} µs ({d.MachineBusy:P0} of the cores busy); {buckets:N0} minute buckets, " +
                 (wrong == 0 ? $"all {checkedBuckets:N0} complete ones equal to a from-scratch recomputation" : $"{wrong:N0} of {checkedBuckets:N0} DIFFER from a from-scratch recomputation"));
             if (instances > 1)
             {

@@ -15,7 +15,46 @@ internal static class StreamHost
     {
         public double? WholeGroupRate { get; init; }
         public long WholeGroupAfter { get; init; }
+
+        /// <summary>CPU time of the instances per event drained from the first commit on, microseconds (a steadier figure than the rate on a shared machine).</summary>
+        public double HostCpuMicros { get; init; }
+
+        /// <summary>CPU time of the whole machine (every process: PostgreSQL, the broker, Alertmanager too) per event, microseconds.</summary>
+        public double MachineCpuMicros { get; init; }
+
+        /// <summary>How busy the machine's cores were meanwhile, 0..1.</summary>
+        public double MachineBusy { get; init; }
     }
+
+    /// <summary>The machine's busy and total CPU time so far (/proc/stat, all cores), seconds; zeros where /proc is not there.</summary>
+    private static (double Busy, double Total) MachineCpu()
+    {
+        try
+        {
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(f => double.Parse(f, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            // user nice system idle iowait irq softirq steal (guest time is already in user)
+            var total = fields.Take(8).Sum();
+            var idle = fields[3] + fields[4];
+            return ((total - idle) / 100.0, total / 100.0);
+        }
+        catch (IOException)
+        {
+            return (0, 0);
+        }
+    }
+
+    private static double HostsCpu(List<Process> hosts) => hosts.Sum(h =>
+    {
+        try
+        {
+            h.Refresh();
+            return h.TotalProcessorTime.TotalSeconds;
+        }
+        catch (InvalidOperationException)
+        {
+            return 0;
+        }
+    });
 
     /// <summary>
     /// Runs <paramref name="instances"/> hosts (one consumer group) with <paramref name="settings"/> (Stream__* and the like) on the
@@ -47,6 +86,7 @@ internal static class StreamHost
             var deadline = DateTime.UtcNow.AddMinutes(15);
             Stopwatch? clock = null, whole = null;
             long first = 0, wholeFirst = 0, done = 0;
+            var (hostCpu0, (busy0, total0)) = (0.0, (0.0, 0.0));
             while (DateTime.UtcNow < deadline && !hosts.Any(h => h.HasExited))
             {
                 done = await IngestBenchmark.ScalarAsync(cs, "SELECT coalesce(sum(next_offset), 0) FROM kafka_offsets");
@@ -54,6 +94,7 @@ internal static class StreamHost
                 {
                     clock = Stopwatch.StartNew();
                     first = done;
+                    (hostCpu0, (busy0, total0)) = (HostsCpu(hosts), MachineCpu());
                 }
 
                 if (done > 0 && done < total && whole is null && wholeGroup is { } g && ports.Count > 0 && await AssignedToAllAsync(ports, g.Group, g.Partitions))
@@ -66,13 +107,18 @@ internal static class StreamHost
                 if (done >= total)
                 {
                     var secs = clock!.Elapsed.TotalSeconds;
+                    var (hostCpu, (busy, all)) = (HostsCpu(hosts) - hostCpu0, MachineCpu());
+                    var drained = Math.Max(done - first, 1);
                     double? wholeRate = whole is not null && done > wholeFirst ? (done - wholeFirst) / Math.Max(whole.Elapsed.TotalSeconds, 0.001) : null;
                     if (whileRunning is not null)
                     {
                         await whileRunning();
                     }
 
-                    return new DrainResult(done, (done - first) / Math.Max(secs, 0.001), secs, hosts.Max(PeakMiB)) { WholeGroupRate = wholeRate, WholeGroupAfter = wholeFirst };
+                    return new DrainResult(done, (done - first) / Math.Max(secs, 0.001), secs, hosts.Max(PeakMiB)) {
+                        WholeGroupRate = wholeRate, WholeGroupAfter = wholeFirst,
+                        HostCpuMicros = hostCpu * 1e6 / drained, MachineCpuMicros = (busy - busy0) * 1e6 / drained, MachineBusy = all > total0 ? (busy - busy0) / (all - total0) : 0,
+                    };
                 }
 
                 await Task.Delay(20);
