@@ -171,14 +171,12 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
             var (machine, list) = groups[i];
             // Copies within the batch by key, timestamps to the microsecond (a copy that went through PostgreSQL lost
             // the 100 ns digits of its original); then in (ts, event id) order.
-            var keys = new HashSet<(DateTimeOffset, Guid)>(list.Count);
-            var unique = list.FindAll(e => keys.Add((EventTail.ToMicroseconds(e.Ts), e.EventId)));
-            EventOrder.Sort(unique);
+            var unique = EventTail.WithoutCopies(list);
 
             var tail = parts.Tails.Take(machine, versions[machine] - 1);
             if (tail is not null && unique[0].Ts >= tail.CompleteFrom)
             {
-                outcomes[i] = (unique.FindAll(e => !tail.Contains(e.Ts, e.EventId)), tail, null);
+                outcomes[i] = (tail.NotHeld(unique), tail, null);
                 return;
             }
 

@@ -215,4 +215,96 @@ public sealed class EventTailTests
         Assert.False(tail.Contains(T.AddSeconds(4).AddTicks(10), fine.EventId));
         Assert.Equal(T.AddSeconds(4), EventTail.ToMicroseconds(fine.Ts));
     }
+
+    /// <summary>What the engine did before the fast paths: a set of keys (ts to the microsecond, id), the first copy kept, then sorted.</summary>
+    private static List<MachineEvent> ReferenceWithoutCopies(List<MachineEvent> events)
+    {
+        var keys = new HashSet<(DateTimeOffset, Guid)>();
+        var unique = events.FindAll(e => keys.Add((EventTail.ToMicroseconds(e.Ts), e.EventId)));
+        EventOrder.Sort(unique);
+        return unique;
+    }
+
+    [Fact]
+    public void WithoutCopies_AnOrderedBatchWithoutCopies_IsReturnedAsItIs()
+    {
+        var events = Enumerable.Range(0, 50).Select(i => MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddSeconds(i / 3), 1, 0)).ToList();
+        EventOrder.Sort(events);
+        Assert.Same(events, EventTail.WithoutCopies(events));
+        Assert.Empty(EventTail.WithoutCopies([]));
+    }
+
+    [Fact]
+    public void WithoutCopies_DropsCopiesToTheMicrosecond_KeepingTheFirst_AndSorts()
+    {
+        var id = Guid.NewGuid();
+        var first = MachineEvent.Counts(id, "m1", T.AddSeconds(1).AddTicks(3), 1, 0);
+        var copy = MachineEvent.Counts(id, "m1", T.AddSeconds(1).AddTicks(7), 5, 0);
+        var other = MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddSeconds(1).AddTicks(5), 2, 0);
+        var later = MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddSeconds(2), 3, 0);
+
+        // In (ts, id) order, and strictly increasing: still a copy (same id in the same microsecond, apart in the run).
+        var ordered = new List<MachineEvent> { first, other, copy, later };
+        EventOrder.Sort(ordered);
+        var kept = EventTail.WithoutCopies(ordered);
+        Assert.Equal(3, kept.Count);
+        Assert.Contains(first, kept);
+        Assert.DoesNotContain(copy, kept);
+        Assert.True(EventOrder.IsOrdered(kept));
+
+        // Out of order: the copy that came first in the batch is kept, the result sorted.
+        var batch = new List<MachineEvent> { later, copy, other, first };
+        Assert.Equal([other, copy, later], EventTail.WithoutCopies(batch).OrderBy(e => e.Ts).ThenBy(e => e.EventId));
+        Assert.Equal(ReferenceWithoutCopies(batch), EventTail.WithoutCopies(batch));
+
+        // An exact duplicate next to its original.
+        Assert.Equal([first, later], EventTail.WithoutCopies([first, first, later]));
+    }
+
+    [Fact]
+    public void WithoutCopies_AndNotHeld_AnswerAsTheSetAndContainsDo_OnRandomBatches()
+    {
+        var rng = new Random(17);
+        for (var round = 0; round < 300; round++)
+        {
+            // Few distinct seconds and 100 ns digits: many ties, copies inside and across batches, runs of one microsecond.
+            var pool = Enumerable.Range(0, 40).Select(_ => (Id: Guid.NewGuid(), Ts: T.AddSeconds(rng.Next(0, 30)).AddTicks(rng.Next(0, 3) * 3))).ToList();
+            MachineEvent Pick()
+            {
+                var (id, ts) = pool[rng.Next(pool.Count)];
+                return MachineEvent.Counts(id, "m1", rng.Next(4) == 0 ? ts.AddTicks(1) : ts, 1, 0);
+            }
+
+            var stored = Enumerable.Range(0, rng.Next(0, 30)).Select(_ => Pick()).ToList();
+            var batch = Enumerable.Range(0, rng.Next(1, 40)).Select(_ => Pick()).ToList();
+            if (rng.Next(2) == 0)
+            {
+                // Mostly ordered batches, as a partition delivers them.
+                EventOrder.Sort(batch);
+            }
+
+            var expected = ReferenceWithoutCopies(batch);
+            var unique = EventTail.WithoutCopies(batch);
+            Assert.Equal(expected, unique);
+
+            var tail = new EventTail(ReferenceWithoutCopies(stored), T);
+            Assert.Equal(unique.FindAll(e => !tail.Contains(e.Ts, e.EventId)), tail.NotHeld(unique));
+        }
+    }
+
+    [Fact]
+    public void NotHeld_EventsAfterTheTailsNewest_AreAllNew_WithoutALookup()
+    {
+        var a = MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddSeconds(1), 1, 0);
+        var tail = new EventTail([a], T);
+        var fresh = new List<MachineEvent> { MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddSeconds(1).AddTicks(10), 1, 0), MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddSeconds(2), 1, 0) };
+        Assert.Same(fresh, tail.NotHeld(fresh));
+        Assert.Same(fresh, new EventTail([], T).NotHeld(fresh));
+
+        // Within the newest microsecond: looked up (a copy of a with 100 ns digits is held, another id is not).
+        var copy = MachineEvent.Counts(a.EventId, "m1", T.AddSeconds(1).AddTicks(4), 1, 0);
+        var other = MachineEvent.Counts(Guid.NewGuid(), "m1", T.AddSeconds(1).AddTicks(4), 1, 0);
+        var batch = EventTail.WithoutCopies([copy, other, .. fresh]);
+        Assert.Equal([other, .. fresh], tail.NotHeld(batch));
+    }
 }

@@ -216,7 +216,10 @@ internal static class OeeBenchmark
     /// </summary>
     private static double RawConsumeParse(KafkaOptions kafka, string topic, string run, long total)
     {
-        using var c = new ConsumerBuilder<byte[]?, byte[]?>(kafka.ConsumerConfig($"bench.{run}.raw", $"bench-raw-{run}")).Build();
+        // The engine's consumer reads only the headers besides key, value, partition and offset (KafkaConsumerSession): so does this one.
+        var config = kafka.ConsumerConfig($"bench.{run}.raw", $"bench-raw-{run}");
+        config.ConsumeResultFields = "headers";
+        using var c = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
         try
         {
             return RawConsumeParse(c, topic, total);

@@ -479,8 +479,9 @@ public static class EventParser
         {
             problems.Add(new EventProblem(field, $"must be at most {maxLength} characters, got {value.Length}"));
         }
-        else if (value.Any(char.IsControl))
+        else if (value.AsSpan().ContainsAnyInRange('\u0000', '\u001F') || value.AsSpan().ContainsAnyInRange('\u007F', '\u009F'))
         {
+            // char.IsControl: exactly these two ranges (Unicode category Cc), without a LINQ enumerator per identifier.
             problems.Add(new EventProblem(field, "must not contain control characters"));
         }
     }

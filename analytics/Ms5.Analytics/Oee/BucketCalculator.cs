@@ -234,6 +234,10 @@ public static class BucketCalculator
         var startup = false;
         var pending = new List<MachineEvent>();
         var lastTs = DateTimeOffset.MinValue;
+        // The minute being counted is added to in a local and written back when the minute changes (the events are in
+        // order, so each minute once): the same additions in the same order as one lookup and store per event.
+        DateTimeOffset? current = null;
+        var acc = default(OeeComponents);
         foreach (var e in ordered)
         {
             // State events take effect for counts after their instant: apply the ones seen before this ts.
@@ -272,14 +276,29 @@ public static class BucketCalculator
             }
 
             var minute = Floor(e.Ts);
-            var c = buckets[minute];
-            buckets[minute] = c with
+            if (minute != current)
             {
-                GoodCount = c.GoodCount + good,
-                RejectCount = c.RejectCount + reject,
-                StartupRejectCount = c.StartupRejectCount + (startup ? reject : 0),
-                IdealSeconds = c.IdealSeconds + ((good + reject) * ideal.For(product, e.Ts).TotalSeconds),
+                if (current is { } done)
+                {
+                    buckets[done] = acc;
+                }
+
+                acc = buckets[minute];
+                current = minute;
+            }
+
+            acc = acc with
+            {
+                GoodCount = acc.GoodCount + good,
+                RejectCount = acc.RejectCount + reject,
+                StartupRejectCount = acc.StartupRejectCount + (startup ? reject : 0),
+                IdealSeconds = acc.IdealSeconds + ((good + reject) * ideal.For(product, e.Ts).TotalSeconds),
             };
+        }
+
+        if (current is { } last)
+        {
+            buckets[last] = acc;
         }
     }
 

@@ -77,6 +77,94 @@ public sealed class EventTail
         return false;
     }
 
+    /// <summary>
+    /// Those of <paramref name="ordered"/> (in (ts, id) order) the tail does not hold (<see cref="Contains"/>), in that order.
+    /// An event after the tail's newest one (to the microsecond) cannot be held, so only the events up to it are looked up
+    /// (a batch's events are nearly always all after it: then the list itself is the answer).
+    /// </summary>
+    public List<MachineEvent> NotHeld(List<MachineEvent> ordered)
+    {
+        ArgumentNullException.ThrowIfNull(ordered);
+        var held = 0;
+        if (Newest is { } newest)
+        {
+            while (held < ordered.Count && ToMicroseconds(ordered[held].Ts) <= newest)
+            {
+                held++;
+            }
+        }
+
+        if (held == 0)
+        {
+            return ordered;
+        }
+
+        var result = new List<MachineEvent>(ordered.Count);
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            if (i >= held || !Contains(ordered[i].Ts, ordered[i].EventId))
+            {
+                result.Add(ordered[i]);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// <paramref name="events"/> without copies (same event id, ts to the microsecond: the first in the list's order is
+    /// kept), in (ts, id) order. A list in strictly increasing (ts, id) order without a repeated id among the events of
+    /// one microsecond is that already and comes back as it is: in that order the events of one microsecond are
+    /// neighbours, so a copy would sit in their run.
+    /// </summary>
+    public static List<MachineEvent> WithoutCopies(List<MachineEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (StrictlyOrderedWithoutCopies(events))
+        {
+            return events;
+        }
+
+        var keys = new HashSet<(DateTimeOffset, Guid)>(events.Count);
+        var unique = events.FindAll(e => keys.Add((ToMicroseconds(e.Ts), e.EventId)));
+        EventOrder.Sort(unique);
+        return unique;
+    }
+
+    private static bool StrictlyOrderedWithoutCopies(List<MachineEvent> events)
+    {
+        var run = 0;
+        for (var i = 1; i < events.Count; i++)
+        {
+            if (EventOrder.Compare(events[i - 1], events[i]) >= 0)
+            {
+                return false;
+            }
+
+            if (ToMicroseconds(events[i].Ts) != ToMicroseconds(events[i - 1].Ts))
+            {
+                run = i;
+                continue;
+            }
+
+            // A long run of one microsecond: the set is cheaper than comparing each id with the run's.
+            if (i - run > 16)
+            {
+                return false;
+            }
+
+            for (var j = run; j < i; j++)
+            {
+                if (events[j].EventId == events[i].EventId)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>A timestamp truncated to the microsecond (what PostgreSQL's timestamptz keeps), in UTC.</summary>
     public static DateTimeOffset ToMicroseconds(DateTimeOffset ts) => new(ts.UtcTicks - (ts.UtcTicks % 10), TimeSpan.Zero);
 

@@ -46,10 +46,16 @@ public interface IConsumerSession : IDisposable
 internal sealed class KafkaConsumerSession : IConsumerSession
 {
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly string _topic;
 
     public KafkaConsumerSession(ConsumerConfig config, string topic, IPartitionListener listener, Action<Error> onError)
     {
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+        _topic = topic;
+        // Only the headers (a dead letter keeps them) are read from librdkafka besides key, value, partition and offset:
+        // not each message's topic name (a string marshalled per message; it is always this session's topic, set below)
+        // nor its timestamp (unused).
+        var own = new ConsumerConfig(new Dictionary<string, string>(config)) { ConsumeResultFields = "headers" };
+        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(own)
             .SetPartitionsAssignedHandler((c, parts) => listener.OnAssigned(parts, tp => EndOffset(c, tp)).ToList())
             .SetPartitionsRevokedHandler((_, parts) => listener.OnRevoked(parts.Select(p => p.TopicPartition).ToList(), lost: false))
             .SetPartitionsLostHandler((_, parts) => listener.OnRevoked(parts.Select(p => p.TopicPartition).ToList(), lost: true))
@@ -58,7 +64,16 @@ internal sealed class KafkaConsumerSession : IConsumerSession
         _consumer.Subscribe(topic);
     }
 
-    public ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout) => _consumer.Consume(timeout);
+    public ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout)
+    {
+        var cr = _consumer.Consume(timeout);
+        if (cr is not null)
+        {
+            cr.Topic = _topic;
+        }
+
+        return cr;
+    }
 
     public void Commit(IReadOnlyList<TopicPartitionOffset> offsets) => _consumer.Commit(offsets);
 
