@@ -56,7 +56,7 @@ public sealed class PostgresOutageTests(StackFixture stack) : IClassFixture<Stac
         await StackFixture.WaitForAssignmentAsync(engine, 1);
         // A second historian in the group: it shares the partitions until it leaves during the outage.
         using var second = ChildProcess.Start(Repo.HistorianDll, Env("pg"));
-        await Eventually.TrueAsync(async () => (await StackFixture.ConsumerStateAsync(second)).Partitions > 0, TimeSpan.FromSeconds(60), () => "the second historian to get partitions:\n" + second.Output);
+        await Eventually.TrueAsync(async () => (await StackFixture.ConsumerStateAsync(second)).Partitions > 0, TimeSpan.FromSeconds(120), () => "the second historian to get partitions:\n" + second.Output);
         var producing = Task.Run(async () =>
         {
             foreach (var chunk in events.Chunk(500))
@@ -111,6 +111,6 @@ public sealed class PostgresOutageTests(StackFixture stack) : IClassFixture<Stac
         await Task.Delay(TimeSpan.FromSeconds(5));
         Assert.False(late.HasExited, "a historian started without its database exited:\n" + late.Output);
         await pg.StartAsync();
-        await Eventually.TrueAsync(async () => (await StackFixture.ConsumerStateAsync(late)).Assignments > 0, TimeSpan.FromSeconds(60), () => "the late historian to join:\n" + late.Output);
+        await Eventually.TrueAsync(async () => (await StackFixture.ConsumerStateAsync(late)).Assignments > 0, TimeSpan.FromSeconds(120), () => "the late historian to join:\n" + late.Output);
     }
 }
