@@ -90,7 +90,9 @@ public sealed class FeatureFlagTests(StackFixture stack)
                 TimeSpan.FromSeconds(60), () => "the reports host starting with reports off\n" + off.Output);
             Assert.Equal(0, await ReportJobsAsync(db));
             await Eventually.TrueAsync(async () => await TrainingTriggersAsync(db) == 0, TimeSpan.FromSeconds(60), () => "training trigger removed\n" + off.Output, pollMs: 250);
-            Assert.Contains($"Training trigger train|{Plant} removed", off.Output, StringComparison.Ordinal);
+            // Logged after the removal commits, and read from the host's output asynchronously: awaited too.
+            await Eventually.TrueAsync(() => off.Output.Contains($"Training trigger train|{Plant} removed", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10), () => "the removal logged\n" + off.Output);
             // The training planner has run: nothing of the report group came back, and the host is alive.
             Assert.Equal(0, await ReportJobsAsync(db));
             Assert.False(off.HasExited, off.Output);
