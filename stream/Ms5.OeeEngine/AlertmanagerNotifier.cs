@@ -12,12 +12,14 @@ namespace Ms5.OeeEngine;
 /// plant, line, machine, rule, severity, level), re-posted before it expires; an escalation resolves the
 /// previous level's alert and fires the new one; a resolved Andon resolves its alert. The state to send
 /// always comes from PostgreSQL, so an Alertmanager outage only delays notifications: failed posts are
-/// retried with backoff until they succeed.
+/// retried with backoff until they succeed. While the engine drains a backlog of old events, posts wait up to
+/// <see cref="CatchUpHold.MaxHold"/> so that the old stops the backlog also resolves page nobody.
 /// </summary>
 internal sealed class AlertmanagerNotifier(NpgsqlDataSource db, AlertmanagerClient client, AndonHub hub, TimeProvider time, Uri apiBase, ILogger<AlertmanagerNotifier> logger) : BackgroundService
 {
     private static readonly Counter Posted = Metrics.CreateCounter("ms5_andon_alerts_posted_total", "Alerts posted to Alertmanager, by state.", "state");
     private static readonly Counter Failures = Metrics.CreateCounter(Telemetry.AlertmanagerFailures, "Failed posts to Alertmanager (retried).");
+    private static readonly Counter Deferred = Metrics.CreateCounter("ms5_andon_alert_syncs_deferred_total", "Alertmanager syncs put off while the engine caught up on a backlog (at most CatchUpHold.MaxHold in a row).");
 
     /// <summary>Longest wait between retries while Alertmanager is unreachable.</summary>
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(15);
@@ -33,6 +35,13 @@ internal sealed class AlertmanagerNotifier(NpgsqlDataSource db, AlertmanagerClie
         while (!stoppingToken.IsCancellationRequested)
         {
             await hub.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+            if (hub.CatchUp.Defer(time.GetUtcNow()))
+            {
+                // A backlog is being drained: most of its Andons are resolved by the next batches (CatchUpHold).
+                Deferred.Inc();
+                continue;
+            }
+
             await retry.ExecuteAsync(SyncAsync, stoppingToken);
         }
     }

@@ -28,6 +28,9 @@ internal sealed class AndonHub(IProducer<byte[]?, byte[]?> producer, string topi
     private readonly SemaphoreSlim _notify = new(0, 1);
     private readonly Dictionary<string, int> _held = new(StringComparer.Ordinal);
 
+    /// <summary>Whether the Alertmanager notifier waits while the engine catches up on a backlog (<see cref="CatchUpHold"/>).</summary>
+    public CatchUpHold CatchUp { get; } = new();
+
     /// <summary>A batch with events of these machines is being computed: their pending raises wait for its verdict.</summary>
     public void Hold(IEnumerable<string> machines)
     {

@@ -14,7 +14,14 @@ ingest.SetAction((p, _) => IngestBenchmark.RunAsync(p.GetValue(events), p.GetVal
 
 var oeeEvents = new Option<int>("--events") { Description = "events drained through the engine", DefaultValueFactory = _ => 300_000 };
 var rate = new Option<int>("--rate") { Description = "events per second of the live part", DefaultValueFactory = _ => 10_000 };
-var seconds = new Option<int>("--seconds") { Description = "length of the live part", DefaultValueFactory = _ => 30 };
+var seconds = new Option<int>("--seconds") { Description = "length of the live part (its first 5 s are the engine's warm-up and not measured)", DefaultValueFactory = _ => 30 };
+seconds.Validators.Add(r =>
+{
+    if (r.GetValueOrDefault<int>() < 6)
+    {
+        r.AddError("--seconds must be at least 6: the live part's first 5 s are the engine's warm-up and are not measured");
+    }
+});
 var instances = new Option<int>("--instances") { Description = "drain again with 2 .. N engine instances in one consumer group (scale-out)", DefaultValueFactory = _ => 3 };
 var oee = new Command("oee", "Raw Kafka consume+parse rate of a pre-filled topic, the OEE engine's drain of it with persistence (1..N instances, buckets checked against a from-scratch recomputation), then event-to-published-OEE latency at a fixed rate; peak memory.") { oeeEvents, rate, seconds, instances };
 oee.SetAction((p, _) => OeeBenchmark.RunAsync(p.GetValue(oeeEvents), p.GetValue(rate), p.GetValue(seconds), p.GetValue(instances)));

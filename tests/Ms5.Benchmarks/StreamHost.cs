@@ -203,6 +203,18 @@ internal static class StreamHost
             psi.Environment[k] = v;
         }
 
+        // Profiling aids for the hosts only (not the bench process or the stack): MS5_BENCH_HOST_ENV="NAME=value;NAME=value".
+        foreach (var pair in (Environment.GetEnvironmentVariable("MS5_BENCH_HOST_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"MS5_BENCH_HOST_ENV: \"{pair}\" is not NAME=value");
+            }
+
+            psi.Environment[pair[..eq]] = pair[(eq + 1)..];
+        }
+
         var host = Process.Start(psi)!;
         host.OutputDataReceived += (_, _) => { };
         host.ErrorDataReceived += (_, e) =>

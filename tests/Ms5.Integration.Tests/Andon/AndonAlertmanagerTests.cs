@@ -249,6 +249,74 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
         Assert.Contains("an object with 'status' and 'alerts'", await shape.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A backlog drained in several batches (an hour of old events on one partition, 1,500 a batch, produced before the
+    /// engine starts): a stop raised in one batch and ended by a later one pages nobody, because the notifier waits while
+    /// the engine catches up (<see cref="Ms5.Analytics.Andon.CatchUpHold"/>); a stop still open at the end is paged once
+    /// the backlog is drained. Machines of their own plant: other tests' open Andons are re-posted to any Alertmanager.
+    /// </summary>
+    [Fact]
+    public async Task Backlog_AStopItAlsoEnds_PagesNobody_AStopStillOpen_IsPagedAfterIt()
+    {
+        const string BacklogPlant = """
+            { "plantId": "andon-b", "timeZone": "UTC", "reasonCodes": [ { "code": "jam", "category": "unplanned" } ],
+              "andon": { "escalationMinutes": [60, 60], "rules": [ { "id": "down-fast", "kind": "stop", "states": ["down"], "seconds": 2, "severity": "critical" } ] },
+              "lines": [ { "id": "andon-b-line", "machines": [
+                { "id": "ab-run", "idealCycleSeconds": 1.0 }, { "id": "ab-old", "idealCycleSeconds": 1.0 }, { "id": "ab-open", "idealCycleSeconds": 1.0 } ] } ] }
+            """;
+        await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(BacklogPlant), BacklogPlant);
+        var topic = $"test.{stack.RunId}.andon-backlog";
+        await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 1 });
+        var now = DateTimeOffset.UtcNow;
+        var t = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-60);
+        var history = new List<MachineEvent>
+        {
+            MachineEvent.StateChange(Guid.NewGuid(), "ab-run", t, MachineState.Running),
+            MachineEvent.StateChange(Guid.NewGuid(), "ab-old", t, MachineState.Running),
+            MachineEvent.StateChange(Guid.NewGuid(), "ab-open", t, MachineState.Running),
+        };
+
+        // ab-run counts a part a second for 50 minutes (3,000 events, two batches' worth and more); ab-old stops at 10 minutes
+        // (the first batch) and runs again at 40 (a later batch); ab-open stops at 49 minutes and is still down.
+        for (var s = 1; s <= 3000; s++)
+        {
+            history.Add(MachineEvent.Counts(Guid.NewGuid(), "ab-run", t.AddSeconds(s), 1, 0));
+            if (s == 600)
+            {
+                history.Add(MachineEvent.StateChange(Guid.NewGuid(), "ab-old", t.AddSeconds(s), MachineState.Down, "jam"));
+            }
+            else if (s == 2400)
+            {
+                history.Add(MachineEvent.StateChange(Guid.NewGuid(), "ab-old", t.AddSeconds(s), MachineState.Running));
+            }
+            else if (s == 2940)
+            {
+                history.Add(MachineEvent.StateChange(Guid.NewGuid(), "ab-open", t.AddSeconds(s), MachineState.Down, "jam"));
+            }
+        }
+
+        await stack.ProduceAsync(topic, history.Select(Message).ToList());
+        var env = stack.StreamEnv("andon-backlog", topic, sinks: "oee");
+        env["MS5_ALERTMANAGER_URL"] = _am!.Url.ToString();
+        env["Stream__MaxBatchSize"] = "1500";
+        using var engine = ChildProcess.Start(Repo.EngineDll, env);
+        await stack.WaitForDrainAsync($"test.{stack.RunId}.andon-backlog.oee", topic);
+
+        await Eventually.TrueAsync(() => AlertsFor("ab-open").Any(a => a.Status == "firing" && a.Labels["rule"] == "down-fast"), TimeSpan.FromSeconds(30),
+            () => "the notification of the stop still open after the backlog; engine: " + engine.Output);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Empty(AlertsFor("ab-old"));
+        await using var api = new ApiFactory(stack);
+        var andons = (await api.CreateClient().GetFromJsonAsync<JsonElement>(new Uri("/api/andon?machine=ab-old", UriKind.Relative))).GetProperty("andons").EnumerateArray().ToList();
+        Assert.Equal((t.AddSeconds(602), t.AddSeconds(2400)), (Assert.Single(andons).GetProperty("raisedAt").GetDateTimeOffset(), andons[0].GetProperty("resolvedAt").GetDateTimeOffset()));
+
+        // The notifier did wait (without the hold, ab-old's Andon was posted as firing after the batch that raised it).
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{env["Stream__MetricsPort"]}/metrics"));
+        var deferred = metrics.Split('\n').Single(l => l.StartsWith("ms5_andon_alert_syncs_deferred_total ", StringComparison.Ordinal));
+        Assert.True(double.Parse(deferred[(deferred.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= 1, deferred);
+    }
+
     /// <summary>History replayed (a day old, shuffled, twice) gives Andons with event-time raise, escalation and resolution, once each, and pages nobody.</summary>
     [Fact]
     public async Task ReplayedHistory_GivesTheSameAndonsInEventTime_OnceEach_WithoutNotifications()
