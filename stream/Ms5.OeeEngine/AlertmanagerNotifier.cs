@@ -19,7 +19,7 @@ internal sealed class AlertmanagerNotifier(NpgsqlDataSource db, AlertmanagerClie
 {
     private static readonly Counter Posted = Metrics.CreateCounter("ms5_andon_alerts_posted_total", "Alerts posted to Alertmanager, by state.", "state");
     private static readonly Counter Failures = Metrics.CreateCounter(Telemetry.AlertmanagerFailures, "Failed posts to Alertmanager (retried).");
-    private static readonly Counter Deferred = Metrics.CreateCounter("ms5_andon_alert_syncs_deferred_total", "Alertmanager syncs put off while the engine caught up on a backlog (at most CatchUpHold.MaxHold in a row).");
+    private static readonly Counter Deferred = Metrics.CreateCounter(Telemetry.AlertmanagerSyncsDeferred, "Passes of the Alertmanager notifier's loop (about one a second, and one per wake-up) that did not post because the engine was draining a backlog (at most CatchUpHold.MaxHold in a row).");
 
     /// <summary>Longest wait between retries while Alertmanager is unreachable.</summary>
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(15);

@@ -51,7 +51,7 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         var events = batch.Events.Select(e => e.Event).ToList();
         var machines = events.Select(e => e.MachineId).Distinct(StringComparer.Ordinal).ToList();
         parts.Andon.Hold(machines);
-        parts.Andon.CatchUp.Begin(events.Count, events.Count == 0 ? Time.GetUtcNow() : events.Max(e => e.Ts), Time.GetUtcNow());
+        var catchUp = parts.Andon.CatchUp.Begin(events.Select(e => e.Ts), Time.GetUtcNow());
         try
         {
             await WriteLockedAsync(events, machines, batch.NextOffsets, ct);
@@ -65,7 +65,7 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         finally
         {
             parts.Andon.Release(machines);
-            parts.Andon.CatchUp.End(Time.GetUtcNow());
+            parts.Andon.CatchUp.End(catchUp, Time.GetUtcNow());
         }
     }
 

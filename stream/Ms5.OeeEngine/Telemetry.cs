@@ -31,6 +31,7 @@ internal static class Telemetry
     public const string AndonOpen = "ms5_andon_open";
     public const string AndonTransitions = "ms5_andon_transitions_total";
     public const string AlertmanagerFailures = "ms5_andon_alertmanager_failures_total";
+    public const string AlertmanagerSyncsDeferred = "ms5_andon_alert_syncs_deferred_total";
     public const string LastTick = "ms5_oee_last_tick_timestamp_seconds";
     public const string Events = "ms5_oee_events_total";
     public const string BatchPhases = "ms5_oee_batch_phase_seconds";

@@ -203,7 +203,8 @@ internal static class StreamHost
             psi.Environment[k] = v;
         }
 
-        // Profiling aids for the hosts only (not the bench process or the stack): MS5_BENCH_HOST_ENV="NAME=value;NAME=value".
+        // Profiling aids for the hosts only (not the bench process or the stack): MS5_BENCH_HOST_ENV="NAME=value;NAME=value"
+        // (values without ';'; they override the bench's own settings of the same names, MS5_PG and the like included).
         foreach (var pair in (Environment.GetEnvironmentVariable("MS5_BENCH_HOST_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var eq = pair.IndexOf('=', StringComparison.Ordinal);

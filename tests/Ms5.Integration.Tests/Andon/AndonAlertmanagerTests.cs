@@ -299,6 +299,9 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
         var env = stack.StreamEnv("andon-backlog", topic, sinks: "oee");
         env["MS5_ALERTMANAGER_URL"] = _am!.Url.ToString();
         env["Stream__MaxBatchSize"] = "1500";
+        // The backlog is there before the engine starts, so batches fill to 1,500 at once; a long delay keeps a paused
+        // consumer thread (a loaded machine) from cutting the first batch short of a backlog's 1,000 old events.
+        env["Stream__MaxBatchDelay"] = "00:00:05";
         using var engine = ChildProcess.Start(Repo.EngineDll, env);
         await stack.WaitForDrainAsync($"test.{stack.RunId}.andon-backlog.oee", topic);
 
