@@ -75,8 +75,9 @@ internal sealed class Recomputation(AndonHub andon)
         }
 
         await OeeStore.SaveManyAsync(conn, tx, saves, ct);
-        var transitions = findings.Count > 0 ? await AndonStore.ApplyAsync(conn, tx, findings, now, ct) : [];
         mark?.Invoke("save");
+        var transitions = findings.Count > 0 ? await AndonStore.ApplyAsync(conn, tx, findings, now, ct, mark) : [];
+        mark?.Invoke("andons_transitions");
         return new RecomputeResult(computed, findings, pending, transitions);
     }
 

@@ -18,7 +18,7 @@ public static partial class AndonStore
     /// escalated as far as their timers ran before the condition cleared (or now) and resolved if it did; open
     /// ones whose condition cleared are resolved. Returns the transitions that were new.
     /// </summary>
-    public static async Task<List<AndonTransition>> ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyList<AndonFinding> findings, DateTimeOffset now, CancellationToken ct)
+    public static async Task<List<AndonTransition>> ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyList<AndonFinding> findings, DateTimeOffset now, CancellationToken ct, Action<string>? mark = null)
     {
         ArgumentNullException.ThrowIfNull(findings);
         var transitions = new List<AndonTransition>();
@@ -54,6 +54,7 @@ public static partial class AndonStore
             insert.Parameters.Add(new NpgsqlParameter { Value = slots.Select(x => x is { } sl ? (object)sl.Day : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Date });
             insert.Parameters.Add(new NpgsqlParameter { Value = slots.Select(x => x is { } sl ? (object)sl.Shift : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
             var index = items.Select((f, i) => (f.Episode.Id, i)).ToDictionary(x => x.Id, x => x.i);
+            mark?.Invoke("andons_prepare");
             await using var r = await insert.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
             {
@@ -64,6 +65,7 @@ public static partial class AndonStore
             }
         }
 
+        mark?.Invoke("andons_insert");
         var cleared = all.Where(f => AndonLifecycle.IsCleared(f.Episode, now)).ToList();
         if (cleared.Count > 0)
         {
@@ -82,6 +84,7 @@ public static partial class AndonStore
             }
         }
 
+        mark?.Invoke("andons_resolve");
         await InsertTransitionsAsync(conn, tx, transitions, ct);
         return transitions;
     }
