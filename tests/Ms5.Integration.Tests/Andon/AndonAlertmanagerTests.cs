@@ -276,9 +276,10 @@ public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
             MachineEvent.StateChange(Guid.NewGuid(), "ab-open", t, MachineState.Running),
         };
 
-        // ab-run counts a part a second for 50 minutes (3,000 events, two batches' worth and more); ab-old stops at 10 minutes
-        // (the first batch) and runs again at 40 (a later batch); ab-open stops at 49 minutes and is still down.
-        for (var s = 1; s <= 3000; s++)
+        // ab-run counts a part a second for ~50 minutes; ab-old stops at 10 minutes (the first batch) and runs again at 40 (the
+        // second); ab-open stops at 49 minutes and is still down. 3,000 events in all: two full batches, none left to wait
+        // for the batch delay.
+        for (var s = 1; s <= 2994; s++)
         {
             history.Add(MachineEvent.Counts(Guid.NewGuid(), "ab-run", t.AddSeconds(s), 1, 0));
             if (s == 600)
