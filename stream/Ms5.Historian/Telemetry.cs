@@ -17,7 +17,7 @@ internal static class Telemetry
     public const string PgEvents = "ms5_historian_pg_events_total";
     public const string InfluxPoints = "ms5_historian_influx_events_total";
 
-    public static IReadOnlyList<string> Pipeline { get; } = [PipelineMetrics.ConsumerLag, PipelineMetrics.SinkMessages, PipelineMetrics.SinkWriteFailures, PipelineMetrics.SinkBatchSeconds, PipelineMetrics.ProduceErrors];
+    public static IReadOnlyList<string> Pipeline { get; } = [PipelineMetrics.ConsumerLag, PipelineMetrics.SinkMessages, PipelineMetrics.SinkWriteFailures, PipelineMetrics.SinkBatchSeconds, PipelineMetrics.SinkPrepareSeconds, PipelineMetrics.ProduceErrors];
 
     private static readonly Counter DeadLetters = Metrics.CreateCounter(DlqMessages, "Messages on the DLQ topic (from any producer), by reason class (malformed, too_large, unknown_machine, clock_skew, invalid).", "reason");
 

@@ -10,6 +10,7 @@ public static class PipelineMetrics
     public const string SinkMessages = "ms5_sink_messages_total";
     public const string SinkWriteFailures = "ms5_sink_write_failures_total";
     public const string SinkBatchSeconds = "ms5_sink_batch_seconds";
+    public const string SinkPrepareSeconds = "ms5_sink_prepare_seconds";
     public const string ProduceErrors = "ms5_kafka_produce_errors_total";
     public const string DlqMessages = "ms5_dlq_messages_total";
 

@@ -42,7 +42,7 @@ internal static class Telemetry
     public const string OrderAutoTransitions = "ms5_orders_auto_transitions_total";
 
     /// <summary>Pipeline metrics of the shared Kafka consumer and producers (this host's consumer group ms5.oee-engine).</summary>
-    public static IReadOnlyList<string> Pipeline { get; } = [PipelineMetrics.ConsumerLag, PipelineMetrics.SinkMessages, PipelineMetrics.SinkWriteFailures, PipelineMetrics.SinkBatchSeconds, PipelineMetrics.ProduceErrors];
+    public static IReadOnlyList<string> Pipeline { get; } = [PipelineMetrics.ConsumerLag, PipelineMetrics.SinkMessages, PipelineMetrics.SinkWriteFailures, PipelineMetrics.SinkBatchSeconds, PipelineMetrics.SinkPrepareSeconds, PipelineMetrics.ProduceErrors];
 
     private static readonly string[] MachineLabels = ["plant", "line", "machine"];
     private static readonly Counter Planned = Metrics.CreateCounter(PlannedSeconds, "Planned busy time (ISO 22400 PBT) of the machine, seconds.", MachineLabels);

@@ -207,6 +207,8 @@ internal static class OeeBenchmark
             .Select(p => $"{p.Key} {p.Value:0.00}s ({100 * p.Value / total:0}%, {1000 * p.Value / Math.Max(1, counts.GetValueOrDefault(p.Key)):0.0} ms/batch)")));
         var reloads = text.Split('\n').Where(l => l.StartsWith("ms5_oee_tail_reloads_total{", StringComparison.Ordinal)).Select(l => l[(l.IndexOf('"', StringComparison.Ordinal) + 1)..l.LastIndexOf('"')] + " " + l[(l.LastIndexOf(' ') + 1)..]);
         Console.WriteLine("[bench oee] machines read back from PostgreSQL: " + string.Join(", ", reloads));
+        double Metric(string name) => text.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal)).Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        Console.WriteLine($"[bench oee] batches: {Metric("ms5_sink_batch_seconds_count{"):N0} written in {Metric("ms5_sink_batch_seconds_sum{"):0.00}s, prepared (parse, validate) in {Metric("ms5_sink_prepare_seconds_sum{"):0.00}s");
     }
 
     /// <summary>
@@ -367,7 +369,7 @@ internal static class OeeBenchmark
                 cs, plant, events, BucketCalculator.Floor(events.Min(e => e.Ts)), BucketCalculator.Floor(events.Max(e => e.Ts)), untilOwnNewest: true, "oee");
             Console.WriteLine($"[bench oee] {instances} engine instance(s) drained {d.Done:N0} events in {d.Seconds:0.00}s: sustained {d.Rate:N0} events/s " +
                 $"(dedup store + exact bucket recomputation + offsets, one transaction per batch); peak memory {d.PeakMiB:N0} MiB; " +
-                $"CPU per event: engine {d.HostCpuMicros:0.0} µs, whole machine {d.MachineCpuMicros:0.0} µs ({d.MachineBusy:P0} of the cores busy); {buckets:N0} minute buckets, " +
+                $"CPU per event: engine {d.HostCpuMicros:0.0} µs, whole machine {d.MachineCpuMicros:0.0} µs ({d.MachineBusy:P0} of the cores busy; this bench process {d.BenchCpuMicros:0.0} µs of it); {buckets:N0} minute buckets, " +
                 (wrong == 0 ? $"all {checkedBuckets:N0} complete ones equal to a from-scratch recomputation" : $"{wrong:N0} of {checkedBuckets:N0} DIFFER from a from-scratch recomputation"));
             if (instances > 1)
             {

@@ -28,6 +28,39 @@ public sealed class BatchConsumerTests
     }
 
     [Fact]
+    public async Task RunAsync_BacklogBehindAWrite_HandsTheNextBatchOverInWholeChunksInOrder_AndNothingWhileNoWriteRuns()
+    {
+        const int chunk = ScriptedBatchConsumer.FillingChunk;
+        await using var h = new Harness(ScriptedBatchConsumer.Config(maxBatch: 3 * chunk));
+        h.Consumer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var backlog = Enumerable.Range(1, 2 * chunk + 5).Select(i => Step.At(0, i));
+        h.Session.Play([Step.At(0, 0), Step.Quiet(), .. backlog, Step.Quiet()]);
+        h.Start();
+
+        // The first batch (offset 0) is written while the backlog fills the second one; the write waits for the gate.
+        await h.Journal.Until("write 0@0");
+        await Until(() => h.Consumer.Cuts.Count == 2);
+        Assert.Equal([$"1..{chunk}", $"{chunk + 1}..{2 * chunk}"], h.Consumer.Filling);
+
+        h.Consumer.Gate.SetResult();
+        await h.Journal.Until($"commit 0@{2 * chunk + 6}");
+
+        // The whole backlog went out as one batch, every message once; the 5 after the last whole chunk were not handed over.
+        Assert.Equal(2 * chunk + 5, h.Consumer.Cuts[1].Batch.Count);
+        Assert.Equal(Enumerable.Range(1, 2 * chunk + 5).Select(i => (long)i), h.Consumer.Cuts[1].Batch.Select(m => m.Offset.Value));
+        Assert.Equal(2, h.Consumer.Filling.Count);
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        using var guard = new CancellationTokenSource(Journal.HangGuard);
+        while (!condition())
+        {
+            await Task.Delay(10, guard.Token);
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_IdleAfterAWrite_CommitsWithoutWaitingForAnotherMessage()
     {
         await using var h = new Harness();

@@ -33,10 +33,19 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
     /// <summary>Stores or computes the batch's accepted events; throws to have the whole batch retried.</summary>
     protected abstract Task HandleAsync(EventBatch batch, CancellationToken ct);
 
+    /// <summary>Chunks of the batch being filled, parsed early on another core (see <see cref="OnFilling"/>); only the consuming thread touches the list.</summary>
+    private readonly List<(ConsumeResult<byte[]?, byte[]?>[] Messages, Task<EventParseResult[]> Parsed)> _early = [];
+
+    protected override void OnFilling(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> chunk)
+    {
+        var messages = chunk.ToArray();
+        _early.Add((messages, Task.Run(() => DeserializeStage.Run(messages))));
+    }
+
     protected override async ValueTask<PreparedEvents> PrepareAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var parsed = DeserializeStage.Run(messages);
+        var parsed = await ParseAsync(messages);
         try
         {
             return new PreparedEvents(messages, parsed, await ValidateAsync(messages, parsed, ct));
@@ -46,6 +55,66 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
             Logger.LogWarning("{Group} cannot read the machine catalog ({Error}); the batch is validated when it is written", GroupId, ex.Message);
             return new PreparedEvents(messages, parsed, null);
         }
+    }
+
+    /// <summary>
+    /// The batch parsed: the chunks parsed early are used where they still are the batch's messages in the same places
+    /// (from its start, chunk after chunk: the same message objects, so a dropped or re-read message never takes another's
+    /// result); the rest is parsed now. Parsing is a pure function of the message's bytes, so where it ran changes nothing.
+    /// </summary>
+    private async Task<EventParseResult[]> ParseAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages)
+    {
+        var parsed = new EventParseResult[messages.Count];
+        var at = 0;
+        var lined = true;
+        var early = _early.ToArray();
+        _early.Clear();
+        foreach (var (chunk, task) in early)
+        {
+            EventParseResult[] results;
+            try
+            {
+                results = await task;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Parsed again below; the parser reports bad input as problems, so this is not expected.
+                Logger.LogWarning(ex, "{Group} could not parse {Count} messages ahead; they are parsed with the batch", GroupId, chunk.Length);
+                lined = false;
+                continue;
+            }
+
+            // Once a chunk does not line up, the later ones cannot either (they follow it); they are only waited for.
+            lined = lined && Lines(messages, at, chunk);
+            if (!lined)
+            {
+                continue;
+            }
+
+            results.CopyTo(parsed, at);
+            at += chunk.Length;
+        }
+
+        DeserializeStage.Run(messages, at, parsed);
+        return parsed;
+    }
+
+    private static bool Lines(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, int at, ConsumeResult<byte[]?, byte[]?>[] chunk)
+    {
+        if (at + chunk.Length > messages.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < chunk.Length; i++)
+        {
+            if (!ReferenceEquals(messages[at + i], chunk[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     protected sealed override async Task WriteAsync(PreparedEvents prepared, CancellationToken ct)

@@ -13,19 +13,27 @@ public static class DeserializeStage
     {
         ArgumentNullException.ThrowIfNull(messages);
         var parsed = new EventParseResult[messages.Count];
-        if (messages.Count >= ParallelFrom)
+        Run(messages, 0, parsed);
+        return parsed;
+    }
+
+    /// <summary>Parses <paramref name="messages"/> from index <paramref name="from"/> on into the same places of <paramref name="parsed"/>.</summary>
+    public static void Run(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, int from, EventParseResult[] parsed)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(parsed);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parsed.Length, messages.Count, nameof(parsed));
+        if (messages.Count - from >= ParallelFrom)
         {
-            Parallel.For(0, messages.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => parsed[i] = EventParser.Parse(messages[i].Message.Value));
+            Parallel.For(from, messages.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => parsed[i] = EventParser.Parse(messages[i].Message.Value));
         }
         else
         {
-            for (var i = 0; i < messages.Count; i++)
+            for (var i = from; i < messages.Count; i++)
             {
                 parsed[i] = EventParser.Parse(messages[i].Message.Value);
             }
         }
-
-        return parsed;
     }
 }
 
@@ -50,6 +58,7 @@ public sealed class ValidateStage(EventRules rules, TimeProvider time, string st
 
         var now = time.GetUtcNow();
         var batch = new EventBatch(topic);
+        batch.Events.EnsureCapacity(messages.Count);
         for (var i = 0; i < messages.Count; i++)
         {
             var m = messages[i];

@@ -57,6 +57,28 @@ internal sealed class ScriptedBatchConsumer : BatchConsumer<IReadOnlyList<Consum
         }
     }
 
+    /// <summary>The chunks handed over while a batch was filled behind a write (<c>OnFilling</c>), as "first..last" offsets of partition 0.</summary>
+    public IReadOnlyList<string> Filling
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _filling];
+            }
+        }
+    }
+
+    private readonly List<string> _filling = [];
+
+    protected override void OnFilling(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> chunk)
+    {
+        lock (_lock)
+        {
+            _filling.Add($"{chunk[0].Offset.Value}..{chunk[^1].Offset.Value}");
+        }
+    }
+
     /// <summary>The next this many write attempts throw.</summary>
     public void FailNext(int attempts) => Interlocked.Exchange(ref _failuresLeft, attempts);
 

@@ -1,0 +1,147 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ms5.Analytics.Events;
+using Ms5.Kafka;
+using Ms5.Kafka.Consuming;
+using Ms5.Stream.Tests.Support;
+
+namespace Ms5.Stream.Tests;
+
+/// <summary>
+/// A backlog's batch is parsed chunk by chunk while the previous one is written (<c>OnFilling</c>); the prepared batch
+/// must be exactly what parsing it whole gives, whatever happened to the messages in between.
+/// </summary>
+public sealed class EarlyParseTests
+{
+    [Fact]
+    public async Task Prepare_WithEveryChunkParsedEarly_EqualsParsingTheBatchWhole()
+    {
+        var messages = Batch(20);
+        using var consumer = Consumer();
+        consumer.Fill(messages.GetRange(0, 8));
+        consumer.Fill(messages.GetRange(8, 8));
+
+        var prepared = await consumer.PrepareAsync(messages);
+
+        AssertSameAsWhole(messages, prepared);
+    }
+
+    [Fact]
+    public async Task Prepare_AfterAMessageOfAChunkWasDropped_GivesEachMessageItsOwnResult()
+    {
+        var messages = Batch(20);
+        using var consumer = Consumer();
+        consumer.Fill(messages.GetRange(0, 8));
+        consumer.Fill(messages.GetRange(8, 8));
+        // A revocation took message 3's partition: the first chunk no longer lines up, nor does any after it.
+        var kept = messages.Where((_, i) => i != 3).ToList();
+
+        var prepared = await consumer.PrepareAsync(kept);
+
+        AssertSameAsWhole(kept, prepared);
+    }
+
+    [Fact]
+    public async Task Prepare_AfterTheSecondChunkWasDropped_UsesTheFirstAndParsesTheRest()
+    {
+        var messages = Batch(24);
+        using var consumer = Consumer();
+        consumer.Fill(messages.GetRange(0, 8));
+        consumer.Fill(messages.GetRange(8, 8));
+        consumer.Fill(messages.GetRange(16, 8));
+        var kept = messages.Take(8).Concat(messages.Skip(16)).ToList();
+
+        var prepared = await consumer.PrepareAsync(kept);
+
+        AssertSameAsWhole(kept, prepared);
+    }
+
+    [Fact]
+    public async Task Prepare_WithChunksOfOtherMessages_IgnoresThem_AndTheNextBatchStartsClean()
+    {
+        var first = Batch(10);
+        // The same offsets read again after a rewind: other message objects, other content.
+        var reread = Batch(10, machine: "press-02");
+        using var consumer = Consumer();
+        consumer.Fill(first.GetRange(0, 10));
+
+        var prepared = await consumer.PrepareAsync(reread);
+        AssertSameAsWhole(reread, prepared);
+
+        var next = Batch(5);
+        AssertSameAsWhole(next, await consumer.PrepareAsync(next));
+    }
+
+    [Fact]
+    public async Task Prepare_WithALongerChunkThanTheBatch_ParsesTheBatchItself()
+    {
+        var messages = Batch(10);
+        using var consumer = Consumer();
+        consumer.Fill(messages);
+
+        var batch = messages.Take(6).ToList();
+
+        var prepared = await consumer.PrepareAsync(batch);
+
+        AssertSameAsWhole(batch, prepared);
+    }
+
+    [Fact]
+    public async Task Prepare_InvalidMessagesParsedEarly_AreStillDeadLettersWithTheirProblems()
+    {
+        var messages = Batch(6);
+        messages[2] = Messages.At(0, 2, Messages.Bytes("{not json"));
+        messages[4] = Messages.At(0, 4, Messages.Bytes(Messages.State(o => o["state"] = "flying")));
+        using var consumer = Consumer();
+        consumer.Fill(messages.GetRange(0, 6));
+
+        var prepared = await consumer.PrepareAsync(messages);
+
+        AssertSameAsWhole(messages, prepared);
+        Assert.Equal([2L, 4L], prepared.Validated!.DeadLetters.Select(d => d.Offset));
+        Assert.Equal([0L, 1L, 3L, 5L], prepared.Validated.Events.Select(e => e.Offset));
+    }
+
+    private static TestConsumer Consumer() => new(new FakeCatalog(Messages.KnownMachine, "press-02"));
+
+    /// <summary>Valid state events at offsets 0..count-1 of partition 0, each with an event id of its own.</summary>
+    private static List<ConsumeResult<byte[]?, byte[]?>> Batch(int count, string machine = Messages.KnownMachine) =>
+        [.. Enumerable.Range(0, count).Select(i => Messages.At(0, i, Messages.Bytes(Messages.State(o =>
+        {
+            o["eventId"] = Guid.CreateVersion7().ToString();
+            o["machineId"] = machine;
+        }, TimerRecordingClock.T0.AddSeconds(i)))))];
+
+    private static void AssertSameAsWhole(List<ConsumeResult<byte[]?, byte[]?>> messages, PreparedEvents prepared)
+    {
+        var whole = DeserializeStage.Run(messages);
+        Assert.Same(messages, prepared.Messages);
+        Assert.Equal(whole.Length, prepared.Parsed.Length);
+        for (var i = 0; i < whole.Length; i++)
+        {
+            Assert.Equal(whole[i].Event, prepared.Parsed[i].Event);
+            Assert.Equal(whole[i].Problems.Select(p => (p.Field, p.Message)), prepared.Parsed[i].Problems.Select(p => (p.Field, p.Message)));
+        }
+    }
+
+    /// <summary>An event consumer whose filling and preparing the test drives by hand (no session, no write).</summary>
+    private sealed class TestConsumer(FakeCatalog catalog) : EventConsumer(
+        new KafkaOptions(), ScriptedBatchConsumer.Config(), new EventPipeline(new ValidateStage(new EventRules(catalog.IsKnown, TimeSpan.FromMinutes(5)), new TimerRecordingClock(), "test"), new NoDeadLetters(), catalog),
+        new TimerRecordingClock(), NullLogger.Instance)
+    {
+        public void Fill(List<ConsumeResult<byte[]?, byte[]?>> chunk) => OnFilling(chunk);
+
+        public ValueTask<PreparedEvents> PrepareAsync(List<ConsumeResult<byte[]?, byte[]?>> messages) => PrepareAsync(messages, CancellationToken.None);
+
+        protected override Task HandleAsync(EventBatch batch, CancellationToken ct) => Task.CompletedTask;
+    }
+
+    private sealed class NoDeadLetters : IDeadLetterStage
+    {
+        public Task RouteAsync(EventBatch batch, CancellationToken ct) => Task.CompletedTask;
+
+        public void BatchCompleted()
+        {
+        }
+    }
+}
