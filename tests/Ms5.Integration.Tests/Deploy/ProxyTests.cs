@@ -97,8 +97,9 @@ public sealed class ProxyTests
             }
         })).ToList();
 
-        // Five requests the old upstream holds for a second, across the switch.
-        var slow = Enumerable.Range(0, 5).Select(_ => http.GetAsync(new Uri("slow?ms=1000", UriKind.Relative))).ToList();
+        // Five requests the old upstream holds for three seconds, across the switch (with one second they had ended before
+        // the check after the switch once, on a loaded CI machine).
+        var slow = Enumerable.Range(0, 5).Select(_ => http.GetAsync(new Uri("slow?ms=3000", UriKind.Relative))).ToList();
         await Eventually.TrueAsync(async () => ProxyProcess.Counts(await proxy.StateAsync(), blue.Url).InFlight >= 5, TimeSpan.FromSeconds(5), () => "5 slow requests in flight on blue", 20);
 
         var switchResp = await proxy.SwitchAsync("green", green.Url, "r2");
