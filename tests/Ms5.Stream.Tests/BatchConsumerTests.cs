@@ -31,23 +31,25 @@ public sealed class BatchConsumerTests
     public async Task RunAsync_BacklogBehindAWrite_HandsTheNextBatchOverInWholeChunksInOrder_AndNothingWhileNoWriteRuns()
     {
         const int chunk = ScriptedBatchConsumer.FillingChunk;
+        const int first = chunk + 808;
         await using var h = new Harness(ScriptedBatchConsumer.Config(maxBatch: 3 * chunk));
         h.Consumer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var backlog = Enumerable.Range(1, 2 * chunk + 5).Select(i => Step.At(0, i));
-        h.Session.Play([Step.At(0, 0), Step.Quiet(), .. backlog, Step.Quiet()]);
+        // A first batch of more than a chunk, filled while no write runs (nothing handed over), then a backlog behind its write.
+        var firstBatch = Enumerable.Range(0, first).Select(i => Step.At(0, i));
+        var backlog = Enumerable.Range(first, 2 * chunk + 5).Select(i => Step.At(0, i));
+        h.Session.Play([.. firstBatch, Step.Quiet(), .. backlog, Step.Quiet()]);
         h.Start();
 
-        // The first batch (offset 0) is written while the backlog fills the second one; the write waits for the gate.
-        await h.Journal.Until("write 0@0");
+        // The first batch is written while the backlog fills the second one; the write waits for the gate.
         await Until(() => h.Consumer.Cuts.Count == 2);
-        Assert.Equal([$"1..{chunk}", $"{chunk + 1}..{2 * chunk}"], h.Consumer.Filling);
+        Assert.Equal(first, h.Consumer.Cuts[0].Batch.Count);
+        Assert.Equal([$"{first}..{first + chunk - 1}", $"{first + chunk}..{first + 2 * chunk - 1}"], h.Consumer.Filling);
 
         h.Consumer.Gate.SetResult();
-        await h.Journal.Until($"commit 0@{2 * chunk + 6}");
+        await h.Journal.Until($"commit 0@{first + 2 * chunk + 5}");
 
         // The whole backlog went out as one batch, every message once; the 5 after the last whole chunk were not handed over.
-        Assert.Equal(2 * chunk + 5, h.Consumer.Cuts[1].Batch.Count);
-        Assert.Equal(Enumerable.Range(1, 2 * chunk + 5).Select(i => (long)i), h.Consumer.Cuts[1].Batch.Select(m => m.Offset.Value));
+        Assert.Equal(Enumerable.Range(first, 2 * chunk + 5).Select(i => (long)i), h.Consumer.Cuts[1].Batch.Select(m => m.Offset.Value));
         Assert.Equal(2, h.Consumer.Filling.Count);
     }
 

@@ -24,6 +24,7 @@ public sealed class EarlyParseTests
         var prepared = await consumer.PrepareAsync(messages);
 
         AssertSameAsWhole(messages, prepared);
+        Assert.Equal(16, consumer.ParsedEarly);
     }
 
     [Fact]
@@ -39,10 +40,28 @@ public sealed class EarlyParseTests
         var prepared = await consumer.PrepareAsync(kept);
 
         AssertSameAsWhole(kept, prepared);
+        Assert.Equal(0, consumer.ParsedEarly);
     }
 
     [Fact]
-    public async Task Prepare_AfterTheSecondChunkWasDropped_UsesTheFirstAndParsesTheRest()
+    public async Task Prepare_AfterAMessageWasDropped_AndTheBatchHandedAgain_UsesTheChunksHandedAgain()
+    {
+        var messages = Batch(20);
+        using var consumer = Consumer();
+        consumer.Fill(messages.GetRange(0, 8));
+        // A revocation dropped message 3; the consumer hands the batch over again from its start.
+        var kept = messages.Where((_, i) => i != 3).ToList();
+        consumer.Fill(kept.GetRange(0, 8));
+        consumer.Fill(kept.GetRange(8, 8));
+
+        var prepared = await consumer.PrepareAsync(kept);
+
+        AssertSameAsWhole(kept, prepared);
+        Assert.Equal(16, consumer.ParsedEarly);
+    }
+
+    [Fact]
+    public async Task Prepare_AfterTheSecondChunkWasDropped_UsesTheFirstAndTheThird()
     {
         var messages = Batch(24);
         using var consumer = Consumer();
@@ -54,6 +73,7 @@ public sealed class EarlyParseTests
         var prepared = await consumer.PrepareAsync(kept);
 
         AssertSameAsWhole(kept, prepared);
+        Assert.Equal(16, consumer.ParsedEarly);
     }
 
     [Fact]
@@ -67,9 +87,13 @@ public sealed class EarlyParseTests
 
         var prepared = await consumer.PrepareAsync(reread);
         AssertSameAsWhole(reread, prepared);
+        Assert.Equal(0, consumer.ParsedEarly);
 
+        // The next batch starts with the stale chunk gone: its own first chunk lines up at its start.
         var next = Batch(5);
+        consumer.Fill(next.GetRange(0, 5));
         AssertSameAsWhole(next, await consumer.PrepareAsync(next));
+        Assert.Equal(5, consumer.ParsedEarly);
     }
 
     [Fact]
@@ -84,6 +108,7 @@ public sealed class EarlyParseTests
         var prepared = await consumer.PrepareAsync(batch);
 
         AssertSameAsWhole(batch, prepared);
+        Assert.Equal(0, consumer.ParsedEarly);
     }
 
     [Fact]
@@ -98,6 +123,7 @@ public sealed class EarlyParseTests
         var prepared = await consumer.PrepareAsync(messages);
 
         AssertSameAsWhole(messages, prepared);
+        Assert.Equal(6, consumer.ParsedEarly);
         Assert.Equal([2L, 4L], prepared.Validated!.DeadLetters.Select(d => d.Offset));
         Assert.Equal([0L, 1L, 3L, 5L], prepared.Validated.Events.Select(e => e.Offset));
     }

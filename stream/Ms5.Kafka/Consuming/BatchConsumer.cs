@@ -52,8 +52,9 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
     /// </summary>
     private static readonly TimeSpan ServePoll = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>How often the partitions are paused again while a write is in flight.</summary>
+    /// <summary>How often the partitions are paused again while a write is in flight (and at once after an assignment).</summary>
     private static readonly TimeSpan RePause = TimeSpan.FromMilliseconds(100);
+    private bool _pauseNow;
     private readonly Dictionary<TopicPartition, long> _committed = [];
     private DateTimeOffset _lagAt = DateTimeOffset.MinValue;
     private static readonly Counter Abandoned = Metrics.CreateCounter("ms5_consumer_abandoned_writes_total", "Batch writes abandoned uncommitted because a revocation could not wait for them (their messages are read again).", "group");
@@ -102,8 +103,9 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
     /// <summary>
     /// On the consuming thread, while a write is in flight: the next <see cref="FillingChunk"/> or so messages of the batch
     /// being filled, in order, for work that can start early (parsing on another core). <see cref="PrepareAsync"/> still
-    /// gets the whole batch, and must not count on having seen every message here: a revocation drops messages, and
-    /// messages consumed while no write runs are not handed over.
+    /// gets the whole batch, and must not count on having seen every message here, nor on seeing each once: a revocation
+    /// drops messages (the batch's messages are then handed again from its start), and messages consumed while no write
+    /// runs are not handed over.
     /// </summary>
     protected virtual void OnFilling(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> chunk)
     {
@@ -132,6 +134,8 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
     IEnumerable<TopicPartitionOffset> IPartitionListener.OnAssigned(IReadOnlyList<TopicPartition> partitions, Func<TopicPartition, long?> endOffset)
     {
         var offsets = OnAssigned(partitions, endOffset).ToList();
+        // A write may be in flight: partitions assigned now are paused on the serving loop's next pass, not after up to RePause.
+        _pauseNow = true;
         Partitions.WithLabels(GroupId).Inc(partitions.Count);
         Assignments.WithLabels(GroupId).Inc();
         Logger.LogInformation("{Group} assigned {Partitions}", GroupId, string.Join(", ", offsets.Select(o => $"{o.Partition.Value}@{o.Offset}")));
@@ -313,9 +317,10 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         {
             while (_inflight is { } current && !current.Write.IsCompleted && _rewind.Count == 0)
             {
-                // Paused again now and then: a rebalance may have assigned partitions that are not paused yet.
-                if (Time.GetUtcNow() - pausedAt >= RePause)
+                // Paused again now and then, and right after a rebalance assigned partitions (inside Consume): those are not paused yet.
+                if (_pauseNow || Time.GetUtcNow() - pausedAt >= RePause)
                 {
+                    _pauseNow = false;
                     session.PauseAll();
                     pausedAt = Time.GetUtcNow();
                 }

@@ -36,10 +36,14 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
     /// <summary>Chunks of the batch being filled, parsed early on another core (see <see cref="OnFilling"/>); only the consuming thread touches the list.</summary>
     private readonly List<(ConsumeResult<byte[]?, byte[]?>[] Messages, Task<EventParseResult[]> Parsed)> _early = [];
 
+    /// <summary>How many messages of the last prepared batch took their parse result from a chunk parsed early (tests).</summary>
+    internal int ParsedEarly { get; private set; }
+
     protected override void OnFilling(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> chunk)
     {
         var messages = chunk.ToArray();
-        _early.Add((messages, Task.Run(() => DeserializeStage.Run(messages))));
+        // One thread per chunk: the write in flight has the other core.
+        _early.Add((messages, Task.Run(() => Array.ConvertAll(messages, m => EventParser.Parse(m.Message.Value)))));
     }
 
     protected override async ValueTask<PreparedEvents> PrepareAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct)
@@ -58,15 +62,15 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
     }
 
     /// <summary>
-    /// The batch parsed: the chunks parsed early are used where they still are the batch's messages in the same places
-    /// (from its start, chunk after chunk: the same message objects, so a dropped or re-read message never takes another's
-    /// result); the rest is parsed now. Parsing is a pure function of the message's bytes, so where it ran changes nothing.
+    /// The batch parsed: a chunk parsed early is used where it is exactly the batch's next messages (the same message
+    /// objects at the same places, from the batch's start on), so a dropped or re-read message never takes another's
+    /// result; a chunk that does not line up (of an earlier batch, or handed again after a revocation dropped messages)
+    /// is skipped. The rest is parsed now. Parsing is a pure function of the message's bytes: where it ran changes nothing.
     /// </summary>
     private async Task<EventParseResult[]> ParseAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages)
     {
         var parsed = new EventParseResult[messages.Count];
         var at = 0;
-        var lined = true;
         var early = _early.ToArray();
         _early.Clear();
         foreach (var (chunk, task) in early)
@@ -80,21 +84,17 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
             {
                 // Parsed again below; the parser reports bad input as problems, so this is not expected.
                 Logger.LogWarning(ex, "{Group} could not parse {Count} messages ahead; they are parsed with the batch", GroupId, chunk.Length);
-                lined = false;
                 continue;
             }
 
-            // Once a chunk does not line up, the later ones cannot either (they follow it); they are only waited for.
-            lined = lined && Lines(messages, at, chunk);
-            if (!lined)
+            if (Lines(messages, at, chunk))
             {
-                continue;
+                results.CopyTo(parsed, at);
+                at += chunk.Length;
             }
-
-            results.CopyTo(parsed, at);
-            at += chunk.Length;
         }
 
+        ParsedEarly = at;
         DeserializeStage.Run(messages, at, parsed);
         return parsed;
     }
