@@ -27,6 +27,15 @@ public sealed class EngineOptions : StreamOptions
     /// <summary>How often the OEE engine closes finished minutes for every machine.</summary>
     public TimeSpan OeeTickInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How many transactions at the same time a big batch (a backlog's) is written in, each with its own machines and
+    /// partitions (see BatchLanes); live batches stay whole. 1 writes every batch in one transaction.
+    /// </summary>
+    public int WriteLanes { get; set; } = 2;
+
+    /// <summary>Fewest events per lane: a batch smaller than twice this is written whole (tests lower it to write small batches in lanes).</summary>
+    public int WriteLaneMinEvents { get; set; } = BatchLanes.MinEventsPerLane;
+
     public override int MetricsPort { get; set; } = 59466;
 
     public override IEnumerable<string> Validate()
@@ -34,6 +43,16 @@ public sealed class EngineOptions : StreamOptions
         if (OeeGrace < TimeSpan.Zero || OeeTickInterval < TimeSpan.FromMilliseconds(100))
         {
             yield return "Stream:OeeGrace must not be negative and Stream:OeeTickInterval must be at least 100 ms";
+        }
+
+        if (WriteLanes is < 1 or > 16)
+        {
+            yield return $"Stream:WriteLanes must be between 1 and 16 (was {WriteLanes})";
+        }
+
+        if (WriteLaneMinEvents < 1)
+        {
+            yield return $"Stream:WriteLaneMinEvents must be at least 1 (was {WriteLaneMinEvents})";
         }
 
         foreach (var problem in base.Validate())

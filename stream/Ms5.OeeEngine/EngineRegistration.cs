@@ -47,6 +47,8 @@ internal static class EngineRegistration
                 sp.GetRequiredService<Recomputation>(), sp.GetRequiredService<OeePublication>(), o.OeeGrace)
             {
                 AutoStart = sp.GetService<Orders.OrderAutoStart>(),
+                Lanes = o.WriteLanes,
+                LaneMinEvents = o.WriteLaneMinEvents,
             };
             return new OeeEngine(sp.GetRequiredService<KafkaOptions>(), o.Consumer(o.OeeGroup), pipeline, parts, time, sp.GetRequiredService<ILogger<OeeEngine>>());
         });

@@ -13,6 +13,12 @@ namespace Ms5.OeeEngine;
 /// <summary>What the engine needs besides its consumer settings.</summary>
 internal sealed record EngineParts(NpgsqlDataSource Db, PlantDirectory Plants, EventTails Tails, AndonHub Andon, Recomputation Recomputation, OeePublication Publication, TimeSpan Grace)
 {
+    /// <summary>How many lanes (transactions at the same time) a big batch is written in (<see cref="BatchLanes"/>).</summary>
+    public int Lanes { get; init; } = 1;
+
+    /// <summary>Fewest events per lane (<see cref="BatchLanes.MinEventsPerLane"/>).</summary>
+    public int LaneMinEvents { get; init; } = BatchLanes.MinEventsPerLane;
+
     /// <summary>The automatic start of released orders by product (null without AddOrderPublishing).</summary>
     public Orders.OrderAutoStart? AutoStart { get; init; }
 }
@@ -34,6 +40,8 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
     private static readonly Histogram Phases = Metrics.CreateHistogram(Telemetry.BatchPhases, "Time per batch phase of the OEE engine.",
         new HistogramConfiguration { LabelNames = ["phase"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
 
+    private static readonly Counter Batches = Metrics.CreateCounter(Telemetry.BatchLanes, "Batches the OEE engine wrote, by the number of lanes (transactions at the same time) each was written in.", "lanes");
+
     internal static void ObservePhase(string phase, TimeSpan elapsed) => Phases.WithLabels(phase).Observe(elapsed.TotalSeconds);
 
     protected override IEnumerable<TopicPartitionOffset> OnAssigned(IReadOnlyList<TopicPartition> partitions, Func<TopicPartition, long?> endOffset)
@@ -48,13 +56,23 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
 
     protected override async Task HandleAsync(EventBatch batch, CancellationToken ct)
     {
-        var events = batch.Events.Select(e => e.Event).ToList();
-        var machines = events.Select(e => e.MachineId).Distinct(StringComparer.Ordinal).ToList();
+        var lanes = BatchLanes.Split(batch, parts.Lanes, parts.LaneMinEvents);
+        Batches.WithLabels(lanes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+        var events = lanes.Count == 1 ? lanes[0].Events : batch.Events.ConvertAll(e => e.Event);
+        var machines = lanes.SelectMany(l => l.Machines).ToList();
         parts.Andon.Hold(machines);
         var catchUp = parts.Andon.CatchUp.Begin(events.Select(e => e.Ts), Time.GetUtcNow());
         try
         {
-            await WriteLockedAsync(events, machines, batch.NextOffsets, ct);
+            // A big batch in lanes (BatchLanes): each its own transaction, at the same time; the batch succeeds when every lane committed.
+            if (lanes.Count == 1)
+            {
+                await WriteLockedAsync(lanes[0], ct);
+            }
+            else
+            {
+                await Task.WhenAll(lanes.Select(lane => Task.Run(() => WriteLockedAsync(lane, ct), ct)));
+            }
         }
         catch
         {
@@ -67,10 +85,15 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
             parts.Andon.Release(machines);
             parts.Andon.CatchUp.End(catchUp, Time.GetUtcNow());
         }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await AutoStartAsync(events, ct);
+        ObservePhase("orders", clock.Elapsed);
     }
 
-    private async Task WriteLockedAsync(List<MachineEvent> events, List<string> machines, Dictionary<int, long> nextOffsets, CancellationToken ct)
+    private async Task WriteLockedAsync(BatchLane lane, CancellationToken ct)
     {
+        var (events, machines, nextOffsets) = lane;
         var now = Time.GetUtcNow();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         void Mark(string phase)
@@ -118,8 +141,6 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         Events.WithLabels("stored").Inc(fresh.Count);
         parts.Publication.AfterBatch(result.Computed, now, ct);
         Mark("publish");
-        await AutoStartAsync(events, ct);
-        Mark("orders");
     }
 
     /// <summary>

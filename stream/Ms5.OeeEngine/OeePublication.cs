@@ -14,6 +14,7 @@ namespace Ms5.OeeEngine;
 /// </summary>
 internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeePublisher publisher, OeeInfluxMirror mirror, ILogger<OeePublication> logger)
 {
+    private readonly Lock _chain = new();
     private Task _publishing = Task.CompletedTask;
 
     public LiveBuckets Live => live;
@@ -27,8 +28,12 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
             Telemetry.Count(item.Context, buckets, now);
         }
 
-        var previous = _publishing;
-        _publishing = Task.Run(() => PublishInOrderAsync(previous, computed, now, ct), CancellationToken.None);
+        // The lanes of a batch (BatchLanes) queue theirs at the same time.
+        lock (_chain)
+        {
+            var previous = _publishing;
+            _publishing = Task.Run(() => PublishInOrderAsync(previous, computed, now, ct), CancellationToken.None);
+        }
     }
 
     /// <summary>After each committed slice of a tick: the counters and the InfluxDB mirror take its buckets (a failed mirror write is logged and counted, not thrown).</summary>

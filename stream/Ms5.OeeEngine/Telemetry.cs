@@ -35,6 +35,7 @@ internal static class Telemetry
     public const string LastTick = "ms5_oee_last_tick_timestamp_seconds";
     public const string Events = "ms5_oee_events_total";
     public const string BatchPhases = "ms5_oee_batch_phase_seconds";
+    public const string BatchLanes = "ms5_oee_batches_total";
     public const string AnomalyFlags = "ms5_anomaly_flags_published_total";
     public const string OrderMessages = "ms5_orders_messages_published_total";
     public const string OrderPublishFailures = "ms5_orders_publish_failures_total";

@@ -135,11 +135,20 @@ public sealed class StackFixture : IAsyncLifetime
             return (0, 0);
         }
 
-        double Sum(string metric) => text.Split('\n')
-            .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-        return (Sum("ms5_consumer_assignments_total"), Sum("ms5_consumer_partitions"));
+        return (SumOf(text, "ms5_consumer_assignments_total"), SumOf(text, "ms5_consumer_partitions"));
     }
+
+    /// <summary>The sum of a metric's series whose labels contain <paramref name="labels"/> (e.g. <c>lanes="2"</c>), read from the host's /metrics.</summary>
+    internal static async Task<double> MetricSumAsync(ChildProcess process, string metric, string labels = "")
+    {
+        var port = process.Environment["Stream__MetricsPort"];
+        var text = await MetricsClient.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+        return SumOf(text, metric, labels);
+    }
+
+    private static double SumOf(string metricsText, string metric, string labels = "") => metricsText.Split('\n')
+        .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) && l.Contains(labels, StringComparison.Ordinal))
+        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 
     public async Task ProduceAsync(string topic, IEnumerable<(string? Key, string Value)> messages)
     {
