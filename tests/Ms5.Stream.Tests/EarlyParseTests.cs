@@ -128,6 +128,64 @@ public sealed class EarlyParseTests
         Assert.Equal([0L, 1L, 3L, 5L], prepared.Validated.Events.Select(e => e.Offset));
     }
 
+    [Fact]
+    public async Task Prepare_WithEveryChunkValidatedEarly_JoinsThemWithTheRestInOrder()
+    {
+        // Two partitions, invalid messages in both chunks and in the rest: events, dead letters and offsets as validated whole.
+        var messages = Batch(20);
+        for (var i = 0; i < messages.Count; i += 2)
+        {
+            messages[i] = Messages.At(1, i, messages[i].Message.Value);
+        }
+
+        messages[3] = Messages.At(0, 3, Messages.Bytes("{not json"));
+        messages[10] = Messages.At(1, 10, Messages.Bytes(Messages.State(o => o["machineId"] = "nobody")));
+        messages[17] = Messages.At(0, 17, Messages.Bytes(Messages.State(o => o["state"] = "flying")));
+        using var consumer = Consumer();
+        consumer.Fill(messages.GetRange(0, 8));
+        consumer.Fill(messages.GetRange(8, 8));
+
+        var prepared = await consumer.PrepareAsync(messages);
+
+        AssertSameAsWhole(messages, prepared);
+        Assert.Equal(16, consumer.ValidatedEarly);
+        Assert.Equal([3L, 10L, 17L], prepared.Validated!.DeadLetters.Select(d => d.Offset));
+        Assert.Equal(new Dictionary<int, long> { [0] = 20, [1] = 19 }, prepared.Validated.NextOffsets);
+    }
+
+    [Fact]
+    public async Task Prepare_WhenAChunkCouldNotBeValidatedEarly_ValidatesTheWholeBatchThen()
+    {
+        var messages = Batch(20);
+        messages[5] = Messages.At(0, 5, Messages.Bytes(Messages.State(o => o["machineId"] = "nobody")));
+        // One of the two chunks' reads fails (whichever runs first); the catalog answers again at prepare.
+        var catalog = new FakeCatalog(Messages.KnownMachine, "press-02") { FailNext = 1 };
+        using var consumer = new TestConsumer(catalog);
+        consumer.Fill(messages.GetRange(0, 8));
+        consumer.Fill(messages.GetRange(8, 8));
+
+        var prepared = await consumer.PrepareAsync(messages);
+
+        AssertSameAsWhole(messages, prepared);
+        Assert.Equal(16, consumer.ParsedEarly);
+        Assert.Equal(0, consumer.ValidatedEarly);
+        Assert.Equal([5L], prepared.Validated!.DeadLetters.Select(d => d.Offset));
+    }
+
+    [Fact]
+    public async Task Prepare_WhenTheCatalogIsAwayAtPrepare_LeavesValidationToTheWrite()
+    {
+        var messages = Batch(20);
+        var catalog = new FakeCatalog(Messages.KnownMachine, "press-02") { Unavailable = true };
+        using var consumer = new TestConsumer(catalog);
+        consumer.Fill(messages.GetRange(0, 8));
+
+        var prepared = await consumer.PrepareAsync(messages);
+
+        Assert.Null(prepared.Validated);
+        Assert.Equal(8, consumer.ParsedEarly);
+    }
+
     private static TestConsumer Consumer() => new(new FakeCatalog(Messages.KnownMachine, "press-02"));
 
     /// <summary>Valid state events at offsets 0..count-1 of partition 0, each with an event id of its own.</summary>
@@ -148,6 +206,14 @@ public sealed class EarlyParseTests
             Assert.Equal(whole[i].Event, prepared.Parsed[i].Event);
             Assert.Equal(whole[i].Problems.Select(p => (p.Field, p.Message)), prepared.Parsed[i].Problems.Select(p => (p.Field, p.Message)));
         }
+
+        // And validated as the batch whole would be: the same events, dead letters (with their problems) and offsets, in order.
+        var validated = new ValidateStage(new EventRules(new FakeCatalog(Messages.KnownMachine, "press-02").IsKnown, TimeSpan.FromMinutes(5)), new TimerRecordingClock(), "test")
+            .Run(messages[0].Topic, messages, whole);
+        Assert.NotNull(prepared.Validated);
+        Assert.Equal(validated.Events, prepared.Validated.Events);
+        Assert.Equal(validated.DeadLetters.Select(d => (d.Partition, d.Offset, d.Reason)), prepared.Validated.DeadLetters.Select(d => (d.Partition, d.Offset, d.Reason)));
+        Assert.Equal(validated.NextOffsets, prepared.Validated.NextOffsets);
     }
 
     /// <summary>An event consumer whose filling and preparing the test drives by hand (no session, no write).</summary>

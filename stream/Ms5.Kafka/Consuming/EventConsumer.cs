@@ -33,26 +33,44 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
     /// <summary>Stores or computes the batch's accepted events; throws to have the whole batch retried.</summary>
     protected abstract Task HandleAsync(EventBatch batch, CancellationToken ct);
 
-    /// <summary>Chunks of the batch being filled, parsed early on another core (see <see cref="OnFilling"/>); only the consuming thread touches the list.</summary>
-    private readonly List<(ConsumeResult<byte[]?, byte[]?>[] Messages, Task<EventParseResult[]> Parsed)> _early = [];
+    /// <summary>
+    /// Chunks of the batch being filled, parsed and validated early on another core (see <see cref="OnFilling"/>); only the
+    /// consuming thread touches the list. A chunk's validation is null when the machine catalog could not be read then.
+    /// </summary>
+    private readonly List<(ConsumeResult<byte[]?, byte[]?>[] Messages, Task<(EventParseResult[] Parsed, EventBatch? Validated)> Work)> _early = [];
 
     /// <summary>How many messages of the last prepared batch took their parse result from a chunk parsed early (tests).</summary>
     internal int ParsedEarly { get; private set; }
+
+    /// <summary>How many messages of the last prepared batch took their validation from a chunk validated early (tests).</summary>
+    internal int ValidatedEarly { get; private set; }
 
     protected override void OnFilling(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> chunk)
     {
         var messages = chunk.ToArray();
         // One thread per chunk: the write in flight has the other core.
-        _early.Add((messages, Task.Run(() => Array.ConvertAll(messages, m => EventParser.Parse(m.Message.Value)))));
+        _early.Add((messages, Task.Run(async () =>
+        {
+            var parsed = Array.ConvertAll(messages, m => EventParser.Parse(m.Message.Value));
+            try
+            {
+                return (parsed, (EventBatch?)await ValidateAsync(messages, parsed, CancellationToken.None));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The catalog could not be read: validated with the batch (or in the write).
+                return (parsed, null);
+            }
+        })));
     }
 
     protected override async ValueTask<PreparedEvents> PrepareAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var parsed = await ParseAsync(messages);
+        var (parsed, validated, early) = await ParseAsync(messages);
         try
         {
-            return new PreparedEvents(messages, parsed, await ValidateAsync(messages, parsed, ct));
+            return new PreparedEvents(messages, parsed, await ValidateRestAsync(messages, parsed, validated, early, ct));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -66,16 +84,18 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
     /// objects at the same places, from the batch's start on), so a dropped or re-read message never takes another's
     /// result; a chunk that does not line up (of an earlier batch, or handed again after a revocation dropped messages)
     /// is skipped. The rest is parsed now. Parsing is a pure function of the message's bytes: where it ran changes nothing.
+    /// Also returns the validations of the chunks used, in order (their messages are the batch's first ones).
     /// </summary>
-    private async Task<EventParseResult[]> ParseAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages)
+    private async Task<(EventParseResult[] Parsed, List<EventBatch?> Validated, int Early)> ParseAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages)
     {
         var parsed = new EventParseResult[messages.Count];
+        var validated = new List<EventBatch?>();
         var at = 0;
         var early = _early.ToArray();
         _early.Clear();
         foreach (var (chunk, task) in early)
         {
-            EventParseResult[] results;
+            (EventParseResult[] Parsed, EventBatch? Validated) results;
             try
             {
                 results = await task;
@@ -89,14 +109,52 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
 
             if (Lines(messages, at, chunk))
             {
-                results.CopyTo(parsed, at);
+                results.Parsed.CopyTo(parsed, at);
+                validated.Add(results.Validated);
                 at += chunk.Length;
             }
         }
 
         ParsedEarly = at;
         DeserializeStage.Run(messages, at, parsed);
-        return parsed;
+        return (parsed, validated, at);
+    }
+
+    /// <summary>
+    /// The batch validated: the chunks validated early, then the rest, joined in order (events, dead letters, each
+    /// partition's furthest offset). Validation looks at one message at a time, so joining the chunks' results gives what
+    /// validating the batch whole gives; only the clock differs, by the time between a chunk's validation and now (a
+    /// chunk's events are checked against "not too far in the future" a little earlier). If a chunk could not be validated,
+    /// the whole batch is validated now.
+    /// </summary>
+    private async Task<EventBatch> ValidateRestAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, EventParseResult[] parsed, List<EventBatch?> early, int done, CancellationToken ct)
+    {
+        ValidatedEarly = 0;
+        if (early.Count == 0 || early.Any(b => b is null))
+        {
+            return await ValidateAsync(messages, parsed, ct);
+        }
+
+        var parts = early;
+        if (done < messages.Count)
+        {
+            parts = [.. early, await ValidateAsync(messages.Skip(done).ToList(), parsed[done..], ct)];
+        }
+
+        var batch = new EventBatch(Topic);
+        batch.Events.EnsureCapacity(parts.Sum(b => b!.Events.Count));
+        foreach (var part in parts)
+        {
+            batch.Events.AddRange(part!.Events);
+            batch.DeadLetters.AddRange(part.DeadLetters);
+            foreach (var (partition, next) in part.NextOffsets)
+            {
+                batch.Advance(partition, next - 1);
+            }
+        }
+
+        ValidatedEarly = done;
+        return batch;
     }
 
     private static bool Lines(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, int at, ConsumeResult<byte[]?, byte[]?>[] chunk)

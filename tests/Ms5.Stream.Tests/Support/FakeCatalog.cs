@@ -7,7 +7,25 @@ internal sealed class FakeCatalog(params string[] machines) : IMachineCatalog
 {
     private readonly HashSet<string> _machines = [.. machines];
 
-    public List<string?> EnsureRequests { get; } = [];
+    private readonly List<string?> _requests = [];
+
+    /// <summary>Every id asked for, in order (early chunks ask from other threads).</summary>
+    public List<string?> EnsureRequests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>While set, reading the catalog fails (its database is away).</summary>
+    public bool Unavailable { get; set; }
+
+    /// <summary>How many of the next reads fail (then it answers again).</summary>
+    public int FailNext;
 
     public bool IsKnown(string machineId) => _machines.Contains(machineId);
 
@@ -15,7 +33,16 @@ internal sealed class FakeCatalog(params string[] machines) : IMachineCatalog
 
     public Task EnsureLoadedAsync(IEnumerable<string?> machineIds, CancellationToken ct)
     {
-        EnsureRequests.AddRange(machineIds);
+        if (Unavailable || Interlocked.Decrement(ref FailNext) >= 0)
+        {
+            throw new InvalidOperationException("the machine catalog cannot be read");
+        }
+
+        lock (_requests)
+        {
+            _requests.AddRange(machineIds);
+        }
+
         return Task.CompletedTask;
     }
 }
