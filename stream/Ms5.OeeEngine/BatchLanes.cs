@@ -90,15 +90,31 @@ internal static class BatchLanes
             return [Whole(batch)];
         }
 
-        // Heaviest groups first, each to the lane with the fewest events so far (ties: the lower lane, then the lower partition).
+        // Heaviest groups first, each to the lane with the fewest events so far (ties: the lower lane, then the lower
+        // partition); fewer lanes while the lightest would get less than its share (one heavy partition, say).
+        var groups = weight.OrderByDescending(w => w.Value).ThenBy(w => w.Key).ToList();
         var count = Math.Min(wanted, weight.Count(w => w.Value > 0));
-        var load = new int[count];
         var laneOf = new Dictionary<int, int>();
-        foreach (var (root, w) in weight.OrderByDescending(w => w.Value).ThenBy(w => w.Key))
+        for (; count >= 2; count--)
         {
-            var lane = Array.IndexOf(load, load.Min());
-            laneOf[root] = lane;
-            load[lane] += w;
+            var load = new int[count];
+            laneOf.Clear();
+            foreach (var (root, w) in groups)
+            {
+                var lane = Array.IndexOf(load, load.Min());
+                laneOf[root] = lane;
+                load[lane] += w;
+            }
+
+            if (load.Min() >= minEventsPerLane)
+            {
+                break;
+            }
+        }
+
+        if (count < 2)
+        {
+            return [Whole(batch)];
         }
 
         var result = Enumerable.Range(0, count).Select(_ => new BatchLane([], [], [])).ToList();

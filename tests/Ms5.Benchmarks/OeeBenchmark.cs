@@ -9,6 +9,7 @@ using Ms5.Analytics.Oee;
 using Ms5.Analytics.Plant;
 using Ms5.Analytics.Simulation;
 using Ms5.Kafka;
+using Ms5.Kafka.Consuming;
 using Ms5.Postgres;
 using Npgsql;
 
@@ -218,10 +219,11 @@ internal static class OeeBenchmark
     /// </summary>
     private static double RawConsumeParse(KafkaOptions kafka, string topic, string run, long total)
     {
-        // The engine's consumer reads only the headers besides key, value, partition and offset (KafkaConsumerSession): so does this one.
+        // The engine's consumer reads only value, partition and offset (KafkaConsumerSession without keys and headers: its
+        // dead letters are only counted): so does this one.
         var config = kafka.ConsumerConfig($"bench.{run}.raw", $"bench-raw-{run}");
-        config.ConsumeResultFields = "headers";
-        using var c = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        config.ConsumeResultFields = "none";
+        using var c = new ConsumerBuilder<byte[]?, byte[]?>(config).SetKeyDeserializer(NoKey.Instance).Build();
         try
         {
             return RawConsumeParse(c, topic, total);

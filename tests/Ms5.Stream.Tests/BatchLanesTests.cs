@@ -165,4 +165,38 @@ public sealed class BatchLanesTests
         Assert.Equal(["big"], lanes[0].Machines);
         Assert.Equal(30_000, lanes[1].Events.Count);
     }
+
+    [Fact]
+    public void Split_MachinesChainingPartitions_JoinsTheWholeChain()
+    {
+        // a spans partitions 3 and 2, b spans 2 and 1 (joined in that order: a lookup through a non-root), c is alone on 0.
+        var events = Enumerable.Range(0, 30_000).Select(i => (i % 2 == 0 ? "a" : "b", i % 2 == 0 ? 3 : 1))
+            .Concat([("a", 2), ("b", 2)])
+            .Concat(Enumerable.Range(0, 30_000).Select(_ => ("c", 0)));
+        var batch = Batch(events);
+
+        var lanes = BatchLanes.Split(batch, lanes: 2);
+
+        Assert.Equal(2, lanes.Count);
+        AssertExactSplit(batch, lanes);
+        var chain = Assert.Single(lanes, l => l.Machines.Contains("a"));
+        Assert.Equal(["a", "b"], chain.Machines.Order(StringComparer.Ordinal));
+        Assert.Equal([1, 2, 3], chain.NextOffsets.Keys.Order());
+    }
+
+    [Fact]
+    public void Split_ALaneBelowTheMinimum_IsNotOpened()
+    {
+        // 39,000 events on partition 0 and 1,000 on partition 1: a second lane would get 1,000 (< 10,000): one lane.
+        var events = Enumerable.Range(0, 39_000).Select(_ => ("big", 0)).Concat(Enumerable.Range(0, 1_000).Select(_ => ("small", 1)));
+        Assert.Single(BatchLanes.Split(Batch(events), lanes: 2));
+
+        // Three lanes asked, but the third would be too light: two.
+        var three = Enumerable.Range(0, 20_000).Select(_ => ("x", 0)).Concat(Enumerable.Range(0, 20_000).Select(_ => ("y", 1)))
+            .Concat(Enumerable.Range(0, 5_000).Select(_ => ("z", 2)));
+        var batch = Batch(three);
+        var lanes = BatchLanes.Split(batch, lanes: 3);
+        Assert.Equal(2, lanes.Count);
+        AssertExactSplit(batch, lanes);
+    }
 }

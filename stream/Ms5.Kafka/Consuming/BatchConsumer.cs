@@ -129,7 +129,10 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
     /// <summary>The Kafka consumer (tests substitute a scripted session).</summary>
     protected virtual IConsumerSession CreateSession() =>
         new KafkaConsumerSession(Kafka.ConsumerConfig(GroupId, $"{GroupId}-{Environment.ProcessId}"), Topic, this,
-            e => Logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "{Group} Kafka error {Code}: {Reason}", GroupId, e.Code, e.Reason));
+            e => Logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "{Group} Kafka error {Code}: {Reason}", GroupId, e.Code, e.Reason), ReadsKeysAndHeaders);
+
+    /// <summary>Whether consumed messages carry their key and headers (false: both null, not read from the Kafka client).</summary>
+    protected virtual bool ReadsKeysAndHeaders => true;
 
     IEnumerable<TopicPartitionOffset> IPartitionListener.OnAssigned(IReadOnlyList<TopicPartition> partitions, Func<TopicPartition, long?> endOffset)
     {
@@ -167,9 +170,10 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
     }
 
     /// <summary>
-    /// Stops the write in flight without committing it. Whatever it had made durable is idempotent to write again
-    /// (event ids, point keys); the messages of partitions this consumer keeps are read again from the batch's
-    /// first offset (pending ones after them too), those of revoked partitions by their next owner.
+    /// Stops the write in flight without committing its offsets to Kafka. Whatever it had made durable is idempotent to
+    /// write again (event ids, point keys; a write in several transactions, such as the OEE engine's lanes, may have
+    /// committed some of them); the messages of partitions this consumer keeps are read again from the batch's first
+    /// offset (pending ones after them too), those of revoked partitions by their next owner.
     /// </summary>
     private void AbandonInflight(HashSet<int> revoked)
     {
@@ -177,14 +181,14 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         _inflight = null;
         cancel.Cancel();
         // Not waited for: parts of a write may not honour cancellation (a synchronous COPY to a hung database), and
-        // nothing of it is committed anyway. It ends by itself; its token source goes with it.
+        // its offsets are not committed anyway. It ends by itself; its token source goes with it.
         _ = write.ContinueWith(_ => cancel.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         var reread = messages.Concat(_prepared).Concat(_pending).Where(m => !revoked.Contains(m.Partition.Value)).ToList();
         _rewind.AddRange(reread.GroupBy(m => m.TopicPartition).Select(g => new TopicPartitionOffset(g.Key, g.Min(m => m.Offset.Value))));
         _pending.RemoveAll(m => !revoked.Contains(m.Partition.Value));
         _handed = 0;
         Abandoned.WithLabels(GroupId).Inc();
-        Logger.LogWarning("{Group} abandoned the write of {Count} messages: it did not finish within {Wait} of a revocation; nothing of it is committed, {Reread} messages of kept partitions are read again",
+        Logger.LogWarning("{Group} abandoned the write of {Count} messages: it did not finish within {Wait} of a revocation; its offsets are not committed, {Reread} messages of kept partitions are read again (what it had stored already is recognised as duplicates)",
             GroupId, messages.Count, Settings.RevocationWait, reread.Count);
     }
 

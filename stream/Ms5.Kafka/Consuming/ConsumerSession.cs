@@ -48,14 +48,21 @@ internal sealed class KafkaConsumerSession : IConsumerSession
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly string _topic;
 
-    public KafkaConsumerSession(ConsumerConfig config, string topic, IPartitionListener listener, Action<Error> onError)
+    public KafkaConsumerSession(ConsumerConfig config, string topic, IPartitionListener listener, Action<Error> onError, bool keysAndHeaders = true)
     {
         _topic = topic;
         // Only the headers (a dead letter keeps them) are read from librdkafka besides key, value, partition and offset:
         // not each message's topic name (a string marshalled per message; it is always this session's topic, set below)
-        // nor its timestamp (unused).
-        var own = new ConsumerConfig(new Dictionary<string, string>(config)) { ConsumeResultFields = "headers" };
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(own)
+        // nor its timestamp (unused). A consumer whose dead letters are only counted (the OEE engine) reads neither key
+        // nor headers: the key is not copied, and no empty header list is made per message.
+        var own = new ConsumerConfig(new Dictionary<string, string>(config)) { ConsumeResultFields = keysAndHeaders ? "headers" : "none" };
+        var builder = new ConsumerBuilder<byte[]?, byte[]?>(own);
+        if (!keysAndHeaders)
+        {
+            builder.SetKeyDeserializer(NoKey.Instance);
+        }
+
+        _consumer = builder
             .SetPartitionsAssignedHandler((c, parts) => listener.OnAssigned(parts, tp => EndOffset(c, tp)).ToList())
             .SetPartitionsRevokedHandler((_, parts) => listener.OnRevoked(parts.Select(p => p.TopicPartition).ToList(), lost: false))
             .SetPartitionsLostHandler((_, parts) => listener.OnRevoked(parts.Select(p => p.TopicPartition).ToList(), lost: true))
@@ -120,4 +127,12 @@ internal sealed class KafkaConsumerSession : IConsumerSession
             return null;
         }
     }
+}
+
+/// <summary>Reads no key: every message's key is null (nothing copied from the Kafka client).</summary>
+public sealed class NoKey : IDeserializer<byte[]?>
+{
+    public static readonly NoKey Instance = new();
+
+    public byte[]? Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context) => null;
 }

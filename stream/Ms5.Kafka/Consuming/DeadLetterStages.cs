@@ -9,6 +9,12 @@ public interface IDeadLetterStage
 
     /// <summary>The batch is durable and committed: forget what was routed for it.</summary>
     void BatchCompleted();
+
+    /// <summary>
+    /// Whether dead letters keep their message's key and headers (a DLQ record carries them). A stage that only counts
+    /// them lets the consumer skip reading keys and headers from the Kafka client: two fewer allocations per message.
+    /// </summary>
+    bool KeepsSources => true;
 }
 
 /// <summary>
@@ -33,6 +39,8 @@ public sealed class KeepDeadLettersWithBatch : IDeadLetterStage
 public sealed class SkipDeadLetters(Action<int> skipped) : IDeadLetterStage
 {
     private readonly HashSet<(int Partition, long Offset)> _counted = [];
+
+    public bool KeepsSources => false;
 
     public Task RouteAsync(EventBatch batch, CancellationToken ct)
     {

@@ -30,6 +30,9 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
 {
     protected EventPipeline Pipeline => pipeline;
 
+    /// <summary>Keys and headers are read only when dead letters keep them (<see cref="IDeadLetterStage.KeepsSources"/>).</summary>
+    protected override bool ReadsKeysAndHeaders => pipeline.DeadLetters.KeepsSources;
+
     /// <summary>Stores or computes the batch's accepted events; throws to have the whole batch retried.</summary>
     protected abstract Task HandleAsync(EventBatch batch, CancellationToken ct);
 
@@ -67,7 +70,7 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
     protected override async ValueTask<PreparedEvents> PrepareAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var (parsed, validated, early) = await ParseAsync(messages);
+        var (parsed, validated, early) = await ParseAsync(messages, ct);
         try
         {
             return new PreparedEvents(messages, parsed, await ValidateRestAsync(messages, parsed, validated, early, ct));
@@ -86,7 +89,7 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
     /// is skipped. The rest is parsed now. Parsing is a pure function of the message's bytes: where it ran changes nothing.
     /// Also returns the validations of the chunks used, in order (their messages are the batch's first ones).
     /// </summary>
-    private async Task<(EventParseResult[] Parsed, List<EventBatch?> Validated, int Early)> ParseAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages)
+    private async Task<(EventParseResult[] Parsed, List<EventBatch?> Validated, int Early)> ParseAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct)
     {
         var parsed = new EventParseResult[messages.Count];
         var validated = new List<EventBatch?>();
@@ -98,9 +101,10 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
             (EventParseResult[] Parsed, EventBatch? Validated) results;
             try
             {
-                results = await task;
+                // A chunk waiting for an unreachable catalog does not hold up a stop.
+                results = await task.WaitAsync(ct);
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
+            catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
             {
                 // Parsed again below; the parser reports bad input as problems, so this is not expected.
                 Logger.LogWarning(ex, "{Group} could not parse {Count} messages ahead; they are parsed with the batch", GroupId, chunk.Length);

@@ -71,6 +71,8 @@ public sealed partial class TelemetryNamesTests
     {
         "plant", "line", "machine", "kind", "category", "kpi", "state", "severity", "level", "outcome", "group", "topic", "partition",
         "reason", "route", "method", "status", "policy", "phase", "transition", "sink", "trigger", "type",
+        // The OEE engine's batches by the number of lanes they were written in (1 to Stream:WriteLanes, at most 16).
+        "lanes",
         // The deploy proxy: slot is blue or green; release only on ms5_proxy_active_info, one series at a time.
         "slot", "release",
     };

@@ -24,8 +24,14 @@ internal sealed class FakeCatalog(params string[] machines) : IMachineCatalog
     /// <summary>While set, reading the catalog fails (its database is away).</summary>
     public bool Unavailable { get; set; }
 
+    private int _failNext;
+
     /// <summary>How many of the next reads fail (then it answers again).</summary>
-    public int FailNext;
+    public int FailNext
+    {
+        get => Volatile.Read(ref _failNext);
+        set => Volatile.Write(ref _failNext, value);
+    }
 
     public bool IsKnown(string machineId) => _machines.Contains(machineId);
 
@@ -33,7 +39,7 @@ internal sealed class FakeCatalog(params string[] machines) : IMachineCatalog
 
     public Task EnsureLoadedAsync(IEnumerable<string?> machineIds, CancellationToken ct)
     {
-        if (Unavailable || Interlocked.Decrement(ref FailNext) >= 0)
+        if (Unavailable || Interlocked.Decrement(ref _failNext) >= 0)
         {
             throw new InvalidOperationException("the machine catalog cannot be read");
         }
