@@ -53,6 +53,38 @@ public sealed class BatchConsumerTests
         Assert.Equal(2, h.Consumer.Filling.Count);
     }
 
+    [Fact]
+    public async Task RunAsync_WriteEndsWhileABacklogFills_WritesTheChunksHandedOver_AndTheRestNext()
+    {
+        const int chunk = ScriptedBatchConsumer.FillingChunk;
+        const int first = 100;
+        await using var h = new Harness(ScriptedBatchConsumer.Config(maxBatch: 4 * chunk));
+        var gate = h.Consumer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A first batch, then a backlog behind its write; after two chunks and 5 more the write ends (the gate opens and
+        // the script waits for it), then nothing comes: the batch is the two chunks handed over, the 5 go next.
+        var firstBatch = Enumerable.Range(0, first).Select(i => Step.At(0, i));
+        var backlog = Enumerable.Range(first, 2 * chunk + 5).Select(i => Step.At(0, i));
+        var writeEnds = new Step.Rebalance(_ =>
+        {
+            gate.SetResult();
+            SpinWait.SpinUntil(() => h.Journal.Entries.Any(e => e.StartsWith("written ", StringComparison.Ordinal)), Journal.HangGuard);
+            // The write's task completes right after it journals.
+            Thread.Sleep(200);
+        });
+        h.Session.Play([.. firstBatch, Step.Quiet(), .. backlog, writeEnds, Step.Quiet()]);
+        h.Start();
+
+        await h.Journal.Until($"commit 0@{first + 2 * chunk + 5}");
+
+        Assert.Equal(3, h.Consumer.Cuts.Count);
+        Assert.Equal(Enumerable.Range(0, first).Select(i => (long)i), h.Consumer.Cuts[0].Batch.Select(m => m.Offset.Value));
+        Assert.Equal(Enumerable.Range(first, 2 * chunk).Select(i => (long)i), h.Consumer.Cuts[1].Batch.Select(m => m.Offset.Value));
+        Assert.Equal(Enumerable.Range(first + 2 * chunk, 5).Select(i => (long)i), h.Consumer.Cuts[2].Batch.Select(m => m.Offset.Value));
+        Assert.Equal([$"{first}..{first + chunk - 1}", $"{first + chunk}..{first + 2 * chunk - 1}"], h.Consumer.Filling);
+        // Committed in order, each batch once.
+        Assert.Equal([$"commit 0@{first}", $"commit 0@{first + 2 * chunk}", $"commit 0@{first + 2 * chunk + 5}"], h.Journal.Entries.Where(e => e.StartsWith("commit", StringComparison.Ordinal)));
+    }
+
     private static async Task Until(Func<bool> condition)
     {
         using var guard = new CancellationTokenSource(Journal.HangGuard);

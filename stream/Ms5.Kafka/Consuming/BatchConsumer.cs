@@ -259,9 +259,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
                 }
 
                 // The next batch is parsed and validated while the previous one is written.
-                var messages = _pending;
-                _pending = [];
-                _handed = 0;
+                var messages = TakeBatch();
                 _prepared = messages;
                 _revokedSincePrepare.Clear();
                 var prepare = System.Diagnostics.Stopwatch.StartNew();
@@ -433,6 +431,31 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
             _pending.Add(cr);
             HandOverFilling();
         }
+    }
+
+    /// <summary>
+    /// The batch to prepare next: every pending message; but when the previous write has just ended with part of the
+    /// pending messages handed over (<see cref="OnFilling"/>, prepared on other cores meanwhile), only that part, so the
+    /// next write starts at once instead of after preparing the rest on this thread. The rest stays pending and begins the
+    /// next batch. Cutting a prefix of the pending list keeps every partition's messages in order: the batch holds each
+    /// partition's earliest pending ones, and its offsets are committed only up to them.
+    /// </summary>
+    private List<ConsumeResult<byte[]?, byte[]?>> TakeBatch()
+    {
+        List<ConsumeResult<byte[]?, byte[]?>> messages;
+        if (_handed > 0 && _handed < _pending.Count && _inflight is not { Write.IsCompleted: false })
+        {
+            messages = _pending.GetRange(0, _handed);
+            _pending.RemoveRange(0, _handed);
+        }
+        else
+        {
+            messages = _pending;
+            _pending = [];
+        }
+
+        _handed = 0;
+        return messages;
     }
 
     /// <summary>A backlog: the batch being filled is handed to <see cref="OnFilling"/> chunk by chunk while the previous one is written.</summary>

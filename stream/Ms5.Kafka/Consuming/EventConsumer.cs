@@ -51,8 +51,9 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
     protected override void OnFilling(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> chunk)
     {
         var messages = chunk.ToArray();
-        // One thread per chunk: the write in flight has the other core.
-        _early.Add((messages, Task.Run(async () =>
+        // One thread per chunk, of its own: on the thread pool a chunk queued behind the write's parallel loops and was
+        // parsed only when the write ended, which the next write then waited for.
+        _early.Add((messages, Task.Factory.StartNew(async () =>
         {
             var parsed = Array.ConvertAll(messages, m => EventParser.Parse(m.Message.Value));
             try
@@ -64,7 +65,7 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
                 // The catalog could not be read: validated with the batch (or in the write).
                 return (parsed, null);
             }
-        })));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()));
     }
 
     protected override async ValueTask<PreparedEvents> PrepareAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, CancellationToken ct)
