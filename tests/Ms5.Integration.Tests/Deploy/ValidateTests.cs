@@ -45,7 +45,10 @@ public sealed class ValidateTests(StackFixture stack)
             new ScrapeTarget("api", api.Url.Authority),
             new ScrapeTarget("stream", $"127.0.0.1:{streamPort}"),
             new ScrapeTarget("oee", $"127.0.0.1:{enginePort}"),
-        ]);
+        ],
+        // Scrapes may take 5 s: with the default 1 s, one slow answer of the API's /metrics on a loaded CI machine made
+        // Prometheus report it down ("context deadline exceeded") just when validate asked.
+        interval: TimeSpan.FromSeconds(5));
         await AllTargetsUpAsync(prometheus.Url);
         var home = Directory.CreateTempSubdirectory("ms5-validate-home-").FullName;
         var logs = Directory.CreateDirectory(Path.Combine(home, "logs")).FullName;
