@@ -20,7 +20,7 @@ public sealed class OeeCrashTests(StackFixture stack)
 
     [Fact]
     public Task KillingTheEngineRepeatedlyUnderLoad_LeavesBucketsEqualToAFromScratchRecomputation() =>
-        KillRepeatedlyUnderLoadAsync("crash", PlantJson, [], kills: 3);
+        KillRepeatedlyUnderLoadAsync("crash", PlantJson, [], kills: 3, count: 12_000);
 
     /// <summary>
     /// The same with every batch written in lanes (BatchLanes: one transaction per group of partitions, at the same time;
@@ -31,9 +31,9 @@ public sealed class OeeCrashTests(StackFixture stack)
     [Fact]
     public Task KillingTheEngineWritingInLanes_LeavesBucketsEqualToAFromScratchRecomputation() =>
         KillRepeatedlyUnderLoadAsync("lanes", PlantJson.Replace("crash-", "lanes-", StringComparison.Ordinal).Replace("\"cr-", "\"ln-", StringComparison.Ordinal),
-            new Dictionary<string, string> { ["Stream__WriteLanes"] = "3", ["Stream__WriteLaneMinEvents"] = "100" }, kills: 2);
+            new Dictionary<string, string> { ["Stream__WriteLanes"] = "3", ["Stream__WriteLaneMinEvents"] = "100" }, kills: 2, count: 6_000);
 
-    private async Task KillRepeatedlyUnderLoadAsync(string name, string plantJson, Dictionary<string, string> extraEnv, int kills)
+    private async Task KillRepeatedlyUnderLoadAsync(string name, string plantJson, Dictionary<string, string> extraEnv, int kills, int count)
     {
         var plant = PlantConfigParser.Parse(plantJson);
         await new PlantStore(stack.Db).SaveAsync(plant, plantJson);
@@ -41,12 +41,12 @@ public sealed class OeeCrashTests(StackFixture stack)
         var topic = $"test.{stack.RunId}.{name}";
         await TopicAdmin.EnsureAsync(stack.Kafka, new Dictionary<string, int> { [topic] = 4 });
 
-        // 12,000 events over ten recent minutes: states every 40 events, counts between, some duplicates.
+        // count events (12,000: ten recent minutes) at 50 ms steps: states every 40 events, counts between, some duplicates.
         var start = BucketCalculator.Floor(Some.Now).AddMinutes(-20);
         var rng = new Random(5);
         string[] states = ["running", "down", "running", "idle", "running", "setup"];
         var events = new List<MachineEvent>();
-        for (var i = 0; i < 12_000; i++)
+        for (var i = 0; i < count; i++)
         {
             var machine = machines[i % 4];
             var ts = start.AddMilliseconds(i * 50);
