@@ -283,6 +283,25 @@ proxy_ensure() { # version slot
   done
 }
 
+# After the switch, /readyz through the proxy must answer 200 within TIMEOUT seconds. One answer is not enough to give
+# up on: on a loaded machine a dependency check may take longer than one request's patience (a fresh-clone CI run
+# saw one such answer roll back a good release). Prints the last answer when it never became 200.
+proxy_wait_ready() { # timeout-seconds
+  local deadline=$((SECONDS + $1)) code body
+  while :; do
+    # -m 8: longer than one dependency check may take (HostDefaults.CheckTimeout, 5 s).
+    body="$(curl -s -m 8 -w '\n%{http_code}' "$API_URL/readyz" 2>/dev/null || true)"
+    code="${body##*$'\n'}"
+    [[ "$code" == 200 ]] && return 0
+    if ((SECONDS >= deadline)); then
+      body="$(head -n -1 <<<"$body" | tr '\n' ' ' | cut -c1-300)"
+      echo "$API_URL/readyz is not 200 through the proxy $1 s after the switch (last answer: ${code:-none} ${body:-no body})"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
 proxy_switch() { # slot version
   proxy_call POST /proxy/switch "{\"slot\":\"$1\",\"url\":\"$(slot_url "$1" api)\",\"release\":\"$2\"}" > /dev/null
 }
@@ -422,9 +441,9 @@ switch_to() { # version mode(deploy|rollback)
   if ! reason="$(proxy_switch "$new_slot" "$version" 2>&1)"; then
     deploy_abort "$new_slot" "$old_version" "$version" "the proxy refused the switch: $reason"
   fi
-  if [[ "$(http_code "$API_URL/readyz")" != 200 ]]; then
+  if ! reason="$(proxy_wait_ready "${MS5_DEPLOY_SWITCH_TIMEOUT:-30}")"; then
     proxy_switch "$old_slot" "$old_version" || warn "could not switch the proxy back to $old_slot"
-    deploy_abort "$new_slot" "$old_version" "$version" "$API_URL/readyz is not 200 through the proxy after the switch"
+    deploy_abort "$new_slot" "$old_version" "$version" "$reason"
   fi
   trap - INT TERM
   state_set "active=$version" "slot=$new_slot" "previous=$old_version"
