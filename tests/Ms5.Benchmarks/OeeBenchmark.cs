@@ -371,7 +371,8 @@ internal static class OeeBenchmark
                 cs, plant, events, BucketCalculator.Floor(events.Min(e => e.Ts)), BucketCalculator.Floor(events.Max(e => e.Ts)), untilOwnNewest: true, "oee");
             Console.WriteLine($"[bench oee] {instances} engine instance(s) drained {d.Done:N0} events in {d.Seconds:0.00}s: sustained {d.Rate:N0} events/s " +
                 $"(dedup store + exact bucket recomputation + offsets, one transaction per batch); peak memory {d.PeakMiB:N0} MiB; " +
-                $"CPU per event: engine {d.HostCpuMicros:0.0} µs, whole machine {d.MachineCpuMicros:0.0} µs ({d.MachineBusy:P0} of the cores busy; this bench process {d.BenchCpuMicros:0.0} µs of it); {buckets:N0} minute buckets, " +
+                $"CPU per event: engine {d.HostCpuMicros:0.0} µs, whole machine {d.MachineCpuMicros:0.0} µs ({d.MachineBusy:P0} of the cores busy; this bench process {d.BenchCpuMicros:0.0} µs of it); " +
+                (d.JitSeconds is { } jit ? $"JIT {jit:0.00} s in the engine(s) meanwhile; " : "") + $"{buckets:N0} minute buckets, " +
                 (wrong == 0 ? $"all {checkedBuckets:N0} complete ones equal to a from-scratch recomputation" : $"{wrong:N0} of {checkedBuckets:N0} DIFFER from a from-scratch recomputation"));
             if (instances > 1)
             {

@@ -27,6 +27,12 @@ internal static class StreamHost
 
         /// <summary>CPU time of the bench process itself per event meanwhile, microseconds (part of the machine's; it polls the offsets).</summary>
         public double BenchCpuMicros { get; init; }
+
+        /// <summary>
+        /// Seconds the instances' JIT compiled meanwhile (the runtime's dotnet.jit.compilation.time on their /metrics), null when
+        /// their metrics were not reachable: code first run inside the measured drain compiles there.
+        /// </summary>
+        public double? JitSeconds { get; init; }
     }
 
     /// <summary>The machine's busy and total CPU time so far (/proc/stat, all cores), seconds; zeros where /proc is not there.</summary>
@@ -74,6 +80,7 @@ internal static class StreamHost
         {
             var basePort = int.Parse(settings.GetValueOrDefault("Stream__MetricsPort", "0"), System.Globalization.CultureInfo.InvariantCulture);
             var ports = new List<int>();
+            var metricPorts = new List<int>();
             for (var i = 0; i < instances; i++)
             {
                 var own = new Dictionary<string, string>(settings);
@@ -81,6 +88,11 @@ internal static class StreamHost
                 {
                     own["Stream__MetricsPort"] = (basePort + i).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     ports.Add(basePort + i);
+                }
+
+                if (basePort > 0 && (instances == 1 || wholeGroup is not null))
+                {
+                    metricPorts.Add(basePort + i);
                 }
 
                 hosts.Add(Start(root, kafka, cs, own));
@@ -96,6 +108,7 @@ internal static class StreamHost
             long first = 0, wholeFirst = 0, done = 0;
             var (hostCpu0, (busy0, total0)) = (0.0, (0.0, 0.0));
             var benchCpu0 = TimeSpan.Zero;
+            double? jit0 = null;
             while (DateTime.UtcNow < deadline && !hosts.Any(h => h.HasExited))
             {
                 done = await CommittedAsync();
@@ -105,6 +118,7 @@ internal static class StreamHost
                     first = done;
                     (hostCpu0, (busy0, total0)) = (HostsCpu(hosts), MachineCpu());
                     benchCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                    jit0 = await JitSecondsAsync(metricPorts);
                 }
 
                 if (done > 0 && done < total && whole is null && wholeGroup is { } g && ports.Count > 0 && await AssignedToAllAsync(ports, g.Group, g.Partitions))
@@ -119,6 +133,7 @@ internal static class StreamHost
                     var secs = clock!.Elapsed.TotalSeconds;
                     var (hostCpu, (busy, all)) = (HostsCpu(hosts) - hostCpu0, MachineCpu());
                     var benchCpu = Process.GetCurrentProcess().TotalProcessorTime - benchCpu0;
+                    var jit = jit0 is { } j0 && await JitSecondsAsync(metricPorts) is { } j1 ? j1 - j0 : (double?)null;
                     var drained = Math.Max(done - first, 1);
                     double? wholeRate = whole is not null && done > wholeFirst ? (done - wholeFirst) / Math.Max(whole.Elapsed.TotalSeconds, 0.001) : null;
                     if (whileRunning is not null)
@@ -130,6 +145,7 @@ internal static class StreamHost
                         WholeGroupRate = wholeRate, WholeGroupAfter = wholeFirst,
                         HostCpuMicros = hostCpu * 1e6 / drained, MachineCpuMicros = (busy - busy0) * 1e6 / drained, MachineBusy = all > total0 ? (busy - busy0) / (all - total0) : 0,
                         BenchCpuMicros = benchCpu.TotalSeconds * 1e6 / drained,
+                        JitSeconds = jit,
                     };
                 }
 
@@ -177,6 +193,38 @@ internal static class StreamHost
         }
 
         return (int)sum == partitions;
+    }
+
+    /// <summary>The instances' JIT time so far (system_runtime_dotnet_jit_compilation_time, summed), null when one does not answer.</summary>
+    private static async Task<double?> JitSecondsAsync(List<int> ports)
+    {
+        if (ports.Count == 0)
+        {
+            return null;
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var sum = 0.0;
+        foreach (var port in ports)
+        {
+            try
+            {
+                var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+                var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("system_runtime_dotnet_jit_compilation_time ", StringComparison.Ordinal));
+                if (line is null)
+                {
+                    return null;
+                }
+
+                sum += double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return null;
+            }
+        }
+
+        return sum;
     }
 
     /// <summary>The process's peak resident set (VmHWM in /proc/PID/status), MiB; 0 where /proc is not there.</summary>

@@ -16,7 +16,7 @@ namespace Ms5.Integration.Tests.Andon;
 /// Alertmanager (the Debian binary, owned by this test so it can be stopped), notifications at a webhook
 /// receiver run by the test, acknowledgement and resolution through the API.
 /// </summary>
-[Collection("stack")]
+[Collection(StackCollections.Andon)]
 public sealed class AndonAlertmanagerTests(StackFixture stack) : IAsyncLifetime
 {
     private const string PlantJson = """

@@ -18,7 +18,7 @@ namespace Ms5.Integration.Tests.Andon;
 /// back from a real Alertmanager (label <c>assignee</c>), the ms5.andon.v1 message, GET /api/andon, and the board
 /// (GET /api/board and the page in headless Chromium).
 /// </summary>
-[Collection("stack")]
+[Collection(StackCollections.Andon)]
 public sealed class AndonAssigneeTests(StackFixture stack) : IAsyncLifetime
 {
     // Three shifts cover every hour (UTC): whatever the time the test runs, a shift is in force.

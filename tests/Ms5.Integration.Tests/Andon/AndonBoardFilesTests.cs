@@ -13,7 +13,7 @@ namespace Ms5.Integration.Tests.Andon;
 /// redirect to the address without the key; a browser without either is sent to the login page. The script and the
 /// style are served to anyone (they hold no plant data).
 /// </summary>
-[Collection("stack")]
+[Collection(StackCollections.Andon)]
 public sealed class AndonBoardFilesTests(StackFixture stack)
 {
     [Theory]

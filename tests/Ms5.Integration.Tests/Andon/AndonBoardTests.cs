@@ -17,7 +17,7 @@ namespace Ms5.Integration.Tests.Andon;
 /// /andon board in headless Chromium, signed in the way a TV is: /andon?key=BOARD_KEY once (a down event turns its
 /// tile; a screenshot is kept in .ms5/artifacts/andon-board.png).
 /// </summary>
-[Collection("stack")]
+[Collection(StackCollections.Andon)]
 public sealed class AndonBoardTests(StackFixture stack)
 {
     private const string PlantJson = """

@@ -17,7 +17,7 @@ namespace Ms5.Integration.Tests.Anomalies;
 /// must store a ready version and flag exactly those four stops, with explanations; training again gives the same
 /// flag ids; feedback is stored and audited; too little history is a 200 with status insufficient_history.
 /// </summary>
-[Collection("stack-api")]
+[Collection(StackCollections.Andon)]
 public sealed class AnomaliesApiTests(StackFixture stack)
 {
     private static string PlantJson(string plant, string line, IEnumerable<string> machines) => $$"""

@@ -21,7 +21,7 @@ namespace Ms5.Integration.Tests.Anomalies;
 /// second, must flag it while it is open, publish it once, mirror it, raise the machine's anomalous_stop Andon, and
 /// update the same flag when the stop ends. A plant whose history lies in the past is judged as of its newest event.
 /// </summary>
-[Collection("stack-api")]
+[Collection(StackCollections.Stack)]
 public sealed class LiveAnomalyScoringTests(StackFixture stack)
 {
     private sealed record Span(string Machine, DateTimeOffset Start, DateTimeOffset? End, string State, string? Reason);

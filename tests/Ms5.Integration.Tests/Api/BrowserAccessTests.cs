@@ -18,7 +18,7 @@ namespace Ms5.Integration.Tests.Api;
 /// key (the key leaves the address and is never logged; revoked, the screen says it needs a board key), and /ws
 /// refusing a handshake without a credential (401) or with a key of another scope (403).
 /// </summary>
-[Collection("stack-api")]
+[Collection(StackCollections.Web)]
 public sealed class BrowserAccessTests(StackFixture stack)
 {
     private static readonly TimeSpan PageTimeout = TimeSpan.FromSeconds(20);

@@ -15,7 +15,7 @@ namespace Ms5.Integration.Tests.Api;
 /// plant network may have no internet). The pages' files run under the CSP (no inline script) and keep no token in
 /// web storage.
 /// </summary>
-[Collection("stack-api")]
+[Collection(StackCollections.Web)]
 public sealed class PagesApiTests(StackFixture stack)
 {
     [Theory]

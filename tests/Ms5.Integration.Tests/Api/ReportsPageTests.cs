@@ -14,7 +14,7 @@ namespace Ms5.Integration.Tests.Api;
 /// form. The data is written straight into the minute buckets and state intervals (no engine), for a UTC plant whose
 /// shift ended yesterday. A screenshot is kept in .ms5/artifacts/reports-page.png.
 /// </summary>
-[Collection("stack-api")]
+[Collection(StackCollections.Web)]
 public sealed class ReportsPageTests(StackFixture stack)
 {
     private const string PlantJson = """

@@ -16,7 +16,7 @@ namespace Ms5.Integration.Tests.Dashboards;
 /// variable, annotation and panel query is expanded as Grafana would and executed. A query fails the test on any
 /// error, and on an empty result unless the panel is allowed to be empty below (with the reason).
 /// </summary>
-[Collection("stack")]
+[Collection(StackCollections.Andon)]
 public sealed class DashboardQueryTests(StackFixture stack, ITestOutputHelper output)
 {
     /// <summary>Panels that may be empty with this test's data, and why.</summary>

@@ -7,7 +7,7 @@ using Ms5.Postgres;
 
 namespace Ms5.Integration.Tests.Oee;
 
-[Collection("stack-oee")]
+[Collection(StackCollections.Crash)]
 public sealed class OeeCrashTests(StackFixture stack)
 {
     private const string PlantJson = """

@@ -11,7 +11,7 @@ namespace Ms5.Integration.Tests.Oee;
 /// and stored once, in the same batch as their first copy too; the engine does not stick on them; a new event after
 /// them is applied.
 /// </summary>
-[Collection("stack-oee")]
+[Collection(StackCollections.Crash)]
 public sealed class OeeDuplicateTests(StackFixture stack)
 {
     private const string Machine = "dup-m1";

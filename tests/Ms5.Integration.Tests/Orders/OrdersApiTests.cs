@@ -15,7 +15,7 @@ namespace Ms5.Integration.Tests.Orders;
 /// a running order on the machine, a transition the status does not allow, two concurrent starts), the history and audit
 /// of a target change, who may call, and the schedule against the shift calendar.
 /// </summary>
-[Collection("stack-oee")]
+[Collection(StackCollections.Crash)]
 public sealed class OrdersApiTests(StackFixture stack)
 {
     internal const string PlantJson = """

@@ -18,7 +18,7 @@ namespace Ms5.Integration.Tests.Orders;
 /// progress messages arrive on the topic and validate against the schema, and rows written while the engine is down are
 /// published after it restarts.
 /// </summary>
-[Collection("stack-oee")]
+[Collection(StackCollections.Crash)]
 public sealed class OrdersLiveTests(StackFixture stack)
 {
     private static string PlantJson(string plant, string machine) => $$"""

@@ -5,10 +5,11 @@ using Xunit.Abstractions;
 namespace Ms5.Integration.Tests.Support;
 
 /// <summary>
-/// The three serial stack collections ("stack", "stack-oee", "stack-api": six to seven minutes of tests each) start
-/// first; the classes with fixtures of their own follow, longest first, then the rest by name. xUnit runs as many
-/// collections at once as xunit.runner.json allows (maxParallelThreads 4): one stack collection of eighteen minutes
-/// beside one lane for the others made the suite take 19 to 21 minutes; three beside a fourth lane keep every lane busy.
+/// The six serial stack collections (<see cref="StackCollections"/>: four to eleven minutes of tests each) start first;
+/// the classes with fixtures of their own follow, longest first, then the rest by name. xUnit runs as many collections
+/// at once as xunit.runner.json allows (maxParallelThreads 4). With three stack collections of 17 to 20 minutes each the
+/// longest one set the suite's length (20 minutes on a fresh clone); shorter ones fill the four lanes more evenly. Six
+/// lanes were tried: the two cores were then busy all the time, and tests that wait for a batch timed out.
 /// </summary>
 public sealed class StackCollectionFirst : ITestCollectionOrderer
 {
