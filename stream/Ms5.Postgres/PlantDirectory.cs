@@ -63,22 +63,24 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
     /// by now (a machine added through the API just after the last load): one indexed lookup decides, so the first events
     /// of a new machine are never declared unknown, and a flood of truly unknown ids costs one lookup per call, not a reload.
     /// </summary>
+    /// <remarks>
+    /// The lookup also follows a reload: a caller may have waited for a reload that another caller started, whose snapshot
+    /// was taken before the machine was stored (the caller's event came after the machine was added, the snapshot before).
+    /// Without the lookup that machine's first events were dead-lettered as unknown.
+    /// </remarks>
     public async Task EnsureLoadedAsync(IEnumerable<string?> machineIds, CancellationToken ct)
     {
-        var lines = _snapshot.Lines;
         if (_loadedAt == DateTimeOffset.MinValue)
         {
             await RefreshAsync(MinReloadInterval, ct);
-            return;
         }
-
-        if (time.GetUtcNow() - _loadedAt >= MaxAge)
+        else if (time.GetUtcNow() - _loadedAt >= MaxAge)
         {
             await RefreshAsync(MaxAge, ct);
-            return;
         }
 
-        var unknown = machineIds.Where(id => id is not null && !lines.ContainsKey(id)).Distinct(StringComparer.Ordinal).ToArray();
+        // One pass over a batch's ids (100k events): only the unknown ones are kept, usually none.
+        var unknown = Unknown(machineIds);
         if (unknown.Length == 0)
         {
             return;
@@ -87,15 +89,26 @@ public sealed class PlantDirectory(NpgsqlDataSource db, TimeProvider time) : IMa
         if (time.GetUtcNow() - _loadedAt >= MinReloadInterval)
         {
             await RefreshAsync(MinReloadInterval, ct);
-            return;
+            unknown = Unknown(unknown);
+            if (unknown.Length == 0)
+            {
+                return;
+            }
         }
 
         await using var cmd = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM machines WHERE machine_id = ANY($1))");
         cmd.Parameters.AddWithValue(unknown);
         if (await cmd.ExecuteScalarAsync(ct) is true)
         {
+            // Its own reload: one already running may have read its snapshot before the lookup's.
             await RefreshAsync(TimeSpan.Zero, ct);
         }
+    }
+
+    private string[] Unknown(IEnumerable<string?> ids)
+    {
+        var lines = _snapshot.Lines;
+        return ids.OfType<string>().Where(id => !lines.ContainsKey(id)).Distinct(StringComparer.Ordinal).ToArray();
     }
 
     /// <summary>Reloads unless the cache is younger than <paramref name="maxAge"/> (callers in one tick or request share one load).</summary>

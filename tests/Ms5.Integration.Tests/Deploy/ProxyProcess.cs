@@ -75,8 +75,12 @@ internal sealed class ProxyProcess : IDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>A client of the public port; <paramref name="from"/> binds its side of each connection to that loopback address (127.0.0.7: a client that is not the proxy).</summary>
-    public HttpClient Public(IPAddress? from = null) => new(Handler(from)) { BaseAddress = PublicUrl, Timeout = TimeSpan.FromSeconds(15) };
+    /// <summary>
+    /// A client of the public port; <paramref name="from"/> binds its side of each connection to that loopback address (127.0.0.7: a
+    /// client that is not the proxy). 100 s, as the API's clients: an API just started answers its first login (password hashing,
+    /// first-call compilation) in over 15 s when the suite has both cores busy.
+    /// </summary>
+    public HttpClient Public(IPAddress? from = null) => new(Handler(from)) { BaseAddress = PublicUrl, Timeout = TimeSpan.FromSeconds(100) };
 
     /// <summary>A client of the admin port sending the token.</summary>
     public HttpClient Admin()

@@ -218,6 +218,29 @@ public sealed class ValidatePartsTests
     }
 
     [Fact]
+    public void Prometheus_ATargetWhoseLastScrapeTimedOut_PassesOnlyWhenItAnswersNow()
+    {
+        using var targets = System.Text.Json.JsonDocument.Parse("""
+            {"status":"success","data":{"activeTargets":[
+              {"labels":{"job":"api"},"scrapeUrl":"http://127.0.0.1:8080/metrics","health":"down","scrapeTimeout":"5s","lastError":"Get \"http://127.0.0.1:8080/metrics\": context deadline exceeded"},
+              {"labels":{"job":"oee"},"scrapeUrl":"http://127.0.0.1:59466/metrics","health":"down","scrapeTimeout":"5s","lastError":"connection refused"}]}}
+            """);
+        using var rules = System.Text.Json.JsonDocument.Parse("""{"status":"success","data":{"groups":[{"name":"ms5-api"}]}}""");
+        var bothAnswer = new HashSet<string>(StringComparer.Ordinal) { "http://127.0.0.1:8080/metrics", "http://127.0.0.1:59466/metrics" };
+
+        // The timed-out one answered the check's own scrape: named, not failed; a refused one fails whatever the probe said.
+        Assert.Equal(CheckOutcome.Fail("1 of 2 targets not up: oee http://127.0.0.1:59466/metrics down: connection refused (last scrape timed out, answers now: api http://127.0.0.1:8080/metrics)"),
+            PrometheusCheck.Judge(targets.RootElement, rules.RootElement, ["ms5-api"], new Dictionary<string, string>(), bothAnswer));
+        // Without the refused target: a pass that names the slow one.
+        using var onlySlow = System.Text.Json.JsonDocument.Parse(targets.RootElement.GetRawText().Replace("\"health\":\"down\",\"scrapeTimeout\":\"5s\",\"lastError\":\"connection refused\"", "\"health\":\"up\",\"lastError\":\"\"", StringComparison.Ordinal));
+        Assert.Equal(CheckOutcome.Pass("2 targets up, 1 MS5 rule groups loaded (last scrape timed out, answers now: api http://127.0.0.1:8080/metrics)"),
+            PrometheusCheck.Judge(onlySlow.RootElement, rules.RootElement, ["ms5-api"], new Dictionary<string, string>(), bothAnswer));
+        // It did not answer now (or was not probed): down, with Prometheus' error.
+        Assert.Equal(CheckOutcome.Fail("1 of 2 targets not up: api http://127.0.0.1:8080/metrics down: Get \"http://127.0.0.1:8080/metrics\": context deadline exceeded"),
+            PrometheusCheck.Judge(onlySlow.RootElement, rules.RootElement, ["ms5-api"], new Dictionary<string, string>(), new HashSet<string>(StringComparer.Ordinal)));
+    }
+
+    [Fact]
     public void ProcessHealth_ParsesNameAndUrl_RefusesMalformedEntries()
     {
         var list = OpsSettings.ParseProcesses("stream=http://127.0.0.1:59464/healthz; api=http://127.0.0.1:8080/healthz;");

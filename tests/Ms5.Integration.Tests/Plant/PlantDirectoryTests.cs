@@ -8,7 +8,8 @@ namespace Ms5.Integration.Tests.Plant;
 /// <summary>
 /// The plant cache every host validates machine ids with: a machine stored just after the cache was loaded (added through
 /// the API while events for it are on their way) is known at once, inside the reload rate limit; a truly unknown id
-/// stays unknown without a reload.
+/// stays unknown without a reload; a caller that waited for a reload whose snapshot missed a machine stored meanwhile
+/// still finds it.
 /// </summary>
 [Collection("stack-oee")]
 public sealed class PlantDirectoryTests(StackFixture stack)
@@ -80,6 +81,48 @@ public sealed class PlantDirectoryTests(StackFixture stack)
         Assert.Equal(directory.IsKnown("prace-m2"), directory.All.Any(c => c.MachineId == "prace-m2"));
         Assert.Equal("prace-m2", (await directory.FindAsync("prace-m2", CancellationToken.None))?.MachineId);
         Assert.Equal("prace-l1", directory.LineOf("prace-m2"));
+    }
+
+    [Fact]
+    public async Task ACallerWaitingForAReloadWhoseSnapshotMissesTheNewMachine_StillFindsIt()
+    {
+        string Json(params string[] machines) => Plant(machines).Replace("pdir-", "pwait-", StringComparison.Ordinal);
+        await new PlantStore(stack.Db).SaveAsync(PlantConfigParser.Parse(Json("pdir-m1")), Json("pdir-m1"));
+        await using var own = Npgsql.NpgsqlDataSource.Create(new Npgsql.NpgsqlConnectionStringBuilder(stack.Pg) { ApplicationName = "pdir-wait" }.ConnectionString);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var directory = new PlantDirectory(own, clock);
+        await directory.EnsureLoadedAsync(["pwait-m1"], CancellationToken.None);
+        clock.Advance(PlantDirectory.MinReloadInterval);
+
+        // Reload B (another caller's, e.g. the early validation of the next chunk) reads the plant files, then waits for
+        // the machine rows, which a plant write holds.
+        await using var conn = await stack.Db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand("LOCK TABLE machines IN ACCESS EXCLUSIVE MODE", conn, tx))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var reloadB = directory.RefreshAsync(PlantDirectory.MinReloadInterval, CancellationToken.None);
+        await Eventually.TrueAsync(
+            async () => await stack.ScalarAsync(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pdir-wait' AND wait_event_type = 'Lock' AND query LIKE 'SELECT machine_id, line_id FROM machines%'") == 1,
+            TimeSpan.FromSeconds(20), () => "reload B waiting for the machine rows");
+
+        // Caller A asks for pwait-m2: the cache is older than the rate limit, so A waits for a reload, and B is the one
+        // running. Then pwait-m2 is stored (plant file and row, as the API does) and B ends with its snapshot from before.
+        var callerA = directory.EnsureLoadedAsync(["pwait-m2"], CancellationToken.None);
+        Assert.False(callerA.IsCompleted);
+        var added = Json("pdir-m1", "pdir-m2");
+        await PlantStore.WriteAsync(conn, tx, PlantConfigParser.Parse(added), added, new PlantChange("api", null, "test", "machine pwait-m2 added"), CancellationToken.None);
+        await tx.CommitAsync();
+        await reloadB;
+        await callerA;
+
+        // A answered after pwait-m2 was stored: it is known, with its line and its OEE context (not dead-lettered as unknown).
+        Assert.True(directory.IsKnown("pwait-m2"));
+        Assert.Equal("pwait-l1", directory.LineOf("pwait-m2"));
+        Assert.Contains(directory.All, c => c.MachineId == "pwait-m2");
     }
 
     [Fact]
