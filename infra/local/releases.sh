@@ -294,8 +294,9 @@ proxy_wait_ready() { # timeout-seconds
     code="${body##*$'\n'}"
     [[ "$code" == 200 ]] && return 0
     if ((SECONDS >= deadline)); then
-      body="$(head -n -1 <<<"$body" | tr '\n' ' ' | cut -c1-300)"
-      echo "$API_URL/readyz is not 200 through the proxy $1 s after the switch (last answer: ${code:-none} ${body:-no body})"
+      body="$(tr '\n' ' ' <<<"${body%$'\n'*}" | cut -c1-300)"
+      [[ -n "${body// /}" ]] || body="no body"
+      echo "$API_URL/readyz is not 200 through the proxy $1 s after the switch (last answer: ${code:-none}, $body)"
       return 1
     fi
     sleep 0.5
@@ -441,6 +442,8 @@ switch_to() { # version mode(deploy|rollback)
   if ! reason="$(proxy_switch "$new_slot" "$version" 2>&1)"; then
     deploy_abort "$new_slot" "$old_version" "$version" "the proxy refused the switch: $reason"
   fi
+  # From here an interruption must switch the proxy back before the new slot stops.
+  trap 'trap - INT TERM; proxy_switch "$old_slot" "$old_version" || warn "could not switch the proxy back to $old_slot"; deploy_abort "$new_slot" "$old_version" "$version" "interrupted"' INT TERM
   if ! reason="$(proxy_wait_ready "${MS5_DEPLOY_SWITCH_TIMEOUT:-30}")"; then
     proxy_switch "$old_slot" "$old_version" || warn "could not switch the proxy back to $old_slot"
     deploy_abort "$new_slot" "$old_version" "$version" "$reason"

@@ -17,7 +17,9 @@ internal static class PostgresCheck
             return CheckOutcome.Skip("MS5_PG is not set");
         }
 
-        var cs = new NpgsqlConnectionStringBuilder(PgConnectionString.Convert(pg)) { Timeout = 5, CommandTimeout = 5 };
+        // 15 s: this check is about the schema, not latency; with 5 s a busy server (a fresh clone's CI, every core busy, a
+        // first connection's SCRAM and start-up) failed it once while PostgreSQL was fine.
+        var cs = new NpgsqlConnectionStringBuilder(PgConnectionString.Convert(pg)) { Timeout = 15, CommandTimeout = 15 };
         await using var conn = new NpgsqlConnection(cs.ConnectionString);
         await conn.OpenAsync(ct);
         var applied = new List<string>();

@@ -54,7 +54,7 @@ internal static class PrometheusCheck
             var (url, limit) = target;
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
             {
-                return (url, (string?)null);
+                return (url, (string?)"not an absolute URL");
             }
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -134,7 +134,7 @@ public sealed class LiveAnomalyScoringTests(StackFixture stack)
 
     private static async Task<double> ScoringRunsAsync(ChildProcess engine)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) }; // a host's /metrics on a CI machine with every core busy can take over 5 s
         try
         {
             var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{engine.Environment["Stream__MetricsPort"]}/metrics"));

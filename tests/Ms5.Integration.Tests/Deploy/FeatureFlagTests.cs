@@ -140,7 +140,7 @@ public sealed class FeatureFlagTests(StackFixture stack)
 
         using var on = Engine("ff-ml-on", ml: true);
         using var off = Engine("ff-ml-off", ml: false);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) }; // a host's /metrics on a CI machine with every core busy can take over 5 s
         async Task<string?> MetricsAsync(ChildProcess engine)
         {
             try

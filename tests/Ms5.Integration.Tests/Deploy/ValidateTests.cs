@@ -71,14 +71,16 @@ public sealed class ValidateTests(StackFixture stack)
         };
         try
         {
-            var (code, output) = await ChildProcess.RunAsync(OpsDll, env, TimeSpan.FromSeconds(60), "validate", "--json", "--timeout", "40s");
+            // 120 s: on a CI machine with every core busy the smoke check's temporary plant alone took 15 s, and its events
+            // reached the historian and the engine after the 40 s the test allowed before.
+            var (code, output) = await ChildProcess.RunAsync(OpsDll, env, TimeSpan.FromSeconds(150), "validate", "--json", "--timeout", "120s");
             var checks = Checks(output);
 
             Assert.True(checks.All(c => c.Status == "PASS"), output);
             Assert.Equal(CheckNames, checks.Select(c => c.Name));
             Assert.Equal(0, code);
 
-            (code, output) = await ChildProcess.RunAsync(OpsDll, env, TimeSpan.FromSeconds(60), "smoke", "--url", api.Url.ToString(), "--timeout", "40s");
+            (code, output) = await ChildProcess.RunAsync(OpsDll, env, TimeSpan.FromSeconds(150), "smoke", "--url", api.Url.ToString(), "--timeout", "120s");
             var legs = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).SkipLast(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
 
             Assert.Equal([("plant", "PASS"), ("ingest", "PASS"), ("historian", "PASS"), ("oee", "PASS"), ("board", "PASS"), ("cleanup", "PASS")], legs.Select(l => (l[0], l[1])));
@@ -87,7 +89,7 @@ public sealed class ValidateTests(StackFixture stack)
 
             var closed = TestPorts.Next();
             env["MS5_INFLUX_URL"] = $"http://127.0.0.1:{closed}";
-            (code, output) = await ChildProcess.RunAsync(OpsDll, env, TimeSpan.FromSeconds(60), "validate", "--json", "--timeout", "40s");
+            (code, output) = await ChildProcess.RunAsync(OpsDll, env, TimeSpan.FromSeconds(150), "validate", "--json", "--timeout", "120s");
             checks = Checks(output);
 
             Assert.Equal(1, code);

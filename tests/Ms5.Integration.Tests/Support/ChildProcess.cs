@@ -100,7 +100,8 @@ internal sealed class ChildProcess : IDisposable
         // backlog, ~1.4 s more CPU per start). The suite starts it dozens of times (21 in five minutes, counted once) on
         // two cores, for a few hundred events each: there it runs tiered, unless a test says otherwise. Same code, same
         // results; ./ms5 and the deploy tests run it as shipped.
-        if (args.FirstOrDefault()?.EndsWith("Ms5.OeeEngine.dll", StringComparison.Ordinal) == true && !env.ContainsKey("DOTNET_TieredCompilation"))
+        if (args.FirstOrDefault()?.EndsWith("Ms5.OeeEngine.dll", StringComparison.Ordinal) == true
+            && !psi.Environment.ContainsKey("DOTNET_TieredCompilation") && !psi.Environment.ContainsKey("COMPlus_TieredCompilation"))
         {
             psi.Environment["DOTNET_TieredCompilation"] = "1";
         }

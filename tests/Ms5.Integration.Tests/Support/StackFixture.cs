@@ -118,7 +118,7 @@ public sealed class StackFixture : IAsyncLifetime
         }
     }
 
-    private static readonly HttpClient MetricsClient = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private static readonly HttpClient MetricsClient = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>Partition assignments received and partitions owned now, summed over the host's consumer groups (0, 0 while it is not answering yet or answers slower than 5 s).</summary>
     internal static async Task<(double Assignments, double Partitions)> ConsumerStateAsync(ChildProcess process)
