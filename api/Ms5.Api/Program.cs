@@ -9,7 +9,7 @@ using Ms5.ServiceDefaults;
 using Prometheus;
 
 // The web root (the Andon board's files) ships next to the dll, wherever the process is started from.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
 builder.AddMs5ServiceDefaults();
 builder.AddMs5Postgres();
 builder.AddMs5Kafka();

@@ -3,7 +3,7 @@ using Ms5.ServiceDefaults;
 
 // ms5-proxy: owns the public API port and forwards every request to the active release's API (blue or green slot);
 // POST /proxy/switch on the loopback admin port moves new requests to another one while in-flight ones finish.
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(Ms5.ServiceDefaults.HostDefaults.Options(args));
 builder.AddMs5ServiceDefaults();
 try
 {

@@ -5,7 +5,7 @@ using Ms5.ReportsHost;
 using Ms5.ReportsHost.Training;
 using Ms5.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(Ms5.ServiceDefaults.HostDefaults.Options(args));
 builder.AddMs5ServiceDefaults();
 builder.AddMs5Postgres();
 builder.AddMs5Migrations();

@@ -9,7 +9,7 @@ internal static class HistorianHost
 {
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        var builder = WebApplication.CreateSlimBuilder(Ms5.ServiceDefaults.HostDefaults.Options(args));
         builder.AddMs5ServiceDefaults();
         builder.AddMs5Postgres();
         builder.AddMs5Migrations();

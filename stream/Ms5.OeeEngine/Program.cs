@@ -8,7 +8,7 @@ using Ms5.Postgres;
 using Ms5.ServiceDefaults;
 
 // ms5-oee-engine: exact OEE minute buckets, rolling windows and Andon from ms5.machine-events.v1; live downtime anomaly flags.
-var builder = WebApplication.CreateSlimBuilder(args);
+var builder = WebApplication.CreateSlimBuilder(Ms5.ServiceDefaults.HostDefaults.Options(args));
 builder.AddMs5ServiceDefaults();
 builder.AddMs5Postgres();
 builder.AddMs5Migrations();

@@ -28,6 +28,14 @@ public static class HostDefaults
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// How every MS5 host is built: its content root is its own folder (where a release's appsettings*.json are), not the
+    /// working directory. Configuration's reload-on-change watches the content root and everything below it; with the
+    /// working directory as root, a host started from the repository (the tests, the benchmarks) watched the whole tree,
+    /// and every file PostgreSQL and InfluxDB write under .ms5 woke each host's file-watching thread.
+    /// </summary>
+    public static WebApplicationOptions Options(string[]? args = null) => new() { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory };
+
     /// <summary>MS5_* configuration, JSON logs, the system clock, health checks.</summary>
     public static IHostApplicationBuilder AddMs5ServiceDefaults(this IHostApplicationBuilder builder)
     {

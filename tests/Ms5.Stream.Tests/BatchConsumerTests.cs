@@ -9,6 +9,15 @@ public sealed class BatchConsumerTests
     private static readonly TimeSpan Ms = TimeSpan.FromMilliseconds(1);
 
     [Fact]
+    public void NextOffsets_EachPartitionsHighestOffsetPlusOne_InFirstSeenOrder_WithTheMessagesTopic()
+    {
+        var offsets = BatchConsumer<int>.NextOffsets([Messages.At(3, 10), Messages.At(0, 4), Messages.At(3, 12), Messages.At(3, 11), Messages.At(0, 2), Messages.At(7, 0)]);
+
+        Assert.Equal([new TopicPartitionOffset(Messages.Topic, 3, 13), new TopicPartitionOffset(Messages.Topic, 0, 5), new TopicPartitionOffset(Messages.Topic, 7, 1)], offsets);
+        Assert.Empty(BatchConsumer<int>.NextOffsets([]));
+    }
+
+    [Fact]
     public async Task RunAsync_WriteInFlight_CommitsOnlyAfterItCompletesWithLastOffsetPlusOnePerPartition()
     {
         await using var h = new Harness();

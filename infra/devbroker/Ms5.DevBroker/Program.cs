@@ -5,7 +5,7 @@ using Ms5.Kafka;
 // (stored offsets past the end restart from the beginning; see KafkaOptions.ConsumerConfig).
 // It takes no arguments: the ms5 script and the tests configure it through MS5_DEVBROKER_* (DevBrokerSettings).
 var settings = DevBrokerSettings.FromEnvironment();
-var builder = WebApplication.CreateSlimBuilder(args);
+var builder = WebApplication.CreateSlimBuilder(Ms5.ServiceDefaults.HostDefaults.Options(args));
 builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port}");
 builder.AddDevBrokerLogging();
 

@@ -153,7 +153,7 @@ internal static class SimulateCommand
     /// <summary>/healthz, /readyz (Kafka answers) and /metrics on 127.0.0.1, as every MS5 process serves them.</summary>
     private static async Task<WebApplication> StartEndpointsAsync(int port)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(Ms5.ServiceDefaults.HostDefaults.Options());
         builder.AddMs5ServiceDefaults();
         builder.AddMs5Kafka();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
