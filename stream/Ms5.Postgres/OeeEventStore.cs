@@ -171,13 +171,53 @@ public static class OeeEventStore
             list.Add(e);
         }
 
-        // The chunks' arrays are built per machine on every core (a backlog's batch holds ~100k events), then sent in order.
+        // The chunk rows are encoded per machine on every core (a backlog's batch holds ~100k events), then sent in order.
         var machines = byMachine.ToArray();
-        var chunks = new List<Chunk>[machines.Length];
-        Parallel.For(0, machines.Length, new ParallelOptions { CancellationToken = ct }, i =>
-            chunks[i] = Chunks(machines[i].Key, machines[i].Value, versions[machines[i].Key]));
-        mark?.Invoke("insert_build");
+        var encoded = new Encoded[machines.Length];
+        try
+        {
+            Parallel.For(0, machines.Length, new ParallelOptions { CancellationToken = ct }, i =>
+                encoded[i] = ChunkCopy.Encode(machines[i].Key, machines[i].Value, versions[machines[i].Key]));
+            mark?.Invoke("insert_build");
+            WriteRows(conn, rows);
+            mark?.Invoke("insert_rows");
+            if (machines.Length > 0)
+            {
+                using var copy = conn.BeginRawBinaryCopy(ChunkCopy.Command);
+                try
+                {
+                    copy.Write(ChunkCopy.Header);
+                    foreach (var e in encoded)
+                    {
+                        copy.Write(e.Buffer, 0, e.Length);
+                    }
 
+                    copy.Write(ChunkCopy.Trailer);
+                }
+                catch
+                {
+                    // Whole rows sent before a failure would otherwise be stored when the stream closes (the batch's
+                    // transaction rolls back anyway); the server is told the COPY failed.
+                    copy.Cancel();
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var e in encoded)
+            {
+                if (e.Buffer is not null)
+                {
+                    ChunkCopy.Return(e);
+                }
+            }
+        }
+    }
+
+    /// <summary>Events stored one per row (state events, events naming a reason or product) by binary COPY.</summary>
+    private static void WriteRows(NpgsqlConnection conn, List<MachineEvent> rows)
+    {
         // Synchronous on purpose: per-row async writes cost more than the COPY itself (callers run off the consumer thread).
         if (rows.Count > 0)
         {
@@ -200,73 +240,6 @@ public static class OeeEventStore
 
             w.Complete();
         }
-
-        mark?.Invoke("insert_rows");
-        if (machines.Length > 0)
-        {
-            using var w = conn.BeginBinaryImport("COPY oee_count_chunks (machine_id, minute, version, first_ts, last_ts, counters, parts, event_ids, ts, counter, a, b) FROM STDIN (FORMAT BINARY)");
-            foreach (var c in chunks.SelectMany(c => c))
-            {
-                w.StartRow();
-                w.Write(c.Machine, NpgsqlDbType.Text);
-                w.Write(c.Minute, NpgsqlDbType.TimestampTz);
-                w.Write(c.Version, NpgsqlDbType.Bigint);
-                w.Write(c.Ts[0], NpgsqlDbType.TimestampTz);
-                w.Write(c.Ts[^1], NpgsqlDbType.TimestampTz);
-                w.Write(c.Counters, NpgsqlDbType.Integer);
-                w.Write(c.Parts, NpgsqlDbType.Integer);
-                w.Write(c.Ids, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
-                w.Write(c.Ts, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
-                w.Write(c.Counter, NpgsqlDbType.Array | NpgsqlDbType.Boolean);
-                w.Write(c.A, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
-                w.Write(c.B, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
-            }
-
-            w.Complete();
-        }
-    }
-
-    /// <summary>One row of <c>oee_count_chunks</c>: a machine's count and counter events of one minute, in (ts, event id) order.</summary>
-    private sealed record Chunk(string Machine, DateTime Minute, long Version, Guid[] Ids, DateTime[] Ts, bool[] Counter, long[] A, long[] B, int Counters, int Parts);
-
-    /// <summary>A machine's chunked events as one chunk per event-time minute.</summary>
-    private static List<Chunk> Chunks(string machine, List<MachineEvent> events, long version)
-    {
-        EventOrder.Sort(events);
-        var result = new List<Chunk>();
-        for (var start = 0; start < events.Count;)
-        {
-            var minute = BucketCalculator.Floor(events[start].Ts);
-            var end = start + 1;
-            while (end < events.Count && BucketCalculator.Floor(events[end].Ts) == minute)
-            {
-                end++;
-            }
-
-            var n = end - start;
-            var ids = new Guid[n];
-            var ts = new DateTime[n];
-            var counter = new bool[n];
-            var a = new long[n];
-            var b = new long[n];
-            int counters = 0, parts = 0;
-            for (var i = 0; i < n; i++)
-            {
-                var e = events[start + i];
-                ids[i] = e.EventId;
-                ts[i] = e.Ts.UtcDateTime;
-                counter[i] = e.Type == EventType.Counter;
-                a[i] = (counter[i] ? e.GoodTotal : e.Good)!.Value;
-                b[i] = (counter[i] ? e.RejectTotal : e.Reject)!.Value;
-                counters += counter[i] ? 1 : 0;
-                parts += !counter[i] && a[i] + b[i] > 0 ? 1 : 0;
-            }
-
-            result.Add(new Chunk(machine, minute.UtcDateTime, version, ids, ts, counter, a, b, counters, parts));
-            start = end;
-        }
-
-        return result;
     }
 
     /// <summary>

@@ -500,7 +500,8 @@ public static class EventParser
 }
 
 /// <summary>Either a valid event or the full list of problems (and the machine id if one could be read).</summary>
-public sealed class EventParseResult
+/// <remarks>A value, not an object: a backlog's batch holds one per message (100k) for as long as the batch lives.</remarks>
+public readonly record struct EventParseResult
 {
     private EventParseResult(MachineEvent? evt, IReadOnlyList<EventProblem> problems, string? machineId, string? validMachineId = null, DateTimeOffset? validTs = null)
     {
@@ -512,7 +513,7 @@ public sealed class EventParseResult
     }
 
     public MachineEvent? Event { get; }
-    public IReadOnlyList<EventProblem> Problems { get; }
+    public IReadOnlyList<EventProblem> Problems { get => field ?? []; }
     public string? MachineId { get; }
 
     /// <summary>For an invalid event: its machine id and ts when those fields themselves were fine, so that plant and clock rules can still report on them.</summary>

@@ -34,7 +34,6 @@ public sealed class EventRules
     /// </summary>
     public IReadOnlyList<EventProblem> AllProblems(EventParseResult parsed, DateTimeOffset now)
     {
-        ArgumentNullException.ThrowIfNull(parsed);
         if (parsed.Event is { } evt)
         {
             return Check(evt, now);
