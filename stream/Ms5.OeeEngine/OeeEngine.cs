@@ -66,11 +66,11 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
             // A big batch in lanes (BatchLanes): each its own transaction, at the same time; the batch succeeds when every lane committed.
             if (lanes.Count == 1)
             {
-                await WriteLockedAsync(lanes[0], ct);
+                await WriteLockedAsync(lanes[0], catchUp, ct);
             }
             else
             {
-                await Task.WhenAll(lanes.Select(lane => Task.Run(() => WriteLockedAsync(lane, ct), ct)));
+                await Task.WhenAll(lanes.Select(lane => Task.Run(() => WriteLockedAsync(lane, catchUp, ct), ct)));
             }
         }
         catch
@@ -88,7 +88,7 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         Batches.WithLabels(lanes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
     }
 
-    private async Task WriteLockedAsync(BatchLane lane, CancellationToken ct)
+    private async Task WriteLockedAsync(BatchLane lane, bool catchUp, CancellationToken ct)
     {
         var (events, machines, nextOffsets) = lane;
         var now = Time.GetUtcNow();
@@ -136,7 +136,7 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         await parts.Recomputation.CommittedAsync(result, ct);
         Mark("commit");
         Events.WithLabels("stored").Inc(fresh.Count);
-        parts.Publication.AfterBatch(result.Computed, now, ct);
+        parts.Publication.AfterBatch(result.Computed, now, ct, catchUp);
         Mark("publish");
         // Right after this lane's COMMIT: if another lane then fails and the engine stops before the batch is written
         // again, this lane's partitions resume after its events, which are not read again.

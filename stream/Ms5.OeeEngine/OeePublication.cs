@@ -14,13 +14,31 @@ namespace Ms5.OeeEngine;
 /// </summary>
 internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeePublisher publisher, OeeInfluxMirror mirror, ILogger<OeePublication> logger)
 {
-    private readonly Lock _chain = new();
-    private Task _publishing = Task.CompletedTask;
+    /// <summary>
+    /// While the engine drains a backlog (<see cref="Ms5.Analytics.Andon.CatchUpHold"/>), how long after the previous
+    /// publication the next one starts, taking every batch committed meanwhile at once. A backlog commits a batch of
+    /// ~100k events every ~0.5 s, each touching every machine: publishing each meant every machine's windows to Kafka and
+    /// every bucket to InfluxDB again and again (~5 % of the engine's CPU), all superseded by the next batch. Live batches
+    /// are published at once.
+    /// </summary>
+    internal static readonly TimeSpan CatchUpEvery = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _gate = new();
+    private readonly PublicationQueue _queued = new();
+    private bool _catchUp;
+    private bool _running;
+    private long? _started;
 
     public LiveBuckets Live => live;
 
-    /// <summary>Queues the publication of an engine batch's machines behind the previous one.</summary>
-    public void AfterBatch(IReadOnlyList<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Queues the publication of an engine batch's machines. One publication runs at a time; batches committed while one
+    /// runs (or, catching up, within <see cref="CatchUpEvery"/> of the previous one) are published together by the next:
+    /// each machine with its newest computation and the union of its buckets, a later batch's figures for a minute
+    /// replacing an earlier one's. That is what publishing them one after another in commit order leaves in the
+    /// window cache, on ms5.oee.v1 (newest windows per machine) and in InfluxDB (newest point per series and minute).
+    /// </summary>
+    public void AfterBatch(IReadOnlyList<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed, DateTimeOffset now, CancellationToken ct, bool catchUp = false)
     {
         // The counters at once (cheap): Prometheus' windows then lag the events by as little as possible.
         foreach (var (item, buckets) in computed)
@@ -28,11 +46,21 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
             Telemetry.Count(item.Context, buckets, now);
         }
 
-        // The lanes of a batch (BatchLanes) queue theirs at the same time.
-        lock (_chain)
+        if (computed.Count == 0)
         {
-            var previous = _publishing;
-            _publishing = Task.Run(() => PublishInOrderAsync(previous, computed, now, ct), CancellationToken.None);
+            return;
+        }
+
+        // The lanes of a batch (BatchLanes) queue theirs at the same time.
+        lock (_gate)
+        {
+            _queued.Add(computed, now);
+            _catchUp = catchUp;
+            if (!_running)
+            {
+                _running = true;
+                _ = Task.Run(() => PublishQueuedAsync(ct), CancellationToken.None);
+            }
         }
     }
 
@@ -50,16 +78,64 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
     /// <summary>After a tick: every machine's, line's and plant's windows are published.</summary>
     public Task AfterTickAsync(DateTimeOffset at, CancellationToken ct) => publisher.PublishAsync(at, ct);
 
-    private async Task PublishInOrderAsync(Task previous, IReadOnlyList<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Publishes what is queued until nothing is; the only publication running (see <see cref="AfterBatch"/>).</summary>
+    private async Task PublishQueuedAsync(CancellationToken ct)
+    {
+        var drained = false;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                bool catchUp;
+                lock (_gate)
+                {
+                    catchUp = _catchUp;
+                }
+
+                var since = _started is { } started ? System.Diagnostics.Stopwatch.GetElapsedTime(started) : TimeSpan.MaxValue;
+                if (catchUp && since < CatchUpEvery)
+                {
+                    await Task.Delay(CatchUpEvery - since, ct);
+                }
+
+                List<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed;
+                DateTimeOffset now;
+                lock (_gate)
+                {
+                    if (_queued.Count == 0)
+                    {
+                        _running = false;
+                        drained = true;
+                        return;
+                    }
+
+                    (computed, now) = _queued.Take();
+                }
+
+                _started = System.Diagnostics.Stopwatch.GetTimestamp();
+                await PublishAsync(computed, now, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (!drained)
+            {
+                // Stopped by cancellation (the engine stops) or a fault: the next batch starts a new loop.
+                lock (_gate)
+                {
+                    _running = false;
+                }
+            }
+        }
+    }
+
+    private async Task PublishAsync(IReadOnlyList<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed, DateTimeOffset now, CancellationToken ct)
     {
         try
         {
-            await previous;
-            if (computed.Count == 0)
-            {
-                return;
-            }
-
             var clock = System.Diagnostics.Stopwatch.StartNew();
             await using (var conn = await db.OpenConnectionAsync(ct))
             {
@@ -97,4 +173,52 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
 
         await publisher.PublishMachinesAsync(computed.Select(c => (c.Item.Context, live.Windows(c.Item.Context.MachineId, now, c.Item.Context.Calendar.At(now)?.Start), c.Item.NewestEvent)), now, ct);
     }
+}
+
+/// <summary>
+/// Batches' computations waiting to be published (<see cref="OeePublication.AfterBatch"/>), merged per machine: its newest
+/// computation (with the newest <c>lastEventAt</c> of all), the union of its buckets, a later batch's figures for a minute
+/// replacing an earlier one's. Not thread-safe (the publication locks around it).
+/// </summary>
+internal sealed class PublicationQueue
+{
+    private Dictionary<string, (RecomputeItem Item, Dictionary<DateTimeOffset, OeeComponents> Buckets)> _queued = new(StringComparer.Ordinal);
+    private DateTimeOffset _now = DateTimeOffset.MinValue;
+
+    public int Count => _queued.Count;
+
+    public void Add(IReadOnlyList<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed, DateTimeOffset now)
+    {
+        foreach (var (item, buckets) in computed)
+        {
+            var machine = item.Context.MachineId;
+            if (_queued.TryGetValue(machine, out var queued))
+            {
+                foreach (var (minute, c) in buckets)
+                {
+                    queued.Buckets[minute] = c;
+                }
+
+                _queued[machine] = (item with { NewestEvent = Max(queued.Item.NewestEvent, item.NewestEvent) }, queued.Buckets);
+            }
+            else
+            {
+                _queued[machine] = (item, new Dictionary<DateTimeOffset, OeeComponents>(buckets));
+            }
+        }
+
+        _now = now > _now ? now : _now;
+    }
+
+    /// <summary>Everything queued, in the order machines were first queued, with the latest batch time; the queue is empty after.</summary>
+    public (List<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> Computed, DateTimeOffset Now) Take()
+    {
+        var computed = _queued.Values.Select(q => (q.Item, (IReadOnlyDictionary<DateTimeOffset, OeeComponents>)q.Buckets)).ToList();
+        var now = _now;
+        _queued = new(StringComparer.Ordinal);
+        _now = DateTimeOffset.MinValue;
+        return (computed, now);
+    }
+
+    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 }

@@ -302,9 +302,12 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
 
     /// <summary>
     /// While the batch in flight is not durable yet (its database may be down for minutes) the consumer keeps calling
-    /// Consume with every partition paused: that is what lets the group rebalance (revocation callbacks run inside
-    /// Consume, and a member that stops polling is thrown out after max.poll.interval). A message fetched before the
-    /// pause is kept for the next batch, never dropped.
+    /// Consume: that is what lets the group rebalance (revocation callbacks run inside Consume, and a member that stops
+    /// polling is thrown out after max.poll.interval). Meanwhile it reads on into the batch after the prepared one, up to
+    /// <see cref="ConsumerSettings.MaxBatch"/> messages; only then are the partitions paused. Pausing makes librdkafka drop
+    /// the messages it had fetched ahead and fetch them again after the resume, so a backlog whose consumer paused at
+    /// every batch waited for those fetches before each next batch (the write then had nothing to take). A message
+    /// fetched before the pause is kept for the next batch, never dropped.
     /// </summary>
     private void ServeGroupWhileWriting(IConsumerSession session)
     {
@@ -315,22 +318,26 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
 
         var since = Time.GetUtcNow();
         var pausedAt = DateTimeOffset.MinValue;
+        var paused = false;
         try
         {
             while (_inflight is { } current && !current.Write.IsCompleted && _rewind.Count == 0)
             {
-                // Paused again now and then, and right after a rebalance assigned partitions (inside Consume): those are not paused yet.
-                if (_pauseNow || Time.GetUtcNow() - pausedAt >= RePause)
+                // Paused once the next batch is full, again now and then, and right after a rebalance assigned partitions
+                // (inside Consume): those are not paused yet.
+                if (_pending.Count >= Settings.MaxBatch && (!paused || _pauseNow || Time.GetUtcNow() - pausedAt >= RePause))
                 {
                     _pauseNow = false;
                     session.PauseAll();
+                    paused = true;
                     pausedAt = Time.GetUtcNow();
                 }
 
                 if (Time.GetUtcNow() - since > StalledWrite)
                 {
-                    // A write that does not finish (its database is down): the broker tells how far the topic has grown.
-                    MeasureLag(session, paused: true);
+                    // A write that does not finish (its database is down): the broker tells how far the topic has grown
+                    // (paused, no fetch brings the watermarks).
+                    MeasureLag(session, paused);
                 }
 
                 var cr = TryConsume(session, ServePoll);
@@ -343,7 +350,10 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
         }
         finally
         {
-            session.ResumeAll();
+            if (paused)
+            {
+                session.ResumeAll();
+            }
         }
     }
 
