@@ -136,7 +136,7 @@ internal sealed class OeeEngine(KafkaOptions kafka, ConsumerSettings settings, E
         await parts.Recomputation.CommittedAsync(result, ct);
         Mark("commit");
         Events.WithLabels("stored").Inc(fresh.Count);
-        parts.Publication.AfterBatch(result.Computed, now, ct, catchUp);
+        parts.Publication.AfterBatch(result.Computed, now, catchUp);
         Mark("publish");
         // Right after this lane's COMMIT: if another lane then fails and the engine stops before the batch is written
         // again, this lane's partitions resume after its events, which are not read again.

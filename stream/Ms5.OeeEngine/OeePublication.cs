@@ -8,11 +8,12 @@ namespace Ms5.OeeEngine;
 /// <summary>
 /// Where computed buckets go after COMMIT: the in-process rolling-window cache (<see cref="LiveBuckets"/>),
 /// ms5.oee.v1 (<see cref="OeePublisher"/>) and the InfluxDB mirror. An engine batch's machines are published
-/// off the batch's path, in batch order (the next batch need not wait for Kafka and InfluxDB); the ticker
+/// off the batch's path, in batch order, batches queued meanwhile together (the next batch need not wait for Kafka
+/// and InfluxDB; see <see cref="AfterBatch"/>); the ticker
 /// publishes every machine, line and plant. Publications are notifications: a failed one is repeated by the
 /// next tick.
 /// </summary>
-internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeePublisher publisher, OeeInfluxMirror mirror, ILogger<OeePublication> logger)
+internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeePublisher publisher, OeeInfluxMirror mirror, IHostApplicationLifetime lifetime, ILogger<OeePublication> logger)
 {
     /// <summary>
     /// While the engine drains a backlog (<see cref="Ms5.Analytics.Andon.CatchUpHold"/>), how long after the previous
@@ -38,7 +39,7 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
     /// replacing an earlier one's. That is what publishing them one after another in commit order leaves in the
     /// window cache, on ms5.oee.v1 (newest windows per machine) and in InfluxDB (newest point per series and minute).
     /// </summary>
-    public void AfterBatch(IReadOnlyList<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed, DateTimeOffset now, CancellationToken ct, bool catchUp = false)
+    public void AfterBatch(IReadOnlyList<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed, DateTimeOffset now, bool catchUp = false)
     {
         // The counters at once (cheap): Prometheus' windows then lag the events by as little as possible.
         foreach (var (item, buckets) in computed)
@@ -58,8 +59,10 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
             _catchUp = catchUp;
             if (!_running)
             {
+                // The loop outlives the batch that starts it: it stops with the engine, not with that batch's write (a
+                // write abandoned in a revocation cancels its token; what other batches queued must still go out).
                 _running = true;
-                _ = Task.Run(() => PublishQueuedAsync(ct), CancellationToken.None);
+                _ = Task.Run(() => PublishQueuedAsync(lifetime.ApplicationStopping), CancellationToken.None);
             }
         }
     }

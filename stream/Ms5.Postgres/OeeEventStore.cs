@@ -197,8 +197,16 @@ public static class OeeEventStore
                 catch
                 {
                     // Whole rows sent before a failure would otherwise be stored when the stream closes (the batch's
-                    // transaction rolls back anyway); the server is told the COPY failed.
-                    copy.Cancel();
+                    // transaction rolls back anyway); the server is told the COPY failed. A broken connection cannot be
+                    // told, and its own error is the one to report.
+                    try
+                    {
+                        copy.Cancel();
+                    }
+                    catch (Exception ex) when (ex is ObjectDisposedException or NpgsqlException or IOException or InvalidOperationException)
+                    {
+                    }
+
                     throw;
                 }
             }

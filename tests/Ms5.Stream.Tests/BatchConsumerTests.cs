@@ -206,6 +206,43 @@ public sealed class BatchConsumerTests
     }
 
     [Fact]
+    public async Task OnRevoked_WhileTheNextBatchWaitsForTheWrite_AMessageReturnedByTheSameConsume_IsReadAgainInOrder()
+    {
+        // The next batch is prepared and waits for the write; the consumer reads on (not paused: the batch after it is not
+        // full). A revocation inside one Consume abandons the write, and that Consume still returns a message of a kept
+        // partition: it must not begin the next batch ahead of the rewind (a duplicate, out of order).
+        await using var h = new Harness(ScriptedBatchConsumer.Config(maxBatch: 2, maxDelayMs: 200));
+        h.Consumer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Session.Play(Step.At(0, 10), Step.At(1, 20), Step.Quiet());
+        h.Start();
+        await h.Journal.Until("write 0@10,1@20");
+
+        h.Session.Play(
+            Step.At(1, 21),
+            Step.At(1, 22),
+            Step.At(1, 23),
+            new Step.Rebalance(listener =>
+            {
+                h.Journal.Add("revoke 0");
+                listener.OnRevoked([Messages.Partition(0)], lost: false);
+            }),
+            Step.At(1, 24),
+            Step.Quiet());
+        await h.Journal.Until("revoke 0");
+        Assert.Equal(TimeSpan.FromSeconds(10), await h.Clock.NextTimerAsync());
+        h.Clock.Advance(TimeSpan.FromSeconds(10));
+        await h.Journal.Until("seek 1@20");
+
+        // Partition 1 read again from the rewind (the session only records the seek; the script plays the re-read).
+        h.Session.Play(Step.At(1, 20), Step.At(1, 21), Step.At(1, 22), Step.At(1, 23), Step.At(1, 24), Step.Quiet());
+        h.Consumer.Gate.SetResult();
+        await h.Journal.Until("commit 1@25");
+
+        var writes = h.Journal.Entries.SkipWhile(e => e != "seek 1@20").Where(e => e.StartsWith("write ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["write 1@20,1@21", "write 1@22,1@23", "write 1@24"], writes);
+    }
+
+    [Fact]
     public async Task OnRevoked_PartitionsLost_DropsTheirPendingMessagesToo()
     {
         await using var h = new Harness();

@@ -341,9 +341,15 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
                 }
 
                 var cr = TryConsume(session, ServePoll);
+                if (_rewind.Count > 0)
+                {
+                    RewindAlso(cr);
+                    break;
+                }
+
                 if (cr is { IsPartitionEOF: false })
                 {
-                    _pending.Add(cr);
+                    AddPending(cr);
                     HandOverFilling();
                 }
             }
@@ -354,6 +360,33 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
             {
                 session.ResumeAll();
             }
+        }
+    }
+
+    /// <summary>When the first of the pending messages came (they may have been read while the previous write ran).</summary>
+    private DateTimeOffset _pendingSince;
+
+    private void AddPending(ConsumeResult<byte[]?, byte[]?> cr)
+    {
+        if (_pending.Count == 0)
+        {
+            _pendingSince = Time.GetUtcNow();
+        }
+
+        _pending.Add(cr);
+    }
+
+    /// <summary>
+    /// A revocation inside the Consume that returned <paramref name="cr"/> abandoned a write: the pending messages of kept
+    /// partitions were dropped and are read again after the rewind, so this one is not kept either. Its partition is
+    /// rewound to it unless the rewind already starts at or before it.
+    /// </summary>
+    private void RewindAlso(ConsumeResult<byte[]?, byte[]?>? cr)
+    {
+        if (cr is { IsPartitionEOF: false } && !_rewind.Any(r => r.TopicPartition == cr.TopicPartition && r.Offset.Value <= cr.Offset.Value))
+        {
+            _rewind.RemoveAll(r => r.TopicPartition == cr.TopicPartition);
+            _rewind.Add(cr.TopicPartitionOffset);
         }
     }
 
@@ -382,7 +415,8 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
 
     private void Fill(IConsumerSession session, CancellationToken ct)
     {
-        var deadline = Time.GetUtcNow() + Settings.MaxDelay;
+        // A batch goes out at most MaxDelay after its first message came (read while the previous write ran, too).
+        var deadline = (_pending.Count > 0 ? _pendingSince : Time.GetUtcNow()) + Settings.MaxDelay;
         while (_pending.Count < Settings.MaxBatch)
         {
             var wait = _pending.Count == 0 ? TimeSpan.FromMilliseconds(500) : deadline - Time.GetUtcNow();
@@ -400,13 +434,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
             var cr = TryConsume(session, wait);
             if (_rewind.Count > 0)
             {
-                // A revocation inside Consume abandoned a write: read on only after the rewind (this message too).
-                if (cr is { IsPartitionEOF: false } && !_rewind.Any(r => r.TopicPartition == cr.TopicPartition && r.Offset.Value <= cr.Offset.Value))
-                {
-                    _rewind.RemoveAll(r => r.TopicPartition == cr.TopicPartition);
-                    _rewind.Add(cr.TopicPartitionOffset);
-                }
-
+                RewindAlso(cr);
                 return;
             }
 
@@ -438,7 +466,7 @@ public abstract class BatchConsumer<TBatch> : BackgroundService, IPartitionListe
                 deadline = Time.GetUtcNow() + Settings.MaxDelay;
             }
 
-            _pending.Add(cr);
+            AddPending(cr);
             HandOverFilling();
         }
     }
