@@ -36,6 +36,20 @@ public sealed class EngineOptions : StreamOptions
     /// <summary>Fewest events per lane: a batch smaller than twice this is written whole (tests lower it to write small batches in lanes).</summary>
     public int WriteLaneMinEvents { get; set; } = BatchLanes.MinEventsPerLane;
 
+    /// <summary>
+    /// While the engine drains a backlog (<see cref="Ms5.Analytics.Andon.CatchUpHold"/>), how long after one publication of
+    /// rolling windows (ms5.oee.v1) and buckets (InfluxDB) the next starts; every batch committed meanwhile goes out in it,
+    /// merged per machine. Live batches are published at once. Each publication sends every machine's windows again, all
+    /// superseded by the next: fewer of them leave more of the cores to the drain. The board lags a backlog by up to this.
+    /// </summary>
+    public TimeSpan CatchUpPublishEvery { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Compile the batch path's code on a background thread at start (<see cref="JitWarmUp"/>) rather than inside the first
+    /// batches; only when the runtime does not tier (the engine as shipped).
+    /// </summary>
+    public bool JitWarmUp { get; set; } = true;
+
     public override int MetricsPort { get; set; } = 59466;
 
     public override IEnumerable<string> Validate()
@@ -48,6 +62,11 @@ public sealed class EngineOptions : StreamOptions
         if (WriteLanes is < 1 or > 16)
         {
             yield return $"Stream:WriteLanes must be between 1 and 16 (was {WriteLanes})";
+        }
+
+        if (CatchUpPublishEvery < TimeSpan.Zero || CatchUpPublishEvery > TimeSpan.FromMinutes(1))
+        {
+            yield return $"Stream:CatchUpPublishEvery must be between 00:00:00 and 00:01:00 (was {CatchUpPublishEvery})";
         }
 
         if (WriteLaneMinEvents < 1)

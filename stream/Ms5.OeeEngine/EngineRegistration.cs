@@ -56,6 +56,7 @@ internal static class EngineRegistration
         // Monitoring: the OEE counters count what is computed from now on; the floor gauges are read every few seconds.
         Telemetry.StartCounting(DateTimeOffset.UtcNow);
         services.AddHostedService<FloorGauges>();
+        services.AddHostedService<JitWarmUp>();
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Ms5.Analytics.Oee;
 using Ms5.Analytics.Plant;
 using Ms5.Postgres;
@@ -13,16 +14,16 @@ namespace Ms5.OeeEngine;
 /// publishes every machine, line and plant. Publications are notifications: a failed one is repeated by the
 /// next tick.
 /// </summary>
-internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeePublisher publisher, OeeInfluxMirror mirror, IHostApplicationLifetime lifetime, ILogger<OeePublication> logger)
+internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeePublisher publisher, OeeInfluxMirror mirror, IHostApplicationLifetime lifetime, IOptions<EngineOptions> options, ILogger<OeePublication> logger)
 {
     /// <summary>
     /// While the engine drains a backlog (<see cref="Ms5.Analytics.Andon.CatchUpHold"/>), how long after the previous
-    /// publication the next one starts, taking every batch committed meanwhile at once. A backlog commits a batch of
-    /// ~100k events every ~0.5 s, each touching every machine: publishing each meant every machine's windows to Kafka and
-    /// every bucket to InfluxDB again and again (~5 % of the engine's CPU), all superseded by the next batch. Live batches
-    /// are published at once.
+    /// publication the next one starts, taking every batch committed meanwhile at once (<see cref="EngineOptions.CatchUpPublishEvery"/>).
+    /// A backlog commits a batch of ~100k events every ~0.5 s, each touching every machine: publishing each meant every
+    /// machine's windows to Kafka and every bucket to InfluxDB again and again (~5 % of the engine's CPU), all superseded
+    /// by the next batch. Live batches are published at once.
     /// </summary>
-    internal static readonly TimeSpan CatchUpEvery = TimeSpan.FromSeconds(1);
+    private readonly TimeSpan _catchUpEvery = options.Value.CatchUpPublishEvery;
 
     private readonly Lock _gate = new();
     private readonly PublicationQueue _queued = new();
@@ -34,7 +35,7 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
 
     /// <summary>
     /// Queues the publication of an engine batch's machines. One publication runs at a time; batches committed while one
-    /// runs (or, catching up, within <see cref="CatchUpEvery"/> of the previous one) are published together by the next:
+    /// runs (or, catching up, within <see cref="EngineOptions.CatchUpPublishEvery"/> of the previous one) are published together by the next:
     /// each machine with its newest computation and the union of its buckets, a later batch's figures for a minute
     /// replacing an earlier one's. That is what publishing them one after another in commit order leaves in the
     /// window cache, on ms5.oee.v1 (newest windows per machine) and in InfluxDB (newest point per series and minute).
@@ -96,9 +97,9 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
                 }
 
                 var since = _started is { } started ? System.Diagnostics.Stopwatch.GetElapsedTime(started) : TimeSpan.MaxValue;
-                if (catchUp && since < CatchUpEvery)
+                if (catchUp && since < _catchUpEvery)
                 {
-                    await Task.Delay(CatchUpEvery - since, ct);
+                    await Task.Delay(_catchUpEvery - since, ct);
                 }
 
                 List<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed;
