@@ -45,7 +45,7 @@ public sealed class EngineOptions : StreamOptions
     public TimeSpan CatchUpPublishEvery { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// Compile the batch path's code on a background thread at start (<see cref="JitWarmUp"/>) rather than inside the first
+    /// Compile the batch path's code on a background thread at start (<see cref="Ms5.OeeEngine.JitWarmUp"/>) rather than inside the first
     /// batches; only when the runtime does not tier (the engine as shipped).
     /// </summary>
     public bool JitWarmUp { get; set; } = true;

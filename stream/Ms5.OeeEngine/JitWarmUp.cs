@@ -26,6 +26,7 @@ internal sealed class JitWarmUp(IOptions<EngineOptions> options, ILogger<JitWarm
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        Seconds.Set(0);
         if (!options.Value.JitWarmUp || TieredCompilation())
         {
             return Task.CompletedTask;
@@ -38,9 +39,17 @@ internal sealed class JitWarmUp(IOptions<EngineOptions> options, ILogger<JitWarm
     private void Run(CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var (compiled, failed) = CompileAhead(ct);
-        Seconds.Set(clock.Elapsed.TotalSeconds);
-        logger.LogInformation("Compiled {Methods} methods of the batch path ahead in {Elapsed} ms ({Failed} left to their first call)", compiled, clock.ElapsedMilliseconds, failed);
+        try
+        {
+            var (compiled, failed) = CompileAhead(ct);
+            Seconds.Set(clock.Elapsed.TotalSeconds);
+            logger.LogInformation("Compiled {Methods} methods of the batch path ahead in {Elapsed} ms ({Failed} left to their first call)", compiled, clock.ElapsedMilliseconds, failed);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Only an optimisation: whatever was not compiled here is compiled at its first call. It must never stop the host.
+            logger.LogWarning(ex, "Compiling the batch path ahead stopped after {Elapsed} ms; the rest is compiled at first call", clock.ElapsedMilliseconds);
+        }
     }
 
     /// <summary>Compiles every listed method not compiled yet; returns how many were prepared and how many the runtime refused.</summary>
@@ -61,7 +70,7 @@ internal sealed class JitWarmUp(IOptions<EngineOptions> options, ILogger<JitWarm
                     RuntimeHelpers.PrepareMethod(method.MethodHandle);
                     compiled++;
                 }
-                catch (Exception ex) when (ex is ArgumentException or NotSupportedException or TypeLoadException or BadImageFormatException or MissingMethodException or InvalidOperationException)
+                catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
                     // A method the runtime cannot compile ahead (compiled at first call as before).
                     failed++;
@@ -77,13 +86,16 @@ internal sealed class JitWarmUp(IOptions<EngineOptions> options, ILogger<JitWarm
     {
         foreach (var name in (string[])["DOTNET_TieredCompilation", "COMPlus_TieredCompilation"])
         {
-            if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value)
+            // The runtime reads its knobs as hexadecimal numbers and ignores a value that is not one.
+            if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+                && uint.TryParse(value.Trim().Replace("0x", "", StringComparison.OrdinalIgnoreCase), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var number))
             {
-                return value.Trim() != "0";
+                return number != 0;
             }
         }
 
-        return AppContext.GetData("System.Runtime.TieredCompilation") is not (false or "false" or "False" or "0");
+        // The runtimeconfig property: tiering unless it says false.
+        return AppContext.GetData("System.Runtime.TieredCompilation") is not (false or "false" or "False");
     }
 
     private static IEnumerable<Type> Types()

@@ -29,6 +29,9 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
     private readonly PublicationQueue _queued = new();
     private bool _catchUp;
     private bool _running;
+
+    /// <summary>Cancelled by a live batch: a publication waiting out the catch-up interval then goes out at once.</summary>
+    private CancellationTokenSource _wake = new();
     private long? _started;
 
     public LiveBuckets Live => live;
@@ -58,6 +61,13 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
         {
             _queued.Add(computed, now);
             _catchUp = catchUp;
+            if (!catchUp)
+            {
+                _wake.Cancel();
+                _wake.Dispose();
+                _wake = new CancellationTokenSource();
+            }
+
             if (!_running)
             {
                 // The loop outlives the batch that starts it: it stops with the engine, not with that batch's write (a
@@ -91,15 +101,25 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
             while (!ct.IsCancellationRequested)
             {
                 bool catchUp;
+                CancellationToken wake;
                 lock (_gate)
                 {
                     catchUp = _catchUp;
+                    wake = _wake.Token;
                 }
 
                 var since = _started is { } started ? System.Diagnostics.Stopwatch.GetElapsedTime(started) : TimeSpan.MaxValue;
                 if (catchUp && since < _catchUpEvery)
                 {
-                    await Task.Delay(_catchUpEvery - since, ct);
+                    using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct, wake);
+                    try
+                    {
+                        await Task.Delay(_catchUpEvery - since, waiting.Token);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        // A live batch came: it and everything queued go out now.
+                    }
                 }
 
                 List<(RecomputeItem Item, IReadOnlyDictionary<DateTimeOffset, OeeComponents> Buckets)> computed;

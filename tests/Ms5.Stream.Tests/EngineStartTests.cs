@@ -50,4 +50,27 @@ public sealed class EngineStartTests
 
         Assert.Equal((0, 0), (compiled, failed));
     }
+
+    [Theory]
+    [InlineData("0", false)]
+    [InlineData("00", false)]
+    [InlineData("0x0", false)]
+    [InlineData("1", true)]
+    [InlineData("false", true)] // not a number: the runtime ignores it, and a test process tiers by default
+    public void TieredCompilation_ReadsTheEnvironmentAsTheRuntimeDoes(string value, bool tiered)
+    {
+        var (dotnet, complus) = (Environment.GetEnvironmentVariable("DOTNET_TieredCompilation"), Environment.GetEnvironmentVariable("COMPlus_TieredCompilation"));
+        try
+        {
+            Environment.SetEnvironmentVariable("COMPlus_TieredCompilation", null);
+            Environment.SetEnvironmentVariable("DOTNET_TieredCompilation", value);
+
+            Assert.Equal(tiered, JitWarmUp.TieredCompilation());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DOTNET_TieredCompilation", dotnet);
+            Environment.SetEnvironmentVariable("COMPlus_TieredCompilation", complus);
+        }
+    }
 }
