@@ -19,8 +19,14 @@ internal sealed class JitWarmUp(IOptions<EngineOptions> options, ILogger<JitWarm
 {
     private static readonly Gauge Seconds = Metrics.CreateGauge("ms5_oee_jit_warmup_seconds", "Time the engine spent compiling its batch path at start (0 until done, or when skipped).");
 
-    /// <summary>The assemblies whose code a batch runs (by simple name), and of MS5's domain library the namespaces it uses.</summary>
-    private static readonly string[] Assemblies = ["Ms5.OeeEngine", "Ms5.Kafka", "Ms5.Postgres", "Ms5.Influx", "Ms5.Alertmanager", "Ms5.Analytics"];
+    /// <summary>The assemblies whose code a batch runs, and of MS5's domain library (<see cref="Domain"/>) the namespaces it uses.</summary>
+    private static readonly Assembly[] Assemblies =
+    [
+        typeof(JitWarmUp).Assembly, typeof(Ms5.Kafka.KafkaOptions).Assembly, typeof(Ms5.Postgres.OeeStore).Assembly,
+        typeof(Ms5.Influx.InfluxWriter).Assembly, typeof(Ms5.Alertmanager.AlertmanagerClient).Assembly, Domain,
+    ];
+
+    private static Assembly Domain => typeof(Ms5.Analytics.Events.EventParser).Assembly;
 
     private static readonly string[] AnalyticsNamespaces = ["Ms5.Analytics.Oee", "Ms5.Analytics.Andon", "Ms5.Analytics.Events", "Ms5.Analytics.Plant", "Ms5.Analytics.Contracts", "Ms5.Analytics.Orders"];
 
@@ -100,18 +106,8 @@ internal sealed class JitWarmUp(IOptions<EngineOptions> options, ILogger<JitWarm
 
     private static IEnumerable<Type> Types()
     {
-        foreach (var name in Assemblies)
+        foreach (var assembly in Assemblies)
         {
-            Assembly assembly;
-            try
-            {
-                assembly = Assembly.Load(name);
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
-            {
-                continue;
-            }
-
             Type[] types;
             try
             {
@@ -125,7 +121,7 @@ internal sealed class JitWarmUp(IOptions<EngineOptions> options, ILogger<JitWarm
             foreach (var type in types)
             {
                 // Nested types (async state machines, lambdas' closures) are in GetTypes too; their namespace is their outer type's.
-                if (type.ContainsGenericParameters || type.IsInterface || (name == "Ms5.Analytics" && !InAnalyticsNamespaces(type)))
+                if (type.ContainsGenericParameters || type.IsInterface || (assembly == Domain && !InAnalyticsNamespaces(type)))
                 {
                     continue;
                 }

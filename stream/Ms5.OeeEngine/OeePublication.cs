@@ -63,8 +63,8 @@ internal sealed class OeePublication(NpgsqlDataSource db, LiveBuckets live, OeeP
             _catchUp = catchUp;
             if (!catchUp)
             {
+                // Not disposed: the loop may be linking to its token right now (a source without a timer holds nothing to free).
                 _wake.Cancel();
-                _wake.Dispose();
                 _wake = new CancellationTokenSource();
             }
 
