@@ -186,7 +186,137 @@ public sealed class EarlyParseTests
         Assert.Equal(8, consumer.ParsedEarly);
     }
 
-    private static TestConsumer Consumer() => new(new FakeCatalog(Messages.KnownMachine, "press-02"));
+    [Fact]
+    public async Task Prepare_ForAConsumerWhoseDeadLettersKeepNothing_LetsGoOfTheBytesOfEveryValidEvent()
+    {
+        var messages = Batch(12);
+        messages[2] = Messages.At(0, 2, Messages.Bytes("{not json"));
+        messages[9] = Messages.At(0, 9, Messages.Bytes(Messages.State(o => o["machineId"] = "nobody")));
+        var original = Copy(messages);
+        using var consumer = Consumer(keepsSources: false);
+        consumer.Fill(messages.GetRange(0, 8));
+
+        var prepared = await consumer.PrepareAsync(messages);
+
+        AssertSameAsWhole(original, messages, prepared);
+        Assert.Equal(8, consumer.ParsedEarly);
+        // Early and late alike: every message that parsed holds its event instead of its bytes; the one that did not keeps them.
+        Assert.All(messages.Where((_, i) => i != 2), m => Assert.Null(m.Message.Value));
+        Assert.Equal(original[2].Message.Value, messages[2].Message.Value);
+        // A machine the plant does not know is a dead letter all the same, counted at its offset (without its bytes).
+        var unknown = Assert.Single(prepared.Validated!.DeadLetters, d => d.Offset == 9);
+        Assert.Null(unknown.Payload);
+        Assert.Equal("nobody", unknown.MachineId);
+    }
+
+    [Fact]
+    public async Task Prepare_ForAConsumerWhoseDeadLettersKeepSources_KeepsEveryMessagesBytes()
+    {
+        var messages = Batch(12);
+        var original = Copy(messages);
+        using var consumer = Consumer(keepsSources: true);
+        consumer.Fill(messages.GetRange(0, 8));
+
+        AssertSameAsWhole(original, messages, await consumer.PrepareAsync(messages));
+        Assert.Equal(original.Select(m => m.Message.Value), messages.Select(m => m.Message.Value));
+    }
+
+    [Fact]
+    public async Task Prepare_AgainAfterARevocation_OfMessagesWhoseBytesWereLetGo_GivesEachMessageItsOwnResult()
+    {
+        // Two partitions; the batch is prepared (bytes let go), then partition 1 is revoked and the rest prepared again.
+        var messages = Batch(20);
+        for (var i = 0; i < messages.Count; i += 3)
+        {
+            messages[i] = Messages.At(1, i, messages[i].Message.Value);
+        }
+
+        messages[4] = Messages.At(0, 4, Messages.Bytes(Messages.State(o => o["machineId"] = "nobody")));
+        var original = Copy(messages);
+        using var consumer = Consumer(keepsSources: false);
+        consumer.Fill(messages.GetRange(0, 8));
+        await consumer.PrepareAsync(messages);
+
+        var kept = Enumerable.Range(0, messages.Count).Where(i => messages[i].Partition.Value == 0).ToList();
+        var prepared = await consumer.PrepareAsync([.. kept.Select(i => messages[i])]);
+
+        AssertSameAsWhole([.. kept.Select(i => original[i])], [.. kept.Select(i => messages[i])], prepared);
+        Assert.Equal([4L], prepared.Validated!.DeadLetters.Select(d => d.Offset));
+    }
+
+    [Fact]
+    public async Task Prepare_WithChunksHandedAgainAfterTheirBytesWereLetGo_GivesEachMessageItsOwnResult()
+    {
+        var messages = Batch(20);
+        var original = Copy(messages);
+        using var consumer = Consumer(keepsSources: false);
+        consumer.Fill(messages.GetRange(0, 8));
+        consumer.Fill(messages.GetRange(8, 8));
+        // A revocation dropped message 3 and the batch is handed over again from its start, its chunks' bytes let go already.
+        var keptAt = Enumerable.Range(0, messages.Count).Where(i => i != 3).ToList();
+        var kept = keptAt.Select(i => messages[i]).ToList();
+        consumer.Fill(kept.GetRange(0, 8));
+
+        var prepared = await consumer.PrepareAsync(kept);
+
+        AssertSameAsWhole([.. keptAt.Select(i => original[i])], kept, prepared);
+        Assert.Equal(8, consumer.ParsedEarly);
+    }
+
+    [Fact]
+    public async Task Write_WhenTheCatalogWasAwayAtPrepare_ValidatesMessagesWhoseBytesWereLetGo()
+    {
+        var messages = Batch(20);
+        messages[6] = Messages.At(0, 6, Messages.Bytes(Messages.State(o => o["machineId"] = "nobody")));
+        messages[11] = Messages.At(0, 11, Messages.Bytes("{not json"));
+        var original = Copy(messages);
+        var catalog = new FakeCatalog(Messages.KnownMachine, "press-02") { Unavailable = true };
+        using var consumer = new TestConsumer(catalog, keepsSources: false);
+        consumer.Fill(messages.GetRange(0, 8));
+        var prepared = await consumer.PrepareAsync(messages);
+        Assert.Null(prepared.Validated);
+
+        catalog.Unavailable = false;
+        await consumer.WriteAsync(prepared);
+
+        var whole = Validate(original, DeserializeStage.Run(original));
+        var handled = Assert.Single(consumer.Handled);
+        Assert.Equal(whole.Events, handled.Events);
+        Assert.Equal([6L, 11L], handled.DeadLetters.Select(d => d.Offset));
+        Assert.Equal(whole.NextOffsets, handled.NextOffsets);
+    }
+
+    [Fact]
+    public void Parse_OfAMessageWhoseBytesWereLetGo_IsWhatItsBytesParsedInto()
+    {
+        var message = Messages.At(0, 0);
+        var before = DeserializeStage.Parse(message);
+
+        DeserializeStage.LetGo([message], [before]);
+        var after = DeserializeStage.Parse(message);
+
+        Assert.Null(message.Message.Value);
+        Assert.Same(before.Event, after.Event);
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void LetGo_WithParseResultsThatDoNotMatchTheMessages_Throws()
+    {
+        var message = Messages.At(0, 0);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeserializeStage.LetGo([message, Messages.At(0, 1)], [DeserializeStage.Parse(message)]));
+    }
+
+    private static TestConsumer Consumer(bool keepsSources = true) => new(new FakeCatalog(Messages.KnownMachine, "press-02"), keepsSources);
+
+    /// <summary>Copies of the messages with their own message objects and bytes: what they were before any was let go.</summary>
+    private static List<ConsumeResult<byte[]?, byte[]?>> Copy(List<ConsumeResult<byte[]?, byte[]?>> messages) =>
+        [.. messages.Select(m => Messages.At(m.Partition.Value, m.Offset.Value, m.Message.Value!.ToArray()))];
+
+    private static EventBatch Validate(List<ConsumeResult<byte[]?, byte[]?>> messages, EventParseResult[] parsed) =>
+        new ValidateStage(new EventRules(new FakeCatalog(Messages.KnownMachine, "press-02").IsKnown, TimeSpan.FromMinutes(5)), new TimerRecordingClock(), "test")
+            .Run(messages[0].Topic, messages, parsed);
 
     /// <summary>Valid state events at offsets 0..count-1 of partition 0, each with an event id of its own.</summary>
     private static List<ConsumeResult<byte[]?, byte[]?>> Batch(int count, string machine = Messages.KnownMachine) =>
@@ -196,10 +326,17 @@ public sealed class EarlyParseTests
             o["machineId"] = machine;
         }, TimerRecordingClock.T0.AddSeconds(i)))))];
 
-    private static void AssertSameAsWhole(List<ConsumeResult<byte[]?, byte[]?>> messages, PreparedEvents prepared)
+    private static void AssertSameAsWhole(List<ConsumeResult<byte[]?, byte[]?>> messages, PreparedEvents prepared) =>
+        AssertSameAsWhole(messages, messages, prepared);
+
+    /// <summary>
+    /// <paramref name="prepared"/> (of <paramref name="messages"/>) is what parsing and validating <paramref name="original"/>
+    /// whole gives: the same messages with the bytes they were consumed with.
+    /// </summary>
+    private static void AssertSameAsWhole(List<ConsumeResult<byte[]?, byte[]?>> original, List<ConsumeResult<byte[]?, byte[]?>> messages, PreparedEvents prepared)
     {
-        var whole = DeserializeStage.Run(messages);
-        Assert.Same(messages, prepared.Messages);
+        var whole = DeserializeStage.Run(original);
+        Assert.Equal(messages, prepared.Messages);
         Assert.Equal(whole.Length, prepared.Parsed.Length);
         for (var i = 0; i < whole.Length; i++)
         {
@@ -208,8 +345,7 @@ public sealed class EarlyParseTests
         }
 
         // And validated as the batch whole would be: the same events, dead letters (with their problems) and offsets, in order.
-        var validated = new ValidateStage(new EventRules(new FakeCatalog(Messages.KnownMachine, "press-02").IsKnown, TimeSpan.FromMinutes(5)), new TimerRecordingClock(), "test")
-            .Run(messages[0].Topic, messages, whole);
+        var validated = Validate(original, whole);
         Assert.NotNull(prepared.Validated);
         Assert.Equal(validated.Events, prepared.Validated.Events);
         Assert.Equal(validated.DeadLetters.Select(d => (d.Partition, d.Offset, d.Reason)), prepared.Validated.DeadLetters.Select(d => (d.Partition, d.Offset, d.Reason)));
@@ -217,19 +353,29 @@ public sealed class EarlyParseTests
     }
 
     /// <summary>An event consumer whose filling and preparing the test drives by hand (no session, no write).</summary>
-    private sealed class TestConsumer(FakeCatalog catalog) : EventConsumer(
-        new KafkaOptions(), ScriptedBatchConsumer.Config(), new EventPipeline(new ValidateStage(new EventRules(catalog.IsKnown, TimeSpan.FromMinutes(5)), new TimerRecordingClock(), "test"), new NoDeadLetters(), catalog),
+    private sealed class TestConsumer(FakeCatalog catalog, bool keepsSources = true) : EventConsumer(
+        new KafkaOptions(), ScriptedBatchConsumer.Config(), new EventPipeline(new ValidateStage(new EventRules(catalog.IsKnown, TimeSpan.FromMinutes(5)), new TimerRecordingClock(), "test"), new NoDeadLetters(keepsSources), catalog),
         new TimerRecordingClock(), NullLogger.Instance)
     {
+        public List<EventBatch> Handled { get; } = [];
+
         public void Fill(List<ConsumeResult<byte[]?, byte[]?>> chunk) => OnFilling(chunk);
 
         public ValueTask<PreparedEvents> PrepareAsync(List<ConsumeResult<byte[]?, byte[]?>> messages) => PrepareAsync(messages, CancellationToken.None);
 
-        protected override Task HandleAsync(EventBatch batch, CancellationToken ct) => Task.CompletedTask;
+        public Task WriteAsync(PreparedEvents prepared) => WriteAsync(prepared, CancellationToken.None);
+
+        protected override Task HandleAsync(EventBatch batch, CancellationToken ct)
+        {
+            Handled.Add(batch);
+            return Task.CompletedTask;
+        }
     }
 
-    private sealed class NoDeadLetters : IDeadLetterStage
+    private sealed class NoDeadLetters(bool keepsSources) : IDeadLetterStage
     {
+        public bool KeepsSources => keepsSources;
+
         public Task RouteAsync(EventBatch batch, CancellationToken ct) => Task.CompletedTask;
 
         public void BatchCompleted()

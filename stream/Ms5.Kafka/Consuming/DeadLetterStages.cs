@@ -11,8 +11,10 @@ public interface IDeadLetterStage
     void BatchCompleted();
 
     /// <summary>
-    /// Whether dead letters keep their message's key and headers (a DLQ record carries them). A stage that only counts
-    /// them lets the consumer skip reading keys and headers from the Kafka client: two fewer allocations per message.
+    /// Whether dead letters keep their message's key, bytes and headers (a DLQ record carries them). A stage that only
+    /// counts them lets the consumer skip reading keys and headers from the Kafka client (two fewer allocations per
+    /// message) and let go of each message's bytes once they are parsed (<see cref="DeserializeStage.LetGo"/>); its dead
+    /// letters may then have no payload.
     /// </summary>
     bool KeepsSources => true;
 }

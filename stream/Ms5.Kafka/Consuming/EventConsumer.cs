@@ -30,7 +30,10 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
 {
     protected EventPipeline Pipeline => pipeline;
 
-    /// <summary>Keys and headers are read only when dead letters keep them (<see cref="IDeadLetterStage.KeepsSources"/>).</summary>
+    /// <summary>
+    /// Keys and headers are read only when dead letters keep them (<see cref="IDeadLetterStage.KeepsSources"/>); when they
+    /// do not, each message's bytes are also let go once parsed (<see cref="DeserializeStage.LetGo"/>).
+    /// </summary>
     protected override bool ReadsKeysAndHeaders => pipeline.DeadLetters.KeepsSources;
 
     /// <summary>Stores or computes the batch's accepted events; throws to have the whole batch retried.</summary>
@@ -55,7 +58,12 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
         // parsed only when the write ended, which the next write then waited for.
         _early.Add((messages, Task.Factory.StartNew(async () =>
         {
-            var parsed = Array.ConvertAll(messages, m => EventParser.Parse(m.Message.Value));
+            var parsed = Array.ConvertAll(messages, DeserializeStage.Parse);
+            if (!pipeline.DeadLetters.KeepsSources)
+            {
+                DeserializeStage.LetGo(messages, parsed);
+            }
+
             try
             {
                 return (parsed, (EventBatch?)await ValidateAsync(messages, parsed, CancellationToken.None));
@@ -72,6 +80,11 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
     {
         ArgumentNullException.ThrowIfNull(messages);
         var (parsed, validated, early) = await ParseAsync(messages, ct);
+        if (!pipeline.DeadLetters.KeepsSources)
+        {
+            DeserializeStage.LetGo(messages, parsed);
+        }
+
         try
         {
             return new PreparedEvents(messages, parsed, await ValidateRestAsync(messages, parsed, validated, early, ct));

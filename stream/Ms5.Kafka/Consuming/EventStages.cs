@@ -25,22 +25,63 @@ public static class DeserializeStage
         ArgumentOutOfRangeException.ThrowIfLessThan(parsed.Length, messages.Count, nameof(parsed));
         if (messages.Count - from >= ParallelFrom)
         {
-            Parallel.For(from, messages.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => parsed[i] = EventParser.Parse(messages[i].Message.Value));
+            Parallel.For(from, messages.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => parsed[i] = Parse(messages[i]));
         }
         else
         {
             for (var i = from; i < messages.Count; i++)
             {
-                parsed[i] = EventParser.Parse(messages[i].Message.Value);
+                parsed[i] = Parse(messages[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One message parsed: what <see cref="EventParser.Parse"/> gives for its bytes, or, for a message whose bytes were let
+    /// go (<see cref="LetGo"/>), the valid event they were parsed into then (parsing is a pure function of the bytes).
+    /// </summary>
+    public static EventParseResult Parse(ConsumeResult<byte[]?, byte[]?> message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return message.Message is ParsedMessage parsed ? EventParseResult.Valid(parsed.Event) : EventParser.Parse(message.Message.Value);
+    }
+
+    /// <summary>
+    /// For a consumer whose dead letters keep nothing of their message (<see cref="IDeadLetterStage.KeepsSources"/> false):
+    /// each message parsed into a valid event (<paramref name="parsed"/>, in the same order) keeps that event instead of its
+    /// bytes and its Kafka message object. A backlog's batch holds 100k messages for as long as it is prepared and written;
+    /// their bytes were the larger part of what it kept alive (and what the GC copied from generation to generation). A
+    /// message parsed again later (a revocation drops messages and the batch is prepared or handed over again) gets the
+    /// same result from <see cref="Parse(ConsumeResult{byte[], byte[]})"/>; a message that did not parse keeps its bytes.
+    /// </summary>
+    public static void LetGo(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, ReadOnlySpan<EventParseResult> parsed)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(parsed.Length, messages.Count, nameof(parsed));
+        for (var i = 0; i < parsed.Length; i++)
+        {
+            if (parsed[i].Event is { } evt && messages[i].Message is not ParsedMessage)
+            {
+                messages[i].Message = new ParsedMessage(evt);
             }
         }
     }
 }
 
 /// <summary>
+/// A consumed message whose bytes were let go once they parsed into <see cref="Event"/> (<see cref="DeserializeStage.LetGo"/>):
+/// no key, bytes or headers.
+/// </summary>
+internal sealed class ParsedMessage(MachineEvent evt) : Message<byte[]?, byte[]?>
+{
+    public MachineEvent Event { get; } = evt;
+}
+
+/// <summary>
 /// Stage 2, validate: the contract's problems and the plant's and clock's (<see cref="EventRules.AllProblems"/>,
 /// the same rules HTTP ingest applies). Every message comes out either as an accepted event or as a dead
-/// letter with all its problems and its original key, bytes and headers; none is dropped, and the offsets
+/// letter with all its problems and its original key, bytes and headers (none of them when the consumer let go of
+/// them, see <see cref="DeserializeStage.LetGo"/>); none is dropped, and the offsets
 /// advance past both.
 /// </summary>
 public sealed class ValidateStage(EventRules rules, TimeProvider time, string stage)
