@@ -43,7 +43,10 @@ public static class DeserializeStage
     public static EventParseResult Parse(ConsumeResult<byte[]?, byte[]?> message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return message.Message is ParsedMessage parsed ? EventParseResult.Valid(parsed.Event) : EventParser.Parse(message.Message.Value);
+        // Read once: a chunk handed over again after a revocation may be let go on another thread meanwhile; reading the
+        // field twice could see the original message first and the emptied one second, and parse "no bytes".
+        var m = message.Message;
+        return m is ParsedMessage parsed ? EventParseResult.Valid(parsed.Event) : EventParser.Parse(m.Value);
     }
 
     /// <summary>
