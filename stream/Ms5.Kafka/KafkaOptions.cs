@@ -87,9 +87,10 @@ public sealed class KafkaOptions
         MaxPartitionFetchBytes = 4 * 1024 * 1024,
         QueuedMaxMessagesKbytes = 256 * 1024,
         // librdkafka postpones a partition's next fetch by this much whenever the local queue holds queued.min.messages
-        // (100,000) or more, or queued.max.messages.kbytes. A backlog fills that queue at every fetch round; with the default (1 s) the consumer emptied
-        // it in ~0.2 s and then waited for messages while the broker had plenty: the OEE engine sat 0.3-0.5 s without a
-        // write several times per 1M-event drain. Live traffic never fills the queue, so this costs it nothing.
+        // (100,000) or more, or queued.max.messages.kbytes. A backlog fills that queue at every fetch round; with the
+        // default (1 s) the consumer emptied it in ~0.2 s and then waited for messages while the broker had plenty: the
+        // OEE engine sat 0.3-0.5 s without a write several times per 1M-event drain. Live traffic never fills the
+        // queue, so this costs it nothing.
         FetchQueueBackoffMs = 20,
         PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
         SessionTimeoutMs = 10_000,

@@ -295,7 +295,7 @@ public sealed class EarlyParseTests
         var message = Messages.At(0, 0);
         var before = DeserializeStage.Parse(message);
 
-        DeserializeStage.LetGo([message], [before]);
+        DeserializeStage.LetGo([message], 0, [before]);
         var after = DeserializeStage.Parse(message);
 
         Assert.Null(message.Message.Value);
@@ -308,7 +308,7 @@ public sealed class EarlyParseTests
     {
         var message = Messages.At(0, 0);
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => DeserializeStage.LetGo([message, Messages.At(0, 1)], [DeserializeStage.Parse(message)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeserializeStage.LetGo([message, Messages.At(0, 1)], 0, [DeserializeStage.Parse(message)]));
     }
 
     private static TestConsumer Consumer(bool keepsSources = true) => new(new FakeCatalog(Messages.KnownMachine, "press-02"), keepsSources);

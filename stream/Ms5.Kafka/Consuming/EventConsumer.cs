@@ -59,11 +59,7 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
         _early.Add((messages, Task.Factory.StartNew(async () =>
         {
             var parsed = Array.ConvertAll(messages, DeserializeStage.Parse);
-            if (!pipeline.DeadLetters.KeepsSources)
-            {
-                DeserializeStage.LetGo(messages, parsed);
-            }
-
+            LetGo(messages, 0, parsed);
             try
             {
                 return (parsed, (EventBatch?)await ValidateAsync(messages, parsed, CancellationToken.None));
@@ -80,11 +76,8 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
     {
         ArgumentNullException.ThrowIfNull(messages);
         var (parsed, validated, early) = await ParseAsync(messages, ct);
-        if (!pipeline.DeadLetters.KeepsSources)
-        {
-            DeserializeStage.LetGo(messages, parsed);
-        }
-
+        // The messages taken from early chunks were let go on their chunk's thread.
+        LetGo(messages, early, parsed);
         try
         {
             return new PreparedEvents(messages, parsed, await ValidateRestAsync(messages, parsed, validated, early, ct));
@@ -173,6 +166,15 @@ public abstract class EventConsumer(KafkaOptions kafka, ConsumerSettings setting
 
         ValidatedEarly = done;
         return batch;
+    }
+
+    /// <summary>The bytes of the parsed messages from <paramref name="from"/> on let go, when dead letters keep nothing of them.</summary>
+    private void LetGo(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, int from, EventParseResult[] parsed)
+    {
+        if (!pipeline.DeadLetters.KeepsSources)
+        {
+            DeserializeStage.LetGo(messages, from, parsed);
+        }
     }
 
     private static bool Lines(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, int at, ConsumeResult<byte[]?, byte[]?>[] chunk)

@@ -56,12 +56,14 @@ public static class DeserializeStage
     /// their bytes were the larger part of what it kept alive (and what the GC copied from generation to generation). A
     /// message parsed again later (a revocation drops messages and the batch is prepared or handed over again) gets the
     /// same result from <see cref="Parse(ConsumeResult{byte[], byte[]})"/>; a message that did not parse keeps its bytes.
+    /// Only the messages from index <paramref name="from"/> on are looked at (those before were let go already).
     /// </summary>
-    public static void LetGo(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, ReadOnlySpan<EventParseResult> parsed)
+    public static void LetGo(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> messages, int from, ReadOnlySpan<EventParseResult> parsed)
     {
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentOutOfRangeException.ThrowIfNotEqual(parsed.Length, messages.Count, nameof(parsed));
-        for (var i = 0; i < parsed.Length; i++)
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        for (var i = from; i < parsed.Length; i++)
         {
             if (parsed[i].Event is { } evt && messages[i].Message is not ParsedMessage)
             {
